@@ -1,0 +1,97 @@
+"""studyhub: daily readings, quizzes, study plans and 三会一课 records for Party organisations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from studyhub.config import load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_FOLDER = PROJECT_ROOT / "templates"
+MIGRATIONS_FOLDER = PROJECT_ROOT / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints and commands.
+
+    ``config`` overrides everything else; ``ENV_NAME`` in it picks the
+    environment class (otherwise ``STUDYHUB_ENV``, default development).
+    """
+    instance_path = Path(
+        os.environ.get("STUDYHUB_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+    ).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(TEMPLATE_FOLDER),
+        static_folder="static",
+    )
+    app.config.update(load_config(instance_path, config, dict(os.environ)))
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
+    )
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from studyhub.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=None)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from studyhub.accounts.views import bp as accounts_bp
+    from studyhub.cli import register_commands
+    from studyhub.org.views import bp as org_bp
+    from studyhub.web.filters import register_filters
+    from studyhub.web.views import bp as web_bp
+    from studyhub.web.views import floor, register_error_handlers
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(org_bp)
+    register_error_handlers(app)
+    register_filters(app)
+    register_commands(app)
+    if app.config.get("BENCH_FLOOR"):
+        app.add_url_rule("/_bench/floor", "bench_floor", floor)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: WAL, foreign keys on, and transactions that SQLAlchemy controls."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,32 @@
+"""The ``studyhub`` command: Flask's CLI bound to the app, plus our commands.
+
+Each domain keeps its commands in its own ``cli.py``; this module only gathers
+them, so commands never import HTTP handlers.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from studyhub.accounts.cli import create_admin
+from studyhub.demo import demo_command
+from studyhub.gendata import gen_data_command
+from studyhub.org.cli import import_members
+
+
+def register_commands(app: Flask) -> None:
+    for command in (demo_command, create_admin, import_members, gen_data_command):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from studyhub import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """studyhub: study, tests and 三会一课 records for Party organisations."""

@@ -1,0 +1,157 @@
+"""Configuration: one class per environment plus ``STUDYHUB_*`` overrides.
+
+Nothing here runs at import time beyond defining classes; :func:`load_config`
+is called by ``create_app`` only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "STUDYHUB_"
+
+
+class BaseConfig:
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Sessions: 'basic' so phones moving between Wi-Fi and mobile data stay logged in.
+    SESSION_PROTECTION = "basic"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
+
+    # A CSRF token must outlive the longest timed exam plus a lunch break.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+    # Rate limits: login attempts counted per (account, address) together.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_RATE_LIMIT = "10 per 15 minutes"
+
+    # werkzeug's default (scrypt); tests use a cheaper method.
+    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = 8
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    ROSTER_IMPORT_MAX_ROWS = 20000
+    BENCH_FLOOR = False
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    SERVER_NAME = "localhost"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app; the message says what to set."""
+
+
+def _parse(value: str) -> Any:
+    """Environment strings become JSON values where they parse as such."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    """``STUDYHUB_FOO=1`` becomes ``{"FOO": 1}``; ``STUDYHUB_DATABASE_URL`` the database URI."""
+    out: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :]
+        if name in {"ENV", "INSTANCE_PATH", "TEST_DATABASE_URL"}:
+            continue
+        if name == "DATABASE_URL":
+            out["SQLALCHEMY_DATABASE_URI"] = value
+        else:
+            out[name] = _parse(value)
+    return out
+
+
+def load_config(
+    instance_path: Path, overrides: dict[str, Any] | None, environ: dict[str, str]
+) -> dict[str, Any]:
+    """The final settings for an app: class defaults, then environment, then ``overrides``."""
+    overrides = dict(overrides or {})
+    env_name = overrides.pop("ENV_NAME", None) or environ.get("STUDYHUB_ENV", "development")
+    if env_name not in CONFIGS:
+        raise ConfigError(f"STUDYHUB_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}")
+    cls = CONFIGS[env_name]
+    settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+    settings["ENV_NAME"] = env_name
+    settings.update(env_overrides(environ))
+    settings.update(overrides)
+
+    if env_name == "production":
+        missing = [
+            name
+            for name, key in (
+                ("STUDYHUB_SECRET_KEY", "SECRET_KEY"),
+                ("STUDYHUB_DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
+            )
+            if not settings.get(key)
+        ]
+        if missing:
+            raise ConfigError("production needs " + " and ".join(missing) + " to be set")
+    else:
+        if not settings.get("SECRET_KEY"):
+            settings["SECRET_KEY"] = _instance_secret(instance_path)
+        if not settings.get("SQLALCHEMY_DATABASE_URI"):
+            settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'studyhub.sqlite'}"
+    return settings
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A development secret generated once and kept in the instance folder."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,199 @@
+"""``studyhub demo``: a deterministic demo organisation, then a development server.
+
+Later domains add their demo data here, through their own services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from studyhub.accounts.models import User
+from studyhub.accounts.services import hash_password
+from studyhub.core import clock
+from studyhub.extensions import db
+from studyhub.org import services as org
+from studyhub.org.models import MemberStatus, OrgUnit, Role, UnitKind
+
+COMMITTEE = "市科技局机关党委"
+DEMO_PASSWORD = "demo2026"
+ADMIN_LOGIN = "admin"
+
+# (general branch or None, branch, groups, member names)
+BRANCHES: list[tuple[str | None, str, list[str], list[str]]] = [
+    (
+        "局机关党总支",
+        "机关第一党支部",
+        ["第一党小组", "第二党小组"],
+        [
+            "王建国",
+            "李秀英",
+            "张伟",
+            "刘洋",
+            "陈静",
+            "杨帆",
+            "赵磊",
+            "黄丽娟",
+            "周涛",
+            "吴敏",
+            "徐海燕",
+            "孙志强",
+            "马晓东",
+            "朱婷",
+            "胡斌",
+        ],
+    ),
+    (
+        "局机关党总支",
+        "机关第二党支部",
+        ["第一党小组", "第二党小组"],
+        [
+            "郭玉兰",
+            "何俊",
+            "高雪梅",
+            "林志远",
+            "罗红",
+            "郑凯",
+            "梁晓燕",
+            "宋文杰",
+            "谢芳",
+            "韩冬",
+            "唐明辉",
+            "冯丽",
+            "董建华",
+            "萧雅琴",
+        ],
+    ),
+    (
+        None,
+        "离退休干部党支部",
+        ["第一党小组"],
+        [
+            "程德福",
+            "曹桂英",
+            "袁振华",
+            "邓淑珍",
+            "许国强",
+            "傅秀兰",
+            "沈长林",
+            "曾凤英",
+            "彭志诚",
+            "吕玉珍",
+            "苏永贵",
+        ],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    name: str
+    login: str
+
+
+def load_demo(*, password_method: str) -> list[DemoLogin]:
+    """Create the demo organisation unless it is there already; returns the logins."""
+    now = clock.now_utc()
+    session = db.session
+    existing = session.scalar(select(OrgUnit).where(OrgUnit.name == COMMITTEE))
+    if existing is not None:
+        return demo_logins()
+    password_hash = hash_password(DEMO_PASSWORD, method=password_method)
+    committee = org.create_committee(session, COMMITTEE, now=now, timezone="Asia/Shanghai")
+    general_branches: dict[str, OrgUnit] = {}
+    serial = 0
+    for general_name, branch_name, group_names, names in BRANCHES:
+        parent = committee
+        if general_name:
+            if general_name not in general_branches:
+                general_branches[general_name] = org.create_unit(
+                    session, committee, kind=UnitKind.GENERAL_BRANCH, name=general_name, now=now
+                )
+            parent = general_branches[general_name]
+        branch = org.create_unit(session, parent, kind=UnitKind.BRANCH, name=branch_name, now=now)
+        groups = [
+            org.create_unit(session, branch, kind=UnitKind.GROUP, name=g, now=now)
+            for g in group_names
+        ]
+        for index, name in enumerate(names):
+            serial += 1
+            fields = org.MemberFields(
+                name=name,
+                phone=f"138{serial:08d}",
+                member_no=f"KJ{serial:04d}",
+                status=MemberStatus.PROBATIONARY if index == len(names) - 1 else MemberStatus.FULL,
+                joined_on=date(1975 + (serial * 7) % 48, 1 + serial % 12, 1 + serial % 28),
+                position="支部书记" if index == 0 else None,
+            )
+            member = org.add_member(
+                session,
+                branch,
+                fields,
+                group=groups[index % len(groups)],
+                now=now,
+                password_method=password_method,
+                password_hash=password_hash,
+            )
+            member.user.must_change_password = False
+            if index == 0:
+                org.appoint(session, member.user, branch, Role.SECRETARY, by=None, now=now)
+            elif index == 1:
+                org.appoint(session, member.user, branch, Role.BRANCH_COMMITTEE, by=None, now=now)
+            if serial == 2:
+                org.appoint(session, member.user, committee, Role.STAFF, by=None, now=now)
+    admin = User(
+        name="系统管理员",
+        member_no=ADMIN_LOGIN,
+        password_hash=password_hash,
+        must_change_password=False,
+        is_admin=True,
+        created_at=now,
+    )
+    session.add(admin)
+    session.flush()
+    return demo_logins()
+
+
+def demo_logins() -> list[DemoLogin]:
+    return [
+        DemoLogin("system admin", "系统管理员", ADMIN_LOGIN),
+        DemoLogin("committee staff", "李秀英", "13800000002"),
+        DemoLogin("secretary, 机关第一党支部", "王建国", "13800000001"),
+        DemoLogin("secretary, 机关第二党支部", "郭玉兰", "13800000016"),
+        DemoLogin("secretary, 离退休干部党支部", "程德福", "13800000030"),
+        DemoLogin("member, 机关第一党支部", "张伟", "13800000003"),
+    ]
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Only create the database and load the demo.")
+@click.option("--reset", is_flag=True, help="Delete every table first and start from scratch.")
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
+    """Create or upgrade the database, load the demo data, print the logins and serve."""
+    if reset:
+        click.echo("Dropping every table…")
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade()
+    logins = load_demo(password_method=current_app.config["PASSWORD_HASH_METHOD"])
+    db.session.commit()
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for login in logins:
+        click.echo(f"  {login.role:<32} {login.name:<6} {login.login}")
+    if no_serve:
+        return
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nstudyhub is running at {url}  (Ctrl+C stops it)")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -1,0 +1,149 @@
+"""Every decision about who may see and change which part of the organisation.
+
+Scopes are paths in the tree. Committee staff and admins manage everything
+under their unit; secretaries and branch committee members see (and keep the
+records of) their branch; a member sees their own data. System admins
+(``User.is_admin``) manage every committee. Views call the ``require_*``
+functions, which raise :class:`NotAllowed`; templates get booleans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from studyhub.accounts.models import User
+from studyhub.core.errors import NotAllowed
+from studyhub.org.models import Member, OrgUnit, Role, RoleAssignment
+from studyhub.org.queries import member_of_user, roles_of
+
+ROOT = "/"
+MANAGER_ROLES = frozenset({Role.STAFF, Role.ADMIN})
+BRANCH_ROLES = frozenset({Role.SECRETARY, Role.BRANCH_COMMITTEE})
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: Role
+    unit_id: int
+    unit_name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one user may do, computed once per request from their role rows."""
+
+    user_id: int
+    is_admin: bool
+    scopes: tuple[Scope, ...]
+    member_path: str | None
+
+    def paths(self, roles: frozenset[Role]) -> list[str]:
+        if self.is_admin:
+            return [ROOT]
+        return [s.path for s in self.scopes if s.role in roles]
+
+    @property
+    def manage_paths(self) -> list[str]:
+        return self.paths(MANAGER_ROLES)
+
+    @property
+    def view_paths(self) -> list[str]:
+        return self.paths(MANAGER_ROLES | BRANCH_ROLES)
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.manage_paths)
+
+    @property
+    def is_member(self) -> bool:
+        return self.member_path is not None
+
+    @property
+    def led_units(self) -> list[Scope]:
+        """The branches this user is secretary or committee member of."""
+        return [s for s in self.scopes if s.role in BRANCH_ROLES]
+
+    @property
+    def managed_units(self) -> list[Scope]:
+        return [s for s in self.scopes if s.role in MANAGER_ROLES]
+
+
+def grants_for(session: Session, user: User) -> Grants:
+    """The user's grants, cached on the user object for the rest of the request."""
+    cached = getattr(user, "_studyhub_grants", None)
+    if cached is not None:
+        return cached
+    rows: list[RoleAssignment] = list(session.scalars(roles_of(user.id)))
+    member = session.scalars(member_of_user(user.id)).first()
+    grants = Grants(
+        user_id=user.id,
+        is_admin=user.is_admin,
+        scopes=tuple(
+            Scope(role=r.role, unit_id=r.unit_id, unit_name=r.unit.name, path=r.unit.path)
+            for r in rows
+            if r.unit.is_active
+        ),
+        member_path=member.org_path if member and member.is_active else None,
+    )
+    user._studyhub_grants = grants  # type: ignore[attr-defined]
+    return grants
+
+
+def _covers(paths: list[str], path: str) -> bool:
+    return any(path.startswith(p) for p in paths)
+
+
+def can_view_unit(grants: Grants, unit: OrgUnit) -> bool:
+    return _covers(grants.view_paths, unit.path)
+
+
+def can_manage_unit(grants: Grants, unit: OrgUnit) -> bool:
+    return _covers(grants.manage_paths, unit.path)
+
+
+def can_view_member(grants: Grants, member: Member) -> bool:
+    return member.user_id == grants.user_id or _covers(grants.view_paths, member.org_path)
+
+
+def can_manage_member(grants: Grants, member: Member) -> bool:
+    return _covers(grants.manage_paths, member.org_path)
+
+
+def can_reset_password(grants: Grants, target: Member, target_grants: Grants) -> bool:
+    """Staff reset members' passwords; only admins reset those of staff or admins."""
+    if not can_manage_member(grants, target) or target.user_id == grants.user_id:
+        return False
+    if target_grants.is_admin:
+        return grants.is_admin
+    if target_grants.is_staff:
+        return grants.is_admin or _covers(grants.paths(frozenset({Role.ADMIN})), target.org_path)
+    return True
+
+
+def require_view_unit(grants: Grants, unit: OrgUnit) -> None:
+    if not can_view_unit(grants, unit):
+        raise NotAllowed(_l("You may not see this organisation."))
+
+
+def require_manage_unit(grants: Grants, unit: OrgUnit) -> None:
+    if not can_manage_unit(grants, unit):
+        raise NotAllowed(_l("You may not change this organisation."))
+
+
+def require_view_member(grants: Grants, member: Member) -> None:
+    if not can_view_member(grants, member):
+        raise NotAllowed(_l("You may not see this member."))
+
+
+def require_manage_member(grants: Grants, member: Member) -> None:
+    if not can_manage_member(grants, member):
+        raise NotAllowed(_l("You may not change this member."))
+
+
+def require_staff(grants: Grants) -> None:
+    if not grants.is_staff:
+        raise NotAllowed(_l("This page is for committee staff."))

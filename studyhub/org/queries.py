@@ -1,0 +1,100 @@
+"""Reusable queries over the tree; each returns a ``Select`` scoped to a path."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from studyhub.accounts.models import User
+from studyhub.org.models import Member, OrgUnit, RoleAssignment, UnitKind
+
+
+def under(column: InstrumentedAttribute[str], path: str) -> ColumnElement[bool]:
+    """``column`` lies at ``path`` or below it, as an index range (not LIKE).
+
+    Paths end in "/", and "0" is the character after "/", so every path that
+    starts with ``path`` sorts at or after it and before ``path[:-1] + "0"``.
+    """
+    return and_(column >= path, column < path[:-1] + "0")
+
+
+def members_under(path: str, *, active_only: bool = True) -> Select[tuple[Member]]:
+    """Members at or below the unit with ``path``, ordered by name."""
+    stmt = select(Member).join(Member.user).where(under(Member.org_path, path))
+    if active_only:
+        stmt = stmt.where(Member.is_active.is_(True))
+    return stmt.order_by(User.name, Member.id)
+
+
+def count_members_under(path: str) -> Select[tuple[int]]:
+    return select(func.count(Member.id)).where(
+        under(Member.org_path, path), Member.is_active.is_(True)
+    )
+
+
+def units_under(path: str, *kinds: UnitKind) -> Select[tuple[OrgUnit]]:
+    """Units strictly below ``path`` (optionally of some kinds), in tree order."""
+    stmt = select(OrgUnit).where(under(OrgUnit.path, path), OrgUnit.path != path)
+    if kinds:
+        stmt = stmt.where(OrgUnit.kind.in_(kinds))
+    return stmt.order_by(OrgUnit.path)
+
+
+def branch_sizes_under(path: str) -> Select[tuple[int, int]]:
+    """(branch id, active member count) for every branch under ``path``."""
+    return (
+        select(Member.branch_id, func.count(Member.id))
+        .where(under(Member.org_path, path), Member.is_active.is_(True))
+        .group_by(Member.branch_id)
+    )
+
+
+def committees() -> Select[tuple[OrgUnit]]:
+    return (
+        select(OrgUnit)
+        .where(OrgUnit.parent_id.is_(None), OrgUnit.kind == UnitKind.COMMITTEE)
+        .order_by(OrgUnit.name)
+    )
+
+
+def roles_of(user_id: int) -> Select[tuple[RoleAssignment]]:
+    return select(RoleAssignment).where(RoleAssignment.user_id == user_id)
+
+
+def role_holders(unit_id: int) -> Select[tuple[RoleAssignment]]:
+    return (
+        select(RoleAssignment)
+        .join(RoleAssignment.user)
+        .where(RoleAssignment.unit_id == unit_id)
+        .order_by(RoleAssignment.role, User.name)
+    )
+
+
+def member_of_user(user_id: int) -> Select[tuple[Member]]:
+    return select(Member).where(Member.user_id == user_id)
+
+
+def search_members(
+    path: str, text: str | None, *, active_only: bool = True
+) -> Select[tuple[Member]]:
+    """Members under ``path`` whose name, phone or member number contains ``text``."""
+    stmt = members_under(path, active_only=active_only)
+    text = (text or "").strip()
+    if text:
+        pattern = f"%{text.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(
+            or_(User.name.like(pattern), User.phone.like(pattern), User.member_no.like(pattern))
+        )
+    return stmt
+
+
+def children_of(unit_id: int) -> Select[tuple[OrgUnit]]:
+    return select(OrgUnit).where(OrgUnit.parent_id == unit_id).order_by(OrgUnit.name)
+
+
+def groups_of(branch_id: int) -> Select[tuple[OrgUnit]]:
+    return children_of(branch_id).where(OrgUnit.kind == UnitKind.GROUP)
+
+
+def units_by_ids(ids: list[int]) -> Select[tuple[OrgUnit]]:
+    return select(OrgUnit).where(OrgUnit.id.in_(ids)).order_by(OrgUnit.path)

@@ -1,0 +1,349 @@
+"""Operations on the tree, the roster and appointments. Callers commit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, func, literal, select, update
+from sqlalchemy.orm import Session
+
+from studyhub.accounts.models import User
+from studyhub.accounts.services import hash_password
+from studyhub.core.errors import Conflict, InvalidInput
+from studyhub.org.models import (
+    ALLOWED_CHILDREN,
+    Member,
+    MemberStatus,
+    OrgUnit,
+    Role,
+    RoleAssignment,
+    UnitKind,
+)
+from studyhub.org.queries import under
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+MEMBER_NO_RE = re.compile(r"^[0-9A-Za-z\-]{1,32}$")
+
+# Roles that only make sense on some kinds of unit.
+ROLE_UNIT_KINDS: dict[Role, tuple[UnitKind, ...]] = {
+    Role.SECRETARY: (UnitKind.BRANCH, UnitKind.GENERAL_BRANCH),
+    Role.BRANCH_COMMITTEE: (UnitKind.BRANCH, UnitKind.GENERAL_BRANCH),
+    Role.STAFF: (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH),
+    Role.ADMIN: (UnitKind.COMMITTEE,),
+}
+
+
+def initial_password(phone: str | None, member_no: str | None) -> str:
+    """The first password of an imported or added member: the last 6 digits of the phone.
+
+    It must be changed at first login; members are told it by their secretary.
+    """
+    source = phone or member_no or ""
+    return source[-6:]
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput(_l("The name may not be empty."))
+    if len(name) > 100:
+        raise InvalidInput(_l("The name is too long (100 characters at most)."))
+    return name
+
+
+def _set_path(unit: OrgUnit) -> None:
+    parent_path = unit.parent.path if unit.parent else "/"
+    unit.path = f"{parent_path}{unit.id}/"
+
+
+def create_committee(session: Session, name: str, *, now: datetime, timezone: str) -> OrgUnit:
+    name = _clean_name(name)
+    exists = session.scalar(
+        select(OrgUnit.id).where(OrgUnit.parent_id.is_(None), OrgUnit.name == name)
+    )
+    if exists:
+        raise Conflict(_l("A committee named %(name)s exists already.", name=name))
+    unit = OrgUnit(kind=UnitKind.COMMITTEE, name=name, timezone=timezone, created_at=now)
+    session.add(unit)
+    session.flush()
+    unit.committee_id = unit.id
+    _set_path(unit)
+    session.flush()
+    return unit
+
+
+def create_unit(
+    session: Session, parent: OrgUnit, *, kind: UnitKind, name: str, now: datetime
+) -> OrgUnit:
+    """Add a general branch, branch or group under ``parent``."""
+    name = _clean_name(name)
+    if kind not in ALLOWED_CHILDREN[parent.kind]:
+        raise InvalidInput(_l("This kind of unit cannot be placed there."))
+    if session.scalar(
+        select(OrgUnit.id).where(OrgUnit.parent_id == parent.id, OrgUnit.name == name)
+    ):
+        raise Conflict(_l("%(name)s exists already there.", name=name))
+    unit = OrgUnit(
+        kind=kind,
+        name=name,
+        parent=parent,
+        committee_id=parent.committee_id,
+        timezone=parent.timezone,
+        created_at=now,
+    )
+    session.add(unit)
+    session.flush()
+    _set_path(unit)
+    session.flush()
+    return unit
+
+
+def rename_unit(session: Session, unit: OrgUnit, *, name: str) -> None:
+    name = _clean_name(name)
+    if name == unit.name:
+        return
+    clash = select(OrgUnit.id).where(OrgUnit.name == name, OrgUnit.id != unit.id)
+    clash = clash.where(
+        OrgUnit.parent_id == unit.parent_id
+        if unit.parent_id is not None
+        else OrgUnit.parent_id.is_(None)
+    )
+    if session.scalar(clash):
+        raise Conflict(_l("%(name)s exists already there.", name=name))
+    unit.name = name
+
+
+@dataclass(frozen=True)
+class MemberFields:
+    """Typed values for a member, as a form or an import row gives them."""
+
+    name: str
+    phone: str | None
+    member_no: str | None
+    status: MemberStatus
+    joined_on: date | None
+    position: str | None = None
+
+
+def check_member_fields(fields: MemberFields) -> MemberFields:
+    """Normalise and check one member's values; raises ``InvalidInput``."""
+    name = _clean_name(fields.name)
+    phone = "".join((fields.phone or "").split()).replace("-", "") or None
+    member_no = (fields.member_no or "").strip() or None
+    if phone is None and member_no is None:
+        raise InvalidInput(_l("A member needs a phone number or a member number to log in."))
+    if phone is not None and not PHONE_RE.match(phone):
+        raise InvalidInput(_l("%(phone)s is not a mainland mobile number.", phone=phone))
+    if member_no is not None and not MEMBER_NO_RE.match(member_no):
+        raise InvalidInput(
+            _l("The member number may hold only letters, digits and dashes (32 at most).")
+        )
+    position = (fields.position or "").strip() or None
+    return MemberFields(name, phone, member_no, fields.status, fields.joined_on, position)
+
+
+def _check_unique_login(
+    session: Session, fields: MemberFields, *, except_user_id: int | None
+) -> None:
+    for column, value, message in (
+        (User.phone, fields.phone, _l("The phone number %(v)s belongs to someone else.")),
+        (User.member_no, fields.member_no, _l("The member number %(v)s belongs to someone else.")),
+    ):
+        if value is None:
+            continue
+        stmt = select(User.id).where(column == value)
+        if except_user_id is not None:
+            stmt = stmt.where(User.id != except_user_id)
+        if session.scalar(stmt) is not None:
+            raise Conflict(str(message) % {"v": value})
+
+
+def _placement(branch: OrgUnit, group: OrgUnit | None) -> str:
+    if branch.kind != UnitKind.BRANCH:
+        raise InvalidInput(_l("Members belong to a branch."))
+    if group is not None:
+        if group.kind != UnitKind.GROUP or group.parent_id != branch.id:
+            raise InvalidInput(_l("The Party group must be in the member's branch."))
+        return group.path
+    return branch.path
+
+
+def add_member(
+    session: Session,
+    branch: OrgUnit,
+    fields: MemberFields,
+    *,
+    group: OrgUnit | None = None,
+    now: datetime,
+    password_method: str,
+    password_hash: str | None = None,
+) -> Member:
+    """Create a member and their account; the first password must be changed at login."""
+    fields = check_member_fields(fields)
+    org_path = _placement(branch, group)
+    _check_unique_login(session, fields, except_user_id=None)
+    user = User(
+        name=fields.name,
+        phone=fields.phone,
+        member_no=fields.member_no,
+        password_hash=password_hash
+        or hash_password(initial_password(fields.phone, fields.member_no), method=password_method),
+        must_change_password=True,
+        created_at=now,
+    )
+    member = Member(
+        user=user,
+        committee_id=branch.committee_id,
+        branch_id=branch.id,
+        group_id=group.id if group else None,
+        org_path=org_path,
+        status=fields.status,
+        joined_on=fields.joined_on,
+        position=fields.position,
+        is_active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add_all([user, member])
+    session.flush()
+    return member
+
+
+def update_member(session: Session, member: Member, fields: MemberFields, *, now: datetime) -> bool:
+    """Change a member's details; returns whether anything changed."""
+    fields = check_member_fields(fields)
+    _check_unique_login(session, fields, except_user_id=member.user_id)
+    user = member.user
+    before = (
+        user.name,
+        user.phone,
+        user.member_no,
+        member.status,
+        member.joined_on,
+        member.position,
+    )
+    after = (
+        fields.name,
+        fields.phone,
+        fields.member_no,
+        fields.status,
+        fields.joined_on,
+        fields.position,
+    )
+    if before == after:
+        return False
+    user.name, user.phone, user.member_no = fields.name, fields.phone, fields.member_no
+    member.status, member.joined_on, member.position = (
+        fields.status,
+        fields.joined_on,
+        fields.position,
+    )
+    member.updated_at = now
+    session.flush()
+    return True
+
+
+def move_member(
+    session: Session, member: Member, branch: OrgUnit, *, group: OrgUnit | None, now: datetime
+) -> bool:
+    """Place a member in another branch or group (same committee); returns whether it moved."""
+    if branch.committee_id != member.committee_id:
+        raise InvalidInput(_l("Members move only within their committee."))
+    org_path = _placement(branch, group)
+    new_group_id = group.id if group else None
+    if (member.branch_id, member.group_id) == (branch.id, new_group_id):
+        return False
+    if member.branch_id != branch.id:
+        # Branch roles do not travel with the member.
+        session.execute(
+            RoleAssignment.__table__.delete().where(
+                RoleAssignment.user_id == member.user_id,
+                RoleAssignment.unit_id == member.branch_id,
+                RoleAssignment.role.in_([Role.SECRETARY, Role.BRANCH_COMMITTEE]),
+            )
+        )
+    member.branch_id = branch.id
+    member.group_id = new_group_id
+    member.org_path = org_path
+    member.updated_at = now
+    session.flush()
+    return True
+
+
+def set_member_active(member: Member, *, is_active: bool, now: datetime) -> None:
+    """Deactivate (moved away, deceased…) or reactivate; history is kept, login follows."""
+    member.is_active = is_active
+    member.user.is_enabled = is_active
+    member.updated_at = now
+
+
+def appoint(
+    session: Session,
+    user: User,
+    unit: OrgUnit,
+    role: Role,
+    *,
+    by: User | None,
+    now: datetime,
+) -> RoleAssignment:
+    """Give ``user`` a role on ``unit``; appointing twice is harmless."""
+    if unit.kind not in ROLE_UNIT_KINDS[role]:
+        raise InvalidInput(_l("This role does not exist on this kind of unit."))
+    existing = session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.unit_id == unit.id,
+            RoleAssignment.role == role,
+        )
+    )
+    if existing is not None:
+        return existing
+    if role == Role.SECRETARY:
+        # One secretary per branch: the new one replaces the old.
+        session.execute(
+            RoleAssignment.__table__.delete().where(
+                RoleAssignment.unit_id == unit.id, RoleAssignment.role == Role.SECRETARY
+            )
+        )
+    assignment = RoleAssignment(
+        user_id=user.id,
+        unit_id=unit.id,
+        unit=unit,
+        role=role,
+        appointed_at=now,
+        appointed_by_id=by.id if by else None,
+    )
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def revoke(session: Session, assignment: RoleAssignment) -> None:
+    session.delete(assignment)
+    session.flush()
+
+
+def move_unit(session: Session, unit: OrgUnit, new_parent: OrgUnit) -> None:
+    """Re-hang a unit (and everything below it) under another parent in the same committee."""
+    if new_parent.path.startswith(unit.path):
+        raise InvalidInput(_l("A unit cannot be moved below itself."))
+    if unit.kind not in ALLOWED_CHILDREN[new_parent.kind]:
+        raise InvalidInput(_l("This kind of unit cannot be placed there."))
+    if new_parent.committee_id != unit.committee_id:
+        raise InvalidInput(_l("Units move only within their committee."))
+    old_path = unit.path
+    new_path = f"{new_parent.path}{unit.id}/"
+    cut = len(old_path) + 1
+    for model, column in ((OrgUnit, OrgUnit.path), (Member, Member.org_path)):
+        session.execute(
+            update(model)
+            .where(under(column, old_path))
+            .values({column.key: literal(new_path, String).concat(func.substr(column, cut))})
+            .execution_options(synchronize_session=False)
+        )
+    unit.parent_id = new_parent.id
+    session.flush()
+    session.expire_all()

@@ -1,0 +1,405 @@
+"""Roster pages: the organisation tree, a unit's members, member records, appointments."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from studyhub.accounts import services as account_services
+from studyhub.core import clock
+from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.extensions import db
+from studyhub.org import access, queries, services
+from studyhub.org.forms import (
+    ROLE_LABELS,
+    STATUS_CHOICES,
+    UNIT_KIND_LABELS,
+    AppointForm,
+    ConfirmForm,
+    MemberForm,
+    MoveForm,
+    RenameForm,
+    UnitForm,
+)
+from studyhub.org.models import (
+    ALLOWED_CHILDREN,
+    Member,
+    MemberStatus,
+    OrgUnit,
+    Role,
+    RoleAssignment,
+    UnitKind,
+)
+from studyhub.web.pagination import paginate
+
+bp = Blueprint("org", __name__, url_prefix="/org")
+
+
+def grants() -> access.Grants:
+    return access.grants_for(db.session, current_user)
+
+
+@bp.app_context_processor
+def inject_nav():
+    if not current_user.is_authenticated:
+        return {"nav": None}
+    return {
+        "nav": grants(),
+        "unit_kind_labels": UNIT_KIND_LABELS,
+        "role_labels": ROLE_LABELS,
+        "status_labels": dict(STATUS_CHOICES),
+    }
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Staff see the units they manage; secretaries go to their branch."""
+    g = grants()
+    if not g.is_staff:
+        if g.led_units:
+            return redirect(url_for("org.unit", unit_id=g.led_units[0].unit_id))
+        raise NotAllowed(_("This page is for committee staff and branch secretaries."))
+    if g.is_admin:
+        roots = list(db.session.scalars(queries.committees()))
+    else:
+        roots = list(db.session.scalars(queries.units_by_ids([s.unit_id for s in g.managed_units])))
+    trees = []
+    for root in roots:
+        units = list(db.session.scalars(queries.units_under(root.path)))
+        sizes = dict(db.session.execute(queries.branch_sizes_under(root.path)).tuples().all())
+        trees.append((root, units, sizes))
+    return render_template("org/index.html", trees=trees)
+
+
+@bp.get("/units/<int:unit_id>")
+@login_required
+def unit(unit_id: int):
+    unit = db.get_or_404(OrgUnit, unit_id)
+    g = grants()
+    access.require_view_unit(g, unit)
+    page = paginate(
+        db.session,
+        queries.search_members(
+            unit.path, request.args.get("q"), active_only=not request.args.get("all")
+        ),
+        request.args.get("page", 1, type=int),
+    )
+    can_manage = access.can_manage_unit(g, unit)
+    return render_template(
+        "org/unit.html",
+        unit=unit,
+        page=page,
+        q=request.args.get("q", ""),
+        show_all=bool(request.args.get("all")),
+        children=list(db.session.scalars(queries.children_of(unit.id))),
+        ancestors=list(db.session.scalars(queries.units_by_ids(unit.ancestor_ids[:-1]))),
+        roles=list(db.session.scalars(queries.role_holders(unit.id))),
+        total_active=db.session.scalar(queries.count_members_under(unit.path)),
+        can_manage=can_manage,
+        can_add_child=can_manage and bool(ALLOWED_CHILDREN[unit.kind]),
+        can_add_member=can_manage and unit.kind in (UnitKind.BRANCH, UnitKind.GROUP),
+        rename_form=RenameForm(name=unit.name),
+        appoint_form=_appoint_form(unit) if can_manage else None,
+        revoke_form=ConfirmForm(),
+    )
+
+
+def _appoint_form(unit: OrgUnit) -> AppointForm | None:
+    roles = [r for r, kinds in services.ROLE_UNIT_KINDS.items() if unit.kind in kinds]
+    if not roles:
+        return None
+    form = AppointForm()
+    form.role.choices = [(r.value, ROLE_LABELS[r]) for r in roles]
+    form.member_id.choices = [
+        (m.id, f"{m.user.name}（{m.user.phone or m.user.member_no}）")
+        for m in db.session.scalars(queries.members_under(unit.path).limit(1000))
+    ]
+    return form
+
+
+@bp.post("/units/<int:unit_id>/rename")
+@login_required
+def rename_unit(unit_id: int):
+    unit = db.get_or_404(OrgUnit, unit_id)
+    access.require_manage_unit(grants(), unit)
+    form = RenameForm()
+    if form.validate_on_submit():
+        try:
+            services.rename_unit(db.session, unit, name=form.name.data)
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Renamed."), "success")
+    else:
+        flash(_("Enter a name."), "error")
+    return redirect(url_for("org.unit", unit_id=unit.id))
+
+
+@bp.route("/units/<int:unit_id>/new", methods=["GET", "POST"])
+@login_required
+def new_unit(unit_id: int):
+    parent = db.get_or_404(OrgUnit, unit_id)
+    access.require_manage_unit(grants(), parent)
+    form = UnitForm()
+    form.kind.choices = [(k.value, UNIT_KIND_LABELS[k]) for k in ALLOWED_CHILDREN[parent.kind]]
+    if not form.kind.choices:
+        raise NotAllowed(_("Nothing can be placed under a Party group."))
+    if form.validate_on_submit():
+        try:
+            child = services.create_unit(
+                db.session,
+                parent,
+                kind=UnitKind(form.kind.data),
+                name=form.name.data,
+                now=clock.now_utc(),
+            )
+        except DomainError as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(_("%(name)s was created.", name=child.name), "success")
+            return redirect(url_for("org.unit", unit_id=child.id))
+    return render_template("org/new_unit.html", parent=parent, form=form)
+
+
+def _member_fields(form: MemberForm) -> services.MemberFields:
+    return services.MemberFields(
+        name=form.name.data or "",
+        phone=form.phone.data,
+        member_no=form.member_no.data,
+        status=MemberStatus(form.status.data),
+        joined_on=form.joined_on.data,
+        position=form.position.data,
+    )
+
+
+def _group_choices(form: MemberForm, branch: OrgUnit) -> dict[int, OrgUnit]:
+    groups = {g.id: g for g in db.session.scalars(queries.groups_of(branch.id))}
+    form.group_id.choices = [(0, _("(none)"))] + [(g.id, g.name) for g in groups.values()]
+    return groups
+
+
+def _branch_of(unit: OrgUnit) -> tuple[OrgUnit, OrgUnit | None]:
+    if unit.kind == UnitKind.GROUP:
+        return unit.parent, unit  # type: ignore[return-value]
+    return unit, None
+
+
+@bp.route("/units/<int:unit_id>/members/new", methods=["GET", "POST"])
+@login_required
+def new_member(unit_id: int):
+    unit = db.get_or_404(OrgUnit, unit_id)
+    access.require_manage_unit(grants(), unit)
+    if unit.kind not in (UnitKind.BRANCH, UnitKind.GROUP):
+        raise NotAllowed(_("Members are added to a branch or a Party group."))
+    branch, group = _branch_of(unit)
+    form = MemberForm(group_id=group.id if group else 0)
+    groups = _group_choices(form, branch)
+    if form.validate_on_submit():
+        try:
+            member = services.add_member(
+                db.session,
+                branch,
+                _member_fields(form),
+                group=groups.get(form.group_id.data),
+                now=clock.now_utc(),
+                password_method=current_app.config["PASSWORD_HASH_METHOD"],
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s was added. The first password is the last 6 digits of the phone "
+                    "(or member number) and must be changed at first login.",
+                    name=member.user.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("org.member", member_id=member.id))
+    return render_template("org/member_form.html", form=form, unit=unit, member=None)
+
+
+@bp.get("/members/<int:member_id>")
+@login_required
+def member(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    g = grants()
+    access.require_view_member(g, member)
+    target_grants = access.grants_for(db.session, member.user)
+    return render_template(
+        "org/member.html",
+        member=member,
+        can_manage=access.can_manage_member(g, member),
+        can_reset=access.can_reset_password(g, member, target_grants),
+        member_roles=target_grants.scopes,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_member(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    access.require_manage_member(grants(), member)
+    form = MemberForm(
+        obj=None,
+        data={
+            "name": member.user.name,
+            "phone": member.user.phone,
+            "member_no": member.user.member_no,
+            "status": member.status.value,
+            "joined_on": member.joined_on,
+            "position": member.position,
+        }
+        if request.method == "GET"
+        else None,
+    )
+    del form.group_id
+    if form.validate_on_submit():
+        try:
+            services.update_member(db.session, member, _member_fields(form), now=clock.now_utc())
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("org.member", member_id=member.id))
+    return render_template("org/member_form.html", form=form, unit=member.branch, member=member)
+
+
+@bp.route("/members/<int:member_id>/move", methods=["GET", "POST"])
+@login_required
+def move_member(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    g = grants()
+    access.require_manage_member(g, member)
+    committee = db.session.get(OrgUnit, member.committee_id)
+    targets = {
+        u.id: u
+        for u in db.session.scalars(
+            queries.units_under(committee.path, UnitKind.BRANCH, UnitKind.GROUP)
+        )
+        if access.can_manage_unit(g, u)
+    }
+    form = MoveForm()
+    form.target.choices = [
+        (str(u.id), ("　" * max(0, u.depth - 1)) + u.name) for u in targets.values()
+    ]
+    if form.validate_on_submit():
+        target = targets.get(int(form.target.data))
+        if target is None:
+            raise NotAllowed(_("You may not move members there."))
+        branch, group = _branch_of(target)
+        try:
+            services.move_member(db.session, member, branch, group=group, now=clock.now_utc())
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s now belongs to %(unit)s.", name=member.user.name, unit=target.name),
+                "success",
+            )
+            return redirect(url_for("org.member", member_id=member.id))
+    form.target.data = form.target.data or str(member.group_id or member.branch_id)
+    return render_template("org/move_member.html", form=form, member=member)
+
+
+@bp.post("/members/<int:member_id>/active")
+@login_required
+def set_member_active(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    access.require_manage_member(grants(), member)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_member_active(member, is_active=form.value.data == "1", now=clock.now_utc())
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("org.member", member_id=member.id))
+
+
+@bp.post("/members/<int:member_id>/reset-password")
+@login_required
+def reset_password(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    g = grants()
+    if not access.can_reset_password(g, member, access.grants_for(db.session, member.user)):
+        raise NotAllowed(_("You may not reset this member's password."))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    temporary = account_services.reset_password(
+        member.user, now=clock.now_utc(), method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
+    db.session.commit()
+    response = make_response(
+        render_template("org/password_reset.html", member=member, temporary=temporary)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/units/<int:unit_id>/roles")
+@login_required
+def appoint(unit_id: int):
+    unit = db.get_or_404(OrgUnit, unit_id)
+    g = grants()
+    access.require_manage_unit(g, unit)
+    form = _appoint_form(unit)
+    if form is None or not form.validate_on_submit():
+        flash(_("Choose a member and a role."), "error")
+        return redirect(url_for("org.unit", unit_id=unit.id))
+    member = db.get_or_404(Member, form.member_id.data)
+    access.require_manage_member(g, member)
+    try:
+        services.appoint(
+            db.session,
+            member.user,
+            unit,
+            Role(form.role.data),
+            by=current_user,
+            now=clock.now_utc(),
+        )
+    except DomainError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s was appointed.", name=member.user.name), "success")
+    return redirect(url_for("org.unit", unit_id=unit.id))
+
+
+@bp.post("/roles/<int:assignment_id>/revoke")
+@login_required
+def revoke(assignment_id: int):
+    assignment = db.get_or_404(RoleAssignment, assignment_id)
+    access.require_manage_unit(grants(), assignment.unit)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    unit_id = assignment.unit_id
+    services.revoke(db.session, assignment)
+    db.session.commit()
+    flash(_("The appointment was ended."), "success")
+    return redirect(url_for("org.unit", unit_id=unit_id))
+
+
+@bp.route("/units/<int:unit_id>/import", methods=["GET", "POST"])
+@login_required
+def import_members(unit_id: int):
+    unit = db.get_or_404(OrgUnit, unit_id)
+    access.require_manage_unit(grants(), unit)
+    abort(404)

@@ -1,0 +1,88 @@
+"""Home, health check, error pages and the benchmark floor."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from studyhub.core.errors import DomainError
+from studyhub.extensions import db
+
+bp = Blueprint("web", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("web/home.html")
+
+
+@bp.get("/healthz")
+def health():
+    return {"status": "ok"}
+
+
+def floor():
+    """A bare endpoint: the benchmark's floor for this process setup."""
+    return "ok"
+
+
+def _render_error(status: int, message: str | None = None):
+    titles = {
+        400: _("The request could not be understood"),
+        403: _("You may not open this page"),
+        404: _("This page does not exist"),
+        405: _("This action is not allowed here"),
+        413: _("The file is too large"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong on our side"),
+    }
+    return (
+        render_template(
+            "web/error.html",
+            status=status,
+            title=titles.get(status, titles[500]),
+            message=message,
+        ),
+        status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return _render_error(exc.http_status, str(exc))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _render_error(
+            400, _("The form had expired. Go back, reload the page and try again.")
+        )
+
+    @app.errorhandler(429)
+    def too_many(exc: HTTPException):
+        return _render_error(
+            429, _("Too many attempts in a short time. Please wait a few minutes and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return _render_error(exc.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if current_app.testing and current_app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        return _render_error(500)
