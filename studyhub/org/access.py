@@ -73,13 +73,10 @@ class Grants:
 
 
 def grants_for(session: Session, user: User) -> Grants:
-    """The user's grants, cached on the user object for the rest of the request."""
-    cached = getattr(user, "_studyhub_grants", None)
-    if cached is not None:
-        return cached
+    """The user's grants, read from their role rows and membership (two queries)."""
     rows: list[RoleAssignment] = list(session.scalars(roles_of(user.id)))
     member = session.scalars(member_of_user(user.id)).first()
-    grants = Grants(
+    return Grants(
         user_id=user.id,
         is_admin=user.is_admin,
         scopes=tuple(
@@ -89,8 +86,6 @@ def grants_for(session: Session, user: User) -> Grants:
         ),
         member_path=member.org_path if member and member.is_active else None,
     )
-    user._studyhub_grants = grants  # type: ignore[attr-defined]
-    return grants
 
 
 def _covers(paths: list[str], path: str) -> bool:

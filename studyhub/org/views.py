@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -47,7 +48,10 @@ bp = Blueprint("org", __name__, url_prefix="/org")
 
 
 def grants() -> access.Grants:
-    return access.grants_for(db.session, current_user)
+    """The current user's grants, read once per request."""
+    if "grants" not in g:
+        g.grants = access.grants_for(db.session, current_user)
+    return g.grants
 
 
 @bp.app_context_processor
@@ -66,15 +70,17 @@ def inject_nav():
 @login_required
 def index():
     """Staff see the units they manage; secretaries go to their branch."""
-    g = grants()
-    if not g.is_staff:
-        if g.led_units:
-            return redirect(url_for("org.unit", unit_id=g.led_units[0].unit_id))
+    me = grants()
+    if not me.is_staff:
+        if me.led_units:
+            return redirect(url_for("org.unit", unit_id=me.led_units[0].unit_id))
         raise NotAllowed(_("This page is for committee staff and branch secretaries."))
-    if g.is_admin:
+    if me.is_admin:
         roots = list(db.session.scalars(queries.committees()))
     else:
-        roots = list(db.session.scalars(queries.units_by_ids([s.unit_id for s in g.managed_units])))
+        roots = list(
+            db.session.scalars(queries.units_by_ids([s.unit_id for s in me.managed_units]))
+        )
     trees = []
     for root in roots:
         units = list(db.session.scalars(queries.units_under(root.path)))
@@ -87,8 +93,8 @@ def index():
 @login_required
 def unit(unit_id: int):
     unit = db.get_or_404(OrgUnit, unit_id)
-    g = grants()
-    access.require_view_unit(g, unit)
+    me = grants()
+    access.require_view_unit(me, unit)
     page = paginate(
         db.session,
         queries.search_members(
@@ -96,7 +102,7 @@ def unit(unit_id: int):
         ),
         request.args.get("page", 1, type=int),
     )
-    can_manage = access.can_manage_unit(g, unit)
+    can_manage = access.can_manage_unit(me, unit)
     return render_template(
         "org/unit.html",
         unit=unit,
@@ -187,8 +193,8 @@ def _member_fields(form: MemberForm) -> services.MemberFields:
 
 
 def _group_choices(form: MemberForm, branch: OrgUnit) -> dict[int, OrgUnit]:
-    groups = {g.id: g for g in db.session.scalars(queries.groups_of(branch.id))}
-    form.group_id.choices = [(0, _("(none)"))] + [(g.id, g.name) for g in groups.values()]
+    groups = {grp.id: grp for grp in db.session.scalars(queries.groups_of(branch.id))}
+    form.group_id.choices = [(0, _("(none)"))] + [(grp.id, grp.name) for grp in groups.values()]
     return groups
 
 
@@ -238,14 +244,14 @@ def new_member(unit_id: int):
 @login_required
 def member(member_id: int):
     member = db.get_or_404(Member, member_id)
-    g = grants()
-    access.require_view_member(g, member)
+    me = grants()
+    access.require_view_member(me, member)
     target_grants = access.grants_for(db.session, member.user)
     return render_template(
         "org/member.html",
         member=member,
-        can_manage=access.can_manage_member(g, member),
-        can_reset=access.can_reset_password(g, member, target_grants),
+        can_manage=access.can_manage_member(me, member),
+        can_reset=access.can_reset_password(me, member, target_grants),
         member_roles=target_grants.scopes,
         form=ConfirmForm(),
     )
@@ -286,15 +292,15 @@ def edit_member(member_id: int):
 @login_required
 def move_member(member_id: int):
     member = db.get_or_404(Member, member_id)
-    g = grants()
-    access.require_manage_member(g, member)
+    me = grants()
+    access.require_manage_member(me, member)
     committee = db.session.get(OrgUnit, member.committee_id)
     targets = {
         u.id: u
         for u in db.session.scalars(
             queries.units_under(committee.path, UnitKind.BRANCH, UnitKind.GROUP)
         )
-        if access.can_manage_unit(g, u)
+        if access.can_manage_unit(me, u)
     }
     form = MoveForm()
     form.target.choices = [
@@ -338,8 +344,8 @@ def set_member_active(member_id: int):
 @login_required
 def reset_password(member_id: int):
     member = db.get_or_404(Member, member_id)
-    g = grants()
-    if not access.can_reset_password(g, member, access.grants_for(db.session, member.user)):
+    me = grants()
+    if not access.can_reset_password(me, member, access.grants_for(db.session, member.user)):
         raise NotAllowed(_("You may not reset this member's password."))
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -358,14 +364,14 @@ def reset_password(member_id: int):
 @login_required
 def appoint(unit_id: int):
     unit = db.get_or_404(OrgUnit, unit_id)
-    g = grants()
-    access.require_manage_unit(g, unit)
+    me = grants()
+    access.require_manage_unit(me, unit)
     form = _appoint_form(unit)
     if form is None or not form.validate_on_submit():
         flash(_("Choose a member and a role."), "error")
         return redirect(url_for("org.unit", unit_id=unit.id))
     member = db.get_or_404(Member, form.member_id.data)
-    access.require_manage_member(g, member)
+    access.require_manage_member(me, member)
     try:
         services.appoint(
             db.session,
