@@ -41,8 +41,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    _import_models()
     _register_blueprints(app)
     return app
+
+
+def _import_models() -> None:
+    """Every domain's models, so the metadata (and Alembic) sees every table."""
+    import studyhub.accounts.models
+    import studyhub.notify.models
+    import studyhub.org.models
+    import studyhub.points.models
+    import studyhub.readings.models
+    import studyhub.scheduler.models  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
