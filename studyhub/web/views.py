@@ -6,12 +6,14 @@ import logging
 
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
+from studyhub.web.home import home_panels
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
@@ -20,7 +22,8 @@ log = logging.getLogger(__name__)
 @bp.get("/")
 @login_required
 def home():
-    return render_template("web/home.html")
+    panels = home_panels(current_app, current_user, clock.now_utc())
+    return render_template("web/home.html", panels=panels)
 
 
 @bp.get("/healthz")
