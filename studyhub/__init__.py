@@ -72,7 +72,9 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from studyhub.accounts.views import bp as accounts_bp
     from studyhub.cli import register_commands
+    from studyhub.notify.views import bp as notify_bp
     from studyhub.org.views import bp as org_bp
+    from studyhub.readings.views import bp as readings_bp
     from studyhub.web.filters import register_filters
     from studyhub.web.views import bp as web_bp
     from studyhub.web.views import floor, register_error_handlers
@@ -80,6 +82,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(notify_bp)
+    app.register_blueprint(readings_bp)
     register_error_handlers(app)
     register_filters(app)
     register_commands(app)

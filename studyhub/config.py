@@ -50,6 +50,25 @@ class BaseConfig:
     LANGUAGES = ("zh", "en")
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # A reading counts as studied after this share of its estimated time (within bounds).
+    READING_MIN_FRACTION = 0.5
+    READING_MIN_SECONDS = 20
+    READING_MAX_MIN_SECONDS = 300
+    # Uploaded images: folder (default instance/uploads) and the largest accepted file.
+    UPLOAD_FOLDER: str | None = None
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+    # E-mail is sent only when SMTP_HOST is set.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+    MAIL_FROM = "studyhub@localhost"
+
+    # The scheduler's time zone for jobs that are not per committee.
+    SCHEDULER_TIMEZONE = "Asia/Shanghai"
     ROSTER_IMPORT_MAX_ROWS = 20000
     BENCH_FLOOR = False
 

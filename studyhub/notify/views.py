@@ -1,0 +1,5 @@
+"""The in-app inbox."""
+
+from flask import Blueprint
+
+bp = Blueprint("notify", __name__, url_prefix="/inbox")

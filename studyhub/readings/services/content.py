@@ -1,0 +1,86 @@
+"""Markdown to safe HTML, plain text for search, and reading-time estimates.
+
+Rendering happens once when a reading is saved; pages show the stored HTML.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from html import unescape
+
+import nh3
+from markdown_it import MarkdownIt
+
+_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"]
+)
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "div", "em", "figcaption",
+    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s",
+    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+    "u", "ul", "audio", "video", "source",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "audio": {"src", "controls", "preload"},
+    "video": {"src", "controls", "preload", "poster", "width", "height"},
+    "source": {"src", "type"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# Characters of the CJK scripts; each counts as a "word" for the length.
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+CJK_CHARS_PER_MINUTE = 400
+LATIN_WORDS_PER_MINUTE = 200
+
+
+def sanitise_html(html: str) -> str:
+    """HTML with only safe tags, attributes and URL schemes; scripts, handlers and styles go."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def render_markdown(source: str) -> str:
+    """Markdown (raw HTML allowed in it) to sanitised HTML."""
+    return sanitise_html(_markdown.render(source))
+
+
+def plain_text(html: str) -> str:
+    """The visible text of sanitised HTML, for search and length."""
+    return _SPACE.sub(" ", unescape(_TAG.sub(" ", html))).strip()
+
+
+@dataclass(frozen=True)
+class Length:
+    char_count: int  # CJK characters plus Latin words
+    reading_seconds: int
+
+
+def measure(text: str) -> Length:
+    """Chinese is measured in characters (about 400 a minute), other text in words."""
+    cjk = len(_CJK.findall(text))
+    words = len(_LATIN_WORD.findall(_CJK.sub(" ", text)))
+    seconds = cjk * 60 / CJK_CHARS_PER_MINUTE + words * 60 / LATIN_WORDS_PER_MINUTE
+    return Length(char_count=cjk + words, reading_seconds=max(30, math.ceil(seconds / 10) * 10))
+
+
+def minimum_seconds(reading_seconds: int, *, fraction: float, floor: int, ceiling: int) -> int:
+    """How long a member must spend before a reading counts as studied."""
+    return int(min(ceiling, max(floor, reading_seconds * fraction)))

@@ -1,0 +1,12 @@
+"""The readings blueprint; each submodule adds the pages of one concern.
+
+``library`` (staff: write, schedule, publish, columns, tags, uploads, 党史今天),
+``member`` (the reading page, receipts and beacons, the archive, history),
+``rota`` (lead readers and reflections), ``comments`` (comments and moderation).
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("readings", __name__)
+
+from studyhub.readings.views import comments, library, member, rota  # noqa: E402, F401
