@@ -1,0 +1,82 @@
+"""A member on a phone: logging in, a wrong password, the forced first password change."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page
+
+from studyhub.demo import DEMO_PASSWORD
+from tests.e2e.conftest import NEWCOMER_NAME, NEWCOMER_PASSWORD, NEWCOMER_PHONE, log_in
+
+pytestmark = pytest.mark.e2e
+
+MEMBER_PHONE = "13800000003"
+MEMBER_NAME = "张伟"
+PHONE_WIDTH = 360
+
+
+def path_of(page: Page) -> str:
+    return urlsplit(page.url).path
+
+
+def test_member_logs_in_and_sees_today(page: Page):
+    log_in(page, MEMBER_PHONE, DEMO_PASSWORD)
+
+    assert path_of(page) == "/"
+    assert MEMBER_NAME in page.inner_text("main h1")
+    assert page.locator("#today-reading").is_visible()
+    assert page.locator("#today-reading h2").inner_text().strip()
+    assert page.locator("#tasks").is_visible()
+    assert page.locator("#tasks h2").inner_text().strip()
+    # A plain member gets neither the branch nor the organisation pages in the menu.
+    assert page.locator(".mainnav a[href^='/org/']").count() == 0
+    assert page.locator("#work").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+
+
+def test_wrong_password_shows_the_error_and_stays_on_login(page: Page):
+    log_in(page, MEMBER_PHONE, "not-the-password")
+
+    assert path_of(page) == "/login"
+    assert page.locator("#login-error").is_visible()
+    assert page.locator("#login-error").inner_text().strip()
+    assert page.input_value("input[name=identifier]") == MEMBER_PHONE
+    assert page.input_value("input[name=password]") == ""
+    # Still logged out: the home page sends the phone back to the login form.
+    page.goto("/")
+    assert path_of(page) == "/login"
+    assert page.locator("#login-error").count() == 0
+
+
+def test_newcomer_must_change_the_first_password(page: Page):
+    log_in(page, NEWCOMER_PHONE, NEWCOMER_PASSWORD)
+    assert path_of(page) == "/account/password"
+    assert page.locator("main .flash-info").is_visible()
+
+    # Nothing else opens until the password is changed.
+    page.goto("/")
+    assert path_of(page) == "/account/password"
+
+    new_password = "Study2026x"
+    page.fill("input[name=current]", NEWCOMER_PASSWORD)
+    page.fill("input[name=new]", new_password)
+    page.fill("input[name=confirm]", new_password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+    assert path_of(page) == "/"
+    assert NEWCOMER_NAME in page.inner_text("main h1")
+    assert page.locator("main .flash-success").is_visible()
+    assert page.locator("#today-reading").is_visible()
+
+    # The new password works on a fresh login and the old one no longer does.
+    with page.expect_navigation():
+        page.click("header form.logout button")
+    assert path_of(page) == "/login"
+    log_in(page, NEWCOMER_PHONE, NEWCOMER_PASSWORD)
+    assert page.locator("#login-error").is_visible()
+    log_in(page, NEWCOMER_PHONE, new_password)
+    assert path_of(page) == "/"
+    assert NEWCOMER_NAME in page.inner_text("main h1")
