@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -35,6 +35,11 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def select_locale() -> str:
-    """The browser's preferred language among those we ship; Chinese by default."""
+    """The browser's preferred language among those we ship; Chinese by default.
+
+    Outside a request (commands, jobs, service tests) the default language.
+    """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return languages[0]
     return request.accept_languages.best_match(languages) or languages[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from studyhub.org.models import MemberStatus, Role, UnitKind
@@ -45,7 +45,11 @@ class MemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=20)])
     member_no = StringField(_l("Member number"), validators=[Optional(), Length(max=32)])
-    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default=MemberStatus.FULL.value)
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice(value, label) for value, label in STATUS_CHOICES],
+        default=MemberStatus.FULL.value,
+    )
     joined_on = DateField(_l("Joined the Party on"), validators=[Optional()])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=64)])
     group_id = SelectField(_l("Party group"), choices=[], coerce=int, default=0)

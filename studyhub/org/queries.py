@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from studyhub.accounts.models import User
 from studyhub.org.models import Member, OrgUnit, RoleAssignment, UnitKind
@@ -20,7 +20,13 @@ def under(column: InstrumentedAttribute[str], path: str) -> ColumnElement[bool]:
 
 def members_under(path: str, *, active_only: bool = True) -> Select[tuple[Member]]:
     """Members at or below the unit with ``path``, ordered by name."""
-    stmt = select(Member).join(Member.user).where(under(Member.org_path, path))
+    # contains_eager: the user comes from this join, not from a second (joined-load) one.
+    stmt = (
+        select(Member)
+        .join(Member.user)
+        .options(contains_eager(Member.user))
+        .where(under(Member.org_path, path))
+    )
     if active_only:
         stmt = stmt.where(Member.is_active.is_(True))
     return stmt.order_by(User.name, Member.id)

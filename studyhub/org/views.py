@@ -84,7 +84,7 @@ def index():
     trees = []
     for root in roots:
         units = list(db.session.scalars(queries.units_under(root.path)))
-        sizes = dict(db.session.execute(queries.branch_sizes_under(root.path)).tuples().all())
+        sizes = dict(db.session.execute(queries.branch_sizes_under(root.path)).all())
         trees.append((root, units, sizes))
     return render_template("org/index.html", trees=trees)
 
