@@ -119,6 +119,22 @@ def can_reset_password(grants: Grants, target: Member, target_grants: Grants) ->
     return True
 
 
+def can_appoint(grants: Grants, unit: OrgUnit, role: Role) -> bool:
+    """Who may give (or end) ``role`` on ``unit``.
+
+    Staff appoint secretaries and branch committee members; making or ending
+    staff and admins is managing staff, which only admins do.
+    """
+    if role in MANAGER_ROLES:
+        return _covers(grants.paths(frozenset({Role.ADMIN})), unit.path)
+    return can_manage_unit(grants, unit)
+
+
+def require_appoint(grants: Grants, unit: OrgUnit, role: Role) -> None:
+    if not can_appoint(grants, unit, role):
+        raise NotAllowed(_l("You may not give or end this role."))
+
+
 def require_view_unit(grants: Grants, unit: OrgUnit) -> None:
     if not can_view_unit(grants, unit):
         raise NotAllowed(_l("You may not see this organisation."))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
@@ -161,6 +164,21 @@ def _check_unique_login(
             raise Conflict(str(message) % {"v": value})
 
 
+@contextmanager
+def _unique_login_guard(session: Session) -> Iterator[None]:
+    """Flush in a savepoint: a login taken meanwhile (a double submit) becomes a Conflict.
+
+    The check above reads first; two requests at once can both pass it, and then
+    the unique constraint decides. Changes must be made inside the block, since
+    opening the savepoint flushes what is pending.
+    """
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        raise Conflict(_l("The phone number or member number belongs to someone else.")) from exc
+
+
 def _placement(branch: OrgUnit, group: OrgUnit | None) -> str:
     if branch.kind != UnitKind.BRANCH:
         raise InvalidInput(_l("Members belong to a branch."))
@@ -207,8 +225,9 @@ def add_member(
         created_at=now,
         updated_at=now,
     )
-    session.add_all([user, member])
-    session.flush()
+    with _unique_login_guard(session):
+        session.add_all([user, member])
+        session.flush()
     return member
 
 
@@ -235,14 +254,15 @@ def update_member(session: Session, member: Member, fields: MemberFields, *, now
     )
     if before == after:
         return False
-    user.name, user.phone, user.member_no = fields.name, fields.phone, fields.member_no
-    member.status, member.joined_on, member.position = (
-        fields.status,
-        fields.joined_on,
-        fields.position,
-    )
-    member.updated_at = now
-    session.flush()
+    with _unique_login_guard(session):
+        user.name, user.phone, user.member_no = fields.name, fields.phone, fields.member_no
+        member.status, member.joined_on, member.position = (
+            fields.status,
+            fields.joined_on,
+            fields.position,
+        )
+        member.updated_at = now
+        session.flush()
     return True
 
 

@@ -95,20 +95,19 @@ def unit(unit_id: int):
     unit = db.get_or_404(OrgUnit, unit_id)
     me = grants()
     access.require_view_unit(me, unit)
+    can_manage = access.can_manage_unit(me, unit)
+    show_all = can_manage and bool(request.args.get("all"))  # inactive members: staff only
     page = paginate(
         db.session,
-        queries.search_members(
-            unit.path, request.args.get("q"), active_only=not request.args.get("all")
-        ),
+        queries.search_members(unit.path, request.args.get("q"), active_only=not show_all),
         request.args.get("page", 1, type=int),
     )
-    can_manage = access.can_manage_unit(me, unit)
     return render_template(
         "org/unit.html",
         unit=unit,
         page=page,
         q=request.args.get("q", ""),
-        show_all=bool(request.args.get("all")),
+        show_all=show_all,
         children=list(db.session.scalars(queries.children_of(unit.id))),
         ancestors=list(db.session.scalars(queries.units_by_ids(unit.ancestor_ids[:-1]))),
         roles=list(db.session.scalars(queries.role_holders(unit.id))),
@@ -117,13 +116,17 @@ def unit(unit_id: int):
         can_add_child=can_manage and bool(ALLOWED_CHILDREN[unit.kind]),
         can_add_member=can_manage and unit.kind in (UnitKind.BRANCH, UnitKind.GROUP),
         rename_form=RenameForm(name=unit.name),
-        appoint_form=_appoint_form(unit) if can_manage else None,
+        appoint_form=_appoint_form(unit, me) if can_manage else None,
         revoke_form=ConfirmForm(),
     )
 
 
-def _appoint_form(unit: OrgUnit) -> AppointForm | None:
-    roles = [r for r, kinds in services.ROLE_UNIT_KINDS.items() if unit.kind in kinds]
+def _appoint_form(unit: OrgUnit, me: access.Grants) -> AppointForm | None:
+    roles = [
+        r
+        for r, kinds in services.ROLE_UNIT_KINDS.items()
+        if unit.kind in kinds and access.can_appoint(me, unit, r)
+    ]
     if not roles:
         return None
     form = AppointForm()
@@ -366,12 +369,13 @@ def appoint(unit_id: int):
     unit = db.get_or_404(OrgUnit, unit_id)
     me = grants()
     access.require_manage_unit(me, unit)
-    form = _appoint_form(unit)
+    form = _appoint_form(unit, me)
     if form is None or not form.validate_on_submit():
         flash(_("Choose a member and a role."), "error")
         return redirect(url_for("org.unit", unit_id=unit.id))
     member = db.get_or_404(Member, form.member_id.data)
     access.require_manage_member(me, member)
+    access.require_appoint(me, unit, Role(form.role.data))
     try:
         services.appoint(
             db.session,
@@ -394,6 +398,7 @@ def appoint(unit_id: int):
 def revoke(assignment_id: int):
     assignment = db.get_or_404(RoleAssignment, assignment_id)
     access.require_manage_unit(grants(), assignment.unit)
+    access.require_appoint(grants(), assignment.unit, assignment.role)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     unit_id = assignment.unit_id
