@@ -1,5 +1,63 @@
-"""The in-app inbox."""
+"""The in-app inbox, and the unread count shown in every page's header."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from studyhub.core import clock
+from studyhub.extensions import db
+from studyhub.notify import queries, services
+from studyhub.notify.forms import MarkAllReadForm
+from studyhub.notify.mail import is_local_path, is_web_url
+from studyhub.web.pagination import paginate
 
 bp = Blueprint("notify", __name__, url_prefix="/inbox")
+
+PER_PAGE = 20
+
+
+@bp.app_context_processor
+def inject_unread_count():
+    """``unread_count`` for the header: one indexed COUNT per rendered page, none when anonymous."""
+    if not current_user.is_authenticated:
+        return {"unread_count": None}
+    return {"unread_count": db.session.scalar(queries.unread_count(current_user.id)) or 0}
+
+
+@bp.get("")
+@login_required
+def inbox():
+    page = paginate(
+        db.session, queries.inbox(current_user.id), request.args.get("page", 1, type=int), PER_PAGE
+    )
+    return render_template("notify/inbox.html", page=page, form=MarkAllReadForm())
+
+
+@bp.get("/<int:message_id>")
+@login_required
+def message(message_id: int):
+    """Opening a message marks it read, then follows its link when that stays on this site."""
+    message = db.first_or_404(queries.own_message(current_user.id, message_id))
+    if services.mark_read(message, now=clock.now_utc()):
+        db.session.commit()
+    if is_local_path(message.link):
+        return redirect(message.link)
+    return render_template(
+        "notify/message.html",
+        message=message,
+        web_link=message.link if is_web_url(message.link) else None,
+    )
+
+
+@bp.post("/read-all")
+@login_required
+def mark_all_read():
+    if not MarkAllReadForm().validate_on_submit():
+        abort(400)
+    count = services.mark_all_read(db.session, user_id=current_user.id, now=clock.now_utc())
+    db.session.commit()
+    if count:
+        flash(_("%(n)d messages marked as read.", n=count), "success")
+    return redirect(url_for("notify.inbox"))

@@ -1,0 +1,30 @@
+"""Reusable queries over a user's inbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+
+from studyhub.notify.models import Message
+
+
+def unread_count(user_id: int) -> Select[tuple[int]]:
+    """The number of unread messages of ``user_id``; the (user, read_at) index answers it."""
+    return (
+        select(func.count())
+        .select_from(Message)
+        .where(Message.user_id == user_id, Message.read_at.is_(None))
+    )
+
+
+def inbox(user_id: int) -> Select[tuple[Message]]:
+    """``user_id``'s messages, newest first."""
+    return (
+        select(Message)
+        .where(Message.user_id == user_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+    )
+
+
+def own_message(user_id: int, message_id: int) -> Select[tuple[Message]]:
+    """Message ``message_id`` if it belongs to ``user_id`` (nobody opens another's)."""
+    return select(Message).where(Message.id == message_id, Message.user_id == user_id)
