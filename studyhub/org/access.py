@@ -119,6 +119,11 @@ def can_reset_password(grants: Grants, target: Member, target_grants: Grants) ->
     return True
 
 
+def can_set_active(grants: Grants, target: Member, target_grants: Grants) -> bool:
+    """Deactivating closes the account, so it follows the reset rule (not one's own)."""
+    return can_reset_password(grants, target, target_grants)
+
+
 def can_appoint(grants: Grants, unit: OrgUnit, role: Role) -> bool:
     """Who may give (or end) ``role`` on ``unit``.
 

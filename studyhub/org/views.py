@@ -255,6 +255,7 @@ def member(member_id: int):
         member=member,
         can_manage=access.can_manage_member(me, member),
         can_reset=access.can_reset_password(me, member, target_grants),
+        can_set_active=access.can_set_active(me, member, target_grants),
         member_roles=target_grants.scopes,
         form=ConfirmForm(),
     )
@@ -333,7 +334,10 @@ def move_member(member_id: int):
 @login_required
 def set_member_active(member_id: int):
     member = db.get_or_404(Member, member_id)
-    access.require_manage_member(grants(), member)
+    me = grants()
+    access.require_manage_member(me, member)
+    if not access.can_set_active(me, member, access.grants_for(db.session, member.user)):
+        raise NotAllowed(_("You may not deactivate or reactivate this member."))
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

@@ -15,6 +15,17 @@ from tests.conftest import PASSWORD
 WRONG_LOGIN = "The phone or member number and password do not match"
 
 
+def english(client):
+    """Pages in English (the source strings), whatever the default language's catalogue says."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _english_client(client):
+    english(client)
+
+
 @pytest.fixture
 def org(make):
     committee = make.committee("机关党委")
@@ -179,7 +190,7 @@ def test_added_member_logs_in_with_last_six_digits_and_must_change(
     assert "新同志 was added." in page.text
     assert "Probationary member" in page.text
 
-    newcomer = app.test_client()
+    newcomer = english(app.test_client())
     assert post_login(newcomer, "13800138000", "wrong1").status_code == 200
     response = post_login(newcomer, "13800138000", "138000")
     assert response.status_code == 302
@@ -258,23 +269,23 @@ def test_move_member_to_another_branch(client, login, session, make, org):
 
 def test_deactivated_member_cannot_log_in(client, login, session, make, org, app):
     member = make.member(org["branch_a"], name="要停用")
-    member_client = login(member.user, app.test_client())
+    member_client = login(member.user, english(app.test_client()))
     assert member_client.get("/").status_code == 200
     login(org["staff"].user)
     response = client.post(f"/org/members/{member.id}/active", data={"value": "0"})
     assert response.status_code == 302
     assert "Inactive" in client.get(f"/org/members/{member.id}").text
-    assert WRONG_LOGIN in post_login(app.test_client(), member.user.phone, PASSWORD).text
+    assert WRONG_LOGIN in post_login(english(app.test_client()), member.user.phone, PASSWORD).text
     # The session the member had open ends too.
     assert member_client.get("/").location.startswith("/login")
     client.post(f"/org/members/{member.id}/active", data={"value": "1"})
-    assert post_login(app.test_client(), member.user.phone, PASSWORD).status_code == 302
+    assert post_login(english(app.test_client()), member.user.phone, PASSWORD).status_code == 302
 
 
 def test_reset_password_shows_it_once_and_ends_sessions(client, login, session, make, org, app):
     member = make.member(org["branch_a"], name="忘密码")
     phone = member.user.phone
-    member_client = login(member.user, app.test_client())
+    member_client = login(member.user, english(app.test_client()))
     assert member_client.get("/").status_code == 200
     login(org["staff"].user)
     page = client.get(f"/org/members/{member.id}")
@@ -287,9 +298,9 @@ def test_reset_password_shows_it_once_and_ends_sessions(client, login, session, 
     assert temporary not in client.get(f"/org/members/{member.id}").text
     # The member's open session is over, the old password no longer works…
     assert member_client.get("/").location.startswith("/login")
-    assert WRONG_LOGIN in post_login(app.test_client(), phone, PASSWORD).text
+    assert WRONG_LOGIN in post_login(english(app.test_client()), phone, PASSWORD).text
     # …and the temporary one works once, forcing a change.
-    fresh = app.test_client()
+    fresh = english(app.test_client())
     response = post_login(fresh, phone, temporary)
     assert response.location == "/account/password"
     assert fresh.get("/").location == "/account/password"
@@ -311,16 +322,16 @@ def test_staff_cannot_reset_another_staff_members_password_but_an_admin_can(
     assert client.post(f"/org/members/{org['staff'].id}/reset-password").status_code == 403
 
     committee_admin = make.member(org["branch_b"], role=Role.ADMIN, role_unit=org["committee"])
-    admin_client = login(committee_admin.user, app.test_client())
+    admin_client = login(committee_admin.user, english(app.test_client()))
     assert "Reset password" in admin_client.get(f"/org/members/{other_staff.id}").text
     assert admin_client.post(f"/org/members/{other_staff.id}/reset-password").status_code == 200
-    system_admin = login(make.admin(), app.test_client())
+    system_admin = login(make.admin(), english(app.test_client()))
     assert system_admin.post(f"/org/members/{committee_admin.id}/reset-password").status_code == 200
 
 
 def test_appointed_secretary_sees_my_branch(client, login, session, make, org, app):
     member = make.member(org["branch_b"], name="新书记")
-    member_client = login(member.user, app.test_client())
+    member_client = login(member.user, english(app.test_client()))
     assert "My branch" not in member_client.get("/").text
     assert member_client.get(f"/org/units/{org['branch_b'].id}").status_code == 403
     old = make.member(org["branch_b"], name="老书记", role=Role.SECRETARY)
@@ -342,7 +353,7 @@ def test_appointed_secretary_sees_my_branch(client, login, session, make, org, a
     branch_page = member_client.get(f"/org/units/{org['branch_b'].id}")
     assert branch_page.status_code == 200
     assert "老书记" in roster(branch_page.text)
-    old_client = login(old.user, app.test_client())
+    old_client = login(old.user, english(app.test_client()))
     assert old_client.get(f"/org/units/{org['branch_b'].id}").status_code == 403
 
 
@@ -369,7 +380,7 @@ def test_only_admins_appoint_and_revoke_staff_and_admins(client, login, session,
     assert client.post(f"/org/roles/{admin_role.id}/revoke").status_code == 403
     assert session.get(RoleAssignment, admin_role.id) is not None
 
-    admin_client = login(committee_admin.user, app.test_client())
+    admin_client = login(committee_admin.user, english(app.test_client()))
     newcomer = make.member(org["branch_b"], name="新干事")
     assert 'value="staff"' in admin_client.get(f"/org/units/{committee.id}").text
     response = admin_client.post(
@@ -382,3 +393,28 @@ def test_only_admins_appoint_and_revoke_staff_and_admins(client, login, session,
         )
         == Role.STAFF
     )
+
+
+def test_staff_cannot_deactivate_staff_or_themselves_but_an_admin_can(
+    client, login, session, make, org, app
+):
+    other_staff = make.member(
+        org["branch_b"], name="另一干事", role=Role.STAFF, role_unit=org["committee"]
+    )
+    login(org["staff"].user)
+    assert "Deactivate" not in client.get(f"/org/members/{other_staff.id}").text
+    for target in (other_staff, org["staff"]):
+        response = client.post(f"/org/members/{target.id}/active", data={"value": "0"})
+        assert response.status_code == 403
+        session.expire_all()
+        assert target.is_active and target.user.is_enabled
+    plain = make.member(org["branch_b"])
+    assert "Deactivate" in client.get(f"/org/members/{plain.id}").text
+
+    committee_admin = make.member(org["branch_b"], role=Role.ADMIN, role_unit=org["committee"])
+    admin_client = login(committee_admin.user, english(app.test_client()))
+    assert "Deactivate" in admin_client.get(f"/org/members/{other_staff.id}").text
+    response = admin_client.post(f"/org/members/{other_staff.id}/active", data={"value": "0"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert not other_staff.user.is_enabled
