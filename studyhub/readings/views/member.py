@@ -1,1 +1,244 @@
-"""Readings pages: member."""
+"""Readings pages for members: the reading, its beacons and "已学习", the archive, history.
+
+Also the secretary's table of who studied, and the home page's panel for today.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from studyhub.core import clock
+from studyhub.core.errors import DomainError
+from studyhub.extensions import db
+from studyhub.org import access
+from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.readings import queries
+from studyhub.readings.models import Reading, ReadingColumn
+from studyhub.readings.services import comments, rota, tracking
+from studyhub.readings.views import bp
+from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.pagination import paginate
+
+ARCHIVE_PER_PAGE = 20
+HISTORY_PER_PAGE = 30
+MAX_BEACON_SECONDS = 3600
+
+
+def _grants() -> access.Grants:
+    """The current user's grants, read once per request (shared with the org pages)."""
+    if "grants" not in g:
+        g.grants = access.grants_for(db.session, current_user)
+    return g.grants
+
+
+def _reader() -> tracking.Reader | None:
+    if "reader" not in g:
+        g.reader = tracking.reader_of(db.session, current_user.id)
+    return g.reader
+
+
+def _require_reader() -> tracking.Reader:
+    """Reading pages are for members; others have no committee's readings to see."""
+    reader = _reader()
+    if reader is None:
+        abort(404)
+    return reader
+
+
+def _visible_reading(reading_id: int, reader: tracking.Reader, now) -> Reading:
+    """The reading, if it is the reader's committee's and published by now; else 404.
+
+    Unpublished and scheduled readings answer exactly like missing ones, so a
+    guessed URL tells nothing.
+    """
+    reading = db.session.get(Reading, reading_id)
+    if reading is None or reading.committee_id != reader.committee_id:
+        abort(404)
+    if not reading.is_visible(now):
+        abort(404)
+    return reading
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, round(seconds / 60))
+
+
+@bp.get("/readings/<int:reading_id>")
+@login_required
+def reading(reading_id: int):
+    now = clock.now_utc()
+    reader = _require_reader()
+    reading = _visible_reading(reading_id, reader, now)
+    receipt = tracking.open_reading(db.session, reading, user_id=reader.user_id, now=now)
+    db.session.commit()
+    me = _grants()
+    committee = db.session.get(OrgUnit, reader.committee_id)
+    return render_template(
+        "readings/reading.html",
+        reading=reading,
+        receipt=receipt,
+        minutes=_minutes(reading.reading_seconds),
+        remaining=tracking.remaining_seconds(reading, receipt, now=now),
+        is_studied=receipt.studied_at is not None,
+        comments=comments.comment_section(
+            db.session,
+            reading,
+            viewer_id=reader.user_id,
+            committee_id=reader.committee_id,
+            can_moderate=committee is not None and access.can_manage_unit(me, committee),
+            now=now,
+        ),
+        reflection=rota.reflection_section(
+            db.session, reading, branch_id=reader.branch_id, viewer_member_id=reader.member_id
+        ),
+    )
+
+
+def _beacon() -> tuple[int, bool]:
+    """(seconds, reached_end) from a form post (sendBeacon) or a JSON body."""
+    data: Any = request.get_json(silent=True) if request.is_json else request.form
+    if not isinstance(data, dict) and not hasattr(data, "get"):
+        abort(400)
+    try:
+        seconds = int(data.get("seconds") or 0)
+    except (TypeError, ValueError):
+        abort(400)
+    reached_end = str(data.get("reached_end", "")).strip().lower() in {"1", "true", "on", "yes"}
+    return max(0, min(seconds, MAX_BEACON_SECONDS)), reached_end
+
+
+@bp.post("/readings/<int:reading_id>/progress")
+@login_required
+def progress(reading_id: int):
+    """The page's beacon: time read since the last one, and whether the end was seen.
+
+    CSRF-protected like every post: the token travels in the body (sendBeacon
+    cannot set headers) or, for JSON, in the X-CSRFToken header.
+    """
+    now = clock.now_utc()
+    reader = _require_reader()
+    reading = _visible_reading(reading_id, reader, now)
+    seconds, reached_end = _beacon()
+    result = tracking.record_progress(
+        db.session,
+        reading,
+        user_id=reader.user_id,
+        seconds=seconds,
+        reached_end=reached_end,
+        now=now,
+    )
+    db.session.commit()
+    return jsonify(
+        studied=result.is_studied,
+        seconds_spent=result.receipt.seconds_spent,
+        remaining=result.remaining,
+        points=result.points,
+    )
+
+
+@bp.post("/readings/<int:reading_id>/studied")
+@login_required
+def studied(reading_id: int):
+    """The "已学习" button (works without JavaScript: the server counts the time)."""
+    now = clock.now_utc()
+    reader = _require_reader()
+    reading = _visible_reading(reading_id, reader, now)
+    try:
+        result = tracking.mark_studied(db.session, reading, user_id=reader.user_id, now=now)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("readings.reading", reading_id=reading.id))
+    db.session.commit()
+    if result.newly_studied:
+        if result.points:
+            flash(
+                _("Well done: studied, %(points)d points earned.", points=result.points), "success"
+            )
+        else:
+            flash(_("Well done: studied."), "success")
+    return redirect(url_for("readings.reading", reading_id=reading.id))
+
+
+@bp.get("/readings/archive")
+@login_required
+def archive():
+    """Past readings of the day by date, or one column's readings; paginated."""
+    now = clock.now_utc()
+    reader = _require_reader()
+    column_id = request.args.get("column", type=int)
+    column = None
+    if column_id is not None:
+        column = db.session.get(ReadingColumn, column_id)
+        if column is None or column.committee_id != reader.committee_id:
+            abort(404)
+        stmt = queries.column_archive(reader.committee_id, column.id, now)
+    else:
+        stmt = queries.daily_archive(reader.committee_id, now)
+    page = paginate(db.session, stmt, request.args.get("page", 1, type=int), ARCHIVE_PER_PAGE)
+    ids = [r.id for r in page.items]
+    studied_ids = (
+        set(db.session.scalars(queries.studied_among(reader.user_id, ids))) if ids else set()
+    )
+    columns = list(db.session.execute(queries.archive_columns(reader.committee_id, now)))
+    return render_template(
+        "readings/archive.html", page=page, column=column, columns=columns, studied_ids=studied_ids
+    )
+
+
+@bp.get("/readings/this-day")
+@login_required
+def this_day():
+    """党史今天: every entry for today's month and day."""
+    now = clock.now_utc()
+    reader = _require_reader()
+    day = reader.today(now)
+    entries = list(db.session.scalars(queries.history_on(reader.committee_id, day.month, day.day)))
+    return render_template("readings/archive_this_day.html", day=day, entries=entries)
+
+
+@bp.get("/readings/mine")
+@login_required
+def my_history():
+    """The member's own readings: opened, time spent, studied; with streak and points."""
+    now = clock.now_utc()
+    reader = _require_reader()
+    page_no = request.args.get("page", 1, type=int)
+    page = tracking.history_page(db.session, reader, page=page_no, per_page=HISTORY_PER_PAGE)
+    summary = tracking.points_summary(db.session, reader, now=now)
+    return render_template("readings/my_history.html", page=page, summary=summary)
+
+
+@bp.get("/readings/branches/<int:unit_id>/study")
+@login_required
+def branch_study(unit_id: int):
+    """For the branch's secretary and committee (and staff above): who studied."""
+    now = clock.now_utc()
+    branch = db.get_or_404(OrgUnit, unit_id)
+    if branch.kind != UnitKind.BRANCH:
+        abort(404)
+    access.require_view_unit(_grants(), branch)
+    table = tracking.branch_study(db.session, branch, now=now)
+    return render_template("readings/branch_study.html", branch=branch, table=table)
+
+
+def today_panel(user: Any, now) -> HomePanel | None:
+    """The home page's panel: today's reading, 党史今天, streak, points and what is due."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    reader = _reader()
+    if reader is None:
+        return None
+    return HomePanel(
+        template="readings/panels/today.html",
+        context={"today": tracking.today_for(db.session, reader, now=now)},
+    )
+
+
+@bp.record_once
+def _register_panel(state) -> None:
+    register_home_panel(state.app, 10, today_panel)

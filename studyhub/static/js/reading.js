@@ -1,0 +1,115 @@
+/* The reading page: count the seconds the page is visible, report them in small
+   beacons (every 15 s, at the end of the text, when the page is hidden), and
+   enable "已学习" once the minimum time is reached. The server clamps every beacon
+   to the time that really passed; without this script the button still works. */
+(function () {
+  "use strict";
+  var article = document.getElementById("reading");
+  if (!article || !window.fetch || !window.URLSearchParams) return;
+
+  var url = article.getAttribute("data-progress-url");
+  var token = article.getAttribute("data-csrf");
+  var remaining = parseInt(article.getAttribute("data-remaining"), 10) || 0;
+  var studied = article.getAttribute("data-studied") === "1";
+  var form = document.getElementById("studied-form");
+  var button = document.getElementById("studied-button");
+  var countdown = document.getElementById("countdown");
+  var counter = document.getElementById("countdown-seconds");
+  var note = document.getElementById("studied-note");
+  var end = document.getElementById("reading-end");
+
+  var pending = 0; // visible seconds the server has not acknowledged yet
+  var reachedEnd = false;
+  var busy = false;
+  var lastTick = Date.now();
+  var lastSend = 0;
+  var EVERY = 15000;
+
+  function show() {
+    if (studied) {
+      if (form) form.hidden = true;
+      if (note) note.hidden = false;
+      return;
+    }
+    if (counter) counter.textContent = String(Math.max(0, Math.ceil(remaining)));
+    if (countdown) countdown.hidden = remaining <= 0;
+    if (button) button.disabled = remaining > 0;
+  }
+
+  function body(seconds) {
+    var data = new URLSearchParams();
+    data.set("csrf_token", token);
+    data.set("seconds", String(seconds));
+    data.set("reached_end", reachedEnd ? "1" : "0");
+    return data;
+  }
+
+  function send() {
+    if (studied || busy) return;
+    var seconds = Math.floor(pending);
+    busy = true;
+    lastSend = Date.now();
+    fetch(url, {
+      method: "POST",
+      body: body(seconds),
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      })
+      .then(function (data) {
+        pending = Math.max(0, pending - seconds);
+        studied = !!data.studied;
+        remaining = Math.max(0, data.remaining - pending);
+        show();
+      })
+      .catch(function () {
+        /* A flaky network: keep the seconds and send them with the next beacon. */
+      })
+      .then(function () {
+        busy = false;
+      });
+  }
+
+  function sendOnLeave() {
+    var seconds = Math.floor(pending);
+    if (studied || seconds <= 0 || !navigator.sendBeacon) return;
+    if (navigator.sendBeacon(url, body(seconds))) pending -= seconds;
+  }
+
+  function tick() {
+    var now = Date.now();
+    var visible = document.visibilityState !== "hidden";
+    if (visible) {
+      // A sleeping phone may pause timers: never count more than a few seconds per tick.
+      var dt = Math.min(3, Math.max(0, (now - lastTick) / 1000));
+      pending += dt;
+      remaining -= dt;
+    }
+    lastTick = now;
+    show();
+    if (studied || !visible) return;
+    var due = reachedEnd && remaining <= 0;
+    if (now - lastSend >= EVERY || (due && now - lastSend >= 2000)) send();
+  }
+
+  if (end && "IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries, observer) {
+      if (entries.some(function (e) { return e.isIntersecting; })) {
+        reachedEnd = true;
+        observer.disconnect();
+        send();
+      }
+    }).observe(end);
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") sendOnLeave();
+    lastTick = Date.now();
+  });
+  window.addEventListener("pagehide", sendOnLeave);
+  lastSend = Date.now();
+  show();
+  setInterval(tick, 1000);
+})();
