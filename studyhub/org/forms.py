@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from studyhub.org.models import MemberStatus, Role, UnitKind
@@ -77,5 +77,11 @@ class ImportForm(FlaskForm):
             FileRequired(_l("Choose a file.")),
             FileAllowed(["xlsx", "csv"], _l("The roster must be an .xlsx or .csv file.")),
         ],
+        render_kw={"accept": ".xlsx,.csv", "style": "max-width: 100%"},
     )
-    confirm = BooleanField()
+
+
+class ConfirmImportForm(FlaskForm):
+    """Confirms a checked upload, named by the token the preview gave."""
+
+    token = HiddenField(validators=[DataRequired()])

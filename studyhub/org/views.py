@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,13 +22,15 @@ from studyhub.accounts import services as account_services
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed
 from studyhub.extensions import db
-from studyhub.org import access, queries, services
+from studyhub.org import access, queries, roster, services
 from studyhub.org.forms import (
     ROLE_LABELS,
     STATUS_CHOICES,
     UNIT_KIND_LABELS,
     AppointForm,
     ConfirmForm,
+    ConfirmImportForm,
+    ImportForm,
     MemberForm,
     MoveForm,
     RenameForm,
@@ -412,9 +415,113 @@ def revoke(assignment_id: int):
     return redirect(url_for("org.unit", unit_id=unit_id))
 
 
+IMPORT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
+
+
+def _import_unit(unit_id: int) -> OrgUnit:
+    """The unit a roster is imported into: one the user manages, with branches in it."""
+    unit = db.get_or_404(OrgUnit, unit_id)
+    access.require_manage_unit(grants(), unit)
+    if unit.kind not in IMPORT_UNIT_KINDS:
+        abort(404)
+    return unit
+
+
+def _import_stash(unit: OrgUnit) -> roster.UploadStash:
+    folder = f"{current_app.instance_path}/uploads/imports"
+    return roster.UploadStash(folder, owner=f"{unit.id}-{current_user.id}")
+
+
+def _check_roster(path, unit: OrgUnit) -> roster.CheckedRoster:
+    try:
+        with roster.open_roster(path) as sheet:
+            return roster.validate_roster(
+                db.session, unit, sheet, max_rows=current_app.config["ROSTER_IMPORT_MAX_ROWS"]
+            )
+    except DomainError as exc:
+        return roster.CheckedRoster(entries=[], errors=[roster.RowError(None, None, str(exc))])
+
+
+def _render_import(unit: OrgUnit, **context):
+    context.setdefault("form", ImportForm())
+    return render_template("org/import_members.html", unit=unit, **context)
+
+
 @bp.route("/units/<int:unit_id>/import", methods=["GET", "POST"])
 @login_required
 def import_members(unit_id: int):
-    unit = db.get_or_404(OrgUnit, unit_id)
-    access.require_manage_unit(grants(), unit)
-    abort(404)
+    """Upload a roster: every row is checked and shown; nothing is written before confirming."""
+    unit = _import_unit(unit_id)
+    if request.method == "POST" and "token" in request.form:
+        return _confirm_import(unit)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _render_import(unit, form=form)
+    stash = _import_stash(unit)
+    upload = form.file.data
+    token = stash.put(upload.stream, filename=upload.filename, now=clock.now_utc())
+    checked = _check_roster(stash.path(token), unit)
+    if checked.errors:
+        stash.discard(token)
+        return _render_import(unit, form=form, checked=checked)
+    return _render_import(
+        unit,
+        checked=checked,
+        filename=upload.filename,
+        confirm_form=ConfirmImportForm(token=token),
+    )
+
+
+def _confirm_import(unit: OrgUnit):
+    """Write a previewed upload; a second confirmation finds the file gone and does nothing."""
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = _import_stash(unit).claim(form.token.data)
+    if path is None:
+        flash(_("This file was imported already or waited too long; upload it again."), "info")
+        return redirect(url_for("org.import_members", unit_id=unit.id))
+    try:
+        checked = _check_roster(path, unit)
+        if checked.errors:
+            return _render_import(unit, checked=checked)
+        result = roster.apply_roster(
+            db.session,
+            unit,
+            checked,
+            now=clock.now_utc(),
+            password_method=current_app.config["PASSWORD_HASH_METHOD"],
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        failed = roster.CheckedRoster(entries=[], errors=[roster.RowError(None, None, str(exc))])
+        return _render_import(unit, checked=failed)
+    finally:
+        path.unlink(missing_ok=True)
+    db.session.commit()
+    flash(
+        _(
+            "Imported %(imported)d new members; %(updated)d updated, %(unchanged)d unchanged.",
+            imported=result.imported,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("org.unit", unit_id=unit.id))
+
+
+@bp.get("/units/<int:unit_id>/import/template")
+@login_required
+def import_template(unit_id: int):
+    """The XLSX template (or ``?format=csv``), listing this unit's branches and groups."""
+    unit = _import_unit(unit_id)
+    kind = "csv" if request.args.get("format") == "csv" else "xlsx"
+    return send_file(
+        roster.build_template(db.session, unit, kind=kind),
+        as_attachment=True,
+        download_name=f"党员名册导入模板.{kind}",
+        mimetype="text/csv"
+        if kind == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
