@@ -53,7 +53,7 @@ def import_members(path: Path, committee_name: str | None, as_json: bool) -> Non
                 committee,
                 checked,
                 now=clock.now_utc(),
-                password_method=current_app.config["PASSWORD_HASH_METHOD"],
+                password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
                 on_progress=bar.update,
             )
     except DomainError as exc:
