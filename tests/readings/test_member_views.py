@@ -170,6 +170,21 @@ def test_progress_beacon_form_and_json(client, login, session, org, member, toda
     assert client.post(f"/readings/{reading.id}/progress", data={"seconds": "x"}).status_code == 400
 
 
+def test_progress_beacon_needs_the_csrf_token_in_its_body(
+    app, client, login, session, org, member, today, monkeypatch
+):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    reading = make_reading(session, org["committee"], daily_on=today, min_seconds=120)
+    login(member.user)
+    page = client.get(f"/readings/{reading.id}")
+    token = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    url = f"/readings/{reading.id}/progress"
+
+    assert client.post(url, data={"seconds": 1}).status_code == 400
+    assert client.post(url, data={"seconds": 1, "csrf_token": token}).status_code == 200
+    assert client.post(url, json={"seconds": 1}, headers={"X-CSRFToken": token}).status_code == 200
+
+
 def test_progress_beacon_credits_a_short_reading(client, login, session, org, member, today):
     reading = make_reading(session, org["committee"], daily_on=today, min_seconds=0)
     login(member.user)
