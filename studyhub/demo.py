@@ -6,13 +6,14 @@ Later domains add their demo data here, through their own services.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
 from studyhub.accounts.models import User
@@ -20,7 +21,8 @@ from studyhub.accounts.services import hash_password
 from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.org import services as org
-from studyhub.org.models import MemberStatus, OrgUnit, Role, UnitKind
+from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, UnitKind
+from studyhub.readings.services import rota
 
 COMMITTEE = "市科技局机关党委"
 DEMO_PASSWORD = "demo2026"
@@ -159,7 +161,28 @@ def load_demo(*, password_method: str) -> list[DemoLogin]:
     )
     session.add(admin)
     session.flush()
+    _load_lead_readers(session, committee, now)
     return demo_logins()
+
+
+def _load_lead_readers(session: Session, committee: OrgUnit, now: datetime) -> None:
+    """Each branch's rota in roster order, with the two days before today already led.
+
+    So today the third member of each branch leads (张伟 in 机关第一党支部).
+    """
+    branches = session.scalars(
+        select(OrgUnit)
+        .where(OrgUnit.committee_id == committee.id, OrgUnit.kind == UnitKind.BRANCH)
+        .order_by(OrgUnit.id)
+    ).all()
+    for branch in branches:
+        member_ids = session.scalars(
+            select(Member.id).where(Member.branch_id == branch.id).order_by(Member.id)
+        ).all()
+        rota.set_rota(session, branch, member_ids)
+        today = rota.branch_today(session, branch, now)
+        for days_ago in (2, 1, 0):
+            rota.assign_day(session, branch, today - timedelta(days=days_ago), now=now)
 
 
 def demo_logins() -> list[DemoLogin]:
