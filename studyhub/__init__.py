@@ -52,6 +52,7 @@ def _import_models() -> None:
     import studyhub.notify.models
     import studyhub.org.models
     import studyhub.points.models
+    import studyhub.quizzes.models
     import studyhub.readings.models
     import studyhub.scheduler.models  # noqa: F401
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -19,11 +20,15 @@ from werkzeug.serving import run_simple
 from studyhub.accounts.models import User
 from studyhub.accounts.services import hash_password
 from studyhub.core import clock
+from studyhub.core.schema import drop_all_tables
 from studyhub.extensions import db
 from studyhub.org import services as org
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, UnitKind
-from studyhub.readings.services import rota
+from studyhub.readings.models import Reading
+from studyhub.readings.services import history, imports, library, rota
+from studyhub.scheduler.process import configure_logging, start_in_background
 
+DEMO_DATA = Path(__file__).resolve().parent / "readings" / "data"
 COMMITTEE = "市科技局机关党委"
 DEMO_PASSWORD = "demo2026"
 ADMIN_LOGIN = "admin"
@@ -161,8 +166,59 @@ def load_demo(*, password_method: str) -> list[DemoLogin]:
     )
     session.add(admin)
     session.flush()
+    _load_readings(session, committee, now)
     _load_lead_readers(session, committee, now)
     return demo_logins()
+
+
+# The demo readings, in the order they become readings of the day from yesterday on;
+# the others are published in the library without a day.
+DEMO_DAILY_FILES = (
+    "01-sanhui-yike.md",
+    "08-xianshang-xuexi.md",
+    "02-zhibu-dahui.md",
+    "04-fazhan-dangyuan.md",
+    "06-zhuti-dangri.md",
+    "10-zunyi-huiyi.md",
+    "05-zuzhi-shenghuohui.md",
+)
+
+
+def _load_readings(session: Session, committee: OrgUnit, now: datetime) -> None:
+    """Columns, ten readings (seven of them the readings of yesterday to five days on)
+    and the shared 党史今天 set, through the same services as the import commands."""
+    config = current_app.config
+    timing = library.StudyTiming(
+        fraction=config["READING_MIN_FRACTION"],
+        floor=config["READING_MIN_SECONDS"],
+        ceiling=config["READING_MAX_MIN_SECONDS"],
+    )
+    library.ensure_default_columns(session, committee)
+    rows, problems = imports.read_markdown_folder(DEMO_DATA / "demo_readings")
+    plan = imports.check_readings(session, committee, rows, problems, create_columns=False)
+    imports.write_readings(
+        session, plan, by_user_id=None, now=now, timing=timing, publish_undated=False
+    )
+    titles = {row.where: row.title for row in rows}
+    by_title = {
+        r.title: r
+        for r in session.scalars(select(Reading).where(Reading.committee_id == committee.id))
+    }
+    today = clock.local_date(now, committee.timezone)
+    for offset, name in enumerate(DEMO_DAILY_FILES, start=-1):
+        library.schedule_daily(
+            session,
+            by_title[titles[name]],
+            day=today + timedelta(days=offset),
+            timezone=committee.timezone,
+            now=now,
+        )
+    for name, title in titles.items():
+        if name not in DEMO_DAILY_FILES:
+            library.publish_now(by_title[title], now=now - timedelta(days=2))
+    entries = history.read_history(DEMO_DATA / "history_demo.csv", this_year=today.year)
+    history.import_history(session, entries, committee_id=None)
+    session.flush()
 
 
 def _load_lead_readers(session: Session, committee: OrgUnit, now: datetime) -> None:
@@ -206,9 +262,7 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
     """Create or upgrade the database, load the demo data, print the logins and serve."""
     if reset:
         click.echo("Dropping every table…")
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        drop_all_tables(db.engine)
     upgrade()
     logins = load_demo(password_method=current_app.config["PASSWORD_HASH_METHOD"])
     db.session.commit()
@@ -220,5 +274,14 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
         return
     url = f"http://{host}:{port}/"
     click.echo(f"\nstudyhub is running at {url}  (Ctrl+C stops it)")
-    # Not app.run(): Flask ignores it inside a CLI command (FLASK_RUN_FROM_CLI).
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    app = current_app._get_current_object()
+    # The scheduler runs beside the server here, for convenience only; in
+    # production it is its own process (``studyhub scheduler``).
+    configure_logging()
+    scheduler, scheduler_thread = start_in_background(app)
+    try:
+        # Not app.run(): Flask ignores it inside a CLI command (FLASK_RUN_FROM_CLI).
+        run_simple(host, port, app, threaded=True)
+    finally:
+        scheduler.stop()
+        scheduler_thread.join(timeout=30)

@@ -18,13 +18,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session as PlainSession
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from studyhub import create_app
 from studyhub.accounts.models import User
 from studyhub.accounts.services import hash_password
+from studyhub.core.schema import drop_all_tables
 from studyhub.extensions import db, limiter
 from studyhub.org import services as org
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, UnitKind
@@ -51,9 +52,7 @@ def shared_data(relative: str) -> Path:
 def reset_schema(app: Flask) -> None:
     """Drop everything in the test database and build it again with the migrations."""
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        drop_all_tables(db.engine)
         upgrade()
         db.engine.dispose()
 
