@@ -111,15 +111,22 @@ class ConfigError(RuntimeError):
     """The configuration cannot run the app; the message says what to set."""
 
 
-def _parse(value: str) -> Any:
-    """Environment strings become JSON values where they parse as such."""
+def _parse(value: str, default: Any) -> Any:
+    """An environment string as the type of the setting's default.
+
+    Text settings (default ``str`` or ``None``) stay text, so a secret made of
+    digits is not turned into a number; the others are read as JSON
+    (``true``, ``10``, ``["zh", "en"]``), falling back to the text.
+    """
+    if default is None or isinstance(default, str):
+        return value
     try:
         return json.loads(value)
     except ValueError:
         return value
 
 
-def env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+def env_overrides(environ: dict[str, str], defaults: dict[str, Any]) -> dict[str, Any]:
     """``STUDYHUB_FOO=1`` becomes ``{"FOO": 1}``; ``STUDYHUB_DATABASE_URL`` the database URI."""
     out: dict[str, Any] = {}
     for key, value in environ.items():
@@ -131,7 +138,7 @@ def env_overrides(environ: dict[str, str]) -> dict[str, Any]:
         if name == "DATABASE_URL":
             out["SQLALCHEMY_DATABASE_URI"] = value
         else:
-            out[name] = _parse(value)
+            out[name] = _parse(value, defaults.get(name))
     return out
 
 
@@ -146,7 +153,7 @@ def load_config(
     cls = CONFIGS[env_name]
     settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
     settings["ENV_NAME"] = env_name
-    settings.update(env_overrides(environ))
+    settings.update(env_overrides(environ, settings))
     settings.update(overrides)
 
     if env_name == "production":

@@ -78,3 +78,11 @@ def test_local_date_uses_the_committee_time_zone():
     assert clock.local_date(instant, "Asia/Shanghai") == date(2027, 1, 1)
     assert clock.local_date(instant, "UTC") == date(2026, 12, 31)
     assert clock.as_utc(datetime(2026, 1, 1)).tzinfo is UTC
+
+
+def test_text_settings_stay_text_even_when_they_look_like_numbers(tmp_path):
+    settings = load_config(
+        tmp_path, None, {"STUDYHUB_SECRET_KEY": "1234567890", "STUDYHUB_MAIL_FROM": "null"}
+    )
+    assert settings["SECRET_KEY"] == "1234567890"
+    assert settings["MAIL_FROM"] == "null"
