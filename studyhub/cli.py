@@ -14,10 +14,18 @@ from studyhub.accounts.cli import create_admin
 from studyhub.demo import demo_command
 from studyhub.gendata import gen_data_command
 from studyhub.org.cli import import_members
+from studyhub.readings.cli import import_history, import_readings
 
 
 def register_commands(app: Flask) -> None:
-    for command in (demo_command, create_admin, import_members, gen_data_command):
+    for command in (
+        demo_command,
+        create_admin,
+        import_members,
+        gen_data_command,
+        import_readings,
+        import_history,
+    ):
         app.cli.add_command(command)
 
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from studyhub.accounts.models import User
 from studyhub.org.models import Member
 from studyhub.org.queries import under
-from studyhub.readings.models import HistoryEntry, Reading, ReadingColumn, ReadReceipt
+from studyhub.readings.models import (
+    HistoryEntry,
+    Reading,
+    ReadingColumn,
+    ReadReceipt,
+    Tag,
+    Upload,
+    reading_tag,
+)
 
 
 def is_visible(now: datetime) -> ColumnElement[bool]:
@@ -181,4 +189,146 @@ def daily_count(committee_id: int, since: date, until: date, now: datetime) -> S
         Reading.daily_on >= since,
         Reading.daily_on <= until,
         is_visible(now),
+    )
+
+
+# The library (staff) ------------------------------------------------------------
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for LIKE with ``\\`` as the escape, so % and _ match themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def status_is(status: str, now: datetime) -> ColumnElement[bool]:
+    """SQL for ``library.reading_status(reading, now) == status``."""
+    live = Reading.unpublished_at.is_(None)
+    if status == "draft":
+        return and_(live, Reading.published_at.is_(None))
+    if status == "scheduled":
+        return and_(live, Reading.published_at > now)
+    if status == "published":
+        return and_(live, Reading.published_at <= now)
+    if status == "unpublished":
+        return Reading.unpublished_at.is_not(None)
+    raise ValueError(f"unknown reading status {status!r}")
+
+
+def library_readings(
+    committee_id: int,
+    *,
+    now: datetime,
+    text: str | None = None,
+    column_id: int | None = None,
+    tag_id: int | None = None,
+    status: str | None = None,
+) -> Select[tuple[Reading]]:
+    """The committee's readings for staff, newest first, searched by title and text.
+
+    LIKE works for Chinese, where words are not separated by spaces.
+    """
+    stmt = (
+        select(Reading)
+        .options(joinedload(Reading.column), selectinload(Reading.tags))
+        .where(Reading.committee_id == committee_id)
+    )
+    text = (text or "").strip()
+    if text:
+        pattern = like_pattern(text)
+        stmt = stmt.where(
+            or_(
+                Reading.title.ilike(pattern, escape="\\"),
+                Reading.body_text.ilike(pattern, escape="\\"),
+            )
+        )
+    if column_id:
+        stmt = stmt.where(Reading.column_id == column_id)
+    if tag_id:
+        stmt = stmt.where(
+            Reading.id.in_(select(reading_tag.c.reading_id).where(reading_tag.c.tag_id == tag_id))
+        )
+    if status:
+        stmt = stmt.where(status_is(status, now))
+    return stmt.order_by(
+        Reading.daily_on.desc().nulls_last(), Reading.updated_at.desc(), Reading.id.desc()
+    )
+
+
+def columns_of(committee_id: int, *, active_only: bool = False) -> Select[tuple[ReadingColumn]]:
+    stmt = select(ReadingColumn).where(ReadingColumn.committee_id == committee_id)
+    if active_only:
+        stmt = stmt.where(ReadingColumn.is_active.is_(True))
+    return stmt.order_by(ReadingColumn.sort_order, ReadingColumn.id)
+
+
+def column_sizes(committee_id: int) -> Select[tuple[int, int]]:
+    """(column id, how many readings) for the committee's columns that hold any."""
+    return (
+        select(Reading.column_id, func.count(Reading.id))
+        .where(Reading.committee_id == committee_id, Reading.column_id.is_not(None))
+        .group_by(Reading.column_id)
+    )
+
+
+def tags_of(committee_id: int) -> Select[tuple[Tag]]:
+    return select(Tag).where(Tag.committee_id == committee_id).order_by(Tag.name)
+
+
+def uploads_of(committee_id: int) -> Select[tuple[Upload]]:
+    return (
+        select(Upload)
+        .where(Upload.committee_id == committee_id)
+        .order_by(Upload.created_at.desc(), Upload.id.desc())
+    )
+
+
+def upload_by_name(stored_name: str) -> Select[tuple[Upload]]:
+    return select(Upload).where(Upload.stored_name == stored_name)
+
+
+def daily_schedule(committee_id: int, since: date, until: date) -> Select[tuple[Reading]]:
+    """Readings of the day from ``since`` to ``until``, visible or not yet (for staff)."""
+    return (
+        select(Reading)
+        .where(
+            Reading.committee_id == committee_id,
+            Reading.daily_on >= since,
+            Reading.daily_on <= until,
+        )
+        .order_by(Reading.daily_on)
+    )
+
+
+def history_of_month(committee_id: int | None, month: int) -> Select[tuple[HistoryEntry]]:
+    """党史今天 entries of a month: everyone's and (with a committee) the committee's own."""
+    owner = HistoryEntry.committee_id.is_(None)
+    if committee_id is not None:
+        owner = or_(owner, HistoryEntry.committee_id == committee_id)
+    return (
+        select(HistoryEntry)
+        .where(HistoryEntry.month == month, owner)
+        .order_by(HistoryEntry.day, HistoryEntry.year, HistoryEntry.id)
+    )
+
+
+def history_of_committee(committee_id: int | None) -> Select[tuple[HistoryEntry]]:
+    """Every entry of one owner: a committee, or everyone's (None)."""
+    owner = (
+        HistoryEntry.committee_id.is_(None)
+        if committee_id is None
+        else HistoryEntry.committee_id == committee_id
+    )
+    return select(HistoryEntry).where(owner)
+
+
+def history_entry(
+    committee_id: int | None, month: int, day: int, year: int, title: str
+) -> Select[tuple[HistoryEntry]]:
+    """The entry with this key (NULL committees are not equal in a unique index)."""
+    return history_of_committee(committee_id).where(
+        HistoryEntry.month == month,
+        HistoryEntry.day == day,
+        HistoryEntry.year == year,
+        HistoryEntry.title == title,
     )

@@ -39,6 +39,13 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _TAG = re.compile(r"<[^>]+>")
+# Tags that end a line of text; inline ones (strong, a, em…) join their text to the next,
+# so that a search for "新的内容" finds "**新**的内容".
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|h[1-6]|li|ul|ol|br|hr|tr|td|th|table|thead|tbody|tfoot|caption|"
+    r"blockquote|pre|figure|figcaption|img|audio|video|source)\b[^>]*>",
+    re.IGNORECASE,
+)
 _SPACE = re.compile(r"\s+")
 
 CJK_CHARS_PER_MINUTE = 400
@@ -64,7 +71,7 @@ def render_markdown(source: str) -> str:
 
 def plain_text(html: str) -> str:
     """The visible text of sanitised HTML, for search and length."""
-    return _SPACE.sub(" ", unescape(_TAG.sub(" ", html))).strip()
+    return _SPACE.sub(" ", unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", html)))).strip()
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,697 @@
-"""Readings pages: library."""
+"""Readings pages: the library, for committee staff.
+
+Write with a live preview, schedule the reading of a day or publish now,
+unpublish, manage columns and images, keep 党史今天. Every page belongs to one
+committee and asks for the right to manage it; uploaded images are served to
+that committee's members and staff.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from studyhub.core import clock
+from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.extensions import db
+from studyhub.org import access
+from studyhub.org import queries as org_queries
+from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.readings import queries
+from studyhub.readings.forms import (
+    STATUS_LABELS,
+    ColumnForm,
+    ConfirmForm,
+    HistoryForm,
+    HistoryImportForm,
+    LibraryFilterForm,
+    PreviewForm,
+    ReadingForm,
+    ScheduleForm,
+    UploadForm,
+)
+from studyhub.readings.models import HistoryEntry, Reading, ReadingColumn, Upload
+from studyhub.readings.services import content, history, uploads
+from studyhub.readings.services import library as library_service
+from studyhub.readings.views import bp
+from studyhub.web.pagination import paginate
+
+UPLOAD_CACHE = "private, max-age=31536000, immutable"  # the name is the content's hash
+PER_PAGE = 20
+SCHEDULE_DAYS = 7
+
+
+def _grants() -> access.Grants:
+    """The current user's grants, read once per request."""
+    if "grants" not in g:
+        g.grants = access.grants_for(db.session, current_user)
+    return g.grants
+
+
+def _committee(committee_id: int) -> OrgUnit:
+    """The committee of the URL, when the current user manages it."""
+    committee = db.get_or_404(OrgUnit, committee_id)
+    if committee.kind != UnitKind.COMMITTEE:
+        abort(404)
+    access.require_manage_unit(_grants(), committee)
+    return committee
+
+
+def _reading(reading_id: int) -> tuple[Reading, OrgUnit]:
+    reading = db.get_or_404(Reading, reading_id)
+    return reading, _committee(reading.committee_id)
+
+
+def _timing() -> library_service.StudyTiming:
+    config = current_app.config
+    return library_service.StudyTiming(
+        fraction=config["READING_MIN_FRACTION"],
+        floor=config["READING_MIN_SECONDS"],
+        ceiling=config["READING_MAX_MIN_SECONDS"],
+    )
+
+
+def _upload_folder() -> Path:
+    folder = current_app.config.get("UPLOAD_FOLDER")
+    return Path(folder) if folder else Path(current_app.instance_path) / "uploads"
+
+
+def _may_see_committee(grants: access.Grants, committee: OrgUnit) -> bool:
+    """Members of the committee, its staff, and those who lead a unit in it."""
+    if grants.is_admin:
+        return True
+    if grants.member_path and grants.member_path.startswith(committee.path):
+        return True
+    return any(
+        s.path.startswith(committee.path) or committee.path.startswith(s.path)
+        for s in grants.scopes
+    )
+
+
+@bp.app_context_processor
+def inject_library_labels():
+    return {"reading_status_labels": STATUS_LABELS}
+
+
+# The list --------------------------------------------------------------------------
+
+
+@bp.get("/library/")
+@login_required
+def library_home():
+    """Staff of one committee go to its library; admins and others choose."""
+    me = _grants()
+    if me.is_admin:
+        committees = list(db.session.scalars(org_queries.committees()))
+    else:
+        committees = [
+            unit
+            for unit in db.session.scalars(
+                org_queries.units_by_ids([s.unit_id for s in me.managed_units])
+            )
+            if unit.kind == UnitKind.COMMITTEE
+        ]
+    if not committees:
+        raise NotAllowed(_("The library is for committee staff."))
+    if len(committees) == 1:
+        return redirect(url_for("readings.library", committee_id=committees[0].id))
+    return render_template("readings/library/choose.html", committees=committees)
+
+
+@bp.get("/library/<int:committee_id>/")
+@login_required
+def library(committee_id: int):
+    committee = _committee(committee_id)
+    now = clock.now_utc()
+    columns = library_service.ensure_default_columns(db.session, committee)
+    db.session.commit()
+    form = LibraryFilterForm(request.args)
+    form.column.choices = [SelectChoice(0, _("All columns"))] + [
+        SelectChoice(c.id, c.name) for c in columns
+    ]
+    tags = list(db.session.scalars(queries.tags_of(committee.id)))
+    form.tag.choices = [SelectChoice(0, _("All tags"))] + [SelectChoice(t.id, t.name) for t in tags]
+    statuses = {s.value for s in library_service.ReadingStatus}
+    status = form.status.data if form.status.data in statuses else None
+    page = paginate(
+        db.session,
+        queries.library_readings(
+            committee.id,
+            now=now,
+            text=form.q.data,
+            column_id=form.column.data or None,
+            tag_id=form.tag.data or None,
+            status=status,
+        ),
+        request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+    )
+    today = clock.local_date(now, committee.timezone)
+    days = [today + timedelta(days=n) for n in range(SCHEDULE_DAYS)]
+    scheduled = {
+        r.daily_on: r
+        for r in db.session.scalars(queries.daily_schedule(committee.id, days[0], days[-1]))
+    }
+    filters = {
+        "q": form.q.data or None,
+        "column": form.column.data or None,
+        "tag": form.tag.data or None,
+        "status": status,
+    }
+    return render_template(
+        "readings/library/index.html",
+        committee=committee,
+        form=form,
+        page=page,
+        filters={k: v for k, v in filters.items() if v},
+        statuses={r.id: library_service.reading_status(r, now) for r in page.items},
+        schedule=[(day, scheduled.get(day)) for day in days],
+        today=today,
+    )
+
+
+# Writing ---------------------------------------------------------------------------
+
+
+def _reading_choices(form: ReadingForm, committee: OrgUnit, reading: Reading | None) -> None:
+    columns = [
+        c
+        for c in db.session.scalars(queries.columns_of(committee.id))
+        if c.is_active or (reading is not None and c.id == reading.column_id)
+    ]
+    form.column_id.choices = [SelectChoice(0, _("(no column)"))] + [
+        SelectChoice(c.id, c.name) for c in columns
+    ]
+    images = list(db.session.scalars(queries.uploads_of(committee.id).limit(100)))
+    if reading is not None and reading.cover_upload_id not in {None, *(i.id for i in images)}:
+        images.append(db.session.get(Upload, reading.cover_upload_id))
+    form.cover_upload_id.choices = [SelectChoice(0, _("(no cover)"))] + [
+        SelectChoice(i.id, i.filename) for i in images
+    ]
+
+
+def _fields(form: ReadingForm) -> library_service.ReadingFields:
+    return library_service.ReadingFields(
+        title=form.title.data or "",
+        body_markdown=form.body_markdown.data or "",
+        column_id=form.column_id.data or None,
+        author=form.author.data or "",
+        source=form.source.data or "",
+        summary=form.summary.data or "",
+        media_url=form.media_url.data or None,
+        cover_upload_id=form.cover_upload_id.data or None,
+        tags=library_service.split_tags(form.tags.data),
+    )
+
+
+def _preview(form: ReadingForm) -> str | None:
+    """The no-JavaScript preview: the "Preview" button renders the text without saving."""
+    if form.is_submitted() and form.preview.data:
+        return content.render_markdown(form.body_markdown.data or "")
+    return None
+
+
+def _form_page(form: ReadingForm, committee: OrgUnit, reading: Reading | None, preview: str | None):
+    now = clock.now_utc()
+    return render_template(
+        "readings/library/form.html",
+        form=form,
+        committee=committee,
+        reading=reading,
+        preview_html=preview,
+        status=library_service.reading_status(reading, now) if reading else None,
+        schedule_form=ScheduleForm(
+            day=(reading.daily_on if reading else None)
+            or clock.local_date(now, committee.timezone) + timedelta(days=1)
+        ),
+        confirm_form=ConfirmForm(),
+        upload_form=UploadForm(),
+    )
+
+
+@bp.route("/library/<int:committee_id>/new", methods=["GET", "POST"])
+@login_required
+def new_reading(committee_id: int):
+    committee = _committee(committee_id)
+    library_service.ensure_default_columns(db.session, committee)
+    form = ReadingForm()
+    _reading_choices(form, committee, None)
+    preview = _preview(form)
+    if preview is None and form.validate_on_submit():
+        try:
+            reading = library_service.create_reading(
+                db.session,
+                committee,
+                _fields(form),
+                by_user_id=current_user.id,
+                now=clock.now_utc(),
+                timing=_timing(),
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The reading was saved as a draft."), "success")
+            return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+    return _form_page(form, committee, None, preview)
+
+
+@bp.route("/library/readings/<int:reading_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_reading(reading_id: int):
+    reading, committee = _reading(reading_id)
+    form = ReadingForm(
+        data={
+            "title": reading.title,
+            "column_id": reading.column_id or 0,
+            "tags": "、".join(t.name for t in reading.tags),
+            "author": reading.author,
+            "source": reading.source,
+            "summary": reading.summary,
+            "media_url": reading.media_url or "",
+            "cover_upload_id": reading.cover_upload_id or 0,
+            "body_markdown": reading.body_markdown,
+        }
+        if request.method == "GET"
+        else None
+    )
+    _reading_choices(form, committee, reading)
+    preview = _preview(form)
+    if preview is None and form.validate_on_submit():
+        try:
+            library_service.update_reading(
+                db.session, reading, _fields(form), now=clock.now_utc(), timing=_timing()
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+    return _form_page(form, committee, reading, preview)
+
+
+@bp.post("/library/<int:committee_id>/preview")
+@login_required
+def preview_reading(committee_id: int):
+    """The live preview: the Markdown posted by the editor's script, as sanitised HTML."""
+    _committee(committee_id)
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    response = make_response(content.render_markdown(form.body_markdown.data or ""))
+    response.mimetype = "text/html"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# Publishing ------------------------------------------------------------------------
+
+
+@bp.post("/library/readings/<int:reading_id>/schedule")
+@login_required
+def schedule_reading(reading_id: int):
+    reading, committee = _reading(reading_id)
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a date."), "error")
+        return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+    try:
+        library_service.schedule_daily(
+            db.session, reading, day=form.day.data, timezone=committee.timezone, now=clock.now_utc()
+        )
+    except DomainError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("This is now the reading of %(day)s.", day=format_date(form.day.data, "long")),
+            "success",
+        )
+    return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+
+
+@bp.post("/library/readings/<int:reading_id>/publish")
+@login_required
+def publish_reading(reading_id: int):
+    reading, _committee_unit = _reading(reading_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    library_service.publish_now(reading, now=clock.now_utc())
+    db.session.commit()
+    flash(_("Published: members can read it now."), "success")
+    return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+
+
+@bp.post("/library/readings/<int:reading_id>/unpublish")
+@login_required
+def unpublish_reading(reading_id: int):
+    reading, _committee_unit = _reading(reading_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    library_service.unpublish(reading, now=clock.now_utc())
+    db.session.commit()
+    flash(_("Unpublished: members no longer see it."), "success")
+    return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+
+
+# Columns ---------------------------------------------------------------------------
+
+
+@bp.route("/library/<int:committee_id>/columns", methods=["GET", "POST"])
+@login_required
+def columns(committee_id: int):
+    committee = _committee(committee_id)
+    form = ColumnForm()
+    if form.validate_on_submit():
+        try:
+            column = library_service.create_column(
+                db.session, committee, name=form.name.data, description=form.description.data
+            )
+        except DomainError as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(_("The column %(name)s was added.", name=column.name), "success")
+            return redirect(url_for("readings.columns", committee_id=committee.id))
+    all_columns = library_service.ensure_default_columns(db.session, committee)
+    db.session.commit()
+    return render_template(
+        "readings/library/columns.html",
+        committee=committee,
+        columns=all_columns,
+        sizes=dict(db.session.execute(queries.column_sizes(committee.id)).all()),
+        form=form,
+        confirm_form=ConfirmForm(),
+    )
+
+
+def _column(column_id: int) -> ReadingColumn:
+    column = db.get_or_404(ReadingColumn, column_id)
+    _committee(column.committee_id)
+    return column
+
+
+@bp.post("/library/columns/<int:column_id>")
+@login_required
+def update_column(column_id: int):
+    column = _column(column_id)
+    form = ColumnForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a name."), "error")
+    else:
+        try:
+            library_service.update_column(
+                db.session, column, name=form.name.data, description=form.description.data
+            )
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+    return redirect(url_for("readings.columns", committee_id=column.committee_id))
+
+
+@bp.post("/library/columns/<int:column_id>/move")
+@login_required
+def move_column(column_id: int):
+    column = _column(column_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit() or form.value.data not in ("up", "down"):
+        abort(400)
+    library_service.move_column(db.session, column, offset=-1 if form.value.data == "up" else 1)
+    db.session.commit()
+    return redirect(url_for("readings.columns", committee_id=column.committee_id))
+
+
+@bp.post("/library/columns/<int:column_id>/active")
+@login_required
+def set_column_active(column_id: int):
+    column = _column(column_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    library_service.set_column_active(column, is_active=form.value.data == "1")
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("readings.columns", committee_id=column.committee_id))
+
+
+# Images ----------------------------------------------------------------------------
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _snippet(upload: Upload) -> str:
+    alt = Path(upload.filename).stem.replace("[", "").replace("]", "") or "image"
+    return f"![{alt}]({_upload_url(upload)})"
+
+
+def _upload_url(upload: Upload) -> str:
+    committee_id, name = upload.stored_name.split("/", 1)
+    return url_for("readings.upload_file", committee_id=int(committee_id), name=name)
+
+
+@bp.route("/library/<int:committee_id>/images", methods=["GET", "POST"])
+@login_required
+def images(committee_id: int):
+    """The committee's images, newest first; uploading one gives the Markdown to paste."""
+    committee = _committee(committee_id)
+    form = UploadForm()
+    if form.is_submitted():
+        error = None
+        upload = None
+        if not form.validate():
+            error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        else:
+            try:
+                upload = uploads.save_upload(
+                    db.session,
+                    committee,
+                    form.file.data.stream,
+                    filename=form.file.data.filename,
+                    folder=_upload_folder(),
+                    max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+                    by_user_id=current_user.id,
+                    now=clock.now_utc(),
+                )
+            except DomainError as exc:
+                error = str(exc)
+            else:
+                db.session.commit()
+        if _wants_json():
+            if upload is None:
+                return jsonify(error=error), 400
+            return jsonify(id=upload.id, url=_upload_url(upload), markdown=_snippet(upload)), 201
+        if upload is None:
+            flash(error or _("Choose an image."), "error")
+            return redirect(url_for("readings.images", committee_id=committee.id))
+        flash(
+            _("Uploaded. Paste this into the text: %(snippet)s", snippet=_snippet(upload)),
+            "success",
+        )
+        return redirect(url_for("readings.images", committee_id=committee.id, shown=upload.id))
+    page = paginate(
+        db.session,
+        queries.uploads_of(committee.id),
+        request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+    )
+    return render_template(
+        "readings/library/images.html",
+        committee=committee,
+        form=form,
+        page=page,
+        snippets={u.id: _snippet(u) for u in page.items},
+        urls={u.id: _upload_url(u) for u in page.items},
+        shown=request.args.get("shown", type=int),
+    )
+
+
+@bp.get("/uploads/<int:committee_id>/<name>")
+@login_required
+def upload_file(committee_id: int, name: str):
+    """An uploaded image, for the committee's members and staff only."""
+    upload = db.session.scalars(queries.upload_by_name(f"{committee_id}/{name}")).first()
+    if upload is None:
+        abort(404)
+    committee = db.session.get(OrgUnit, upload.committee_id)
+    if committee is None or not _may_see_committee(_grants(), committee):
+        abort(404)
+    path = uploads.stored_path(_upload_folder(), upload)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=upload.mime_type, conditional=True, etag=upload.sha256, max_age=None
+    )
+    response.headers["Cache-Control"] = UPLOAD_CACHE
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# 党史今天 -----------------------------------------------------------------------------
+
+
+def _history_fields(form: HistoryForm) -> history.HistoryFields:
+    return history.HistoryFields(
+        month=form.month.data,
+        day=form.day.data,
+        year=form.year.data,
+        title=form.title.data or "",
+        text=form.text.data or "",
+    )
+
+
+def _this_year(committee: OrgUnit) -> int:
+    return clock.local_date(clock.now_utc(), committee.timezone).year
+
+
+@bp.route("/library/<int:committee_id>/history", methods=["GET", "POST"])
+@login_required
+def history_entries(committee_id: int):
+    """One month of 党史今天: shared entries and the committee's own; add one."""
+    committee = _committee(committee_id)
+    today = clock.local_date(clock.now_utc(), committee.timezone)
+    month = request.args.get("month", type=int) or today.month
+    if not 1 <= month <= 12:
+        abort(404)
+    form = HistoryForm() if request.method == "POST" else HistoryForm(month=month)
+    if form.validate_on_submit():
+        try:
+            entry = history.create_entry(
+                db.session, committee.id, _history_fields(form), this_year=today.year
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The entry was added."), "success")
+            return redirect(
+                url_for("readings.history_entries", committee_id=committee.id, month=entry.month)
+            )
+    entries = list(db.session.scalars(queries.history_of_month(committee.id, month)))
+    me = _grants()
+    return render_template(
+        "readings/library/history.html",
+        committee=committee,
+        month=month,
+        today=today,
+        entries=entries,
+        editable={e.id for e in entries if e.committee_id == committee.id or me.is_admin},
+        form=form,
+        confirm_form=ConfirmForm(),
+    )
+
+
+def _history_entry(committee: OrgUnit, entry_id: int) -> HistoryEntry:
+    """An entry the user may change: the committee's own; shared ones only for admins."""
+    entry = db.get_or_404(HistoryEntry, entry_id)
+    if entry.committee_id == committee.id:
+        return entry
+    if entry.committee_id is None:
+        if _grants().is_admin:
+            return entry
+        raise NotAllowed(_("Entries shared by all committees are kept by the administrators."))
+    abort(404)
+
+
+@bp.route("/library/<int:committee_id>/history/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_history_entry(committee_id: int, entry_id: int):
+    committee = _committee(committee_id)
+    entry = _history_entry(committee, entry_id)
+    form = HistoryForm(obj=entry if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            history.update_entry(
+                db.session, entry, _history_fields(form), this_year=_this_year(committee)
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(
+                url_for("readings.history_entries", committee_id=committee.id, month=entry.month)
+            )
+    return render_template(
+        "readings/library/history_form.html", committee=committee, entry=entry, form=form
+    )
+
+
+@bp.post("/library/<int:committee_id>/history/<int:entry_id>/delete")
+@login_required
+def delete_history_entry(committee_id: int, entry_id: int):
+    committee = _committee(committee_id)
+    entry = _history_entry(committee, entry_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    month = entry.month
+    history.delete_entry(db.session, entry)
+    db.session.commit()
+    flash(_("The entry was deleted."), "success")
+    return redirect(url_for("readings.history_entries", committee_id=committee.id, month=month))
+
+
+@bp.route("/library/<int:committee_id>/history/import", methods=["GET", "POST"])
+@login_required
+def import_history(committee_id: int):
+    """Import the committee's own entries from CSV or XLSX: all rows or none."""
+    committee = _committee(committee_id)
+    form = HistoryImportForm()
+    problems = []
+    if form.validate_on_submit():
+        suffix = Path(form.file.data.filename or "").suffix.lower()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            form.file.data.save(path)
+            try:
+                rows = history.read_history(path, this_year=_this_year(committee))
+                summary = history.import_history(db.session, rows, committee_id=committee.id)
+            except history.ImportRejected as exc:
+                problems = exc.problems
+                form.form_errors.append(str(exc))
+            except DomainError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "Imported: %(created)d added, %(updated)d updated, "
+                        "%(unchanged)d unchanged.",
+                        **summary.as_dict(),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("readings.history_entries", committee_id=committee.id))
+    return render_template(
+        "readings/library/history_import.html",
+        committee=committee,
+        form=form,
+        problems=problems[:100],
+        more_problems=max(0, len(problems) - 100),
+    )

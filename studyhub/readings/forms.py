@@ -1,0 +1,136 @@
+"""Readings forms: shape only; the services check the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from studyhub.readings.services.library import ReadingStatus
+
+STATUS_LABELS = {
+    ReadingStatus.DRAFT: _l("Draft"),
+    ReadingStatus.SCHEDULED: _l("Scheduled"),
+    ReadingStatus.PUBLISHED: _l("Published"),
+    ReadingStatus.UNPUBLISHED: _l("Unpublished"),
+}
+IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp"]
+BODY_MAX = 100_000
+
+
+class ReadingForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
+    )
+    column_id = SelectField(_l("Column"), coerce=int, choices=[], default=0)
+    tags = StringField(
+        _l("Tags"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Separate tags with commas or 、."),
+    )
+    author = StringField(_l("Author"), validators=[Optional(), Length(max=100)])
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Shown in lists; the start of the text when left empty."),
+    )
+    media_url = StringField(
+        _l("Audio or video link"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Optional. A link starting with https://."),
+    )
+    cover_upload_id = SelectField(_l("Cover image"), coerce=int, choices=[], default=0)
+    body_markdown = TextAreaField(
+        _l("Text (Markdown)"),
+        validators=[DataRequired(_l("Enter the text.")), Length(max=BODY_MAX)],
+        description=_l("# heading, **bold**, - list item, | table |, ![caption](image link)."),
+    )
+    save = SubmitField(_l("Save"))
+    preview = SubmitField(_l("Preview"))
+
+
+class PreviewForm(FlaskForm):
+    """The live preview's request: the Markdown being written."""
+
+    body_markdown = TextAreaField(validators=[Optional(), Length(max=BODY_MAX)])
+
+
+class ScheduleForm(FlaskForm):
+    day = DateField(_l("Reading of the day on"), validators=[DataRequired(_l("Choose a date."))])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons (CSRF token only)."""
+
+    value = HiddenField()
+
+
+class ColumnForm(FlaskForm):
+    name = StringField(
+        _l("Column name"), validators=[DataRequired(_l("Enter a name.")), Length(max=50)]
+    )
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("Image"),
+        validators=[
+            FileRequired(_l("Choose an image.")),
+            FileAllowed(IMAGE_EXTENSIONS, _l("Upload a PNG, JPEG, GIF or WebP image.")),
+        ],
+        render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp"},
+    )
+
+
+class LibraryFilterForm(FlaskForm):
+    """The library list's search and filters (a GET form, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    column = SelectField(_l("Column"), coerce=int, choices=[], default=0)
+    tag = SelectField(_l("Tag"), coerce=int, choices=[], default=0)
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("Any status"))]
+        + [SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],
+        default="",
+    )
+
+
+class HistoryForm(FlaskForm):
+    month = IntegerField(
+        _l("Month"), validators=[DataRequired(_l("Enter the month.")), NumberRange(1, 12)]
+    )
+    day = IntegerField(
+        _l("Day"), validators=[DataRequired(_l("Enter the day.")), NumberRange(1, 31)]
+    )
+    year = IntegerField(_l("Year"), validators=[DataRequired(_l("Enter the year."))])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
+    )
+    text = TextAreaField(_l("Text"), validators=[Optional(), Length(max=2000)])
+
+
+class HistoryImportForm(FlaskForm):
+    file = FileField(
+        _l("File"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx", "csv"], _l("Import an .xlsx or .csv file.")),
+        ],
+    )

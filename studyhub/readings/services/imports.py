@@ -1,0 +1,526 @@
+"""Bulk import of readings: an XLSX sheet or a folder of Markdown files with front matter.
+
+Everything is read and checked first; only a file without a single problem is
+written, in one transaction (the caller commits). Each problem names its row or
+file. Importing the same file again changes nothing: a reading whose title is
+already in the library with the same text and day is skipped, and one with the
+same title but another text or day is reported as a clash.
+
+The table readers here are shared with the 党史今天 import (``history``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zipfile import BadZipFile
+
+import yaml
+from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studyhub.core.errors import DomainError, InvalidInput
+from studyhub.org.models import OrgUnit
+from studyhub.readings.models import Reading, ReadingColumn
+from studyhub.readings.services import library
+
+HEADER_SEARCH_ROWS = 10
+MAX_ROWS = 5000
+TITLE_MAX = 200
+MEDIA_URL_MAX = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str  # "row 7" or a file name
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class ImportRejected(DomainError):
+    """The file has problems; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(
+            _l("Nothing was imported: %(n)d problems were found.", n=len(problems))
+            if len(problems) != 1
+            else _l("Nothing was imported: %(problem)s", problem=str(problems[0]))
+        )
+
+
+# Tables (XLSX and CSV) -------------------------------------------------------------
+
+
+def header_key(text: Any) -> str:
+    """A column name made comparable: no spaces, lower case, no "(…)" remark."""
+    name = re.sub(r"[(（][^)）]*[)）]", "", str(text or ""))
+    return re.sub(r"\s+", "", name).lower()
+
+
+def _rows_of_xlsx(path: Path) -> Iterator[tuple[Any, ...]]:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InvalidInput(_l("%(file)s is not a readable XLSX file.", file=path.name)) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def _rows_of_csv(path: Path) -> Iterator[tuple[Any, ...]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput(_l("%(file)s is neither UTF-8 nor GBK text.", file=path.name))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    yield from (tuple(row) for row in csv.reader(io.StringIO(text), dialect))
+
+
+def read_table(path: Path, aliases: dict[str, str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, values by key) for every non-blank row under the header row.
+
+    ``aliases`` maps :func:`header_key` of each accepted column name to a key.
+    The header is the first row (of the first ten) with two or more known names.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        rows = _rows_of_xlsx(path)
+    elif suffix == ".csv":
+        rows = _rows_of_csv(path)
+    else:
+        raise InvalidInput(_l("Import an .xlsx or .csv file."))
+    columns: dict[int, str] | None = None
+    for number, row in enumerate(rows, start=1):
+        if columns is None:
+            found = {
+                i: aliases[header_key(v)] for i, v in enumerate(row) if header_key(v) in aliases
+            }
+            if len(found) >= 2:
+                columns = found
+            elif number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        values = {key: row[i] if i < len(row) else None for i, key in columns.items()}
+        if all(v is None or str(v).strip() == "" for v in values.values()):
+            continue
+        yield number, values
+    if columns is None:
+        raise InvalidInput(
+            _l("No header row was found in %(file)s: check the column names.", file=path.name)
+        )
+
+
+def text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def parse_day(value: Any) -> date | None:
+    """A date from a cell or front matter; None when blank; ValueError when not a date."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+# Readings -------------------------------------------------------------------------
+
+READING_HEADERS: dict[str, tuple[str, ...]] = {
+    "title": ("标题", "题目"),
+    "column": ("栏目",),
+    "body": ("正文", "内容"),
+    "author": ("作者",),
+    "source": ("来源",),
+    "tags": ("标签",),
+    "date": ("日期", "每日一读日期"),
+    "media_url": ("音视频链接", "音频链接", "视频链接", "media", "media_url"),
+}
+READING_ALIASES = {
+    header_key(name): key for key, names in READING_HEADERS.items() for name in (key, *names)
+}
+
+
+@dataclass
+class ReadingRow:
+    where: str
+    title: str
+    body: str
+    column: str = ""
+    author: str = ""
+    source: str = ""
+    tags: list[str] = field(default_factory=list)
+    day: date | None = None
+    media_url: str | None = None
+
+
+def _tags_of(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [text_of(v) for v in value if text_of(v)]
+    return library.split_tags(text_of(value))
+
+
+def _reading_row(where: str, values: dict[str, Any], problems: list[Problem]) -> ReadingRow:
+    try:
+        day = parse_day(values.get("date"))
+    except ValueError:
+        problems.append(
+            Problem(where, str(_l("%(value)s is not a date.", value=text_of(values.get("date")))))
+        )
+        day = None
+    return ReadingRow(
+        where=where,
+        title=" ".join(text_of(values.get("title")).split()),
+        body=str(values.get("body") or "").strip("\n"),
+        column=text_of(values.get("column")),
+        author=text_of(values.get("author")),
+        source=text_of(values.get("source")),
+        tags=_tags_of(values.get("tags")),
+        day=day,
+        media_url=text_of(values.get("media_url")) or None,
+    )
+
+
+def read_readings_xlsx(path: Path) -> tuple[list[ReadingRow], list[Problem]]:
+    rows: list[ReadingRow] = []
+    problems: list[Problem] = []
+    for number, values in read_table(path, READING_ALIASES):
+        rows.append(_reading_row(str(_l("row %(n)d", n=number)), values, problems))
+    return rows, problems
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """YAML front matter between ``---`` lines at the top, and the Markdown after it."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            meta = yaml.safe_load("".join(lines[1:index])) or {}
+            if not isinstance(meta, dict):
+                raise ValueError("the front matter is not a mapping")
+            return meta, "".join(lines[index + 1 :])
+    raise ValueError("the front matter has no closing ---")
+
+
+def read_markdown_folder(path: Path) -> tuple[list[ReadingRow], list[Problem]]:
+    """One reading per ``*.md`` file in the folder (not below it), in name order."""
+    rows: list[ReadingRow] = []
+    problems: list[Problem] = []
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".md" and p.is_file())
+    if not files:
+        raise InvalidInput(_l("There is no .md file in %(folder)s.", folder=str(path)))
+    for file in files:
+        try:
+            meta, body = split_front_matter(file.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            problems.append(Problem(file.name, str(_l("The file is not UTF-8 text."))))
+            continue
+        except (yaml.YAMLError, ValueError) as exc:
+            problems.append(
+                Problem(file.name, str(_l("The front matter is not valid: %(error)s", error=exc)))
+            )
+            continue
+        values = {READING_ALIASES.get(header_key(k), str(k)): v for k, v in meta.items()}
+        values["body"] = body
+        rows.append(_reading_row(file.name, values, problems))
+    return rows, problems
+
+
+def read_readings(path: Path) -> tuple[list[ReadingRow], list[Problem]]:
+    """Rows of an XLSX file or of a folder of Markdown files."""
+    if path.is_dir():
+        return read_markdown_folder(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InvalidInput(_l("Import an .xlsx file or a folder of .md files."))
+    return read_readings_xlsx(path)
+
+
+@dataclass
+class ReadingPlan:
+    """What a checked import will do."""
+
+    committee: OrgUnit
+    create: list[ReadingRow]
+    unchanged: list[ReadingRow]
+    new_columns: list[str]
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    scheduled: int = 0
+    published: int = 0
+    unchanged: int = 0
+    columns_created: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check_row(row: ReadingRow, problems: list[Problem]) -> None:
+    def bad(message: Any) -> None:
+        problems.append(Problem(row.where, str(message)))
+
+    if not row.title:
+        bad(_l("The title is missing."))
+    elif len(row.title) > TITLE_MAX:
+        bad(_l("The title is too long (%(n)d characters at most).", n=TITLE_MAX))
+    if not row.body.strip():
+        bad(_l("The text is missing."))
+    if len(row.column) > library.COLUMN_NAME_MAX:
+        bad(
+            _l("The column name is too long (%(n)d characters at most).", n=library.COLUMN_NAME_MAX)
+        )
+    for tag in row.tags:
+        if len(tag) > library.TAG_NAME_MAX:
+            bad(
+                _l(
+                    "The tag %(tag)s is too long (%(n)d characters at most).",
+                    tag=tag,
+                    n=library.TAG_NAME_MAX,
+                )
+            )
+    if row.media_url and (
+        not row.media_url.startswith(("https://", "http://")) or len(row.media_url) > MEDIA_URL_MAX
+    ):
+        bad(_l("The audio or video link must start with https://."))
+
+
+def check_readings(
+    session: Session,
+    committee: OrgUnit,
+    rows: list[ReadingRow],
+    problems: list[Problem],
+    *,
+    create_columns: bool,
+) -> ReadingPlan:
+    """Check every row against the file and the library; :class:`ImportRejected` if any fails."""
+    problems = list(problems)
+    if not rows and not problems:
+        raise InvalidInput(_l("The file holds no readings."))
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput(_l("Import at most %(n)d readings at a time.", n=MAX_ROWS))
+    for row in rows:
+        _check_row(row, problems)
+
+    first_by_title: dict[str, ReadingRow] = {}
+    first_by_day: dict[date, ReadingRow] = {}
+    for row in rows:
+        if row.title in first_by_title and row.title:
+            problems.append(
+                Problem(
+                    row.where,
+                    str(
+                        _l(
+                            "The title is the same as in %(other)s.",
+                            other=first_by_title[row.title].where,
+                        )
+                    ),
+                )
+            )
+        first_by_title.setdefault(row.title, row)
+        if row.day is not None:
+            if row.day in first_by_day:
+                problems.append(
+                    Problem(
+                        row.where,
+                        str(
+                            _l(
+                                "%(day)s is also the date of %(other)s.",
+                                day=row.day.isoformat(),
+                                other=first_by_day[row.day].where,
+                            )
+                        ),
+                    )
+                )
+            first_by_day.setdefault(row.day, row)
+
+    columns = {c.name: c for c in session.scalars(library_columns(committee.id))}
+    new_columns: list[str] = []
+    for row in rows:
+        if not row.column:
+            continue
+        column = columns.get(row.column)
+        if column is None:
+            if create_columns:
+                if row.column not in new_columns:
+                    new_columns.append(row.column)
+            else:
+                problems.append(
+                    Problem(
+                        row.where,
+                        str(
+                            _l(
+                                "There is no column called %(name)s "
+                                "(add it first, or import with --create-columns).",
+                                name=row.column,
+                            )
+                        ),
+                    )
+                )
+        elif not column.is_active:
+            problems.append(
+                Problem(row.where, str(_l("The column %(name)s is closed.", name=row.column)))
+            )
+
+    existing = _existing_by_title(session, committee.id, [r.title for r in rows if r.title])
+    unchanged: list[ReadingRow] = []
+    create: list[ReadingRow] = []
+    for row in rows:
+        reading = existing.get(row.title)
+        if reading is None:
+            create.append(row)
+        elif reading.body_markdown.strip() == row.body.strip() and reading.daily_on == row.day:
+            unchanged.append(row)
+        else:
+            problems.append(
+                Problem(
+                    row.where,
+                    str(
+                        _l(
+                            "A different reading called %(title)s is already in the library.",
+                            title=row.title,
+                        )
+                    ),
+                )
+            )
+    days = [r.day for r in create if r.day is not None]
+    for day, title in _daily_titles(session, committee.id, days):
+        problems.append(
+            Problem(
+                first_by_day[day].where,
+                str(
+                    _l(
+                        "%(day)s already has a reading of the day: %(title)s.",
+                        day=day.isoformat(),
+                        title=title,
+                    )
+                ),
+            )
+        )
+    if problems:
+        raise ImportRejected(problems)
+    return ReadingPlan(
+        committee=committee, create=create, unchanged=unchanged, new_columns=new_columns
+    )
+
+
+def library_columns(committee_id: int):
+    return select(ReadingColumn).where(ReadingColumn.committee_id == committee_id)
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing_by_title(
+    session: Session, committee_id: int, titles: list[str]
+) -> dict[str, Reading]:
+    found: dict[str, Reading] = {}
+    for chunk in _chunks(sorted(set(titles))):
+        for reading in session.scalars(
+            select(Reading).where(Reading.committee_id == committee_id, Reading.title.in_(chunk))
+        ):
+            found.setdefault(reading.title, reading)
+    return found
+
+
+def _daily_titles(session: Session, committee_id: int, days: list[date]) -> list[tuple[date, str]]:
+    taken: list[tuple[date, str]] = []
+    for chunk in _chunks(sorted(set(days))):
+        taken.extend(
+            (day, title)
+            for day, title in session.execute(
+                select(Reading.daily_on, Reading.title)
+                .where(Reading.committee_id == committee_id, Reading.daily_on.in_(chunk))
+                .order_by(Reading.daily_on)
+            )
+        )
+    return taken
+
+
+def write_readings(
+    session: Session,
+    plan: ReadingPlan,
+    *,
+    by_user_id: int | None,
+    now: datetime,
+    timing: library.StudyTiming,
+    publish_undated: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Write a checked plan: new columns, then the readings (scheduled when dated)."""
+    committee = plan.committee
+    summary = ImportSummary(unchanged=len(plan.unchanged))
+    for name in plan.new_columns:
+        library.create_column(session, committee, name=name)
+        summary.columns_created.append(name)
+    column_ids = {c.name: c.id for c in session.scalars(library_columns(committee.id))}
+    for row in plan.create:
+        reading = library.create_reading(
+            session,
+            committee,
+            library.ReadingFields(
+                title=row.title,
+                body_markdown=row.body,
+                column_id=column_ids[row.column] if row.column else None,
+                author=row.author,
+                source=row.source,
+                media_url=row.media_url,
+                tags=row.tags,
+            ),
+            by_user_id=by_user_id,
+            now=now,
+            timing=timing,
+        )
+        summary.created += 1
+        if row.day is not None:
+            library.schedule_daily(
+                session, reading, day=row.day, timezone=committee.timezone, now=now
+            )
+            summary.scheduled += 1
+        elif publish_undated:
+            library.publish_now(reading, now=now)
+            summary.published += 1
+        if progress is not None:
+            progress(1)
+    session.flush()
+    return summary
