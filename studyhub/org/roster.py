@@ -20,17 +20,14 @@ import csv
 import enum
 import io
 import itertools
-import os
 import re
-import secrets
-import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
@@ -46,6 +43,7 @@ from studyhub.core.errors import DomainError, InvalidInput
 from studyhub.org import services
 from studyhub.org.models import Member, MemberStatus, OrgUnit, UnitKind
 from studyhub.org.queries import under
+from studyhub.web import uploads as stash
 
 DEFAULT_MAX_ROWS = 20000
 HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the column names
@@ -107,7 +105,6 @@ EXAMPLE = {
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月)?$")
 _TIME_SUFFIX_RE = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2})?$")
 _PATH_SEPARATORS = re.compile(r"[/／\\>＞]")
-_UPLOAD_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22}\.(xlsx|csv)$")
 
 
 class RosterFileError(InvalidInput):
@@ -920,51 +917,7 @@ def build_template(session: Session, committee: OrgUnit, *, kind: str = "xlsx") 
 # Uploads waiting for confirmation ---------------------------------------------------------
 
 
-class UploadStash:
-    """Uploaded rosters kept between the preview and the confirmation.
+class UploadStash(stash.UploadStash):
+    """Uploaded rosters kept between the preview and the confirmation."""
 
-    Each file is named after its owner (``committee-user``) and a random token,
-    so only the person who uploaded it can confirm it, and claiming it is an
-    atomic rename: of two confirmations only one finds the file.
-    """
-
-    KEEP_SECONDS = 3600
-
-    def __init__(self, folder: str | Path, *, owner: str) -> None:
-        self.folder = Path(folder)
-        self.owner = owner
-
-    def put(self, stream: IO[bytes], *, filename: str, now: datetime) -> str:
-        """Keep an upload; returns its token (which keeps the file's ending)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._remove_stale(now)
-        token = f"{secrets.token_urlsafe(16)}{Path(filename).suffix.lower()}"
-        with (self.folder / f"{self.owner}-{token}").open("xb") as fh:
-            shutil.copyfileobj(stream, fh)
-        return token
-
-    def path(self, token: str) -> Path:
-        return self.folder / f"{self.owner}-{token}"
-
-    def discard(self, token: str) -> None:
-        self.path(token).unlink(missing_ok=True)
-
-    def claim(self, token: str) -> Path | None:
-        """Take the file for confirmation; None when it is gone (done already, or expired)."""
-        if not _UPLOAD_TOKEN_RE.match(token):
-            return None
-        claimed = self.folder / f"{self.owner}-claimed-{token}"
-        try:
-            os.rename(self.path(token), claimed)
-        except FileNotFoundError:
-            return None
-        return claimed
-
-    def _remove_stale(self, now: datetime) -> None:
-        cutoff = now.timestamp() - self.KEEP_SECONDS
-        for path in self.folder.iterdir():
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-            except FileNotFoundError:
-                continue
+    SUFFIXES = (".xlsx", ".csv")
