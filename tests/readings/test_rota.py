@@ -294,16 +294,27 @@ def test_reflection_section_is_the_branchs_own(session, make, branch, on_rota):
     )["is_shown"]
 
 
+def duty(member, at=NOW):
+    return rota.duty_today(
+        db.session,
+        member_id=member.id,
+        branch_id=member.branch_id,
+        committee_id=member.committee_id,
+        timezone="Asia/Shanghai",
+        now=at,
+    )
+
+
 def test_duty_today(session, make, branch, on_rota):
     committee = session.get(OrgUnit, branch.committee_id)
     rota.assign_day(session, branch, TODAY, now=NOW)
-    duty = rota.duty_today(session, on_rota["A"].user_id, NOW)
-    assert duty is not None and duty.day == TODAY and duty.reading_id is None
+    today = duty(on_rota["A"])
+    assert today is not None and today.day == TODAY and today.reading_id is None
     reading = make_reading(session, committee, daily_on=TODAY)
-    assert rota.duty_today(session, on_rota["A"].user_id, NOW).reading_id == reading.id
-    assert rota.duty_today(session, on_rota["B"].user_id, NOW) is None
+    assert duty(on_rota["A"]).reading_id == reading.id
+    assert duty(on_rota["B"]) is None
     # Tomorrow in Beijing begins at 16:00 UTC: A is no longer on duty.
-    assert rota.duty_today(session, on_rota["A"].user_id, NOW + timedelta(hours=14)) is None
+    assert duty(on_rota["A"], NOW + timedelta(hours=14)) is None
 
 
 def test_lead_readers_today_for_a_secretary(session, make, branch, on_rota):

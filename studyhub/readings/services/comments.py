@@ -224,18 +224,24 @@ def comment_section(
                 OrgUnit.committee_id == committee_id,
             )
         )
-    is_member = session.scalar(
-        select(Member.id).where(
-            Member.user_id == viewer_id,
-            Member.committee_id == reading.committee_id,
-            Member.is_active.is_(True),
+    if grants is not None:  # an active member's path starts with their committee's
+        is_member = (grants.member_path or "").startswith(f"/{reading.committee_id}/")
+    else:
+        is_member = (
+            session.scalar(
+                select(Member.id).where(
+                    Member.user_id == viewer_id,
+                    Member.committee_id == reading.committee_id,
+                    Member.is_active.is_(True),
+                )
+            )
+            is not None
         )
-    )
     return {
         "reading_id": reading.id,
         "comments": items,
         "count": total or 0,
         "shown": len(items),
-        "can_comment": is_member is not None and reading.is_visible(now),
+        "can_comment": is_member and reading.is_visible(now),
         "max_length": MAX_CHARS,
     }

@@ -644,30 +644,31 @@ class Duty:
     has_reflection: bool
 
 
-def duty_today(session: Session, user_id: int, now: datetime) -> Duty | None:
-    """Whether ``user_id`` leads their branch's reading today (two queries)."""
-    member = session.execute(
-        select(Member.id, Member.branch_id, Member.committee_id, OrgUnit.timezone)
-        .join(OrgUnit, OrgUnit.id == Member.committee_id)
-        .where(Member.user_id == user_id, Member.is_active.is_(True))
-    ).first()
-    if member is None:
-        return None
-    today = local_date(now, member.timezone)
+def duty_today(
+    session: Session,
+    *,
+    member_id: int,
+    branch_id: int,
+    committee_id: int,
+    timezone: str,
+    now: datetime,
+) -> Duty | None:
+    """Whether the member leads their branch's reading today (one query)."""
+    today = local_date(now, timezone)
     row = session.execute(
         select(LeadAssignment.reflection, Reading.id)
         .outerjoin(
             Reading,
             and_(
-                Reading.committee_id == member.committee_id,
+                Reading.committee_id == committee_id,
                 Reading.daily_on == LeadAssignment.day,
                 queries.is_visible(now),
             ),
         )
         .where(
-            LeadAssignment.branch_id == member.branch_id,
+            LeadAssignment.branch_id == branch_id,
             LeadAssignment.day == today,
-            LeadAssignment.member_id == member.id,
+            LeadAssignment.member_id == member_id,
         )
     ).first()
     if row is None:

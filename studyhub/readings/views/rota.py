@@ -298,7 +298,17 @@ def lead_panel(user: Any, now) -> HomePanel | None:
     """ "You lead today's reading", for the member on duty today only."""
     if not getattr(user, "is_authenticated", False):
         return None
-    duty = rota.duty_today(db.session, user.id, now)
+    reader = _reader()
+    if reader is None:
+        return None
+    duty = rota.duty_today(
+        db.session,
+        member_id=reader.member_id,
+        branch_id=reader.branch_id,
+        committee_id=reader.committee_id,
+        timezone=reader.timezone,
+        now=now,
+    )
     if duty is None:
         return None
     return HomePanel(template="readings/panels/lead.html", context={"duty": duty})
