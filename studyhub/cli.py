@@ -15,6 +15,7 @@ from studyhub.demo import demo_command
 from studyhub.gendata import gen_data_command
 from studyhub.org.cli import import_members
 from studyhub.readings.cli import import_history, import_readings
+from studyhub.scheduler.cli import scheduler_command
 
 
 def register_commands(app: Flask) -> None:
@@ -25,6 +26,7 @@ def register_commands(app: Flask) -> None:
         gen_data_command,
         import_readings,
         import_history,
+        scheduler_command,
     ):
         app.cli.add_command(command)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -46,40 +47,52 @@ def deliver_outbox(
     """
     if smtp_settings is None:
         return 0
-    ids = _claim(session, now=now, limit=batch_size)
+    batch = _claim(session, now=now, limit=batch_size)
     session.commit()
     sent = 0
     with nullcontext(send) if send is not None else SmtpSender(smtp_settings) as sender:
-        for delivery_id in ids:
-            delivery = session.get(EmailDelivery, delivery_id)
-            if delivery is None or delivery.status != DeliveryStatus.PENDING:
-                continue
-            message: Message = delivery.message
-            delivery.attempts += 1
+        for mail in batch:
+            attempts = mail.attempts + 1
             try:
                 sender(
                     build_email(
                         smtp_settings,
-                        to=delivery.to_address,
-                        subject=message.subject,
-                        body=message.body,
-                        link=message.link,
+                        to=mail.to,
+                        subject=mail.subject,
+                        body=mail.body,
+                        link=mail.link,
                     )
                 )
             except Exception as exc:  # any failure is recorded on the row
-                _record_failure(delivery, exc, now=now, max_attempts=max_attempts)
+                outcome = _failure(mail, exc, attempts=attempts, now=now, max_attempts=max_attempts)
             else:
-                delivery.status = DeliveryStatus.SENT
-                delivery.sent_at = now
-                delivery.last_error = None
+                outcome = {"status": DeliveryStatus.SENT, "sent_at": now, "last_error": None}
                 sent += 1
+            # One statement per mail, writing first (SQLite: no read-then-write transaction).
+            session.execute(
+                update(EmailDelivery)
+                .where(EmailDelivery.id == mail.id, EmailDelivery.status == DeliveryStatus.PENDING)
+                .values(attempts=attempts, **outcome)
+                .execution_options(synchronize_session=False)
+            )
             session.commit()
-    if ids:
-        log.info("outbox: %d of %d e-mails sent", sent, len(ids))
+    if batch:
+        log.info("outbox: %d of %d e-mails sent", sent, len(batch))
     return sent
 
 
-def _claim(session: Session, *, now: datetime, limit: int) -> list[int]:
+@dataclass(frozen=True)
+class _Mail:
+    id: int
+    attempts: int
+    to: str
+    subject: str
+    body: str
+    link: str | None
+
+
+def _claim(session: Session, *, now: datetime, limit: int) -> list[_Mail]:
+    """Take up to ``limit`` due rows for this run, and read what their mails say."""
     due = (
         select(EmailDelivery.id)
         .where(
@@ -90,31 +103,47 @@ def _claim(session: Session, *, now: datetime, limit: int) -> list[int]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = session.scalars(
-        update(EmailDelivery)
-        .where(EmailDelivery.id.in_(due))
-        .values(next_attempt_at=now + CLAIM_FOR)
-        .returning(EmailDelivery.id)
-        .execution_options(synchronize_session=False)
+    claimed = list(
+        session.scalars(
+            update(EmailDelivery)
+            .where(EmailDelivery.id.in_(due))
+            .values(next_attempt_at=now + CLAIM_FOR)
+            .returning(EmailDelivery.id)
+            .execution_options(synchronize_session=False)
+        )
     )
-    return sorted(claimed)
+    if not claimed:
+        return []
+    rows = session.execute(
+        select(
+            EmailDelivery.id,
+            EmailDelivery.attempts,
+            EmailDelivery.to_address,
+            Message.subject,
+            Message.body,
+            Message.link,
+        )
+        .join(Message, Message.id == EmailDelivery.message_id)
+        .where(EmailDelivery.id.in_(claimed))
+        .order_by(EmailDelivery.id)
+    )
+    return [_Mail(*row) for row in rows]
 
 
-def _record_failure(
-    delivery: EmailDelivery, exc: Exception, *, now: datetime, max_attempts: int
-) -> None:
-    delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
-    if delivery.attempts >= max_attempts or _is_permanent(exc):
-        delivery.status = DeliveryStatus.FAILED
+def _failure(
+    mail: _Mail, exc: Exception, *, attempts: int, now: datetime, max_attempts: int
+) -> dict[str, object]:
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    if attempts >= max_attempts or _is_permanent(exc):
         log.warning(
             "outbox: giving up on e-mail %d to %s after %d attempts: %s",
-            delivery.id,
-            delivery.to_address,
-            delivery.attempts,
-            delivery.last_error,
+            mail.id,
+            mail.to,
+            attempts,
+            error,
         )
-        return
-    delivery.next_attempt_at = now + RETRY_BASE * 2 ** (delivery.attempts - 1)
+        return {"status": DeliveryStatus.FAILED, "last_error": error}
+    return {"last_error": error, "next_attempt_at": now + RETRY_BASE * 2 ** (attempts - 1)}
 
 
 def _is_permanent(exc: Exception) -> bool:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import smtplib
-import socketserver
-import threading
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -21,59 +19,6 @@ from studyhub.notify.models import DeliveryStatus, EmailDelivery
 from tests.conftest import NOW
 
 SETTINGS = SmtpSettings(host="mail.invalid", mail_from="studyhub@example.org")
-
-
-class FakeSMTPServer(socketserver.ThreadingTCPServer):
-    """Just enough SMTP for smtplib (no TLS, no auth); keeps every DATA it receives."""
-
-    allow_reuse_address = True
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), FakeSMTPHandler)
-        self.received: list[tuple[str, list[str], bytes]] = []
-
-
-class FakeSMTPHandler(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
-        out = self.wfile
-        out.write(b"220 fake ESMTP\r\n")
-        sender, recipients = "", []
-        while line := self.rfile.readline():
-            verb = line[:4].upper()
-            if verb in (b"EHLO", b"HELO"):
-                out.write(b"250 fake\r\n")
-            elif verb == b"MAIL":
-                sender, recipients = line.decode().split(":", 1)[1].strip(), []
-                out.write(b"250 ok\r\n")
-            elif verb == b"RCPT":
-                recipients.append(line.decode().split(":", 1)[1].strip())
-                out.write(b"250 ok\r\n")
-            elif verb == b"DATA":
-                out.write(b"354 go on\r\n")
-                data = b""
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    data += chunk
-                self.server.received.append((sender, recipients, data))
-                out.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                out.write(b"221 bye\r\n")
-                return
-            else:
-                out.write(b"250 ok\r\n")
-
-
-@pytest.fixture
-def smtp_server():
-    server = FakeSMTPServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def queue_mails(session, make, n: int) -> list[int]:

@@ -1,0 +1,149 @@
+"""Every scheduled job: what it runs, when (cron in ``SCHEDULER_TIMEZONE``) and how often at most.
+
+A job's function takes the session, ``now`` and the app's config, and returns
+something to report (usually how many rows it touched). Jobs are idempotent by
+their own unique keys; a job with ``once_per`` is also recorded as a
+``JobRun`` for its period, so a second run in the same period is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session
+
+from studyhub.core.clock import local_date
+from studyhub.notify import jobs as notify_jobs
+from studyhub.notify.mail import SmtpSettings, mail_enabled
+from studyhub.readings import jobs as readings_jobs
+
+JobFunction = Callable[[Session, datetime, Mapping[str, Any]], Any]
+
+DAILY_GRACE = timedelta(hours=8)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled job.
+
+    ``cron`` holds APScheduler ``CronTrigger`` fields, read in the scheduler's
+    time zone. ``once_per`` ("day" or "second") names the period a run
+    counts for; ``None`` means every run is wanted (the outbox). A run missed
+    by less than ``misfire_grace`` (the process was down) still happens once:
+    late runs coalesce into one.
+    """
+
+    name: str
+    function: JobFunction
+    cron: Mapping[str, str] = field(default_factory=dict)
+    once_per: str | None = None
+    misfire_grace: timedelta = DAILY_GRACE
+    description: str = ""
+
+    def trigger(self, timezone: str) -> CronTrigger:
+        return CronTrigger(timezone=ZoneInfo(timezone), **self.cron)
+
+    def period(self, now: datetime, timezone: str) -> str | None:
+        """The key of the period ``now`` falls in, or ``None`` for jobs without periods."""
+        if self.once_per == "day":
+            return local_date(now, timezone).isoformat()
+        if self.once_per == "second":
+            return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return None
+
+    def missed_run(self, now: datetime, timezone: str) -> datetime | None:
+        """The last time this job was due within its grace before ``now``, if any.
+
+        The scheduler keeps no state across restarts; at start it uses this to
+        run a once-per-period job that fell due while no scheduler was up (a
+        restart at 06:00 still assigns the day's lead readers). Its ``JobRun``
+        makes that a no-op when the run had happened after all.
+        """
+        if self.once_per is None:
+            return None
+        trigger = self.trigger(timezone)
+        zone = ZoneInfo(timezone)
+        start = (now - self.misfire_grace).astimezone(zone)
+        due = trigger.get_next_fire_time(None, start)
+        last = None
+        while due is not None and due <= now:
+            last = due
+            due = trigger.get_next_fire_time(due, due + timedelta(microseconds=1))
+        return last
+
+
+def _assign_lead_readers(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return readings_jobs.assign_lead_readers(session, now=now)
+
+
+def _notify_daily_reading(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return readings_jobs.notify_daily_reading(session, now=now, email=mail_enabled(config))
+
+
+def _deliver_outbox(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return notify_jobs.deliver_outbox(
+        session, now=now, smtp_settings=SmtpSettings.from_config(config)
+    )
+
+
+def _heartbeat(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
+    return f"pid {os.getpid()}"
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        "readings.assign_lead_readers",
+        _assign_lead_readers,
+        cron={"hour": "0", "minute": "10"},
+        once_per="day",
+        description="Assign each branch's lead reader for today.",
+    ),
+    Job(
+        "readings.notify_daily_reading",
+        _notify_daily_reading,
+        cron={"hour": "7", "minute": "30"},
+        once_per="day",
+        description="Tell members about today's reading, once.",
+    ),
+    Job(
+        "notify.deliver_outbox",
+        _deliver_outbox,
+        cron={"minute": "*"},
+        misfire_grace=timedelta(minutes=10),
+        description="Send queued e-mails (when SMTP is configured).",
+    ),
+)
+
+
+def jobs_for(config: Mapping[str, Any]) -> tuple[Job, ...]:
+    """The jobs an app with ``config`` schedules.
+
+    ``SCHEDULER_TEST_INTERVAL`` (seconds, tests only) adds ``scheduler.heartbeat``,
+    a job that runs every few seconds, so tests can watch two scheduler
+    processes share the work.
+    """
+    interval = config.get("SCHEDULER_TEST_INTERVAL")
+    if not interval:
+        return JOBS
+    heartbeat = Job(
+        "scheduler.heartbeat",
+        _heartbeat,
+        cron={"second": f"*/{int(interval)}"},
+        once_per="second",
+        misfire_grace=timedelta(seconds=int(interval)),
+        description="Test only: proves which process runs jobs.",
+    )
+    return (*JOBS, heartbeat)
+
+
+def find_job(name: str, config: Mapping[str, Any]) -> Job:
+    for job in jobs_for(config):
+        if job.name == name:
+            return job
+    raise KeyError(name)
