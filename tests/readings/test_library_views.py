@@ -178,7 +178,7 @@ def test_the_preview_button_renders_without_saving(client, login, session, world
             "preview": "Preview",
         },
     ).get_data(as_text=True)
-    preview = html.split('id="preview"', 1)[1].split("</div>", 1)[0]
+    preview = html.split('id="reading-preview"', 1)[1].split("</div>", 1)[0]
     assert "<strong>加粗</strong>" in preview and "onerror" not in preview
     assert "Enter a title." not in html  # a preview is not a save
     assert session.scalar(select(func.count(Reading.id))) == 0
@@ -190,6 +190,9 @@ def test_edit_a_reading(client, login, session, world):
     login(world["staff"])
     page = client.get(f"/library/readings/{reading.id}/edit").get_data(as_text=True)
     assert 'value="旧标题"' in page and "旧的正文" in page and 'value="党章"' in page
+    # The automatic summary (the start of the text) is not frozen into the form.
+    assert reading.summary == "旧的正文"
+    assert re.search(r'<textarea[^>]*name="summary"[^>]*>\s*</textarea>', page)
     response = client.post(
         f"/library/readings/{reading.id}/edit",
         data={"title": "新标题", "body_markdown": "新的正文", "tags": "", "save": "Save"},
@@ -429,3 +432,10 @@ def test_import_history_from_the_page(client, login, session, world):
     ).get_data(as_text=True)
     assert "row 2" in html and "between 1 and 12" in html
     assert session.scalar(select(func.count(HistoryEntry.id))) == 1
+
+
+def test_the_menu_leads_staff_to_the_library(client, login, world):
+    login(world["staff"])
+    assert 'href="/library/"' in client.get("/").get_data(as_text=True)
+    login(world["member"])
+    assert 'href="/library/"' not in client.get("/").get_data(as_text=True)

@@ -286,7 +286,8 @@ def edit_reading(reading_id: int):
             "tags": "、".join(t.name for t in reading.tags),
             "author": reading.author,
             "source": reading.source,
-            "summary": reading.summary,
+            # An automatic summary (the start of the text) stays automatic.
+            "summary": "" if reading.summary == reading.body_text[:120] else reading.summary,
             "media_url": reading.media_url or "",
             "cover_upload_id": reading.cover_upload_id or 0,
             "body_markdown": reading.body_markdown,

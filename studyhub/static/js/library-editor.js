@@ -6,7 +6,7 @@
   var form = document.getElementById("reading-form");
   if (!form || !window.fetch || !window.FormData) return;
   var area = form.querySelector("textarea[name=body_markdown]");
-  var out = document.getElementById("preview");
+  var out = document.getElementById("reading-preview");
   var token = form.querySelector("input[name=csrf_token]");
   var timer = null;
   var sent = 0;
@@ -34,7 +34,9 @@
   function insert(text) {
     var start = area.selectionStart, end = area.selectionEnd, value = area.value;
     var before = value.slice(0, start), after = value.slice(end);
-    var line = (before && !/\n$/.test(before) ? "\n" : "") + text + "\n";
+    // The image gets a paragraph of its own: a blank line before and after it.
+    var gap = !before || /\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n";
+    var line = gap + text + "\n\n";
     area.value = before + line + after;
     area.selectionStart = area.selectionEnd = start + line.length;
     area.focus();
