@@ -16,7 +16,7 @@ from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.org.models import OrgUnit, UnitKind
-from studyhub.readings.services import history, imports, library
+from studyhub.readings.services import history, imports, library, tables
 
 SHOWN_PROBLEMS = 50
 
@@ -41,7 +41,7 @@ def find_committee(name: str | None) -> OrgUnit:
     raise click.ClickException(f"Name the committee with --committee (one of: {names}).")
 
 
-def _reject(exc: imports.ImportRejected, as_json: bool) -> NoReturn:
+def _reject(exc: tables.ImportRejected, as_json: bool) -> NoReturn:
     """Print every problem (the first fifty on a terminal) and stop with status 1.
 
     Nothing was written: the checks run before any change, and the session is never
@@ -103,7 +103,7 @@ def import_readings(
         plan = imports.check_readings(
             db.session, committee, rows, problems, create_columns=create_columns
         )
-    except imports.ImportRejected as exc:
+    except tables.ImportRejected as exc:
         _reject(exc, as_json)
     except DomainError as exc:
         _fail(exc)
@@ -162,7 +162,7 @@ def import_history(path: Path, committee_name: str | None, as_json: bool) -> Non
                 committee_id=committee.id if committee else None,
                 progress=bar.update,
             )
-    except imports.ImportRejected as exc:
+    except tables.ImportRejected as exc:
         _reject(exc, as_json)
     except DomainError as exc:
         _fail(exc)

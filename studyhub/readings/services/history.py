@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from studyhub.core.errors import Conflict, InvalidInput
 from studyhub.readings import queries
 from studyhub.readings.models import HistoryEntry
-from studyhub.readings.services.imports import (
+from studyhub.readings.services.tables import (
     ImportRejected,
     Problem,
     header_key,

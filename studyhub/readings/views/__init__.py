@@ -1,6 +1,6 @@
 """The readings blueprint; each submodule adds the pages of one concern.
 
-``library`` (staff: write, schedule, publish, columns, tags, uploads, 党史今天),
+``library``, ``images``, ``history`` (staff: write, schedule, publish, columns, images, 党史今天),
 ``member`` (the reading page, receipts and beacons, the archive, history),
 ``rota`` (lead readers and reflections), ``comments`` (comments and moderation).
 """
@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("readings", __name__)
 
-from studyhub.readings.views import comments, library, member, rota  # noqa: E402, F401
+from studyhub.readings.views import comments, history, images, library, member, rota  # noqa: E402, F401

@@ -1,14 +1,13 @@
 """Readings pages: the library, for committee staff.
 
 Write with a live preview, schedule the reading of a day or publish now,
-unpublish, manage columns and images, keep 党史今天. Every page belongs to one
-committee and asks for the right to manage it; uploaded images are served to
-that committee's members and staff.
+unpublish, manage columns. Every page belongs to one committee and asks for the
+right to manage it (the helpers here are shared with ``images`` and ``history``,
+the library's other pages).
 """
 
 from __future__ import annotations
 
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,12 +16,10 @@ from flask import (
     current_app,
     flash,
     g,
-    jsonify,
     make_response,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_date
@@ -41,44 +38,41 @@ from studyhub.readings.forms import (
     STATUS_LABELS,
     ColumnForm,
     ConfirmForm,
-    HistoryForm,
-    HistoryImportForm,
     LibraryFilterForm,
     PreviewForm,
     ReadingForm,
     ScheduleForm,
     UploadForm,
 )
-from studyhub.readings.models import HistoryEntry, Reading, ReadingColumn, Upload
-from studyhub.readings.services import content, history, uploads
+from studyhub.readings.models import Reading, ReadingColumn, Upload
+from studyhub.readings.services import content
 from studyhub.readings.services import library as library_service
 from studyhub.readings.views import bp
 from studyhub.web.pagination import paginate
 
-UPLOAD_CACHE = "private, max-age=31536000, immutable"  # the name is the content's hash
 PER_PAGE = 20
 SCHEDULE_DAYS = 7
 
 
-def _grants() -> access.Grants:
+def grants() -> access.Grants:
     """The current user's grants, read once per request."""
     if "grants" not in g:
         g.grants = access.grants_for(db.session, current_user)
     return g.grants
 
 
-def _committee(committee_id: int) -> OrgUnit:
+def managed_committee(committee_id: int) -> OrgUnit:
     """The committee of the URL, when the current user manages it."""
     committee = db.get_or_404(OrgUnit, committee_id)
     if committee.kind != UnitKind.COMMITTEE:
         abort(404)
-    access.require_manage_unit(_grants(), committee)
+    access.require_manage_unit(grants(), committee)
     return committee
 
 
 def _reading(reading_id: int) -> tuple[Reading, OrgUnit]:
     reading = db.get_or_404(Reading, reading_id)
-    return reading, _committee(reading.committee_id)
+    return reading, managed_committee(reading.committee_id)
 
 
 def _timing() -> library_service.StudyTiming:
@@ -90,21 +84,10 @@ def _timing() -> library_service.StudyTiming:
     )
 
 
-def _upload_folder() -> Path:
+def upload_folder() -> Path:
+    """``UPLOAD_FOLDER``, or ``uploads`` in the instance folder."""
     folder = current_app.config.get("UPLOAD_FOLDER")
     return Path(folder) if folder else Path(current_app.instance_path) / "uploads"
-
-
-def _may_see_committee(grants: access.Grants, committee: OrgUnit) -> bool:
-    """Members of the committee, its staff, and those who lead a unit in it."""
-    if grants.is_admin:
-        return True
-    if grants.member_path and grants.member_path.startswith(committee.path):
-        return True
-    return any(
-        s.path.startswith(committee.path) or committee.path.startswith(s.path)
-        for s in grants.scopes
-    )
 
 
 @bp.app_context_processor
@@ -119,7 +102,7 @@ def inject_library_labels():
 @login_required
 def library_home():
     """Staff of one committee go to its library; admins and others choose."""
-    me = _grants()
+    me = grants()
     if me.is_admin:
         committees = list(db.session.scalars(org_queries.committees()))
     else:
@@ -140,7 +123,7 @@ def library_home():
 @bp.get("/library/<int:committee_id>/")
 @login_required
 def library(committee_id: int):
-    committee = _committee(committee_id)
+    committee = managed_committee(committee_id)
     now = clock.now_utc()
     columns = library_service.ensure_default_columns(db.session, committee)
     db.session.commit()
@@ -251,7 +234,7 @@ def _form_page(form: ReadingForm, committee: OrgUnit, reading: Reading | None, p
 @bp.route("/library/<int:committee_id>/new", methods=["GET", "POST"])
 @login_required
 def new_reading(committee_id: int):
-    committee = _committee(committee_id)
+    committee = managed_committee(committee_id)
     library_service.ensure_default_columns(db.session, committee)
     form = ReadingForm()
     _reading_choices(form, committee, None)
@@ -315,7 +298,7 @@ def edit_reading(reading_id: int):
 @login_required
 def preview_reading(committee_id: int):
     """The live preview: the Markdown posted by the editor's script, as sanitised HTML."""
-    _committee(committee_id)
+    managed_committee(committee_id)
     form = PreviewForm()
     if not form.validate_on_submit():
         abort(400)
@@ -382,7 +365,7 @@ def unpublish_reading(reading_id: int):
 @bp.route("/library/<int:committee_id>/columns", methods=["GET", "POST"])
 @login_required
 def columns(committee_id: int):
-    committee = _committee(committee_id)
+    committee = managed_committee(committee_id)
     form = ColumnForm()
     if form.validate_on_submit():
         try:
@@ -409,7 +392,7 @@ def columns(committee_id: int):
 
 def _column(column_id: int) -> ReadingColumn:
     column = db.get_or_404(ReadingColumn, column_id)
-    _committee(column.committee_id)
+    managed_committee(column.committee_id)
     return column
 
 
@@ -456,243 +439,3 @@ def set_column_active(column_id: int):
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("readings.columns", committee_id=column.committee_id))
-
-
-# Images ----------------------------------------------------------------------------
-
-
-def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
-
-
-def _snippet(upload: Upload) -> str:
-    alt = Path(upload.filename).stem.replace("[", "").replace("]", "") or "image"
-    return f"![{alt}]({_upload_url(upload)})"
-
-
-def _upload_url(upload: Upload) -> str:
-    committee_id, name = upload.stored_name.split("/", 1)
-    return url_for("readings.upload_file", committee_id=int(committee_id), name=name)
-
-
-@bp.route("/library/<int:committee_id>/images", methods=["GET", "POST"])
-@login_required
-def images(committee_id: int):
-    """The committee's images, newest first; uploading one gives the Markdown to paste."""
-    committee = _committee(committee_id)
-    form = UploadForm()
-    if form.is_submitted():
-        error = None
-        upload = None
-        if not form.validate():
-            error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        else:
-            try:
-                upload = uploads.save_upload(
-                    db.session,
-                    committee,
-                    form.file.data.stream,
-                    filename=form.file.data.filename,
-                    folder=_upload_folder(),
-                    max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
-                    by_user_id=current_user.id,
-                    now=clock.now_utc(),
-                )
-            except DomainError as exc:
-                error = str(exc)
-            else:
-                db.session.commit()
-        if _wants_json():
-            if upload is None:
-                return jsonify(error=error), 400
-            return jsonify(id=upload.id, url=_upload_url(upload), markdown=_snippet(upload)), 201
-        if upload is None:
-            flash(error or _("Choose an image."), "error")
-            return redirect(url_for("readings.images", committee_id=committee.id))
-        flash(
-            _("Uploaded. Paste this into the text: %(snippet)s", snippet=_snippet(upload)),
-            "success",
-        )
-        return redirect(url_for("readings.images", committee_id=committee.id, shown=upload.id))
-    page = paginate(
-        db.session,
-        queries.uploads_of(committee.id),
-        request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-    )
-    return render_template(
-        "readings/library/images.html",
-        committee=committee,
-        form=form,
-        page=page,
-        snippets={u.id: _snippet(u) for u in page.items},
-        urls={u.id: _upload_url(u) for u in page.items},
-        shown=request.args.get("shown", type=int),
-    )
-
-
-@bp.get("/uploads/<int:committee_id>/<name>")
-@login_required
-def upload_file(committee_id: int, name: str):
-    """An uploaded image, for the committee's members and staff only."""
-    upload = db.session.scalars(queries.upload_by_name(f"{committee_id}/{name}")).first()
-    if upload is None:
-        abort(404)
-    committee = db.session.get(OrgUnit, upload.committee_id)
-    if committee is None or not _may_see_committee(_grants(), committee):
-        abort(404)
-    path = uploads.stored_path(_upload_folder(), upload)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype=upload.mime_type, conditional=True, etag=upload.sha256, max_age=None
-    )
-    response.headers["Cache-Control"] = UPLOAD_CACHE
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
-# 党史今天 -----------------------------------------------------------------------------
-
-
-def _history_fields(form: HistoryForm) -> history.HistoryFields:
-    return history.HistoryFields(
-        month=form.month.data,
-        day=form.day.data,
-        year=form.year.data,
-        title=form.title.data or "",
-        text=form.text.data or "",
-    )
-
-
-def _this_year(committee: OrgUnit) -> int:
-    return clock.local_date(clock.now_utc(), committee.timezone).year
-
-
-@bp.route("/library/<int:committee_id>/history", methods=["GET", "POST"])
-@login_required
-def history_entries(committee_id: int):
-    """One month of 党史今天: shared entries and the committee's own; add one."""
-    committee = _committee(committee_id)
-    today = clock.local_date(clock.now_utc(), committee.timezone)
-    month = request.args.get("month", type=int) or today.month
-    if not 1 <= month <= 12:
-        abort(404)
-    form = HistoryForm() if request.method == "POST" else HistoryForm(month=month)
-    if form.validate_on_submit():
-        try:
-            entry = history.create_entry(
-                db.session, committee.id, _history_fields(form), this_year=today.year
-            )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The entry was added."), "success")
-            return redirect(
-                url_for("readings.history_entries", committee_id=committee.id, month=entry.month)
-            )
-    entries = list(db.session.scalars(queries.history_of_month(committee.id, month)))
-    me = _grants()
-    return render_template(
-        "readings/library/history.html",
-        committee=committee,
-        month=month,
-        today=today,
-        entries=entries,
-        editable={e.id for e in entries if e.committee_id == committee.id or me.is_admin},
-        form=form,
-        confirm_form=ConfirmForm(),
-    )
-
-
-def _history_entry(committee: OrgUnit, entry_id: int) -> HistoryEntry:
-    """An entry the user may change: the committee's own; shared ones only for admins."""
-    entry = db.get_or_404(HistoryEntry, entry_id)
-    if entry.committee_id == committee.id:
-        return entry
-    if entry.committee_id is None:
-        if _grants().is_admin:
-            return entry
-        raise NotAllowed(_("Entries shared by all committees are kept by the administrators."))
-    abort(404)
-
-
-@bp.route("/library/<int:committee_id>/history/<int:entry_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_history_entry(committee_id: int, entry_id: int):
-    committee = _committee(committee_id)
-    entry = _history_entry(committee, entry_id)
-    form = HistoryForm(obj=entry if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            history.update_entry(
-                db.session, entry, _history_fields(form), this_year=_this_year(committee)
-            )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(
-                url_for("readings.history_entries", committee_id=committee.id, month=entry.month)
-            )
-    return render_template(
-        "readings/library/history_form.html", committee=committee, entry=entry, form=form
-    )
-
-
-@bp.post("/library/<int:committee_id>/history/<int:entry_id>/delete")
-@login_required
-def delete_history_entry(committee_id: int, entry_id: int):
-    committee = _committee(committee_id)
-    entry = _history_entry(committee, entry_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    month = entry.month
-    history.delete_entry(db.session, entry)
-    db.session.commit()
-    flash(_("The entry was deleted."), "success")
-    return redirect(url_for("readings.history_entries", committee_id=committee.id, month=month))
-
-
-@bp.route("/library/<int:committee_id>/history/import", methods=["GET", "POST"])
-@login_required
-def import_history(committee_id: int):
-    """Import the committee's own entries from CSV or XLSX: all rows or none."""
-    committee = _committee(committee_id)
-    form = HistoryImportForm()
-    problems = []
-    if form.validate_on_submit():
-        suffix = Path(form.file.data.filename or "").suffix.lower()
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            form.file.data.save(path)
-            try:
-                rows = history.read_history(path, this_year=_this_year(committee))
-                summary = history.import_history(db.session, rows, committee_id=committee.id)
-            except history.ImportRejected as exc:
-                problems = exc.problems
-                form.form_errors.append(str(exc))
-            except DomainError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(
-                    _(
-                        "Imported: %(created)d added, %(updated)d updated, "
-                        "%(unchanged)d unchanged.",
-                        **summary.as_dict(),
-                    ),
-                    "success",
-                )
-                return redirect(url_for("readings.history_entries", committee_id=committee.id))
-    return render_template(
-        "readings/library/history_import.html",
-        committee=committee,
-        form=form,
-        problems=problems[:100],
-        more_problems=max(0, len(problems) - 100),
-    )

@@ -1,0 +1,167 @@
+"""Readings pages: 党史今天 for the library's staff.
+
+Entries shared by every committee (committee None) are shown beside the
+committee's own; staff change their committee's entries, administrators the
+shared ones too. Imports are checked whole before anything is written.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from studyhub.core import clock
+from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.extensions import db
+from studyhub.org.models import OrgUnit
+from studyhub.readings import queries
+from studyhub.readings.forms import ConfirmForm, HistoryForm, HistoryImportForm
+from studyhub.readings.models import HistoryEntry
+from studyhub.readings.services import history, tables
+from studyhub.readings.views import bp
+from studyhub.readings.views.library import grants, managed_committee
+
+
+def _history_fields(form: HistoryForm) -> history.HistoryFields:
+    return history.HistoryFields(
+        month=form.month.data,
+        day=form.day.data,
+        year=form.year.data,
+        title=form.title.data or "",
+        text=form.text.data or "",
+    )
+
+
+def _this_year(committee: OrgUnit) -> int:
+    return clock.local_date(clock.now_utc(), committee.timezone).year
+
+
+@bp.route("/library/<int:committee_id>/history", methods=["GET", "POST"])
+@login_required
+def history_entries(committee_id: int):
+    """One month of 党史今天: shared entries and the committee's own; add one."""
+    committee = managed_committee(committee_id)
+    today = clock.local_date(clock.now_utc(), committee.timezone)
+    month = request.args.get("month", type=int) or today.month
+    if not 1 <= month <= 12:
+        abort(404)
+    form = HistoryForm() if request.method == "POST" else HistoryForm(month=month)
+    if form.validate_on_submit():
+        try:
+            entry = history.create_entry(
+                db.session, committee.id, _history_fields(form), this_year=today.year
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The entry was added."), "success")
+            return redirect(
+                url_for("readings.history_entries", committee_id=committee.id, month=entry.month)
+            )
+    entries = list(db.session.scalars(queries.history_of_month(committee.id, month)))
+    me = grants()
+    return render_template(
+        "readings/library/history.html",
+        committee=committee,
+        month=month,
+        today=today,
+        entries=entries,
+        editable={e.id for e in entries if e.committee_id == committee.id or me.is_admin},
+        form=form,
+        confirm_form=ConfirmForm(),
+    )
+
+
+def _history_entry(committee: OrgUnit, entry_id: int) -> HistoryEntry:
+    """An entry the user may change: the committee's own; shared ones only for admins."""
+    entry = db.get_or_404(HistoryEntry, entry_id)
+    if entry.committee_id == committee.id:
+        return entry
+    if entry.committee_id is None:
+        if grants().is_admin:
+            return entry
+        raise NotAllowed(_("Entries shared by all committees are kept by the administrators."))
+    abort(404)
+
+
+@bp.route("/library/<int:committee_id>/history/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_history_entry(committee_id: int, entry_id: int):
+    committee = managed_committee(committee_id)
+    entry = _history_entry(committee, entry_id)
+    form = HistoryForm(obj=entry if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            history.update_entry(
+                db.session, entry, _history_fields(form), this_year=_this_year(committee)
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(
+                url_for("readings.history_entries", committee_id=committee.id, month=entry.month)
+            )
+    return render_template(
+        "readings/library/history_form.html", committee=committee, entry=entry, form=form
+    )
+
+
+@bp.post("/library/<int:committee_id>/history/<int:entry_id>/delete")
+@login_required
+def delete_history_entry(committee_id: int, entry_id: int):
+    committee = managed_committee(committee_id)
+    entry = _history_entry(committee, entry_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    month = entry.month
+    history.delete_entry(db.session, entry)
+    db.session.commit()
+    flash(_("The entry was deleted."), "success")
+    return redirect(url_for("readings.history_entries", committee_id=committee.id, month=month))
+
+
+@bp.route("/library/<int:committee_id>/history/import", methods=["GET", "POST"])
+@login_required
+def import_history(committee_id: int):
+    """Import the committee's own entries from CSV or XLSX: all rows or none."""
+    committee = managed_committee(committee_id)
+    form = HistoryImportForm()
+    problems = []
+    if form.validate_on_submit():
+        suffix = Path(form.file.data.filename or "").suffix.lower()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            form.file.data.save(path)
+            try:
+                rows = history.read_history(path, this_year=_this_year(committee))
+                summary = history.import_history(db.session, rows, committee_id=committee.id)
+            except tables.ImportRejected as exc:
+                problems = exc.problems
+                form.form_errors.append(str(exc))
+            except DomainError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "Imported: %(created)d added, %(updated)d updated, "
+                        "%(unchanged)d unchanged.",
+                        **summary.as_dict(),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("readings.history_entries", committee_id=committee.id))
+    return render_template(
+        "readings/library/history_import.html",
+        committee=committee,
+        form=form,
+        problems=problems[:100],
+        more_problems=max(0, len(problems) - 100),
+    )
