@@ -513,3 +513,14 @@ def test_xml_in_a_declared_chinese_encoding():
     assert [(q.title, q.stem_html, q.answer) for q in result.questions] == [
         ("党章", "党员有表决权。", True)
     ]
+
+
+def test_questions_without_text_are_invalid():
+    result = gift.parse("{T}\n\n::Named::{=a ~b}\n", filename="x.gift")
+    assert [p.line for p in result.errors] == [1, 3]
+    assert "Named" in result.errors[1].message
+    xml = (
+        "<quiz><question type='truefalse'><questiontext><text/></questiontext>"
+        "<answer fraction='100'><text>true</text></answer></question></quiz>"
+    )
+    assert [p.line for p in moodle_xml.parse(xml, filename="x.xml").errors] == [1]

@@ -58,6 +58,13 @@ def html_to_text(markup: str) -> str:
     return " ".join(html.unescape(_TAG_RE.sub(" ", markup)).split())
 
 
+def require_stem(stem_html: str, *, name: str) -> str:
+    """The stem, or :class:`Invalid` when it has neither words nor a picture."""
+    if not html_to_text(stem_html) and "<img" not in stem_html:
+        raise Invalid(_("“%(name)s” has no question text.", name=name))
+    return stem_html
+
+
 def first_words(markup: str, limit: int = 60) -> str:
     text = html_to_text(markup)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

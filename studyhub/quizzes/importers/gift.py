@@ -25,6 +25,7 @@ from studyhub.quizzes.importers.common import (
     add_category,
     build_choice,
     first_words,
+    require_stem,
     split_category_path,
     to_html,
 )
@@ -129,7 +130,11 @@ def _question(
     answers = block[start + 1 : finish].strip()
     text_format, before = _format(block[:start], "moodle")
     after = block[finish + 1 :]
-    name = title or first_words(_restore(before + (BLANK + after if after.strip() else "")))
+    name = (
+        title
+        or first_words(_restore(before + (BLANK + after if after.strip() else "")))
+        or _("question on line %(line)d", line=line)
+    )
 
     explanation = ""
     if (separator := answers.rfind("####")) != -1:
@@ -148,6 +153,7 @@ def _question(
     else:
         stem_source = before.rstrip() + (" " + after.strip() if after.strip() else "")
     stem = to_html(_restore(stem_source).strip(SPACE), text_format).replace(_BLANK_MARK, BLANK)
+    require_stem(stem, name=name)
     question = ParsedQuestion(
         qtype="truefalse",
         stem_html=stem,

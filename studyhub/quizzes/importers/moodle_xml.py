@@ -30,6 +30,7 @@ from studyhub.quizzes.importers.common import (
     build_choice,
     first_words,
     media_ref,
+    require_stem,
     split_category_path,
     to_html,
 )
@@ -177,7 +178,12 @@ class _Reader:
 
     def __init__(self, element: Element, *, name: str, line: int) -> None:
         self.element = element
-        self.name = name or first_words(element.findtext("questiontext/text") or "")
+        self.title = name or None
+        self.name = (
+            name
+            or first_words(element.findtext("questiontext/text") or "")
+            or _("question on line %(line)d", line=line)
+        )
         self.line = line
         self.media: list[ParsedMedia] = []
 
@@ -189,9 +195,9 @@ class _Reader:
         element = self.element
         question = ParsedQuestion(
             qtype="truefalse",
-            stem_html=self.area(element.find("questiontext")),
+            stem_html=require_stem(self.area(element.find("questiontext")), name=self.name),
             answer=False,
-            title=self.name or None,
+            title=self.title,
             explanation_html=self.area(element.find("generalfeedback")),
             line=self.line,
             idnumber=(element.findtext("idnumber") or "").strip() or None,
