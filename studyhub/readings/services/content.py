@@ -10,30 +10,13 @@ import re
 from dataclasses import dataclass
 from html import unescape
 
-import nh3
 from markdown_it import MarkdownIt
+
+from studyhub.web.html import sanitise_html
 
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
 )
-
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "div", "em", "figcaption",
-    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s",
-    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
-    "u", "ul", "audio", "video", "source",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-    "audio": {"src", "controls", "preload"},
-    "video": {"src", "controls", "preload", "poster", "width", "height"},
-    "source": {"src", "type"},
-    "ol": {"start"},
-}
-URL_SCHEMES = {"http", "https", "mailto"}
 
 # Characters of the CJK scripts; each counts as a "word" for the length.
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
@@ -50,18 +33,6 @@ _SPACE = re.compile(r"\s+")
 
 CJK_CHARS_PER_MINUTE = 400
 LATIN_WORDS_PER_MINUTE = 200
-
-
-def sanitise_html(html: str) -> str:
-    """HTML with only safe tags, attributes and URL schemes; scripts, handlers and styles go."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
 
 
 def render_markdown(source: str) -> str:
