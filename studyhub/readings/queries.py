@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from studyhub.accounts.models import User
 from studyhub.org.models import Member
@@ -21,7 +21,7 @@ from studyhub.readings.models import (
 )
 
 
-def is_visible(now: datetime) -> ColumnElement[bool]:
+def is_visible(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """SQL for :meth:`Reading.is_visible`: published, the time has come, not unpublished."""
     return and_(
         Reading.published_at.is_not(None),
@@ -39,19 +39,50 @@ def daily_reading(committee_id: int, day: date, now: datetime) -> Select[tuple[R
     )
 
 
-def daily_with_receipt(
-    committee_id: int, day: date, user_id: int, now: datetime
-) -> Select[tuple[Reading, datetime | None]]:
-    """The committee's visible reading of ``day`` with when ``user_id`` studied it (or None)."""
-    return (
-        select(Reading, ReadReceipt.studied_at)
-        .outerjoin(
-            ReadReceipt,
-            and_(ReadReceipt.reading_id == Reading.id, ReadReceipt.user_id == user_id),
-        )
-        .options(joinedload(Reading.column))
-        .where(Reading.committee_id == committee_id, Reading.daily_on == day, is_visible(now))
+# The pages every member opens every day run the queries below. Building a
+# statement costs more than running it on an index, so each is built once with
+# bound parameters and only given values per call (``params`` is cheap).
+
+_DAILY_SUMMARY = (
+    select(
+        Reading.id,
+        Reading.title,
+        Reading.reading_seconds,
+        ReadingColumn.name,
+        ReadReceipt.studied_at,
     )
+    .outerjoin(ReadingColumn, ReadingColumn.id == Reading.column_id)
+    .outerjoin(
+        ReadReceipt,
+        and_(ReadReceipt.reading_id == Reading.id, ReadReceipt.user_id == bindparam("user_id")),
+    )
+    .where(
+        Reading.committee_id == bindparam("committee_id"),
+        Reading.daily_on == bindparam("day"),
+        is_visible(bindparam("now", type_=Reading.published_at.type)),
+    )
+)
+
+
+def daily_summary(
+    committee_id: int, day: date, user_id: int, now: datetime
+) -> Select[tuple[int, str, int, str | None, datetime | None]]:
+    """The committee's visible reading of ``day`` in brief for the home page: (id, title,
+    estimated seconds, column name, when ``user_id`` studied it or None).
+    """
+    return _DAILY_SUMMARY.params(committee_id=committee_id, day=day, user_id=user_id, now=now)
+
+
+_READING_PAGE = (
+    select(Reading)
+    .options(joinedload(Reading.column), defer(Reading.body_markdown), defer(Reading.body_text))
+    .where(Reading.id == bindparam("reading_id"))
+)
+
+
+def reading_page(reading_id: int) -> Select[tuple[Reading]]:
+    """A reading with its column, without the columns a member's page never shows."""
+    return _READING_PAGE.params(reading_id=reading_id)
 
 
 def daily_archive(committee_id: int, now: datetime) -> Select[tuple[Reading]]:
@@ -120,10 +151,36 @@ def history_on(committee_id: int, month: int, day: int) -> Select[tuple[HistoryE
     )
 
 
-def receipt_of(reading_id: int, user_id: int) -> Select[tuple[ReadReceipt]]:
-    return select(ReadReceipt).where(
-        ReadReceipt.reading_id == reading_id, ReadReceipt.user_id == user_id
+HISTORY_BRIEF_LIMIT = 3
+
+_HISTORY_BRIEF = (
+    select(HistoryEntry.year, HistoryEntry.title)
+    .where(
+        HistoryEntry.month == bindparam("month"),
+        HistoryEntry.day == bindparam("day"),
+        or_(
+            HistoryEntry.committee_id.is_(None),
+            HistoryEntry.committee_id == bindparam("committee_id"),
+        ),
     )
+    .order_by(HistoryEntry.year, HistoryEntry.id)
+    .limit(HISTORY_BRIEF_LIMIT)
+)
+
+
+def history_brief(committee_id: int, month: int, day: int) -> Select[tuple[int, str]]:
+    """The first few (year, title) of :func:`history_on`, for the home page."""
+    return _HISTORY_BRIEF.params(committee_id=committee_id, month=month, day=day)
+
+
+_RECEIPT_OF = select(ReadReceipt).where(
+    ReadReceipt.reading_id == bindparam("reading_id"),
+    ReadReceipt.user_id == bindparam("user_id"),
+)
+
+
+def receipt_of(reading_id: int, user_id: int) -> Select[tuple[ReadReceipt]]:
+    return _RECEIPT_OF.params(reading_id=reading_id, user_id=user_id)
 
 
 def receipts_of(user_id: int) -> Select[tuple[Reading, ReadReceipt]]:
@@ -136,18 +193,21 @@ def receipts_of(user_id: int) -> Select[tuple[Reading, ReadReceipt]]:
     )
 
 
+_STUDIED_DAYS = (
+    select(ReadReceipt.studied_on)
+    .where(
+        ReadReceipt.user_id == bindparam("user_id"),
+        ReadReceipt.studied_on >= bindparam("since"),
+        ReadReceipt.studied_on <= bindparam("until"),
+    )
+    .distinct()
+    .order_by(ReadReceipt.studied_on.desc())
+)
+
+
 def studied_days(user_id: int, since: date, until: date) -> Select[tuple[date]]:
     """The distinct local days between ``since`` and ``until`` on which the user studied."""
-    return (
-        select(ReadReceipt.studied_on)
-        .where(
-            ReadReceipt.user_id == user_id,
-            ReadReceipt.studied_on >= since,
-            ReadReceipt.studied_on <= until,
-        )
-        .distinct()
-        .order_by(ReadReceipt.studied_on.desc())
-    )
+    return _STUDIED_DAYS.params(user_id=user_id, since=since, until=until)
 
 
 def branch_study(

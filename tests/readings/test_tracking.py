@@ -55,9 +55,10 @@ def reading(session, member):
 
 
 def test_opening_twice_keeps_one_receipt(session, member, reading):
-    first = tracking.open_reading(session, reading, user_id=member.user_id, now=NOW)
-    second = tracking.open_reading(session, reading, user_id=member.user_id, now=later(600))
+    first, created = tracking.open_reading(session, reading, user_id=member.user_id, now=NOW)
+    second, again = tracking.open_reading(session, reading, user_id=member.user_id, now=later(600))
 
+    assert created and not again
     assert first.id == second.id
     assert receipts(session, member) == 1
     assert second.opened_at.replace(tzinfo=UTC) == NOW

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,9 @@ from studyhub.core.errors import InvalidInput
 from studyhub.org.models import Member, OrgUnit
 from studyhub.points import queries as point_queries
 from studyhub.points import services as points
+from studyhub.points.models import PointEntry
 from studyhub.readings import queries
-from studyhub.readings.models import HistoryEntry, Reading, ReadReceipt
+from studyhub.readings.models import Reading, ReadReceipt
 from studyhub.web.pagination import Page
 
 # Beacons may report a little more than the server saw pass (timers, latency).
@@ -64,15 +65,20 @@ class Progress:
         return self.receipt.studied_at is not None
 
 
-def reader_of(session: Session, user_id: int) -> Reader | None:
-    """The user's active membership with the committee's time zone, in one query."""
-    row = session.execute(
-        select(Member.id, Member.committee_id, Member.branch_id, OrgUnit.timezone)
-        .join(OrgUnit, OrgUnit.id == Member.committee_id)
-        .where(Member.user_id == user_id, Member.is_active.is_(True))
-    ).first()
-    if row is None:
-        return None
+_READER = (
+    select(Member.id, Member.committee_id, Member.branch_id, OrgUnit.timezone)
+    .join(OrgUnit, OrgUnit.id == Member.committee_id)
+    .where(Member.user_id == bindparam("user_id"), Member.is_active.is_(True))
+)
+# Built once: every page of a member starts with one of these (see readings.queries).
+_READER_WITH_POINTS = _READER.add_columns(
+    select(func.coalesce(func.sum(PointEntry.points), 0))
+    .where(PointEntry.user_id == Member.user_id)
+    .scalar_subquery()
+)
+
+
+def _reader(user_id: int, row: Row) -> Reader:
     return Reader(
         user_id=user_id,
         member_id=row[0],
@@ -80,6 +86,18 @@ def reader_of(session: Session, user_id: int) -> Reader | None:
         branch_id=row[2],
         timezone=row[3],
     )
+
+
+def reader_of(session: Session, user_id: int) -> Reader | None:
+    """The user's active membership with the committee's time zone, in one query."""
+    row = session.execute(_READER, {"user_id": user_id}).first()
+    return _reader(user_id, row) if row is not None else None
+
+
+def reader_with_points(session: Session, user_id: int) -> tuple[Reader, int] | None:
+    """:func:`reader_of` and the user's total points, in the same one query."""
+    row = session.execute(_READER_WITH_POINTS, {"user_id": user_id}).first()
+    return (_reader(user_id, row), row[4]) if row is not None else None
 
 
 def _uncredited(receipt: ReadReceipt, now: datetime) -> int:
@@ -97,15 +115,17 @@ def remaining_seconds(reading: Reading, receipt: ReadReceipt | None, *, now: dat
     return max(0, reading.min_seconds - receipt.seconds_spent - _uncredited(receipt, now))
 
 
-def open_reading(session: Session, reading: Reading, *, user_id: int, now: datetime) -> ReadReceipt:
-    """The user's receipt for ``reading``, created on the first visit (one per user).
+def open_reading(
+    session: Session, reading: Reading, *, user_id: int, now: datetime
+) -> tuple[ReadReceipt, bool]:
+    """The user's receipt for ``reading`` and whether this call created it (one per user).
 
     A later visit changes nothing: time since the last credited moment is
     counted by the next beacon (up to what the page reports) or by "已学习".
     """
     receipt = session.scalars(queries.receipt_of(reading.id, user_id)).first()
     if receipt is not None:
-        return receipt
+        return receipt, False
     receipt = ReadReceipt(
         reading_id=reading.id,
         user_id=user_id,
@@ -118,8 +138,8 @@ def open_reading(session: Session, reading: Reading, *, user_id: int, now: datet
         with session.begin_nested():
             session.add(receipt)
     except IntegrityError:  # the same member opened it twice at once
-        receipt = session.scalars(queries.receipt_of(reading.id, user_id)).one()
-    return receipt
+        return session.scalars(queries.receipt_of(reading.id, user_id)).one(), False
+    return receipt, True
 
 
 def _locked_receipt(
@@ -132,7 +152,7 @@ def _locked_receipt(
         .execution_options(populate_existing=True)
     ).first()
     if receipt is None:  # a beacon without a page view (e.g. the receipt was lost): open now
-        receipt = open_reading(session, reading, user_id=user_id, now=now)
+        receipt, _ = open_reading(session, reading, user_id=user_id, now=now)
     return receipt
 
 
@@ -299,37 +319,53 @@ def branch_study(session: Session, branch: OrgUnit, *, now: datetime) -> BranchS
 
 
 @dataclass(frozen=True)
+class TodayReading:
+    id: int
+    title: str
+    reading_seconds: int
+    column_name: str | None
+
+    @property
+    def minutes(self) -> int:
+        return max(1, round(self.reading_seconds / 60))
+
+
+@dataclass(frozen=True)
+class TodayEntry:
+    year: int
+    title: str
+
+
+@dataclass(frozen=True)
 class Today:
     """What a member's home page shows about today."""
 
     day: date
-    reading: Reading | None
+    reading: TodayReading | None
     is_studied: bool
-    history: list[HistoryEntry]
-    has_more_history: bool
+    history: list[TodayEntry]
     streak: int
     total_points: int
 
 
-def today_for(session: Session, reader: Reader, *, now: datetime, history_limit: int = 3) -> Today:
-    """Today's reading and whether it is studied, 党史今天, the streak and points (4 queries)."""
+def today_for(session: Session, reader: Reader, *, now: datetime, total_points: int) -> Today:
+    """Today's reading and whether it is studied, 党史今天 and the streak (3 queries).
+
+    Only the columns the home page shows are read: it is the page every member
+    opens every day.
+    """
     day = reader.today(now)
     row = session.execute(
-        queries.daily_with_receipt(reader.committee_id, day, reader.user_id, now)
+        queries.daily_summary(reader.committee_id, day, reader.user_id, now)
     ).first()
-    history = list(
-        session.scalars(
-            queries.history_on(reader.committee_id, day.month, day.day).limit(history_limit + 1)
-        )
-    )
+    history = session.execute(queries.history_brief(reader.committee_id, day.month, day.day))
     return Today(
         day=day,
-        reading=row[0] if row else None,
-        is_studied=bool(row and row[1] is not None),
-        history=history[:history_limit],
-        has_more_history=len(history) > history_limit,
+        reading=TodayReading(*row[:4]) if row else None,
+        is_studied=bool(row and row[4] is not None),
+        history=[TodayEntry(year, title) for year, title in history],
         streak=streak(session, user_id=reader.user_id, today=day),
-        total_points=session.scalar(point_queries.total_of(reader.user_id)) or 0,
+        total_points=total_points,
     )
 
 

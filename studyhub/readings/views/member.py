@@ -55,7 +55,7 @@ def _visible_reading(reading_id: int, reader: tracking.Reader, now) -> Reading:
     Unpublished and scheduled readings answer exactly like missing ones, so a
     guessed URL tells nothing.
     """
-    reading = db.session.get(Reading, reading_id)
+    reading = db.session.scalars(queries.reading_page(reading_id)).first()
     if reading is None or reading.committee_id != reader.committee_id:
         abort(404)
     if not reading.is_visible(now):
@@ -73,10 +73,12 @@ def reading(reading_id: int):
     now = clock.now_utc()
     reader = _require_reader()
     reading = _visible_reading(reading_id, reader, now)
-    receipt = tracking.open_reading(db.session, reading, user_id=reader.user_id, now=now)
-    db.session.commit()
+    receipt, is_new = tracking.open_reading(db.session, reading, user_id=reader.user_id, now=now)
+    if is_new:  # later visits write nothing (and keep the loaded objects for the page)
+        db.session.commit()
     me = _grants()
-    committee = db.session.get(OrgUnit, reader.committee_id)
+    # Only staff can moderate every comment; plain members skip loading the committee.
+    committee = db.session.get(OrgUnit, reader.committee_id) if me.manage_paths else None
     return render_template(
         "readings/reading.html",
         reading=reading,
@@ -91,6 +93,7 @@ def reading(reading_id: int):
             committee_id=reader.committee_id,
             can_moderate=committee is not None and access.can_manage_unit(me, committee),
             now=now,
+            grants=me,
         ),
         reflection=rota.reflection_section(
             db.session, reading, branch_id=reader.branch_id, viewer_member_id=reader.member_id
@@ -230,12 +233,16 @@ def today_panel(user: Any, now) -> HomePanel | None:
     """The home page's panel: today's reading, 党史今天, streak, points and what is due."""
     if not getattr(user, "is_authenticated", False):
         return None
-    reader = _reader()
-    if reader is None:
+    found = tracking.reader_with_points(db.session, user.id)
+    g.reader = found[0] if found else None
+    if found is None:
         return None
+    reader, total_points = found
     return HomePanel(
         template="readings/panels/today.html",
-        context={"today": tracking.today_for(db.session, reader, now=now)},
+        context={
+            "today": tracking.today_for(db.session, reader, now=now, total_points=total_points)
+        },
     )
 
 
