@@ -380,3 +380,24 @@ def test_the_demo_history_is_valid_and_covers_the_key_days(session):
     november = {f.day for _, f in rows if f.month == 11}
     missing = set(range(1, calendar.monthrange(2026, 11)[1] + 1)) - november
     assert missing <= {4, 18}  # no entry we are sure of for these two days yet
+
+
+def test_reimport_after_staff_scheduled_an_undated_reading(cli, session, committee, tmp_path):
+    path = write_xlsx(tmp_path / "readings.xlsx", GOOD_ROWS)
+    cli("import-readings", str(path), "--committee", committee.name)
+    undated = readings(session, committee)[2]
+    library.schedule_daily(
+        session, undated, day=date(2031, 6, 1), timezone=committee.timezone, now=NOW
+    )
+    again = cli("import-readings", str(path), "--committee", committee.name, "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["unchanged"] == 3
+    assert undated.daily_on == date(2031, 6, 1)
+
+
+def test_a_single_problem_is_counted_once(cli, session, committee, tmp_path):
+    path = write_xlsx(tmp_path / "readings.xlsx", [["", "", "正文", "", "", "", None, ""]])
+    result = cli("import-readings", str(path), "--committee", committee.name)
+    assert result.exit_code == 1
+    assert result.stderr.count("The title is missing.") == 1
+    assert "Nothing was imported: 1 problem was found." in result.stderr

@@ -3,8 +3,9 @@
 Everything is read and checked first; only a file without a single problem is
 written, in one transaction (the caller commits). Each problem names its row or
 file. Importing the same file again changes nothing: a reading whose title is
-already in the library with the same text and day is skipped, and one with the
-same title but another text or day is reported as a clash.
+already in the library with the same text (and the same day, when the row has
+one) is skipped, and one with the same title but another text or day is
+reported as a clash.
 """
 
 from __future__ import annotations
@@ -282,7 +283,10 @@ def check_readings(
         reading = existing.get(row.title)
         if reading is None:
             create.append(row)
-        elif reading.body_markdown.strip() == row.body.strip() and reading.daily_on == row.day:
+            continue
+        # A row without a day leaves alone the day staff may have given the reading since.
+        same_day = row.day is None or row.day == reading.daily_on
+        if reading.body_markdown.strip() == row.body.strip() and same_day:
             unchanged.append(row)
         else:
             problems.append(

@@ -18,6 +18,7 @@ from typing import Any
 from zipfile import BadZipFile
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -41,9 +42,11 @@ class ImportRejected(DomainError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(
-            _l("Nothing was imported: %(n)d problems were found.", n=len(problems))
-            if len(problems) != 1
-            else _l("Nothing was imported: %(problem)s", problem=str(problems[0]))
+            _nl(
+                "Nothing was imported: %(num)d problem was found.",
+                "Nothing was imported: %(num)d problems were found.",
+                len(problems),
+            )
         )
 
 
