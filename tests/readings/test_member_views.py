@@ -389,6 +389,7 @@ def test_archive_of_another_committees_column_is_not_found(client, login, sessio
 
 def test_my_history_lists_my_receipts(client, login, session, make, org, member, today):
     mine = make_reading(session, org["committee"], title="我读过的", daily_on=today)
+    assert mine.min_seconds == 60
     study(session, member, mine, clock.now_utc() - timedelta(minutes=3))
     theirs = make_reading(session, org["committee"], title="别人读过的")
     other = make.member(org["branch"])
@@ -399,6 +400,7 @@ def test_my_history_lists_my_receipts(client, login, session, make, org, member,
 
     receipts = between(page.text, 'id="my-receipts"', "</ul>")
     assert "我读过的" in receipts and "✓ Studied" in receipts
+    assert "1 min read" in receipts  # the 60 seconds it took
     assert "别人读过的" not in receipts
     assert "Points: 1" in page.text
 
