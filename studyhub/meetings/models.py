@@ -1,0 +1,201 @@
+"""Meetings, attendance, leave requests, attachments, audit trail and required frequencies."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from studyhub.extensions import db
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class MeetingKind(enum.StrEnum):
+    GENERAL_MEETING = "general_meeting"  # 支部党员大会
+    COMMITTEE_MEETING = "committee_meeting"  # 支部委员会
+    GROUP_MEETING = "group_meeting"  # 党小组会
+    LESSON = "lesson"  # 党课
+    THEME_DAY = "theme_day"  # 主题党日
+
+
+class MeetingState(enum.StrEnum):
+    PLANNED = "planned"
+    HELD = "held"  # recorded
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+class AttendanceStatus(enum.StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"  # 请假
+    ABSENT = "absent"
+
+
+class LeaveStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Meeting(db.Model):
+    """One meeting of a branch (or of a group in it) and its record."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (
+        Index("ix_meeting_branch_planned", "branch_id", "planned_at"),
+        Index("ix_meeting_committee_state", "committee_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
+    state: Mapped[MeetingState] = mapped_column(_enum(MeetingState), default=MeetingState.PLANNED)
+    title: Mapped[str] = mapped_column(String(200))  # 议题
+    planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    host_name: Mapped[str] = mapped_column(String(64), default="")  # 主持人
+    recorder_name: Mapped[str] = mapped_column(String(64), default="")  # 记录人
+    lecturer_name: Mapped[str] = mapped_column(String(64), default="")  # 讲授人 (lessons)
+    invitees: Mapped[str] = mapped_column(String(500), default="")  # 列席人员
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    minutes_markdown: Mapped[str] = mapped_column(Text, default="")
+    minutes_html: Mapped[str] = mapped_column(Text, default="")
+    decisions: Mapped[str] = mapped_column(Text, default="")  # 决议
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("study_plan.id"))
+    checkin_opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checkin_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state_reason: Mapped[str | None] = mapped_column(String(500))  # returned / cancelled
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting")
+
+
+class Attendance(db.Model):
+    """One expected attendee (应到, snapshotted when check-in opens) and their status."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id"),
+        Index("ix_attendance_user", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[AttendanceStatus] = mapped_column(
+        _enum(AttendanceStatus), default=AttendanceStatus.ABSENT
+    )
+    reason: Mapped[str | None] = mapped_column(String(300))
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    method: Mapped[str | None] = mapped_column(String(16))  # qr | manual
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+
+
+class LeaveRequest(db.Model):
+    """A member asking to be excused from a meeting, before it, with a reason."""
+
+    __tablename__ = "leave_request"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(String(300))
+    status: Mapped[LeaveStatus] = mapped_column(_enum(LeaveStatus), default=LeaveStatus.PENDING)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MeetingAttachment(db.Model):
+    """A photo or PDF attached to a record, stored by content hash."""
+
+    __tablename__ = "meeting_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MeetingEvent(db.Model):
+    """The audit trail: every change to a record, by whom and when."""
+
+    __tablename__ = "meeting_event"
+    __table_args__ = (Index("ix_meeting_event_meeting", "meeting_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StudyEvidence(db.Model):
+    """The branch's completion of the linked plan as it stood when the record was submitted."""
+
+    __tablename__ = "study_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), unique=True
+    )
+    plan_id: Mapped[int] = mapped_column(ForeignKey("study_plan.id"))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class RequiredFrequency(db.Model):
+    """How often a committee's branches must hold a kind of meeting (per month or quarter)."""
+
+    __tablename__ = "required_frequency"
+    __table_args__ = (UniqueConstraint("committee_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
+    period: Mapped[str] = mapped_column(String(8))  # month | quarter | none
+    minimum: Mapped[int] = mapped_column(SmallInteger, default=1)
