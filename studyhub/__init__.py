@@ -49,11 +49,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Every domain's models, so the metadata (and Alembic) sees every table."""
     import studyhub.accounts.models
+    import studyhub.meetings.models
     import studyhub.notify.models
     import studyhub.org.models
+    import studyhub.plans.models
     import studyhub.points.models
     import studyhub.quizzes.models
     import studyhub.readings.models
+    import studyhub.reports.models
     import studyhub.scheduler.models  # noqa: F401
 
 
