@@ -44,6 +44,7 @@ from studyhub.org import services
 from studyhub.org.models import Member, MemberStatus, OrgUnit, UnitKind
 from studyhub.org.queries import under
 from studyhub.web import uploads as stash
+from studyhub.web.spreadsheets import csv_value, openpyxl_cell
 
 DEFAULT_MAX_ROWS = 20000
 HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the column names
@@ -875,13 +876,13 @@ def build_template(session: Session, committee: OrgUnit, *, kind: str = "xlsx") 
         text = io.StringIO()
         writer = csv.writer(text)
         writer.writerow(HEADERS.values())
-        writer.writerow([v.isoformat() if isinstance(v, date) else v for v in example.values()])
+        writer.writerow([csv_value(v) for v in example.values()])
         return io.BytesIO(text.getvalue().encode("utf-8-sig"))
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "党员名册"
     sheet.append(list(HEADERS.values()))
-    sheet.append(list(example.values()))
+    sheet.append([openpyxl_cell(sheet, v) for v in example.values()])
     bold = Font(bold=True)
     for cell in sheet[1]:
         cell.font = bold
@@ -902,10 +903,10 @@ def build_template(session: Session, committee: OrgUnit, *, kind: str = "xlsx") 
         notes.append([line])
     notes["A1"].font = bold
     notes.append([])
-    notes.append([f"{committee.name}的支部和党小组：", ""])
+    notes.append([openpyxl_cell(notes, f"{committee.name}的支部和党小组："), ""])
     notes.append(["所属支部", "党小组"])
     for branch, group_names in branches:
-        notes.append([branch, "、".join(group_names)])
+        notes.append([openpyxl_cell(notes, v) for v in (branch, "、".join(group_names))])
     notes.column_dimensions["A"].width = 40
     notes.column_dimensions["B"].width = 40
     buffer = io.BytesIO()

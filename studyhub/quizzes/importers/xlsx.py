@@ -20,7 +20,6 @@ from typing import Any
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -36,6 +35,7 @@ from studyhub.quizzes.importers.model import (
     Problem,
     QType,
 )
+from studyhub.web.spreadsheets import openpyxl_cell
 
 SHEET = "题目"
 NOTES_SHEET = "填写说明"
@@ -382,11 +382,7 @@ def _workbook(rows: Iterable[list[Any]]) -> bytes:
 
 def _cell(sheet: Any, value: Any) -> Any:
     """Text stays text: a cell that starts with = is never written as a formula."""
-    if not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"
-    return cell
+    return openpyxl_cell(sheet, value)
 
 
 def write_template() -> bytes:
