@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import contains_eager
 
 from studyhub.accounts import services as account_services
 from studyhub.core import clock
@@ -100,10 +101,17 @@ def unit(unit_id: int):
     access.require_view_unit(me, unit)
     can_manage = access.can_manage_unit(me, unit)
     show_all = can_manage and bool(request.args.get("all"))  # inactive members: staff only
+    searching = bool((request.args.get("q") or "").strip())
     page = paginate(
         db.session,
         queries.search_members(unit.path, request.args.get("q"), active_only=not show_all),
         request.args.get("page", 1, type=int),
+    )
+    # Unsearched and active only, the listing is the active roster: its count is the total.
+    total_active = (
+        page.total
+        if not (searching or show_all)
+        else db.session.scalar(queries.count_members_under(unit.path))
     )
     return render_template(
         "org/unit.html",
@@ -113,14 +121,18 @@ def unit(unit_id: int):
         show_all=show_all,
         children=list(db.session.scalars(queries.children_of(unit.id))),
         ancestors=list(db.session.scalars(queries.units_by_ids(unit.ancestor_ids[:-1]))),
-        roles=list(db.session.scalars(queries.role_holders(unit.id))),
-        total_active=db.session.scalar(queries.count_members_under(unit.path)),
+        roles=list(
+            db.session.scalars(
+                queries.role_holders(unit.id).options(contains_eager(RoleAssignment.user))
+            )
+        ),
+        total_active=total_active,
         can_manage=can_manage,
         can_add_child=can_manage and bool(ALLOWED_CHILDREN[unit.kind]),
         can_add_member=can_manage and unit.kind in (UnitKind.BRANCH, UnitKind.GROUP),
-        rename_form=RenameForm(name=unit.name),
+        rename_form=RenameForm(name=unit.name) if can_manage else None,
         appoint_form=_appoint_form(unit, me) if can_manage else None,
-        revoke_form=ConfirmForm(),
+        revoke_form=ConfirmForm() if can_manage else None,
     )
 
 
@@ -228,7 +240,7 @@ def new_member(unit_id: int):
                 _member_fields(form),
                 group=groups.get(form.group_id.data),
                 now=clock.now_utc(),
-                password_method=current_app.config["PASSWORD_HASH_METHOD"],
+                password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
             )
         except DomainError as exc:
             form.form_errors.append(str(exc))
@@ -490,7 +502,7 @@ def _confirm_import(unit: OrgUnit):
             unit,
             checked,
             now=clock.now_utc(),
-            password_method=current_app.config["PASSWORD_HASH_METHOD"],
+            password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
         )
     except DomainError as exc:
         db.session.rollback()
