@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.orm import Session as PlainSession
@@ -127,6 +128,22 @@ def session(app: Flask) -> Iterator[PlainSession]:
 @pytest.fixture
 def client(app: Flask, session) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def in_english(request: pytest.FixtureRequest) -> Iterator[None]:
+    """For tests that read the English UI text (Chinese is the default language).
+
+    The test client's browser prefers English, and code run in the test's own
+    app context (services, commands) uses English too. Pure tests without an
+    app context read the English msgids anyway.
+    """
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    if "session" in request.fixturenames:
+        request.getfixturevalue("session")
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

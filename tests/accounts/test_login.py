@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from studyhub.accounts.models import User
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
 
 WRONG = "The phone or member number and password do not match"
 

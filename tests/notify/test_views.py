@@ -12,6 +12,8 @@ from studyhub.notify import services
 from studyhub.notify.models import Message
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
+
 
 def header_inbox_link(html: str) -> str:
     nav = html.split('<nav class="mainnav"', 1)[1].split("</nav>", 1)[0]

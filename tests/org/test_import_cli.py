@@ -11,6 +11,8 @@ from studyhub.accounts.models import User
 from studyhub.org.models import Member
 from tests.org.test_roster import GOOD_ROWS, Org, build_org, write_csv, write_xlsx
 
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
+
 
 @pytest.fixture
 def org(make) -> Org:

@@ -15,6 +15,8 @@ from studyhub.accounts.models import User
 from studyhub.org.models import Member, Role
 from tests.org.test_roster import GOOD_ROWS, HEADER, Org, build_org, write_csv
 
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

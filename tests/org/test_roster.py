@@ -19,6 +19,8 @@ from studyhub.org import roster, services
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, RoleAssignment, UnitKind
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
+
 HEADER = ["姓名", "手机号", "党员编号", "党员类型", "入党日期", "所属支部", "党小组", "职务"]
 
 

@@ -16,6 +16,8 @@ from studyhub.readings.services import comments
 from tests.conftest import NOW
 from tests.readings.tracking_helpers import make_reading
 
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
+
 TODAY = date(2026, 11, 20)
 LIMIT = comments.RateLimit(per_minute=3, per_day=30)
 

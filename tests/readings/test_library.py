@@ -14,6 +14,8 @@ from studyhub.readings.services import library
 from studyhub.readings.services.library import ReadingFields, ReadingStatus, StudyTiming
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
+
 TIMING = StudyTiming(fraction=0.5, floor=20, ceiling=300)
 TODAY = date(2026, 11, 20)  # NOW is 10:30 in Shanghai
 TOMORROW = TODAY + timedelta(days=1)

@@ -16,6 +16,8 @@ from studyhub.readings.models import HistoryEntry, Reading
 from studyhub.readings.services import history, imports, library
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
+
 DEMO_DATA = Path(studyhub.readings.__file__).parent / "data"
 HEADER = ["标题", "栏目", "正文(Markdown)", "作者", "来源", "标签", "日期", "音视频链接"]
 GOOD_ROWS = [

@@ -17,6 +17,8 @@ from studyhub.readings.models import Upload
 from studyhub.readings.services import uploads
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
+
 PHP = b"<?php system($_GET['cmd']); ?>\n"
 
 

@@ -29,14 +29,34 @@ def catalogue(language: str):
         return read_po(fh)
 
 
+def is_translated(message) -> bool:
+    """Every form has a translation (a plural message has one per plural form) and none is fuzzy."""
+    forms = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    return all(forms) and not message.fuzzy
+
+
+def as_compiled(message) -> tuple:
+    """What ``pybabel compile`` writes for a message: empty plural forms fall back to the msgid."""
+    if not isinstance(message.id, (list, tuple)):
+        return message.id, message.string
+    ids = tuple(message.id)
+    return ids, tuple(form or ids[min(i, 1)] for i, form in enumerate(message.string))
+
+
 def test_every_ui_string_has_a_chinese_translation():
     zh = catalogue("zh")
     missing = sorted(
-        msgid
-        for msgid in source_msgids()
-        if msgid not in zh or not zh[msgid].string or zh[msgid].fuzzy
+        msgid for msgid in source_msgids() if msgid not in zh or not is_translated(zh[msgid])
     )
     assert not missing, f"untranslated in zh (run the steps in docs/translations.md): {missing}"
+
+
+def test_chinese_has_one_plural_form_and_keeps_every_placeholder():
+    zh = catalogue("zh")
+    assert zh.plural_forms == "nplurals=1; plural=0;"
+    assert all(len(m.string) == 1 for m in zh if m.id and m.pluralizable)
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in zh.check()]
+    assert not problems
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -45,8 +65,12 @@ def test_compiled_catalogue_matches_its_source(language):
     compiled = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
     with open(compiled, "rb") as fh:
         mo = read_mo(fh)
-    expected = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
-    actual = {m.id: m.string for m in mo if m.id}
+    expected = dict(as_compiled(m) for m in po if m.id and m.string and not m.fuzzy)
+    actual = {}
+    for m in mo:
+        if m.id:
+            key, value = as_compiled(m)
+            actual[key] = tuple(value) if isinstance(value, list) else value
     assert actual == expected, "messages.mo is stale: run pybabel compile (docs/translations.md)"
 
 
