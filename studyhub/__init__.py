@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.cli import register_commands
     from studyhub.notify.views import bp as notify_bp
     from studyhub.org.views import bp as org_bp
+    from studyhub.quizzes.views import bp as quizzes_bp
     from studyhub.readings.views import bp as readings_bp
     from studyhub.web.filters import register_filters
     from studyhub.web.views import bp as web_bp
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(readings_bp)
+    app.register_blueprint(quizzes_bp)
     register_error_handlers(app)
     register_filters(app)
     register_commands(app)

@@ -14,6 +14,7 @@ from studyhub.accounts.cli import create_admin
 from studyhub.demo import demo_command
 from studyhub.gendata import gen_data_command
 from studyhub.org.cli import import_members
+from studyhub.quizzes.cli import import_questions
 from studyhub.readings.cli import import_history, import_readings
 from studyhub.scheduler.cli import scheduler_command
 
@@ -26,6 +27,7 @@ def register_commands(app: Flask) -> None:
         gen_data_command,
         import_readings,
         import_history,
+        import_questions,
         scheduler_command,
     ):
         app.cli.add_command(command)

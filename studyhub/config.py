@@ -65,6 +65,8 @@ class BaseConfig:
     # Uploaded images: folder (default instance/uploads) and the largest accepted file.
     UPLOAD_FOLDER: str | None = None
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # Images and sounds embedded in imported questions (default instance/uploads/quiz-media).
+    QUIZ_MEDIA_FOLDER: str | None = None
 
     # E-mail is sent only when SMTP_HOST is set.
     SMTP_HOST: str | None = None

@@ -100,6 +100,20 @@ def can_manage_unit(grants: Grants, unit: OrgUnit) -> bool:
     return _covers(grants.manage_paths, unit.path)
 
 
+def can_see_committee(grants: Grants, committee: OrgUnit) -> bool:
+    """Members of the committee, its staff, and those who lead a unit in it: who may see
+    what the committee shows all its people (uploaded images, question media).
+    """
+    if grants.is_admin:
+        return True
+    if grants.member_path and grants.member_path.startswith(committee.path):
+        return True
+    return any(
+        s.path.startswith(committee.path) or committee.path.startswith(s.path)
+        for s in grants.scopes
+    )
+
+
 def can_view_member(grants: Grants, member: Member) -> bool:
     return member.user_id == grants.user_id or _covers(grants.view_paths, member.org_path)
 

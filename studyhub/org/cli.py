@@ -30,7 +30,7 @@ def import_members(path: Path, committee_name: str | None, as_json: bool) -> Non
     Every row is checked first; when any row is wrong the errors are printed,
     nothing is written and the command exits with status 1.
     """
-    committee = _committee(committee_name)
+    committee = committee_by_name(committee_name)
     click.echo(f"Checking {path.name} for {committee.name}…", err=True)
     try:
         with roster.open_roster(path) as sheet:
@@ -69,7 +69,8 @@ def import_members(path: Path, committee_name: str | None, as_json: bool) -> Non
         )
 
 
-def _committee(name: str | None) -> OrgUnit:
+def committee_by_name(name: str | None) -> OrgUnit:
+    """The committee a command names with ``--committee`` (optional when there is only one)."""
     if name is None:
         committees = list(db.session.scalars(queries.committees()))
         if len(committees) == 1:

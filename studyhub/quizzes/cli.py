@@ -1,0 +1,133 @@
+"""Question-bank commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from studyhub.core import clock
+from studyhub.core.errors import DomainError
+from studyhub.extensions import db
+from studyhub.org.cli import committee_by_name
+from studyhub.org.models import OrgUnit
+from studyhub.quizzes import importers
+from studyhub.quizzes.importers.detect import FORMATS
+from studyhub.quizzes.importers.model import ParseResult
+from studyhub.quizzes.services import bank as bank_service
+from studyhub.quizzes.services import imports
+
+
+def media_folder() -> Path:
+    folder = current_app.config.get("QUIZ_MEDIA_FOLDER")
+    return Path(folder) if folder else Path(current_app.instance_path) / "uploads" / "quiz-media"
+
+
+def media_url(stored_name: str) -> str:
+    """The media page's URL (path only), built outside a request."""
+    bank_id, name = stored_name.split("/", 1)
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config["APPLICATION_ROOT"]
+    )
+    return adapter.build("quizzes.media", {"bank_id": int(bank_id), "name": name})
+
+
+@click.command("import-questions")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bank", "bank_name", required=True, help="The bank (created when missing).")
+@click.option("--committee", "committee_name", help="The committee (optional when there is one).")
+@click.option("--category", "category_path", help="Category to import into, e.g. 党史/导入.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["auto", *FORMATS]),
+    default="auto",
+    show_default=True,
+    help="The file's format.",
+)
+@click.option("--skip-invalid", is_flag=True, help="Import the valid questions, skip the others.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@with_appcontext
+def import_questions(
+    path: Path,
+    bank_name: str,
+    committee_name: str | None,
+    category_path: str | None,
+    file_format: str,
+    skip_invalid: bool,
+    as_json: bool,
+) -> None:
+    """Import questions from an XLSX template, GIFT, Aiken or Moodle XML file, all or nothing.
+
+    Every question is checked first. When one is invalid nothing is stored and the
+    command exits with status 1, unless --skip-invalid is given. Questions the bank
+    holds already are counted as duplicates, not stored again.
+    """
+    committee = committee_by_name(committee_name)
+    now = clock.now_utc()
+    click.echo(f"Reading {path.name}…", err=True)
+    result = importers.parse(path.read_bytes(), filename=path.name, file_format=file_format)
+    savepoint = db.session.begin_nested()  # a blocked import leaves not even a new bank
+    try:
+        report = _store(result, committee, bank_name, category_path, skip_invalid, now)
+    except DomainError as exc:
+        report = imports.ImportReport(errors=[{"line": 0, "message": str(exc)}], is_blocked=True)
+    if report.is_blocked:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+        db.session.commit()
+    _print(report, as_json)
+    if report.is_blocked:
+        click.echo(f"{len(report.errors)} error(s); nothing was imported.", err=True)
+        click.get_current_context().exit(1)
+
+
+def _store(
+    result: ParseResult,
+    committee: OrgUnit,
+    bank_name: str,
+    category_path: str | None,
+    skip_invalid: bool,
+    now: datetime,
+) -> imports.ImportReport:
+    bank, created = bank_service.bank_by_name(
+        db.session, committee, bank_name, create=True, now=now
+    )
+    new = "the new bank " if created else ""
+    click.echo(
+        f"Checking {len(result.questions)} questions for {new}{bank.name} ({committee.name})…",
+        err=True,
+    )
+    prepared = imports.prepare_import(db.session, bank, result, media_url=media_url)
+    with click.progressbar(length=len(prepared.questions), label="Storing", file=sys.stderr) as bar:
+        return imports.store_import(
+            db.session,
+            bank,
+            prepared,
+            category_path=category_path,
+            skip_invalid=skip_invalid,
+            now=now,
+            media_folder=media_folder(),
+            on_progress=bar.update,
+        )
+
+
+def _print(report: imports.ImportReport, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    for item in report.skipped:
+        click.echo(f"line {item['line']}: skipped {item['type']} question “{item['name']}”")
+    for error in report.errors:
+        where = f"line {error['line']}" if error["line"] else "file"
+        click.echo(f"{where}: {error['message']}")
+    click.echo(
+        f"Stored {report.stored}, duplicates {report.duplicates}, "
+        f"skipped {len(report.skipped)}, errors {len(report.errors)}."
+    )

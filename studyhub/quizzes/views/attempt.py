@@ -1,0 +1,1 @@
+"""Members take quizzes: start, answer, submit, results and review."""

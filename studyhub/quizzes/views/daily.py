@@ -1,0 +1,1 @@
+"""The daily quiz (每日答题)."""

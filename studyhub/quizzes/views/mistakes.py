@@ -1,0 +1,1 @@
+"""The mistake book: what a member got wrong, reviewed on a schedule."""

@@ -1,0 +1,1 @@
+"""Staff pages for quizzes: create, edit, publish, assign to units."""

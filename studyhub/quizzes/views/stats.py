@@ -1,0 +1,1 @@
+"""Staff pages: item analysis of a quiz; secretaries' per-member statuses."""
