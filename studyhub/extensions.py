@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,6 +30,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
+# Flask-Login's own message is English only; ours is flashed in the request's language.
+login_manager.login_message = _l("Please log in to open this page.")
+login_manager.localize_callback = str
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)

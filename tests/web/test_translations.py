@@ -83,3 +83,11 @@ def test_chinese_is_the_default_and_english_follows_the_browser(client):
     assert "Log in" in english.text and "登录" not in english.text
     also_chinese = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
     assert "登录" in also_chinese.text
+
+
+def test_the_login_prompt_speaks_the_browsers_language(client):
+    chinese = client.get("/", follow_redirects=True)
+    assert chinese.request.path == "/login"
+    assert "请先登录。" in chinese.text
+    english = client.get("/", headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert "Please log in to open this page." in english.text and "请先登录" not in english.text
