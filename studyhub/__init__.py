@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.org.views import bp as org_bp
     from studyhub.quizzes.views import bp as quizzes_bp
     from studyhub.readings.views import bp as readings_bp
+    from studyhub.reports.views import bp as reports_bp
     from studyhub.web.filters import register_filters
     from studyhub.web.views import bp as web_bp
     from studyhub.web.views import floor, register_error_handlers
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(readings_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(quizzes_bp)
     register_error_handlers(app)
     register_filters(app)

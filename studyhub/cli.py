@@ -16,6 +16,7 @@ from studyhub.gendata import gen_data_command
 from studyhub.org.cli import import_members
 from studyhub.quizzes.cli import import_questions
 from studyhub.readings.cli import import_history, import_readings
+from studyhub.reports.cli import export_scores_command
 from studyhub.scheduler.cli import scheduler_command
 
 
@@ -29,6 +30,7 @@ def register_commands(app: Flask) -> None:
         import_history,
         import_questions,
         scheduler_command,
+        export_scores_command,
     ):
         app.cli.add_command(command)
 

@@ -79,6 +79,11 @@ class BaseConfig:
     # The scheduler's time zone for jobs that are not per committee.
     SCHEDULER_TIMEZONE = "Asia/Shanghai"
     ROSTER_IMPORT_MAX_ROWS = 20000
+    # Score exports of units with more members than this are made by a background job
+    # (the scheduler) and downloaded when ready; files go to EXPORT_FOLDER (default
+    # instance/exports).
+    EXPORT_INLINE_MAX_MEMBERS = 5000
+    EXPORT_FOLDER: str | None = None
     BENCH_FLOOR = False
 
 

@@ -22,6 +22,7 @@ from studyhub.core.clock import local_date
 from studyhub.notify import jobs as notify_jobs
 from studyhub.notify.mail import SmtpSettings, mail_enabled
 from studyhub.readings import jobs as readings_jobs
+from studyhub.reports import jobs as reports_jobs
 
 JobFunction = Callable[[Session, datetime, Mapping[str, Any]], Any]
 
@@ -92,6 +93,20 @@ def _deliver_outbox(session: Session, now: datetime, config: Mapping[str, Any]) 
     )
 
 
+def _run_export_jobs(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return reports_jobs.run_export_jobs(
+        session,
+        now=now,
+        folder=reports_jobs.export_folder(config),
+        email=mail_enabled(config),
+        commit=session.commit,
+    )
+
+
+def _queue_quarter_exports(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return reports_jobs.queue_quarter_exports(session, now=now)
+
+
 def _heartbeat(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     return f"pid {os.getpid()}"
 
@@ -117,6 +132,20 @@ JOBS: tuple[Job, ...] = (
         cron={"minute": "*"},
         misfire_grace=timedelta(minutes=10),
         description="Send queued e-mails (when SMTP is configured).",
+    ),
+    Job(
+        "reports.run_export_jobs",
+        _run_export_jobs,
+        cron={"minute": "*"},
+        misfire_grace=timedelta(minutes=10),
+        description="Produce the score exports waiting in the background queue.",
+    ),
+    Job(
+        "reports.queue_quarter_exports",
+        _queue_quarter_exports,
+        cron={"hour": "0", "minute": "40"},
+        once_per="day",
+        description="Queue each committee's score export of the quarter that just ended (once).",
     ),
 )
 

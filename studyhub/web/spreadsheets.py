@@ -42,6 +42,8 @@ def neutralise(text: str) -> str:
 
 def csv_value(value: Any) -> Any:
     """One CSV cell: text neutralised, numbers as they are, dates in ISO form, None empty."""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -62,9 +64,15 @@ def csv_line(values: Sequence[Any]) -> str:
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """A whole CSV file as lines to stream: the BOM with the header, then each row."""
-    yield CSV_BOM + csv_line(header)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_value(v) for v in header])
+    yield CSV_BOM + buffer.getvalue()
     for row in rows:
-        yield csv_line(row)
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([csv_value(v) for v in row])
+        yield buffer.getvalue()
 
 
 def xlsx_write_row(

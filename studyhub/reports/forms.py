@@ -1,0 +1,113 @@
+"""Forms of the score pages: settings, adjustments, overrides, closing and reopening."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from studyhub.reports import scoring
+
+RATING_LABELS = {
+    scoring.Rating.EXCELLENT: _l("Excellent"),
+    scoring.Rating.QUALIFIED: _l("Qualified"),
+    scoring.Rating.BASIC: _l("Basically qualified"),
+    scoring.Rating.UNQUALIFIED: _l("Unqualified"),
+}
+DIMENSION_LABELS = {
+    scoring.READING: _l("Reading completion"),
+    scoring.TEST: _l("Study-plan test"),
+    scoring.DAILY_QUIZ: _l("Daily quiz"),
+    scoring.ATTENDANCE: _l("Meeting attendance"),
+}
+
+
+def _weight(label: object) -> DecimalField:
+    return DecimalField(
+        label,
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+def _threshold(label: object) -> DecimalField:
+    return DecimalField(
+        label,
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class SettingsForm(FlaskForm):
+    reading_weight = _weight(DIMENSION_LABELS[scoring.READING])
+    reading_active = BooleanField(_l("Counts"))
+    test_weight = _weight(DIMENSION_LABELS[scoring.TEST])
+    test_active = BooleanField(_l("Counts"))
+    daily_quiz_weight = _weight(DIMENSION_LABELS[scoring.DAILY_QUIZ])
+    daily_quiz_active = BooleanField(_l("Counts"))
+    attendance_weight = _weight(DIMENSION_LABELS[scoring.ATTENDANCE])
+    attendance_active = BooleanField(_l("Counts"))
+    excellent = _threshold(_l("Excellent from"))
+    qualified = _threshold(_l("Qualified from"))
+    basic = _threshold(_l("Basically qualified from"))
+    adjustment_cap = DecimalField(
+        _l("Adjustment cap (points either way)"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class AdjustmentForm(FlaskForm):
+    member_id = SelectField(_l("Member"), choices=[], coerce=int, validators=[DataRequired()])
+    points = DecimalField(
+        _l("Points (negative for a deduction)"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=-100, max=100)],
+        render_kw={"inputmode": "decimal"},
+    )
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token."""
+
+    next = HiddenField()
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why reopen the quarter?"), validators=[DataRequired(), Length(max=300)]
+    )
+
+
+class OverrideForm(FlaskForm):
+    rating = SelectField(
+        _l("Rating"),
+        choices=[SelectChoice(rating.value, label) for rating, label in RATING_LABELS.items()],
+        validators=[DataRequired()],
+    )
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
+# Dashboards (P-dash) ---------------------------------------------------------------------------
+
+
+class RemindForm(FlaskForm):
+    """Remind one member (``user_id``) or, without it, everyone not done with the plan."""
+
+    plan_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    user_id = IntegerField(widget=HiddenInput(), validators=[Optional()])

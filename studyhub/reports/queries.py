@@ -1,0 +1,780 @@
+"""SQL for quarterly scores and their exports; each function returns a ``Select``.
+
+Every member's raw figures for a whole committee or branch come from one
+grouped statement (:func:`member_figures`), whatever the number of members:
+the readings and tests required of a member depend only on the unit they sit
+in, so they are worked out per unit (a few thousand rows at most) and joined
+to members by path; receipts, attempts, daily-quiz attempts, adjustments and
+attendance are grouped per member over their indexed columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from studyhub.accounts.models import User
+from studyhub.meetings import queries as meetings
+from studyhub.org.models import Member, OrgUnit, PathType, Role, RoleAssignment
+from studyhub.org.queries import under
+from studyhub.plans import queries as plan_queries
+from studyhub.plans.models import PlanMaterial, PlanTarget, StudyPlan
+from studyhub.points.models import PointEntry
+from studyhub.quizzes.models import Attempt, AttemptState, Quiz, QuizMode
+from studyhub.readings.models import Reading, ReadReceipt
+from studyhub.readings.queries import is_visible, receipts_of
+from studyhub.reports.models import (
+    ExportJob,
+    FrozenScore,
+    QuarterClose,
+    RatingOverride,
+    ScoreAdjustment,
+    ScoreDimension,
+    ScoreSettings,
+)
+from studyhub.reports.quarters import Quarter
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a quarter's figures count, for one committee, as seen at ``now``.
+
+    Readings of the day count up to ``last_day`` (today while the quarter
+    runs); receipts and attempts count until ``until`` (the quarter's end, or
+    now while it runs).
+    """
+
+    committee_id: int
+    committee_path: str
+    quarter: Quarter
+    starts_at: datetime
+    ends_at: datetime
+    last_day: date
+    now: datetime
+
+    @classmethod
+    def of(cls, committee: OrgUnit, quarter: Quarter, now: datetime, today: date) -> Window:
+        return cls(
+            committee_id=committee.id,
+            committee_path=committee.path,
+            quarter=quarter,
+            starts_at=quarter.starts_at(committee.timezone),
+            ends_at=quarter.ends_at(committee.timezone),
+            last_day=min(quarter.last_day, today),
+            now=now,
+        )
+
+    @property
+    def until(self) -> datetime:
+        return min(self.ends_at, self.now)
+
+    @property
+    def days(self) -> int:
+        """Days of the quarter up to ``last_day`` (the daily quiz's denominator)."""
+        return self.quarter.days_until(self.last_day)
+
+
+def _upper(path: ColumnElement[str]) -> ColumnElement[str]:
+    """SQL for ``path[:-1] + "0"``: the end of ``path``'s range (see ``org.queries.under``)."""
+    return func.substr(path, 1, func.length(path) - 1, type_=String) + "0"
+
+
+def _committee() -> Any:
+    return aliased(OrgUnit, name="committee_unit")
+
+
+def _quarter_plans(w: Window) -> list[ColumnElement[bool]]:
+    return [
+        StudyPlan.committee_id == w.committee_id,
+        StudyPlan.published_at.is_not(None),
+        StudyPlan.published_at <= w.now,
+        StudyPlan.due_on >= w.quarter.first_day,
+        StudyPlan.due_on <= w.quarter.last_day,
+    ]
+
+
+def required_readings(w: Window) -> Select[tuple[int, str]]:
+    """(reading id, path of the units whose members must study it) for the quarter.
+
+    The readings of the day up to ``last_day`` are for the whole committee; the
+    materials of the plans due in the quarter are for the plans' target units.
+    """
+    committee = _committee()
+    daily = (
+        select(Reading.id.label("reading_id"), committee.path.label("path"))
+        .join(committee, committee.id == Reading.committee_id)
+        .where(
+            Reading.committee_id == w.committee_id,
+            Reading.daily_on >= w.quarter.first_day,
+            Reading.daily_on <= w.last_day,
+            is_visible(w.now),
+        )
+    )
+    target = aliased(OrgUnit, name="target_unit")
+    materials = (
+        select(PlanMaterial.reading_id, target.path)
+        .join(StudyPlan, StudyPlan.id == PlanMaterial.plan_id)
+        .join(PlanTarget, PlanTarget.plan_id == StudyPlan.id)
+        .join(target, target.id == PlanTarget.unit_id)
+        .join(Reading, Reading.id == PlanMaterial.reading_id)
+        .where(*_quarter_plans(w), is_visible(w.now))
+    )
+    return union_all(daily, materials)  # type: ignore[return-value]
+
+
+def plan_quiz_ids(w: Window) -> Select[tuple[int]]:
+    """The tests of the plans due in the quarter (a few ids, given to :func:`member_figures`)."""
+    return select(StudyPlan.quiz_id).where(*_quarter_plans(w), StudyPlan.quiz_id.is_not(None))
+
+
+def required_tests(w: Window) -> Select[tuple[int, str]]:
+    """(quiz id, path of the target units) of the tests of the plans due in the quarter."""
+    target = aliased(OrgUnit, name="target_unit")
+    return (
+        select(StudyPlan.quiz_id, target.path)
+        .join(PlanTarget, PlanTarget.plan_id == StudyPlan.id)
+        .join(target, target.id == PlanTarget.unit_id)
+        .where(*_quarter_plans(w), StudyPlan.quiz_id.is_not(None))
+    )
+
+
+def _per_unit(required: Any, key: str, scope_path: str, name: str) -> CTE:
+    """Distinct (unit path, ``key``) for every unit under ``scope_path`` that a required
+    row's path covers: a range join on the unit path index."""
+    rows = required.subquery()
+    return (
+        select(OrgUnit.path.label("path"), rows.c[key].label(key))
+        .join(rows, and_(OrgUnit.path >= rows.c.path, OrgUnit.path < _upper(rows.c.path)))
+        .where(under(OrgUnit.path, scope_path))
+        .distinct()
+        .cte(name)
+    )
+
+
+def daily_quiz_ids(committee_id: int) -> Select[tuple[int]]:
+    return select(Quiz.id).where(Quiz.committee_id == committee_id, Quiz.mode == QuizMode.DAILY)
+
+
+def has_attendance(w: Window) -> Select[tuple[int]] | None:
+    """One row when a meeting of the committee held in the quarter has an attendance list
+    (None while the meetings domain offers no attendance query)."""
+    attendance = getattr(meetings, "attendance_by_member", None)
+    if attendance is None:
+        return None
+    rows = attendance(w.committee_path, w.starts_at, w.ends_at).subquery("attendance")
+    return select(rows.c.user_id).limit(1)
+
+
+def member_figures(
+    w: Window,
+    scope_path: str,
+    *,
+    plan_quiz_ids: list[int],
+    daily_quiz_ids: list[int],
+    attendance: bool,
+) -> Select[Any]:
+    """Every active member under ``scope_path`` with their raw figures — one statement.
+
+    Columns: member_id, user_id, name, member_no, status, branch_id, branch_name,
+    branch_path, readings_required, readings_studied, last_studied_at,
+    tests_required, tests_taken, tests_passed, best_sum, best_reached_at,
+    daily_days, adjustment, attendance_expected, attendance_attended,
+    attendance_excused; by branch (tree order), then name.
+    """
+    unit_readings = _per_unit(required_readings(w), "reading_id", scope_path, "unit_reading")
+    readings_required = (
+        select(unit_readings.c.path, func.count().label("n"))
+        .group_by(unit_readings.c.path)
+        .subquery("readings_required")
+    )
+    scoped = (under(Member.org_path, scope_path), Member.is_active.is_(True))
+    studied = (
+        select(
+            Member.user_id,
+            func.count().label("n"),
+            func.max(ReadReceipt.studied_at).label("last_at"),
+        )
+        .join(ReadReceipt, ReadReceipt.user_id == Member.user_id)
+        .join(
+            unit_readings,
+            and_(
+                unit_readings.c.path == Member.org_path,
+                unit_readings.c.reading_id == ReadReceipt.reading_id,
+            ),
+        )
+        .where(*scoped, ReadReceipt.studied_at.is_not(None), ReadReceipt.studied_at < w.until)
+        .group_by(Member.user_id)
+        .subquery("studied")
+    )
+
+    unit_tests = _per_unit(required_tests(w), "quiz_id", scope_path, "unit_test")
+    counted = and_(
+        Attempt.quiz_id.in_(plan_quiz_ids),
+        Attempt.state == AttemptState.SUBMITTED,
+        Attempt.submitted_at < w.until,
+    )
+    # One pass over the attempts: each with its (member, quiz)'s best percent beside it.
+    graded = (
+        select(
+            Attempt.user_id,
+            Attempt.quiz_id,
+            Attempt.percent,
+            Attempt.submitted_at,
+            Attempt.is_passed,
+            func.max(Attempt.percent)
+            .over(partition_by=(Attempt.user_id, Attempt.quiz_id))
+            .label("best"),
+        )
+        .where(counted)
+        .subquery("graded")
+    )
+    best = (
+        select(
+            graded.c.user_id,
+            graded.c.quiz_id,
+            func.max(graded.c.best).label("best"),
+            func.max(case((graded.c.is_passed.is_(True), 1), else_=0)).label("passed"),
+            func.min(graded.c.submitted_at)
+            .filter(graded.c.percent == graded.c.best)
+            .label("reached_at"),
+        )
+        .group_by(graded.c.user_id, graded.c.quiz_id)
+        .subquery("best")
+    )
+    tests = (
+        select(
+            Member.user_id,
+            func.count().label("required"),
+            func.count(best.c.best).label("taken"),
+            func.coalesce(func.sum(best.c.passed), 0).label("passed"),
+            func.coalesce(func.sum(best.c.best), 0).label("best_sum"),
+            func.max(best.c.reached_at).label("reached_at"),
+        )
+        .join(unit_tests, unit_tests.c.path == Member.org_path)
+        .outerjoin(
+            best,
+            and_(best.c.user_id == Member.user_id, best.c.quiz_id == unit_tests.c.quiz_id),
+        )
+        .where(*scoped)
+        .group_by(Member.user_id)
+        .subquery("tests")
+    )
+
+    daily = (
+        select(Attempt.user_id, func.count(func.distinct(Attempt.daily_on)).label("days"))
+        .where(
+            Attempt.quiz_id.in_(daily_quiz_ids),
+            Attempt.daily_on >= w.quarter.first_day,
+            Attempt.daily_on <= w.last_day,
+        )
+        .group_by(Attempt.user_id)
+        .subquery("daily")
+    )
+    adjustments = (
+        select(ScoreAdjustment.user_id, func.sum(ScoreAdjustment.points).label("points"))
+        .where(*_adjustments_of(w.committee_id, w.quarter))
+        .group_by(ScoreAdjustment.user_id)
+        .subquery("adjustments")
+    )
+
+    branch = aliased(OrgUnit, name="branch")
+    columns: list[Any] = [
+        Member.id.label("member_id"),
+        Member.user_id,
+        User.name,
+        User.member_no,
+        Member.status,
+        Member.branch_id,
+        branch.name.label("branch_name"),
+        branch.path.label("branch_path"),
+        func.coalesce(readings_required.c.n, 0).label("readings_required"),
+        func.coalesce(studied.c.n, 0).label("readings_studied"),
+        studied.c.last_at.label("last_studied_at"),
+        func.coalesce(tests.c.required, 0).label("tests_required"),
+        func.coalesce(tests.c.taken, 0).label("tests_taken"),
+        func.coalesce(tests.c.passed, 0).label("tests_passed"),
+        func.coalesce(tests.c.best_sum, 0).label("best_sum"),
+        tests.c.reached_at.label("best_reached_at"),
+        func.coalesce(daily.c.days, 0).label("daily_days"),
+        func.coalesce(adjustments.c.points, 0).label("adjustment"),
+    ]
+    stmt = (
+        select(*columns)
+        .join(User, User.id == Member.user_id)
+        .join(branch, branch.id == Member.branch_id)
+        .outerjoin(readings_required, readings_required.c.path == Member.org_path)
+        .outerjoin(studied, studied.c.user_id == Member.user_id)
+        .outerjoin(tests, tests.c.user_id == Member.user_id)
+        .outerjoin(daily, daily.c.user_id == Member.user_id)
+        .outerjoin(adjustments, adjustments.c.user_id == Member.user_id)
+        .where(*scoped)
+        .order_by(branch.path, User.name, Member.id)
+    )
+    if attendance:
+        present = meetings.attendance_by_member(scope_path, w.starts_at, w.ends_at).subquery(
+            "attendance"
+        )
+        stmt = stmt.add_columns(
+            func.coalesce(present.c.expected, 0).label("attendance_expected"),
+            func.coalesce(present.c.attended, 0).label("attendance_attended"),
+            func.coalesce(present.c.excused, 0).label("attendance_excused"),
+        ).outerjoin(present, present.c.user_id == Member.user_id)
+    else:
+        none = literal(0, Integer)
+        stmt = stmt.add_columns(
+            none.label("attendance_expected"),
+            none.label("attendance_attended"),
+            none.label("attendance_excused"),
+        )
+    return stmt
+
+
+def count_members(scope_path: str) -> Select[tuple[int]]:
+    return select(func.count(Member.id)).where(
+        under(Member.org_path, scope_path), Member.is_active.is_(True)
+    )
+
+
+# Settings, adjustments, overrides, closes ----------------------------------------------------
+
+
+def dimensions_of(committee_id: int) -> Select[tuple[ScoreDimension]]:
+    return (
+        select(ScoreDimension)
+        .where(ScoreDimension.committee_id == committee_id)
+        .order_by(ScoreDimension.position, ScoreDimension.id)
+    )
+
+
+def settings_of(committee_id: int) -> Select[tuple[ScoreSettings]]:
+    return select(ScoreSettings).where(ScoreSettings.committee_id == committee_id)
+
+
+def _adjustments_of(committee_id: int, quarter: Quarter) -> list[ColumnElement[bool]]:
+    return [
+        ScoreAdjustment.committee_id == committee_id,
+        ScoreAdjustment.year == quarter.year,
+        ScoreAdjustment.quarter == quarter.number,
+        ScoreAdjustment.revoked_at.is_(None),
+    ]
+
+
+def adjustment_reasons(
+    committee_id: int, quarter: Quarter, scope_path: str
+) -> Select[tuple[int, Any, str]]:
+    """(user id, points, reason) of the live adjustments of members under ``scope_path``."""
+    return (
+        select(ScoreAdjustment.user_id, ScoreAdjustment.points, ScoreAdjustment.reason)
+        .join(Member, Member.user_id == ScoreAdjustment.user_id)
+        .where(*_adjustments_of(committee_id, quarter), under(Member.org_path, scope_path))
+        .order_by(ScoreAdjustment.user_id, ScoreAdjustment.created_at, ScoreAdjustment.id)
+    )
+
+
+def adjustments_list(
+    committee_id: int, quarter: Quarter, scope_path: str
+) -> Select[tuple[ScoreAdjustment, str, str, str | None, str | None]]:
+    """Every adjustment (revoked ones too) of members under ``scope_path``, newest first,
+    with the member's name, branch name and who made and revoked it."""
+    author = aliased(User, name="author")
+    revoker = aliased(User, name="revoker")
+    member_user = aliased(User, name="member_user")
+    branch = aliased(OrgUnit, name="branch")
+    return (
+        select(ScoreAdjustment, member_user.name, branch.name, author.name, revoker.name)
+        .join(member_user, member_user.id == ScoreAdjustment.user_id)
+        .join(Member, Member.user_id == ScoreAdjustment.user_id)
+        .join(branch, branch.id == Member.branch_id)
+        .outerjoin(author, author.id == ScoreAdjustment.created_by_id)
+        .outerjoin(revoker, revoker.id == ScoreAdjustment.revoked_by_id)
+        .where(
+            ScoreAdjustment.committee_id == committee_id,
+            ScoreAdjustment.year == quarter.year,
+            ScoreAdjustment.quarter == quarter.number,
+            under(Member.org_path, scope_path),
+        )
+        .order_by(ScoreAdjustment.created_at.desc(), ScoreAdjustment.id.desc())
+    )
+
+
+def member_adjustments(
+    committee_id: int, quarter: Quarter, user_id: int
+) -> Select[tuple[ScoreAdjustment]]:
+    return (
+        select(ScoreAdjustment)
+        .where(
+            ScoreAdjustment.committee_id == committee_id,
+            ScoreAdjustment.year == quarter.year,
+            ScoreAdjustment.quarter == quarter.number,
+            ScoreAdjustment.user_id == user_id,
+        )
+        .order_by(ScoreAdjustment.created_at, ScoreAdjustment.id)
+    )
+
+
+def adjustment_sum(committee_id: int, quarter: Quarter, user_id: int) -> Select[tuple[Any]]:
+    return select(func.coalesce(func.sum(ScoreAdjustment.points), 0)).where(
+        *_adjustments_of(committee_id, quarter), ScoreAdjustment.user_id == user_id
+    )
+
+
+def overrides_of(
+    committee_id: int, quarter: Quarter, scope_path: str
+) -> Select[tuple[int, str, str]]:
+    """(user id, rating, reason) of staff's rating overrides for members under ``scope_path``."""
+    return (
+        select(RatingOverride.user_id, RatingOverride.rating, RatingOverride.reason)
+        .join(Member, Member.user_id == RatingOverride.user_id)
+        .where(
+            RatingOverride.committee_id == committee_id,
+            RatingOverride.year == quarter.year,
+            RatingOverride.quarter == quarter.number,
+            under(Member.org_path, scope_path),
+        )
+    )
+
+
+def override_of(committee_id: int, quarter: Quarter, user_id: int) -> Select[tuple[RatingOverride]]:
+    return select(RatingOverride).where(
+        RatingOverride.committee_id == committee_id,
+        RatingOverride.year == quarter.year,
+        RatingOverride.quarter == quarter.number,
+        RatingOverride.user_id == user_id,
+    )
+
+
+def quarter_close(committee_id: int, quarter: Quarter) -> Select[tuple[QuarterClose]]:
+    return select(QuarterClose).where(
+        QuarterClose.committee_id == committee_id,
+        QuarterClose.year == quarter.year,
+        QuarterClose.quarter == quarter.number,
+    )
+
+
+def frozen_scores(
+    committee_id: int, quarter: Quarter, scope_path: str, *, by_rank: bool = False
+) -> Select[tuple[FrozenScore]]:
+    """A closed quarter's stored scores of the branches under ``scope_path``: by branch
+    (tree order) and rank in it, or by rank in the committee."""
+    branch = aliased(OrgUnit, name="branch")
+    stmt = (
+        select(FrozenScore)
+        .join(branch, branch.id == FrozenScore.branch_id)
+        .where(
+            FrozenScore.committee_id == committee_id,
+            FrozenScore.year == quarter.year,
+            FrozenScore.quarter == quarter.number,
+            under(branch.path, scope_path),
+        )
+    )
+    if by_rank:
+        return stmt.order_by(FrozenScore.committee_rank, FrozenScore.user_id)
+    return stmt.order_by(branch.path, FrozenScore.branch_rank, FrozenScore.user_id)
+
+
+def count_frozen(committee_id: int, quarter: Quarter, scope_path: str) -> Select[tuple[int]]:
+    branch = aliased(OrgUnit, name="branch")
+    return (
+        select(func.count(FrozenScore.id))
+        .join(branch, branch.id == FrozenScore.branch_id)
+        .where(
+            FrozenScore.committee_id == committee_id,
+            FrozenScore.year == quarter.year,
+            FrozenScore.quarter == quarter.number,
+            under(branch.path, scope_path),
+        )
+    )
+
+
+def frozen_of(committee_id: int, quarter: Quarter, user_id: int) -> Select[tuple[FrozenScore]]:
+    return select(FrozenScore).where(
+        FrozenScore.committee_id == committee_id,
+        FrozenScore.year == quarter.year,
+        FrozenScore.quarter == quarter.number,
+        FrozenScore.user_id == user_id,
+    )
+
+
+# Meetings in the branch summaries -------------------------------------------------------------
+
+
+def meetings_held(
+    scope_path: str, since: datetime, until: datetime
+) -> Select[tuple[int, str, int]] | None:
+    """(branch id, kind, how many) of the meetings held under ``scope_path`` in [since, until)
+    (None while the meetings domain offers no such query)."""
+    held_between = getattr(meetings, "held_between", None)
+    if held_between is None:
+        return None
+    held = held_between(scope_path, since, until).subquery("held")
+    return select(held.c.branch_id, held.c.kind, func.count()).group_by(
+        held.c.branch_id, held.c.kind
+    )
+
+
+# Export jobs -----------------------------------------------------------------------------------
+
+
+def pending_jobs() -> Select[tuple[ExportJob]]:
+    return (
+        select(ExportJob)
+        .where(ExportJob.state == "pending")
+        .order_by(ExportJob.created_at, ExportJob.id)
+    )
+
+
+def job_by_key(dedupe_key: str) -> Select[tuple[ExportJob]]:
+    return select(ExportJob).where(ExportJob.dedupe_key == dedupe_key)
+
+
+def committee_staff(committee_id: int) -> Select[tuple[int]]:
+    """User ids of the committee's staff and admins."""
+    return (
+        select(RoleAssignment.user_id)
+        .where(
+            RoleAssignment.unit_id == committee_id,
+            RoleAssignment.role.in_([Role.STAFF, Role.ADMIN]),
+        )
+        .distinct()
+    )
+
+
+# Dashboards (P-dash) -------------------------------------------------------------------------
+# The branch secretary's table and the committee's ranking and trend. Members' progress comes
+# from the plans domain (``plans.queries.member_progress`` and ``branch_summary_by_week``, one
+# statement each); here it is filtered, sorted, ranked and paged in SQL.
+
+NOT_STARTED = "not_started"
+IN_PROGRESS = "in_progress"
+FAILED = "failed"
+DONE = "done"
+STATUSES = (NOT_STARTED, IN_PROGRESS, FAILED, DONE)
+
+
+def _target_overlaps(unit_path: str) -> ColumnElement[bool]:
+    """Some target of the plan (``StudyPlan``, correlated) covers the unit or lies inside it."""
+    target = aliased(OrgUnit, name="dash_target")
+    return (
+        select(PlanTarget.id)
+        .join(target, target.id == PlanTarget.unit_id)
+        .where(
+            PlanTarget.plan_id == StudyPlan.id,
+            or_(
+                plan_queries.covers(target.path, literal(unit_path, PathType)),
+                under(target.path, unit_path),
+            ),
+        )
+        .correlate(StudyPlan)
+        .exists()
+    )
+
+
+def quarter_plans(committee_id: int, quarter: Quarter, unit_path: str) -> Select[tuple[StudyPlan]]:
+    """The committee's published plans of ``quarter`` given to (part of) the unit at
+    ``unit_path``, by due date."""
+    return (
+        select(StudyPlan)
+        .where(
+            StudyPlan.committee_id == committee_id,
+            StudyPlan.year == quarter.year,
+            StudyPlan.quarter == quarter.number,
+            StudyPlan.published_at.is_not(None),
+            _target_overlaps(unit_path),
+        )
+        .order_by(StudyPlan.due_on, StudyPlan.id)
+    )
+
+
+def _progress_with_status(plan: StudyPlan, path: str) -> tuple[Any, ColumnElement[str]]:
+    """``member_progress`` as a subquery, and each row's dashboard status: done, failed (the
+    test failed and no attempt open), not started (nothing studied, no attempt), in progress."""
+    rows = plan_queries.member_progress(plan, path).subquery("progress")
+    status = case(
+        (rows.c.is_complete.is_(True), DONE),
+        (rows.c.test_status == plan_queries.TEST_FAILED, FAILED),
+        (
+            and_(
+                rows.c.materials_studied == 0,
+                rows.c.test_status.in_([plan_queries.TEST_NONE, plan_queries.TEST_NOT_STARTED]),
+            ),
+            NOT_STARTED,
+        ),
+        else_=IN_PROGRESS,
+    )
+    return rows, status
+
+
+def dashboard_rows(plan: StudyPlan, path: str, status: str | None = None) -> Select[Any]:
+    """The members under ``path`` with their progress and ``status``, who needs a nudge first:
+    not started, then in progress with the least done, then failed, then done; within each,
+    the longest idle first — one statement. ``status`` keeps one kind of row."""
+    rows, status_column = _progress_with_status(plan, path)
+    steps_done = rows.c.materials_studied + case((rows.c.is_passed.is_(True), 1), else_=0)
+    steps_total = rows.c.materials_total + (1 if plan.quiz_id is not None else 0)
+    share_done = func.coalesce(steps_done * 1.0 / func.nullif(steps_total, 0), 0)
+    order = case(
+        (status_column == NOT_STARTED, 0),
+        (status_column == IN_PROGRESS, 1),
+        (status_column == FAILED, 2),
+        else_=3,
+    )
+    stmt = select(*rows.c, status_column.label("status")).order_by(
+        order,
+        share_done,
+        rows.c.last_activity_at.is_(None).desc(),
+        rows.c.last_activity_at,
+        rows.c.name,
+        rows.c.member_id,
+    )
+    if status is not None:
+        stmt = stmt.where(status_column == status)
+    return stmt
+
+
+def dashboard_counts(plan: StudyPlan, path: str) -> Select[tuple[str, int]]:
+    """(status, members) under ``path`` — one statement."""
+    rows, status_column = _progress_with_status(plan, path)
+    return select(status_column.label("status"), func.count().label("members")).group_by(
+        status_column
+    )
+
+
+def unfinished_members(plan: StudyPlan, path: str) -> Select[tuple[int]]:
+    """User ids of the members under ``path`` who have not completed the plan."""
+    rows = plan_queries.member_progress(plan, path).subquery("progress")
+    return select(rows.c.user_id).where(rows.c.is_complete.is_(False))
+
+
+def studied_by_branch(path: str, since: date, until: date) -> Select[tuple[int, int]]:
+    """(branch id, readings studied) by the active members under ``path`` on the local days
+    ``since`` … ``until`` (any reading, not only a plan's)."""
+    return (
+        select(Member.branch_id, func.count(ReadReceipt.id).label("studied"))
+        .join(ReadReceipt, ReadReceipt.user_id == Member.user_id)
+        .where(
+            under(Member.org_path, path),
+            Member.is_active.is_(True),
+            ReadReceipt.studied_on >= since,
+            ReadReceipt.studied_on <= until,
+        )
+        .group_by(Member.branch_id)
+    )
+
+
+def branch_ranking(
+    plan: StudyPlan,
+    path: str,
+    *,
+    week_ends: list[datetime],
+    since: date,
+    until: date,
+    limit: int,
+    offset: int,
+) -> Select[Any]:
+    """One page of the branches under ``path`` ranked for the plan (比学习) — one statement.
+
+    Ranked by completion rate (completed ÷ every active member the plan is for), then pass
+    rate, then average grade. Each row also carries the readings its members studied from
+    ``since`` to ``until`` and, over every branch (not only the page's), ``branches``,
+    ``all_members``, ``all_completed``, ``all_passed``, ``all_graded``, ``all_grade_sum``,
+    ``all_studied`` and ``all_completed_<i>`` (complete before ``week_ends[i]``).
+    """
+    summary = plan_queries.branch_summary_by_week(plan, path, week_ends).subquery("summary")
+    weekly = studied_by_branch(path, since, until).subquery("weekly")
+    completion = summary.c.completed * 1.0 / summary.c.members
+    pass_rate = summary.c.passed * 1.0 / summary.c.members
+    average = func.coalesce(summary.c.average, -1)
+    ranked_by = (completion.desc(), pass_rate.desc(), average.desc())
+    studied = func.coalesce(weekly.c.studied, 0)
+    everyone = [
+        func.count().over().label("branches"),
+        func.sum(summary.c.members).over().label("all_members"),
+        func.sum(summary.c.completed).over().label("all_completed"),
+        func.sum(summary.c.passed).over().label("all_passed"),
+        func.sum(summary.c.graded).over().label("all_graded"),
+        func.sum(summary.c.average * summary.c.graded).over().label("all_grade_sum"),
+        func.sum(studied).over().label("all_studied"),
+        *(
+            func.sum(summary.c[f"completed_{i}"]).over().label(f"all_completed_{i}")
+            for i in range(len(week_ends))
+        ),
+    ]
+    return (
+        select(
+            summary.c.branch_id,
+            summary.c.name,
+            summary.c.path,
+            summary.c.members,
+            summary.c.completed,
+            summary.c.passed,
+            summary.c.average,
+            studied.label("studied"),
+            func.rank().over(order_by=ranked_by).label("rank"),
+            *everyone,
+        )
+        .outerjoin(weekly, weekly.c.branch_id == summary.c.branch_id)
+        .order_by(*ranked_by, summary.c.name, summary.c.branch_id)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+def member_receipts(
+    user_id: int, since: datetime, until: datetime
+) -> Select[tuple[Reading, ReadReceipt]]:
+    """The member's receipts of readings open at some time in [since, until), last first."""
+    return receipts_of(user_id).where(
+        ReadReceipt.opened_at < until, ReadReceipt.last_seen_at >= since
+    )
+
+
+def member_attempts(user_id: int, since: datetime, until: datetime) -> Select[tuple[Attempt, Quiz]]:
+    """The member's attempts started in [since, until), with their quiz, last first."""
+    return (
+        select(Attempt, Quiz)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.started_at >= since,
+            Attempt.started_at < until,
+        )
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    )
+
+
+def member_points(user_id: int, since: date, until: date) -> Select[tuple[str, int, int]]:
+    """(kind, points, entries) the member earned on the local days ``since`` … ``until``."""
+    return (
+        select(
+            PointEntry.kind,
+            func.coalesce(func.sum(PointEntry.points), 0).label("points"),
+            func.count().label("entries"),
+        )
+        .where(
+            PointEntry.user_id == user_id,
+            PointEntry.earned_on >= since,
+            PointEntry.earned_on <= until,
+        )
+        .group_by(PointEntry.kind)
+        .order_by(PointEntry.kind)
+    )
+
+
+# End of the dashboards section ----------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""Closing a quarter (its scores frozen as published) and reopening it, audited.
+
+Closing computes every member's score once and stores it in ``FrozenScore``
+rows (batch inserted) with the whole explanation; from then on pages and
+exports read those rows, so a later edit to a question, a receipt or the
+roster does not change a published ranking. Reopening is explicit, needs a
+reason and is recorded in ``QuarterClose.history``; the frozen rows stay
+until the next close replaces them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from studyhub.accounts.models import User
+from studyhub.core.errors import Closed, Conflict, InvalidInput
+from studyhub.org.models import OrgUnit
+from studyhub.reports import queries
+from studyhub.reports.models import FrozenScore, QuarterClose
+from studyhub.reports.quarters import Quarter
+from studyhub.reports.services.adjustments import MAX_REASON
+from studyhub.reports.services.scores import LiveScores
+
+INSERT_BATCH = 1000
+
+
+def close_quarter(
+    session: Session,
+    committee: OrgUnit,
+    quarter: Quarter,
+    *,
+    by: User | None,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> QuarterClose:
+    """Freeze the committee's scores for ``quarter``, which must have ended."""
+    if now < quarter.ends_at(committee.timezone):
+        raise InvalidInput(_l("Quarter %(quarter)s has not ended yet.", quarter=quarter.label))
+    record = session.scalars(queries.quarter_close(committee.id, quarter)).first()
+    if record is not None and record.is_closed:
+        raise Conflict(_l("Quarter %(quarter)s is already closed.", quarter=quarter.label))
+
+    session.execute(
+        delete(FrozenScore).where(
+            FrozenScore.committee_id == committee.id,
+            FrozenScore.year == quarter.year,
+            FrozenScore.quarter == quarter.number,
+        )
+    )
+    with LiveScores(session, committee, quarter, committee, now=now) as scores:
+        scores.compute(progress)
+        batch: list[dict[str, Any]] = []
+        for member in scores:
+            batch.append(
+                {
+                    "committee_id": committee.id,
+                    "year": quarter.year,
+                    "quarter": quarter.number,
+                    "user_id": member.user_id,
+                    "branch_id": member.branch_id,
+                    "total": member.score.total,
+                    "branch_rank": member.branch_rank,
+                    "committee_rank": member.committee_rank,
+                    "rating": member.rating.value,
+                    "explanation": member.explanation(committee.name),
+                }
+            )
+            if len(batch) >= INSERT_BATCH:
+                session.execute(insert(FrozenScore), batch)
+                batch = []
+        if batch:
+            session.execute(insert(FrozenScore), batch)
+        entry = {
+            "action": "closed",
+            "by": by.id if by else None,
+            "by_name": by.name if by else None,
+            "at": now.isoformat(),
+            "members": scores.count,
+            "dimensions": [[d.code, d.name, str(d.weight)] for d in scores.dimensions],
+            "not_counted": scores.not_counted,
+            "thresholds": scores.settings.thresholds.to_dict(),
+            "adjustment_cap": str(scores.settings.adjustment_cap),
+        }
+    if record is None:
+        record = QuarterClose(
+            committee_id=committee.id, year=quarter.year, quarter=quarter.number, history=[]
+        )
+        session.add(record)
+    record.is_closed = True
+    record.closed_by_id = by.id if by else None
+    record.closed_at = now
+    record.history = [*(record.history or []), entry]
+    session.flush()
+    return record
+
+
+def reopen_quarter(
+    session: Session, record: QuarterClose, *, by: User, reason: str, now: datetime
+) -> QuarterClose:
+    """Reopen a closed quarter, with the reason; its scores are live again until closed."""
+    if not record.is_closed:
+        raise Closed(_l("This quarter is not closed."))
+    text = " ".join((reason or "").split())
+    if not text:
+        raise InvalidInput(_l("Give a reason for reopening the quarter."))
+    if len(text) > MAX_REASON:
+        raise InvalidInput(_l("The reason is at most %(n)d characters.", n=MAX_REASON))
+    record.is_closed = False
+    record.reopened_by_id = by.id
+    record.reopened_at = now
+    record.reopen_reason = text
+    record.history = [
+        *(record.history or []),
+        {
+            "action": "reopened",
+            "by": by.id,
+            "by_name": by.name,
+            "at": now.isoformat(),
+            "reason": text,
+        },
+    ]
+    session.flush()
+    return record

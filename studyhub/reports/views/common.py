@@ -1,0 +1,58 @@
+"""What every reports page needs: the user's grants, the unit's committee, the quarter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, g, request
+from flask_login import current_user
+
+from studyhub.extensions import db
+from studyhub.org import access as org_access
+from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.reports.quarters import Quarter
+
+# Quarters offered in the quarter picker, counting back from the current one.
+PICKER_QUARTERS = 8
+
+
+def grants() -> org_access.Grants:
+    """The current user's grants, read once per request (shared with the other domains)."""
+    if "grants" not in g:
+        g.grants = org_access.grants_for(db.session, current_user)
+    return g.grants
+
+
+def unit_or_404(unit_id: int, *kinds: UnitKind) -> OrgUnit:
+    unit = db.get_or_404(OrgUnit, unit_id)
+    if kinds and unit.kind not in kinds:
+        abort(404)
+    return unit
+
+
+def committee_of(unit: OrgUnit) -> OrgUnit:
+    committee = (
+        unit if unit.committee_id in (None, unit.id) else db.session.get(OrgUnit, unit.committee_id)
+    )
+    if committee is None:
+        abort(404)
+    return committee
+
+
+def quarter_arg(committee: OrgUnit, now: datetime, text: str | None = None) -> Quarter:
+    """The quarter in the URL (``?quarter=2026Q4``), else the committee's current one."""
+    text = text if text is not None else request.args.get("quarter")
+    if not text:
+        return Quarter.at(now, committee.timezone)
+    try:
+        return Quarter.parse(text)
+    except ValueError:
+        abort(404)
+
+
+def picker(committee: OrgUnit, now: datetime) -> list[Quarter]:
+    """The current quarter and the ones before it, newest first."""
+    quarters = [Quarter.at(now, committee.timezone)]
+    while len(quarters) < PICKER_QUARTERS:
+        quarters.append(quarters[-1].previous())
+    return quarters

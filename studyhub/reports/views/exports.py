@@ -1,0 +1,134 @@
+"""Score downloads: streamed CSV, XLSX written with constant memory, or a background job.
+
+A unit with more members than ``EXPORT_INLINE_MAX_MEMBERS`` is exported by
+the scheduler (an ``ExportJob``) so no web worker runs past its timeout; its
+page shows the job's state and the download once it is ready.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from studyhub.core import clock
+from studyhub.extensions import db
+from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.reports import access
+from studyhub.reports.jobs import export_folder
+from studyhub.reports.models import ExportJob
+from studyhub.reports.quarters import Quarter
+from studyhub.reports.services import export_jobs, exports, frozen
+from studyhub.reports.views import bp
+from studyhub.reports.views.common import committee_of, grants, quarter_arg, unit_or_404
+
+MIME_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXPORTABLE = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
+
+
+@bp.get("/units/<int:unit_id>/scores/<quarter_label>.<file_format>")
+@login_required
+def download_scores(unit_id: int, quarter_label: str, file_format: str):
+    """The unit's quarter as a file; staff for their committee, secretaries their branch."""
+    now = clock.now_utc()
+    unit = unit_or_404(unit_id, *EXPORTABLE)
+    access.require_view_scores(grants(), unit)
+    if file_format not in exports.FORMATS:
+        abort(404)
+    committee = committee_of(unit)
+    quarter = quarter_arg(committee, now, quarter_label)
+    size = exports.member_count(db.session, committee, unit, quarter)
+    if size > current_app.config["EXPORT_INLINE_MAX_MEMBERS"]:
+        job = export_jobs.request_export(
+            db.session, committee, unit, quarter, file_format, by=current_user, now=now
+        )
+        db.session.commit()
+        return redirect(url_for("reports.export_job", job_id=job.id))
+    name = exports.file_name(unit, quarter, file_format)
+    if file_format == "csv":
+        return _stream_csv(committee, unit, quarter, name)
+    return _send_xlsx(committee, unit, quarter, name)
+
+
+def _stream_csv(committee: OrgUnit, unit: OrgUnit, quarter: Quarter, name: str) -> Response:
+    now = clock.now_utc()
+
+    def lines():
+        with frozen.quarter_scores(db.session, committee, quarter, unit, now=now) as found:
+            yield from exports.csv_stream(found)
+
+    return Response(
+        stream_with_context(lines()),
+        mimetype=MIME_TYPES["csv"],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _send_xlsx(committee: OrgUnit, unit: OrgUnit, quarter: Quarter, name: str) -> Response:
+    handle, raw_path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    path = Path(raw_path)
+    try:
+        exports.export_scores(
+            db.session, committee, unit, quarter, "xlsx", path, now=clock.now_utc()
+        )
+        # Opened before it is unlinked: the file lives until the response has sent it.
+        stream = path.open("rb")
+    finally:
+        path.unlink(missing_ok=True)
+    return send_file(stream, mimetype=MIME_TYPES["xlsx"], as_attachment=True, download_name=name)
+
+
+def _job_or_404(job_id: int) -> tuple[ExportJob, OrgUnit]:
+    job = db.get_or_404(ExportJob, job_id)
+    unit = db.session.get(OrgUnit, job.unit_id)
+    if unit is None:
+        abort(404)
+    access.require_view_scores(grants(), unit)
+    return job, unit
+
+
+@bp.get("/exports/<int:job_id>")
+@login_required
+def export_job(job_id: int):
+    """A background export: waiting, ready to download, or failed."""
+    job, unit = _job_or_404(job_id)
+    return render_template(
+        "reports/scores/export_job.html",
+        job=job,
+        unit=unit,
+        quarter=Quarter(job.year, job.quarter or 1),
+    )
+
+
+@bp.get("/exports/<int:job_id>/file")
+@login_required
+def export_file(job_id: int):
+    job, unit = _job_or_404(job_id)
+    if job.state != export_jobs.DONE or not job.stored_name:
+        abort(404)
+    path = export_folder(current_app.config) / job.stored_name
+    if not path.exists():
+        abort(404)
+    quarter = Quarter(job.year, job.quarter or 1)
+    return send_file(
+        path,
+        mimetype=MIME_TYPES.get(job.file_format, "application/octet-stream"),
+        as_attachment=True,
+        download_name=exports.file_name(unit, quarter, job.file_format),
+    )

@@ -1,0 +1,171 @@
+"""Score settings (staff) and bonus/deduction entries (a branch's secretary, and staff)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from studyhub.core import clock
+from studyhub.core.errors import DomainError
+from studyhub.extensions import db
+from studyhub.org import queries as org_queries
+from studyhub.org.models import Member, UnitKind
+from studyhub.reports import access, queries, scoring
+from studyhub.reports.forms import DIMENSION_LABELS, AdjustmentForm, ConfirmForm, SettingsForm
+from studyhub.reports.models import ScoreAdjustment
+from studyhub.reports.quarters import Quarter
+from studyhub.reports.services import adjustments, settings
+from studyhub.reports.services.frozen import closed_record
+from studyhub.reports.views import bp
+from studyhub.reports.views.common import committee_of, grants, picker, quarter_arg, unit_or_404
+
+MAX_MEMBER_CHOICES = 2000
+
+
+def _settings_form(current: scoring.Settings) -> SettingsForm:
+    form = SettingsForm()
+    if form.is_submitted():
+        return form
+    for dimension in current.dimensions:
+        getattr(form, f"{dimension.code}_weight").data = dimension.weight
+        getattr(form, f"{dimension.code}_active").data = dimension.is_active
+    form.excellent.data = current.thresholds.excellent
+    form.qualified.data = current.thresholds.qualified
+    form.basic.data = current.thresholds.basic
+    form.adjustment_cap.data = current.adjustment_cap
+    return form
+
+
+@bp.route("/committees/<int:committee_id>/score-settings", methods=["GET", "POST"])
+@login_required
+def score_settings(committee_id: int):
+    """Dimensions and weights (adding up to 100), rating thresholds, adjustment cap."""
+    committee = unit_or_404(committee_id, UnitKind.COMMITTEE)
+    access.require_manage_scores(grants(), committee)
+    current = settings.settings_for(db.session, committee.id)
+    form = _settings_form(current)
+    if form.validate_on_submit():
+        try:
+            settings.save_settings(
+                db.session,
+                committee,
+                dimensions=[
+                    settings.DimensionChoice(
+                        code=code,
+                        weight=Decimal(getattr(form, f"{code}_weight").data),
+                        is_active=bool(getattr(form, f"{code}_active").data),
+                    )
+                    for code in scoring.CODES
+                ],
+                thresholds=scoring.Thresholds(
+                    excellent=Decimal(form.excellent.data),
+                    qualified=Decimal(form.qualified.data),
+                    basic=Decimal(form.basic.data),
+                ),
+                adjustment_cap=Decimal(form.adjustment_cap.data),
+                now=clock.now_utc(),
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Score settings saved."), "success")
+            return redirect(url_for("reports.score_settings", committee_id=committee.id))
+    return render_template(
+        "reports/scores/settings.html",
+        committee=committee,
+        form=form,
+        dimensions=current.dimensions,
+        dimension_labels=DIMENSION_LABELS,
+    ), (200 if not form.errors and not form.form_errors else 400)
+
+
+@bp.route("/branches/<int:branch_id>/adjustments", methods=["GET", "POST"])
+@login_required
+def adjustments_page(branch_id: int):
+    """The branch's bonus and deduction entries for a quarter, and the form to add one."""
+    now = clock.now_utc()
+    branch = unit_or_404(branch_id, UnitKind.BRANCH)
+    me = grants()
+    access.require_adjust_in(me, branch)
+    committee = committee_of(branch)
+    quarter = quarter_arg(committee, now)
+    is_closed = closed_record(db.session, committee, quarter) is not None
+    form = AdjustmentForm()
+    form.member_id.choices = [
+        SelectChoice(m.id, f"{m.user.name}（{m.user.member_no or m.user.phone or ''}）")
+        for m in db.session.scalars(
+            org_queries.members_under(branch.path).limit(MAX_MEMBER_CHOICES)
+        )
+    ]
+    status = 200
+    if form.validate_on_submit():
+        member = db.session.get(Member, form.member_id.data)
+        if member is None or not member.org_path.startswith(branch.path):
+            abort(404)
+        access.require_adjust(me, member)
+        try:
+            adjustments.add_adjustment(
+                db.session,
+                member,
+                quarter,
+                points=form.points.data,
+                reason=form.reason.data,
+                by=current_user,
+                now=now,
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Entry added for %(name)s.", name=member.user.name), "success")
+            return redirect(
+                url_for("reports.adjustments_page", branch_id=branch.id, quarter=quarter.label)
+            )
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "reports/scores/adjustments.html",
+        branch=branch,
+        committee=committee,
+        quarter=quarter,
+        quarters=picker(committee, now),
+        entries=list(
+            db.session.execute(queries.adjustments_list(committee.id, quarter, branch.path))
+        ),
+        cap=settings.settings_for(db.session, committee.id).adjustment_cap,
+        form=form,
+        revoke_form=ConfirmForm(),
+        is_closed=is_closed,
+    ), status
+
+
+@bp.post("/adjustments/<int:entry_id>/revoke")
+@login_required
+def revoke_adjustment(entry_id: int):
+    entry = db.get_or_404(ScoreAdjustment, entry_id)
+    member = db.session.scalars(org_queries.member_of_user(entry.user_id)).first()
+    if member is None:
+        abort(404)
+    access.require_adjust(grants(), member)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        adjustments.revoke_adjustment(db.session, entry, by=current_user, now=clock.now_utc())
+    except DomainError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The entry is revoked."), "success")
+    return redirect(
+        url_for(
+            "reports.adjustments_page",
+            branch_id=member.branch_id,
+            quarter=Quarter(entry.year, entry.quarter).label,
+        )
+    )
