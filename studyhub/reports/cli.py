@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -84,6 +85,14 @@ def export_scores_command(
     steps = exports.steps(session, committee, unit, quarter)
     with click.progressbar(length=max(steps, 1), label=f"{unit.name} {quarter.label}") as bar:
         rows = exports.export_scores(
-            session, committee, unit, quarter, file_format, output, now=now, progress=bar.update
+            session,
+            committee,
+            unit,
+            quarter,
+            file_format,
+            output,
+            now=now,
+            progress=bar.update,
+            excused_counts_as=current_app.config.get("MEETING_EXCUSED_COUNTS_AS", "excluded"),
         )
     click.echo(f"{rows} members written to {output}")

@@ -30,9 +30,17 @@ def run_export_jobs(
     folder: Path,
     email: bool = False,
     commit: Callable[[], None] | None = None,
+    excused_counts_as: str = "excluded",
 ) -> int:
     """Produce the pending exports, committing after each; returns how many."""
-    return export_jobs.run_export_jobs(session, now=now, folder=folder, email=email, commit=commit)
+    return export_jobs.run_export_jobs(
+        session,
+        now=now,
+        folder=folder,
+        email=email,
+        commit=commit,
+        excused_counts_as=excused_counts_as,
+    )
 
 
 def queue_quarter_exports(session: Session, *, now: datetime) -> int:

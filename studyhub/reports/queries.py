@@ -63,6 +63,7 @@ class Window:
 
     committee_id: int
     committee_path: str
+    timezone: str
     quarter: Quarter
     starts_at: datetime
     ends_at: datetime
@@ -74,6 +75,7 @@ class Window:
         return cls(
             committee_id=committee.id,
             committee_path=committee.path,
+            timezone=committee.timezone,
             quarter=quarter,
             starts_at=quarter.starts_at(committee.timezone),
             ends_at=quarter.ends_at(committee.timezone),
@@ -189,14 +191,16 @@ def member_figures(
     plan_quiz_ids: list[int],
     daily_quiz_ids: list[int],
     attendance: bool,
+    excused_counts_as: str = "excluded",
 ) -> Select[Any]:
     """Every active member under ``scope_path`` with their raw figures — one statement.
 
     Columns: member_id, user_id, name, member_no, status, branch_id, branch_name,
     branch_path, readings_required, readings_studied, last_studied_at,
     tests_required, tests_taken, tests_passed, best_sum, best_reached_at,
-    daily_days, adjustment, attendance_expected, attendance_attended,
-    attendance_excused; by branch (tree order), then name.
+    daily_days, adjustment, attendance_required, attendance_attended (from the meetings'
+    ``attendance_ratios``, excused absences handled by ``excused_counts_as``); by branch
+    (tree order), then name.
     """
     unit_readings = _per_unit(required_readings(w), "reading_id", scope_path, "unit_reading")
     readings_required = (
@@ -328,20 +332,22 @@ def member_figures(
         .order_by(branch.path, User.name, Member.id)
     )
     if attendance:
-        present = meetings.attendance_by_member(scope_path, w.starts_at, w.ends_at).subquery(
-            "attendance"
-        )
+        present = meetings.attendance_ratios(
+            scope_path,
+            w.quarter.year,
+            w.quarter.number,
+            timezone=w.timezone,
+            excused_counts_as=excused_counts_as,
+        ).subquery("attendance")
         stmt = stmt.add_columns(
-            func.coalesce(present.c.expected, 0).label("attendance_expected"),
+            func.coalesce(present.c.required, 0).label("attendance_required"),
             func.coalesce(present.c.attended, 0).label("attendance_attended"),
-            func.coalesce(present.c.excused, 0).label("attendance_excused"),
         ).outerjoin(present, present.c.user_id == Member.user_id)
     else:
         none = literal(0, Integer)
         stmt = stmt.add_columns(
-            none.label("attendance_expected"),
+            none.label("attendance_required"),
             none.label("attendance_attended"),
-            none.label("attendance_excused"),
         )
     return stmt
 
@@ -605,7 +611,7 @@ def quarter_plans(committee_id: int, quarter: Quarter, unit_path: str) -> Select
 def _progress_with_status(plan: StudyPlan, path: str) -> tuple[Any, ColumnElement[str]]:
     """``member_progress`` as a subquery, and each row's dashboard status: done, failed (the
     test failed and no attempt open), not started (nothing studied, no attempt), in progress."""
-    rows = plan_queries.member_progress(plan, path).subquery("progress")
+    rows = plan_queries.member_progress(plan, path).order_by(None).subquery("progress")
     status = case(
         (rows.c.is_complete.is_(True), DONE),
         (rows.c.test_status == plan_queries.TEST_FAILED, FAILED),
@@ -658,7 +664,7 @@ def dashboard_counts(plan: StudyPlan, path: str) -> Select[tuple[str, int]]:
 
 def unfinished_members(plan: StudyPlan, path: str) -> Select[tuple[int]]:
     """User ids of the members under ``path`` who have not completed the plan."""
-    rows = plan_queries.member_progress(plan, path).subquery("progress")
+    rows = plan_queries.member_progress(plan, path).order_by(None).subquery("progress")
     return select(rows.c.user_id).where(rows.c.is_complete.is_(False))
 
 

@@ -100,6 +100,7 @@ def _run_export_jobs(session: Session, now: datetime, config: Mapping[str, Any])
         folder=reports_jobs.export_folder(config),
         email=mail_enabled(config),
         commit=session.commit,
+        excused_counts_as=config.get("MEETING_EXCUSED_COUNTS_AS", "excluded"),
     )
 
 

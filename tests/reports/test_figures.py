@@ -113,6 +113,14 @@ def test_attendance_is_attended_over_expected_less_excused(session, q4):
     # b1 was expected at no meeting: attendance does not count for them.
     assert rows["李一"].score.line(scoring.ATTENDANCE).missing == scoring.NOT_REQUIRED
 
+    # With MEETING_EXCUSED_COUNTS_AS = "attended", a2's excused absence counts as attended.
+    found = LiveScores(
+        session, q4.committee, Q4, q4.committee, now=AFTER_Q4, excused_counts_as="attended"
+    )
+    with found.compute() as scores:
+        a2 = by_name(scores)["张二"].score.line(scoring.ATTENDANCE)
+    assert (a2.value, a2.out_of) == (1, 2)
+
 
 def test_without_meetings_attendance_counts_for_nobody_and_the_page_can_say_so(session, q4):
     with live(session, q4) as scores:

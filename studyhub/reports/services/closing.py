@@ -38,6 +38,7 @@ def close_quarter(
     by: User | None,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    excused_counts_as: str = "excluded",
 ) -> QuarterClose:
     """Freeze the committee's scores for ``quarter``, which must have ended."""
     if now < quarter.ends_at(committee.timezone):
@@ -53,7 +54,9 @@ def close_quarter(
             FrozenScore.quarter == quarter.number,
         )
     )
-    with LiveScores(session, committee, quarter, committee, now=now) as scores:
+    with LiveScores(
+        session, committee, quarter, committee, now=now, excused_counts_as=excused_counts_as
+    ) as scores:
         scores.compute(progress)
         batch: list[dict[str, Any]] = []
         for member in scores:

@@ -134,7 +134,13 @@ def claim_next(session: Session) -> ExportJob | None:
 
 
 def produce(
-    session: Session, job: ExportJob, *, folder: Path, now: datetime, email: bool = False
+    session: Session,
+    job: ExportJob,
+    *,
+    folder: Path,
+    now: datetime,
+    email: bool = False,
+    excused_counts_as: str = "excluded",
 ) -> None:
     """Write the job's file and record the outcome; a failure is recorded, not raised."""
     unit = session.get(OrgUnit, job.unit_id)
@@ -147,7 +153,14 @@ def produce(
     try:
         with session.begin_nested():
             rows = export_scores(
-                session, committee, unit, quarter, job.file_format, partial, now=now
+                session,
+                committee,
+                unit,
+                quarter,
+                job.file_format,
+                partial,
+                now=now,
+                excused_counts_as=excused_counts_as,
             )
     except Exception as exc:  # noqa: BLE001 - any failure is the job's outcome
         partial.unlink(missing_ok=True)
@@ -198,6 +211,7 @@ def run_export_jobs(
     folder: Path,
     email: bool = False,
     commit: Callable[[], None] | None = None,
+    excused_counts_as: str = "excluded",
 ) -> int:
     """Produce every pending job, oldest first; returns how many were produced.
 
@@ -206,7 +220,14 @@ def run_export_jobs(
     """
     done = 0
     while (job := claim_next(session)) is not None:
-        produce(session, job, folder=folder, now=now, email=email)
+        produce(
+            session,
+            job,
+            folder=folder,
+            now=now,
+            email=email,
+            excused_counts_as=excused_counts_as,
+        )
         done += 1
         if commit is not None:
             commit()

@@ -289,11 +289,20 @@ def export_scores(
     *,
     now: datetime,
     progress: Progress | None = None,
+    excused_counts_as: str = "excluded",
 ) -> int:
     """Export the quarter's scores of ``scope`` to ``path`` as XLSX or CSV; returns the rows."""
     if file_format not in FORMATS:
         raise ValueError(f"unknown export format {file_format!r}")
-    with quarter_scores(session, committee, quarter, scope, now=now, progress=progress) as scores:
+    with quarter_scores(
+        session,
+        committee,
+        quarter,
+        scope,
+        now=now,
+        progress=progress,
+        excused_counts_as=excused_counts_as,
+    ) as scores:
         if file_format == "xlsx":
             return write_xlsx(session, scores, path, progress=progress)
         with path.open("w", encoding="utf-8", newline="") as out:

@@ -114,12 +114,16 @@ def quarter_scores(
     *,
     now: datetime,
     progress: Progress | None = None,
+    excused_counts_as: str = "excluded",
 ) -> LiveScores | FrozenScores:
     """The quarter's scores over ``scope``: the frozen rows once closed, else computed now.
 
     Use it as a context manager (a live computation spools to a temporary file).
+    ``excused_counts_as`` is the app's ``MEETING_EXCUSED_COUNTS_AS``.
     """
     close = closed_record(session, committee, quarter)
     if close is not None:
         return FrozenScores(session, committee, quarter, scope, close).compute(progress)
-    return LiveScores(session, committee, quarter, scope, now=now).compute(progress)
+    return LiveScores(
+        session, committee, quarter, scope, now=now, excused_counts_as=excused_counts_as
+    ).compute(progress)

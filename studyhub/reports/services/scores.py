@@ -148,8 +148,7 @@ def figures_of(row: Any, *, days: int, available: Availability) -> dict[str, Fig
         Figure.ratio(row.daily_days, days) if available.daily_quiz else Figure.no_data()
     )
     if available.attendance:
-        expected = row.attendance_expected - row.attendance_excused
-        figures[ATTENDANCE] = Figure.ratio(row.attendance_attended, max(expected, 0))
+        figures[ATTENDANCE] = Figure.ratio(row.attendance_attended, row.attendance_required)
     else:
         figures[ATTENDANCE] = Figure.no_data()
     return figures
@@ -176,12 +175,14 @@ class LiveScores:
         *,
         now: datetime,
         settings: scoring.Settings | None = None,
+        excused_counts_as: str = "excluded",
     ) -> None:
         self.session = session
         self.committee = committee
         self.quarter = quarter
         self.scope = scope
         self.settings = settings or settings_for(session, committee.id)
+        self.excused_counts_as = excused_counts_as
         self.window = queries.Window.of(
             committee, quarter, now, local_date(now, committee.timezone)
         )
@@ -240,6 +241,7 @@ class LiveScores:
             plan_quiz_ids=plan_quiz_ids,
             daily_quiz_ids=daily_quiz_ids,
             attendance=self._available.attendance,
+            excused_counts_as=self.excused_counts_as,
         )
         self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         standings: list[scoring.Standing] = []

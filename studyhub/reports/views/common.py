@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 
 from studyhub.extensions import db
@@ -48,6 +48,11 @@ def quarter_arg(committee: OrgUnit, now: datetime, text: str | None = None) -> Q
         return Quarter.parse(text)
     except ValueError:
         abort(404)
+
+
+def excused_counts_as() -> str:
+    """How an excused absence counts in the attendance ratio (``MEETING_EXCUSED_COUNTS_AS``)."""
+    return current_app.config.get("MEETING_EXCUSED_COUNTS_AS", "excluded")
 
 
 def picker(committee: OrgUnit, now: datetime) -> list[Quarter]:

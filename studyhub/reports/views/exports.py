@@ -32,7 +32,13 @@ from studyhub.reports.models import ExportJob
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import export_jobs, exports, frozen
 from studyhub.reports.views import bp
-from studyhub.reports.views.common import committee_of, grants, quarter_arg, unit_or_404
+from studyhub.reports.views.common import (
+    committee_of,
+    excused_counts_as,
+    grants,
+    quarter_arg,
+    unit_or_404,
+)
 
 MIME_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -69,7 +75,9 @@ def _stream_csv(committee: OrgUnit, unit: OrgUnit, quarter: Quarter, name: str) 
     now = clock.now_utc()
 
     def lines():
-        with frozen.quarter_scores(db.session, committee, quarter, unit, now=now) as found:
+        with frozen.quarter_scores(
+            db.session, committee, quarter, unit, now=now, excused_counts_as=excused_counts_as()
+        ) as found:
             yield from exports.csv_stream(found)
 
     return Response(
@@ -85,7 +93,14 @@ def _send_xlsx(committee: OrgUnit, unit: OrgUnit, quarter: Quarter, name: str) -
     path = Path(raw_path)
     try:
         exports.export_scores(
-            db.session, committee, unit, quarter, "xlsx", path, now=clock.now_utc()
+            db.session,
+            committee,
+            unit,
+            quarter,
+            "xlsx",
+            path,
+            now=clock.now_utc(),
+            excused_counts_as=excused_counts_as(),
         )
         # Opened before it is unlinked: the file lives until the response has sent it.
         stream = path.open("rb")

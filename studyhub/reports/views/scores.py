@@ -25,7 +25,14 @@ from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import adjustments as adjustment_services
 from studyhub.reports.services import closing, frozen
 from studyhub.reports.views import bp
-from studyhub.reports.views.common import committee_of, grants, picker, quarter_arg, unit_or_404
+from studyhub.reports.views.common import (
+    committee_of,
+    excused_counts_as,
+    grants,
+    picker,
+    quarter_arg,
+    unit_or_404,
+)
 from studyhub.web.pagination import Page
 
 PER_PAGE = 50
@@ -48,7 +55,9 @@ def committee_scores(committee_id: int):
     if branch_id is not None and branch_id not in {b.id for b in branches}:
         abort(404)
     number = max(1, request.args.get("page", 1, type=int))
-    with frozen.quarter_scores(db.session, committee, quarter, committee, now=now) as found:
+    with frozen.quarter_scores(
+        db.session, committee, quarter, committee, now=now, excused_counts_as=excused_counts_as()
+    ) as found:
         total = found.count_in(branch_id)
         pages = max(1, -(-total // PER_PAGE))
         number = min(number, pages)
@@ -81,7 +90,9 @@ def branch_scores(branch_id: int):
     access.require_view_scores(me, branch)
     committee = committee_of(branch)
     quarter = quarter_arg(committee, now)
-    with frozen.quarter_scores(db.session, committee, quarter, branch, now=now) as found:
+    with frozen.quarter_scores(
+        db.session, committee, quarter, branch, now=now, excused_counts_as=excused_counts_as()
+    ) as found:
         return render_template(
             "reports/scores/branch.html",
             branch=branch,
@@ -114,7 +125,14 @@ def member_score(member_id: int):
     access.require_view_member_score(me, member)
     committee = committee_of(member.branch)
     quarter = quarter_arg(committee, now)
-    with frozen.quarter_scores(db.session, committee, quarter, member.branch, now=now) as found:
+    with frozen.quarter_scores(
+        db.session,
+        committee,
+        quarter,
+        member.branch,
+        now=now,
+        excused_counts_as=excused_counts_as(),
+    ) as found:
         score = found.find(member.user_id)
         is_closed = found.is_closed
     can_override = access.can_manage_scores(me, committee) and not is_closed
@@ -152,7 +170,12 @@ def close_quarter(committee_id: int, quarter_label: str):
         abort(400)
     try:
         record = closing.close_quarter(
-            db.session, committee, quarter, by=current_user, now=clock.now_utc()
+            db.session,
+            committee,
+            quarter,
+            by=current_user,
+            now=clock.now_utc(),
+            excused_counts_as=excused_counts_as(),
         )
     except DomainError as exc:
         flash(str(exc), "error")
