@@ -115,6 +115,18 @@ def test_staff_see_the_committee_ranked_with_the_notice(client, login, world):
     assert client.get(committee_url(world, branch=999999)).status_code == 404
 
 
+def test_a_large_committee_is_shown_one_branch_at_a_time_while_open(
+    app, client, login, world, monkeypatch
+):
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_MEMBERS", 3)
+    login(world.staff.user)
+    text = client.get(committee_url(world)).text
+    assert 'id="too-large"' in text and "This committee has 6 members" in text
+    assert "张一" not in text
+    text = client.get(committee_url(world, branch=world.branch_a.id)).text
+    assert "张一" in text and "李一" not in text
+
+
 # Closing ----------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ quarter and rating overrides (staff)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -23,7 +23,7 @@ from studyhub.reports.forms import (
 )
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import adjustments as adjustment_services
-from studyhub.reports.services import closing, frozen
+from studyhub.reports.services import closing, exports, frozen
 from studyhub.reports.views import bp
 from studyhub.reports.views.common import (
     committee_of,
@@ -55,29 +55,42 @@ def committee_scores(committee_id: int):
     if branch_id is not None and branch_id not in {b.id for b in branches}:
         abort(404)
     number = max(1, request.args.get("page", 1, type=int))
+    is_closed = frozen.closed_record(db.session, committee, quarter) is not None
+    size = exports.member_count(db.session, committee, committee, quarter)
+    # Ranking a very large committee live takes longer than a page may: while the quarter
+    # is open, such a committee is shown one branch at a time (the export and the closed
+    # quarter have the whole ranking).
+    too_large = not is_closed and size > current_app.config["EXPORT_INLINE_MAX_MEMBERS"]
+    scope = committee
+    if too_large and branch_id is not None:
+        scope = next(b for b in branches if b.id == branch_id)
+    context = {
+        "committee": committee,
+        "quarter": quarter,
+        "quarters": picker(committee, now),
+        "branches": branches,
+        "branch_id": branch_id,
+        "size": size,
+        "too_large": too_large,
+        "is_closed": is_closed,
+        "record": db.session.scalars(queries.quarter_close(committee.id, quarter)).first(),
+        "has_ended": now >= quarter.ends_at(committee.timezone),
+        "close_form": ConfirmForm(),
+        "reopen_form": ReopenForm(),
+        **_labels(),
+    }
+    if too_large and branch_id is None:
+        page = Page(items=[], page=1, per_page=PER_PAGE, total=0)
+        return render_template("reports/scores/committee.html", page=page, scores=None, **context)
     with frozen.quarter_scores(
-        db.session, committee, quarter, committee, now=now, excused_counts_as=excused_counts_as()
+        db.session, committee, quarter, scope, now=now, excused_counts_as=excused_counts_as()
     ) as found:
         total = found.count_in(branch_id)
         pages = max(1, -(-total // PER_PAGE))
         number = min(number, pages)
         rows = found.ranked((number - 1) * PER_PAGE, PER_PAGE, branch_id=branch_id)
         page = Page(items=rows, page=number, per_page=PER_PAGE, total=total)
-        return render_template(
-            "reports/scores/committee.html",
-            committee=committee,
-            quarter=quarter,
-            quarters=picker(committee, now),
-            branches=branches,
-            branch_id=branch_id,
-            page=page,
-            scores=found,
-            record=db.session.scalars(queries.quarter_close(committee.id, quarter)).first(),
-            has_ended=now >= quarter.ends_at(committee.timezone),
-            close_form=ConfirmForm(),
-            reopen_form=ReopenForm(),
-            **_labels(),
-        )
+        return render_template("reports/scores/committee.html", page=page, scores=found, **context)
 
 
 @bp.get("/branches/<int:branch_id>/scores")
