@@ -435,12 +435,6 @@ def member_adjustments(
     )
 
 
-def adjustment_sum(committee_id: int, quarter: Quarter, user_id: int) -> Select[tuple[Any]]:
-    return select(func.coalesce(func.sum(ScoreAdjustment.points), 0)).where(
-        *_adjustments_of(committee_id, quarter), ScoreAdjustment.user_id == user_id
-    )
-
-
 def overrides_of(
     committee_id: int, quarter: Quarter, scope_path: str
 ) -> Select[tuple[int, str, str]]:

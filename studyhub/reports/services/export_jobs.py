@@ -26,7 +26,7 @@ from studyhub.accounts.models import User
 from studyhub.core.clock import as_utc
 from studyhub.core.errors import InvalidInput
 from studyhub.notify import services as notify
-from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.models import OrgUnit
 from studyhub.org.queries import committees
 from studyhub.reports import queries
 from studyhub.reports.models import ExportJob
@@ -232,8 +232,3 @@ def run_export_jobs(
         if commit is not None:
             commit()
     return done
-
-
-def unit_kind_ok(unit: OrgUnit) -> bool:
-    """Scores are exported for a committee, a general branch or a branch (not a group)."""
-    return unit.kind != UnitKind.GROUP
