@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from studyhub.accounts.views import bp as accounts_bp
     from studyhub.cli import register_commands
+    from studyhub.meetings.views import bp as meetings_bp
     from studyhub.notify.views import bp as notify_bp
     from studyhub.org.views import bp as org_bp
     from studyhub.quizzes.views import bp as quizzes_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(readings_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(quizzes_bp)
     register_error_handlers(app)

@@ -68,6 +68,11 @@ class BaseConfig:
     # Images and sounds embedded in imported questions (default instance/uploads/quiz-media).
     QUIZ_MEDIA_FOLDER: str | None = None
 
+    # Meetings: a QR check-in this long after the planned start counts as late;
+    # photos and PDFs attached to a record up to this size.
+    CHECKIN_LATE_GRACE_MINUTES = 10
+    MEETING_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
     # E-mail is sent only when SMTP_HOST is set.
     SMTP_HOST: str | None = None
     SMTP_PORT = 587

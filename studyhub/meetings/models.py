@@ -20,7 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from studyhub.accounts.models import User
 from studyhub.extensions import db
+from studyhub.org.models import OrgUnit
+from studyhub.plans.models import StudyPlan
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -98,6 +101,9 @@ class Meeting(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+    branch: Mapped[OrgUnit] = relationship(foreign_keys=[branch_id])
+    group: Mapped[OrgUnit | None] = relationship(foreign_keys=[group_id])
+    plan: Mapped[StudyPlan | None] = relationship()
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting")
 
 
@@ -123,6 +129,7 @@ class Attendance(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class LeaveRequest(db.Model):

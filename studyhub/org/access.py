@@ -2,9 +2,10 @@
 
 Scopes are paths in the tree. Committee staff and admins manage everything
 under their unit; secretaries and branch committee members see (and keep the
-records of) their branch; a member sees their own data. System admins
-(``User.is_admin``) manage every committee. Views call the ``require_*``
-functions, which raise :class:`NotAllowed`; templates get booleans.
+records of) their branch; group leaders see their Party group; a member sees
+their own data. System admins (``User.is_admin``) manage every committee.
+Views call the ``require_*`` functions, which raise :class:`NotAllowed`;
+templates get booleans.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from studyhub.org.queries import member_of_user, roles_of
 ROOT = "/"
 MANAGER_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 BRANCH_ROLES = frozenset({Role.SECRETARY, Role.BRANCH_COMMITTEE})
+GROUP_ROLES = frozenset({Role.GROUP_LEADER})
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class Grants:
 
     @property
     def view_paths(self) -> list[str]:
-        return self.paths(MANAGER_ROLES | BRANCH_ROLES)
+        """Where this user sees the roster: staff their units, leaders their branch or group."""
+        return self.paths(MANAGER_ROLES | BRANCH_ROLES | GROUP_ROLES)
 
     @property
     def is_staff(self) -> bool:

@@ -27,6 +27,7 @@ ROLE_LABELS = {
     Role.BRANCH_COMMITTEE: _l("Branch committee member"),
     Role.STAFF: _l("Committee staff"),
     Role.ADMIN: _l("Administrator"),
+    Role.GROUP_LEADER: _l("Group leader"),
 }
 
 

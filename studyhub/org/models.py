@@ -55,6 +55,7 @@ class Role(enum.StrEnum):
     BRANCH_COMMITTEE = "branch_committee"  # 支部委员 (组织委员, 宣传委员…)
     STAFF = "staff"  # 党委工作人员 (on a committee or general branch)
     ADMIN = "admin"  # 管理员 of a committee: staff who also manage staff
+    GROUP_LEADER = "group_leader"  # 党小组组长 (on a Party group)
 
 
 class OrgUnit(db.Model):

@@ -36,6 +36,7 @@ ROLE_UNIT_KINDS: dict[Role, tuple[UnitKind, ...]] = {
     Role.BRANCH_COMMITTEE: (UnitKind.BRANCH, UnitKind.GENERAL_BRANCH),
     Role.STAFF: (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH),
     Role.ADMIN: (UnitKind.COMMITTEE,),
+    Role.GROUP_LEADER: (UnitKind.GROUP,),
 }
 
 

@@ -1,0 +1,117 @@
+"""Who may plan, record, review and see a meeting, from the org grants.
+
+The branch's secretary and branch committee keep its records; a group leader
+keeps the records of their group's meetings; committee staff (and admins)
+above the branch review them. Members see their branch's meetings (and their
+own group's) as upcoming, and the record itself once it has been submitted:
+until then the minutes are a draft.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from studyhub.core.errors import NotAllowed
+from studyhub.meetings.models import Meeting, MeetingState
+from studyhub.org.access import BRANCH_ROLES, GROUP_ROLES, Grants, can_manage_unit, can_view_unit
+from studyhub.org.models import OrgUnit
+
+# States in which members see the minutes, attendance and evidence.
+PUBLISHED_STATES = frozenset({MeetingState.SUBMITTED, MeetingState.APPROVED})
+
+
+def _covers(paths: list[str], path: str) -> bool:
+    return any(path.startswith(p) for p in paths)
+
+
+def can_write(grants: Grants, branch: OrgUnit, group: OrgUnit | None = None) -> bool:
+    """Whether the user keeps the records of ``branch`` (or of ``group`` in it)."""
+    if _covers(grants.paths(BRANCH_ROLES), branch.path):
+        return True
+    return group is not None and _covers(grants.paths(GROUP_ROLES), group.path)
+
+
+def can_plan_in(grants: Grants, branch: OrgUnit) -> bool:
+    """Whether the user may create some meeting in ``branch``: its leaders, or a group leader
+    of a group in it (for that group's meetings only)."""
+    if can_write(grants, branch):
+        return True
+    return any(p.startswith(branch.path) for p in grants.paths(GROUP_ROLES))
+
+
+def led_group_paths(grants: Grants, branch: OrgUnit) -> list[str]:
+    """The paths of the groups in ``branch`` whose leader the user is."""
+    return [p for p in grants.paths(GROUP_ROLES) if p.startswith(branch.path)]
+
+
+def can_review(grants: Grants, branch: OrgUnit) -> bool:
+    """Committee staff above the branch approve or return its records."""
+    return can_manage_unit(grants, branch)
+
+
+def is_attendee_scope(grants: Grants, branch: OrgUnit, group: OrgUnit | None) -> bool:
+    """Whether the user is a member of the branch (and of the group for a group meeting)."""
+    path = grants.member_path
+    if path is None or not path.startswith(branch.path):
+        return False
+    return group is None or path.startswith(group.path)
+
+
+def can_lead_view(grants: Grants, meeting: Meeting) -> bool:
+    """Leaders and reviewers see every meeting of theirs, drafts included."""
+    return (
+        can_write(grants, meeting.branch, meeting.group)
+        or can_view_unit(grants, meeting.branch)
+        or can_review(grants, meeting.branch)
+    )
+
+
+def can_see_meeting(grants: Grants, meeting: Meeting) -> bool:
+    """The meeting's page at all: leaders, reviewers, and the members it is for."""
+    return can_lead_view(grants, meeting) or is_attendee_scope(
+        grants, meeting.branch, meeting.group
+    )
+
+
+def can_see_record(grants: Grants, meeting: Meeting) -> bool:
+    """The minutes, attendance list, evidence and attachments."""
+    if can_lead_view(grants, meeting):
+        return True
+    return meeting.state in PUBLISHED_STATES and is_attendee_scope(
+        grants, meeting.branch, meeting.group
+    )
+
+
+def can_see_branch(grants: Grants, branch: OrgUnit) -> bool:
+    """The branch's list of meetings: its leaders, reviewers, group leaders in it."""
+    return can_view_unit(grants, branch) or can_plan_in(grants, branch)
+
+
+def require_write(grants: Grants, branch: OrgUnit, group: OrgUnit | None = None) -> None:
+    if not can_write(grants, branch, group):
+        raise NotAllowed(_l("Only the branch's secretary and committee keep these records."))
+
+
+def require_plan_in(grants: Grants, branch: OrgUnit) -> None:
+    if not can_plan_in(grants, branch):
+        raise NotAllowed(_l("Only the branch's secretary and committee keep these records."))
+
+
+def require_review(grants: Grants, branch: OrgUnit) -> None:
+    if not can_review(grants, branch):
+        raise NotAllowed(_l("Only committee staff review meeting records."))
+
+
+def require_see_meeting(grants: Grants, meeting: Meeting) -> None:
+    if not can_see_meeting(grants, meeting):
+        raise NotAllowed(_l("You may not see this meeting."))
+
+
+def require_see_record(grants: Grants, meeting: Meeting) -> None:
+    if not can_see_record(grants, meeting):
+        raise NotAllowed(_l("This record is not open to members yet."))
+
+
+def require_see_branch(grants: Grants, branch: OrgUnit) -> None:
+    if not can_see_branch(grants, branch):
+        raise NotAllowed(_l("You may not see this branch's meetings."))
