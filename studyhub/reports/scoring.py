@@ -273,6 +273,41 @@ class Score:
 _NO_DATA = Figure(missing=NO_DATA)
 
 
+def _weigh(
+    settings: Settings, figures: Mapping[str, Figure]
+) -> tuple[list[tuple[Dimension, Figure, Decimal, Decimal]], bool]:
+    """(dimension, figure, share, points) per counted dimension, and whether anything counts.
+
+    A dimension without data gets no share; the others share its weight in proportion.
+    """
+    present = [(d, figures.get(d.code) or _NO_DATA) for d in settings.counted]
+    pool = sum((d.weight for d, figure in present if not figure.missing), ZERO)
+    weighed = []
+    for dimension, figure in present:
+        if figure.missing or not pool:
+            weighed.append((dimension, figure, ZERO, ZERO))
+            continue
+        exact_share = dimension.weight * HUNDRED / pool
+        points = (figure.normalised * exact_share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+        weighed.append((dimension, figure, exact_share, points))
+    return weighed, bool(pool)
+
+
+def _totals(settings: Settings, weighted: Decimal, adjustment: Decimal) -> tuple[Decimal, Decimal]:
+    """(the adjustment after the cap, the total)."""
+    cap = settings.adjustment_cap
+    capped = cents(min(max(adjustment, -cap), cap))
+    return capped, cents(max(weighted + capped, ZERO))
+
+
+def total(
+    settings: Settings, figures: Mapping[str, Figure], *, adjustment: Decimal = ZERO
+) -> Decimal:
+    """Just the total of :func:`score` (for ranking, without building the explanation)."""
+    weighed, _counts = _weigh(settings, figures)
+    return _totals(settings, sum((w[3] for w in weighed), ZERO), adjustment)[1]
+
+
 def score(
     settings: Settings,
     figures: Mapping[str, Figure],
@@ -281,42 +316,30 @@ def score(
     completed_at: datetime | None = None,
 ) -> Score:
     """One member's score from their figures (a dimension absent from ``figures`` has no data)."""
-    present = [(d, figures.get(d.code) or _NO_DATA) for d in settings.counted]
-    pool = sum((d.weight for d, figure in present if not figure.missing), ZERO)
-    lines = []
-    weighted = ZERO
-    for dimension, figure in present:
-        normalised = figure.normalised
-        if figure.missing or not pool:
-            share = points = ZERO
-        else:
-            exact_share = dimension.weight * HUNDRED / pool
-            share = exact_share.quantize(CENT, rounding=ROUND_HALF_UP)
-            points = (normalised * exact_share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
-            weighted += points
-        lines.append(
-            Line(
-                dimension.code,
-                dimension.name,
-                dimension.weight,
-                share,
-                figure.value,
-                figure.out_of,
-                normalised,
-                points,
-                figure.missing or (NO_DATA if not pool else None),
-            )
+    weighed, counts = _weigh(settings, figures)
+    lines = tuple(
+        Line(
+            dimension.code,
+            dimension.name,
+            dimension.weight,
+            share.quantize(CENT, rounding=ROUND_HALF_UP) if share else ZERO,
+            figure.value,
+            figure.out_of,
+            figure.normalised,
+            points,
+            figure.missing or (None if counts else NO_DATA),
         )
-    cap = settings.adjustment_cap
-    capped = cents(min(max(adjustment, -cap), cap))
-    total = cents(max(weighted + capped, ZERO))
+        for dimension, figure, share, points in weighed
+    )
+    weighted = sum((line.points for line in lines), ZERO)
+    capped, result = _totals(settings, weighted, adjustment)
     return Score(
-        lines=tuple(lines),
+        lines=lines,
         weighted=cents(weighted),
         adjustment_requested=cents(adjustment),
         adjustment=capped,
-        total=total,
-        suggested=settings.thresholds.rate(total),
+        total=result,
+        suggested=settings.thresholds.rate(result),
         completed_at=as_utc(completed_at) if completed_at else None,
     )
 

@@ -247,16 +247,20 @@ class LiveScores:
         standings: list[scoring.Standing] = []
         missing: dict[str, int] = defaultdict(int)
         batch: list[tuple[Any, ...]] = []
+        days, available = self.window.days, self._available
         for row in session.execute(stmt.execution_options(yield_per=YIELD_PER)):
-            result = self._score(row)
-            standings.append((row.user_id, row.branch_id, result.total, result.completed_at))
-            for line in result.redistributed:
-                missing[line.code] += 1
+            figures = figures_of(row, days=days, available=available)
+            total = scoring.total(self.settings, figures, adjustment=Decimal(row.adjustment))
+            standings.append((row.user_id, row.branch_id, total, _completed_at(row)))
+            for code, figure in figures.items():
+                if figure.missing:
+                    missing[code] += 1
             batch.append(tuple(row))
             if len(batch) >= SPOOL_BATCH:
                 self._flush(batch, progress)
         self._flush(batch, progress)
         self.count = len(standings)
+        # Dimensions that count for nobody (no data, or nothing required of anyone).
         self.not_counted = [
             d.code for d in self.dimensions if self.count and missing[d.code] == self.count
         ]
