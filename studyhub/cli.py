@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup
 from studyhub.accounts.cli import create_admin
 from studyhub.demo import demo_command
 from studyhub.gendata import gen_data_command
+from studyhub.meetings.cli import export_meetings, import_meetings
 from studyhub.org.cli import import_members
 from studyhub.quizzes.cli import import_questions
 from studyhub.readings.cli import import_history, import_readings
@@ -31,6 +32,8 @@ def register_commands(app: Flask) -> None:
         import_questions,
         scheduler_command,
         export_scores_command,
+        export_meetings,
+        import_meetings,
     ):
         app.cli.add_command(command)
 

@@ -72,6 +72,12 @@ class BaseConfig:
     # photos and PDFs attached to a record up to this size.
     CHECKIN_LATE_GRACE_MINUTES = 10
     MEETING_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    # Remind branch secretaries of required meetings not yet held this many days before the
+    # month or quarter ends; a member's excused absence (请假) is "excluded" from the meetings
+    # they had to attend, or counts as "attended", in the attendance ratio.
+    MEETING_REMINDER_DAYS_BEFORE = 7
+    MEETING_EXCUSED_COUNTS_AS = "excluded"
+    MEETING_IMPORT_MAX_ROWS = 5000
 
     # E-mail is sent only when SMTP_HOST is set.
     SMTP_HOST: str | None = None

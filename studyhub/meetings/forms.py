@@ -11,19 +11,23 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
+    Form,
+    FormField,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from studyhub.core.clock import as_utc
 from studyhub.meetings.models import AttendanceStatus, LeaveStatus, MeetingKind
+from studyhub.meetings.periods import Every
 from studyhub.plans import queries as plan_queries
 
 KIND_LABELS = {
@@ -70,6 +74,7 @@ EVENT_LABELS = {
     "approved": _l("Approved"),
     "returned": _l("Returned"),
     "cancelled": _l("Cancelled"),
+    "imported": _l("Imported from a file"),
 }
 FIELD_LABELS = {
     "kind": _l("Kind"),
@@ -191,3 +196,50 @@ class ConfirmForm(FlaskForm):
     """A bare form for POST buttons (CSRF token only)."""
 
     value = HiddenField()
+
+
+# Compliance and imports ------------------------------------------------------------------
+
+EVERY_LABELS = {
+    Every.MONTH: _l("Every month"),
+    Every.QUARTER: _l("Every quarter"),
+    Every.NONE: _l("Not required"),
+}
+
+
+class KindFrequencyForm(Form):
+    """How often one kind is required (a subform: the page's form carries the CSRF token)."""
+
+    every = SelectField(
+        _l("How often"),
+        choices=[SelectChoice(every.value, label) for every, label in EVERY_LABELS.items()],
+    )
+    minimum = IntegerField(
+        _l("Times"),
+        default=1,
+        validators=[
+            InputRequired(_l("Give a number.")),
+            NumberRange(1, 10, _l("Between 1 and 10 times.")),
+        ],
+    )
+
+
+class FrequenciesForm(FlaskForm):
+    """One subform per kind, named after the kind's code."""
+
+    committee_meeting = FormField(KindFrequencyForm)
+    group_meeting = FormField(KindFrequencyForm)
+    general_meeting = FormField(KindFrequencyForm)
+    lesson = FormField(KindFrequencyForm)
+    theme_day = FormField(KindFrequencyForm)
+
+
+class MeetingImportForm(FlaskForm):
+    file = FileField(
+        _l("File of past meetings"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx"], _l("Upload the filled-in template (.xlsx).")),
+        ],
+        render_kw={"accept": ".xlsx", "style": "max-width: 100%"},
+    )

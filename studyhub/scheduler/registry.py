@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
 from studyhub.core.clock import local_date
+from studyhub.meetings import jobs as meetings_jobs
 from studyhub.notify import jobs as notify_jobs
 from studyhub.notify.mail import SmtpSettings, mail_enabled
 from studyhub.readings import jobs as readings_jobs
@@ -108,6 +109,15 @@ def _queue_quarter_exports(session: Session, now: datetime, config: Mapping[str,
     return reports_jobs.queue_quarter_exports(session, now=now)
 
 
+def _remind_missing_meetings(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return meetings_jobs.remind_missing_meetings(
+        session,
+        now=now,
+        days_before=config.get("MEETING_REMINDER_DAYS_BEFORE", meetings_jobs.DEFAULT_DAYS_BEFORE),
+        email=mail_enabled(config),
+    )
+
+
 def _heartbeat(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     return f"pid {os.getpid()}"
 
@@ -147,6 +157,13 @@ JOBS: tuple[Job, ...] = (
         cron={"hour": "0", "minute": "40"},
         once_per="day",
         description="Queue each committee's score export of the quarter that just ended (once).",
+    ),
+    Job(
+        "meetings.remind_missing_meetings",
+        _remind_missing_meetings,
+        cron={"hour": "9", "minute": "10"},
+        once_per="day",
+        description="Remind secretaries of required meetings not yet held as a period ends.",
     ),
 )
 

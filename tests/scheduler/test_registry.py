@@ -25,6 +25,7 @@ NAMES = [
     "notify.deliver_outbox",
     "reports.run_export_jobs",
     "reports.queue_quarter_exports",
+    "meetings.remind_missing_meetings",
 ]
 
 

@@ -1,7 +1,9 @@
 """The meetings blueprint; each submodule adds the pages of one concern.
 
 ``records`` (lists, plan, record, review, the printed record, attachments),
-``checkin`` (check-in and its QR code, attendance, leave, the home panel).
+``checkin`` (check-in and its QR code, attendance, leave, the home panel),
+``compliance`` (a branch's year, the committee's overview, required frequencies),
+``register`` (the register and statistics downloads), ``imports`` (past meetings).
 """
 
 from __future__ import annotations
@@ -35,4 +37,10 @@ def attachment_folder() -> Path:
     return (Path(folder) if folder else Path(current_app.instance_path) / "uploads") / "meetings"
 
 
-from studyhub.meetings.views import checkin, records  # noqa: E402, F401
+from studyhub.meetings.views import (  # noqa: E402, F401
+    checkin,
+    compliance,
+    imports,
+    records,
+    register,
+)

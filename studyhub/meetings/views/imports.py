@@ -1,0 +1,145 @@
+"""Import past meetings (staff): upload the filled-in template, see every row checked, confirm.
+
+Nothing is written until the whole file is right and the person who uploaded
+it confirms; the file waits in the upload stash meanwhile and is claimed once,
+so a double confirmation imports nothing twice.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from studyhub.core import clock
+from studyhub.core.errors import DomainError
+from studyhub.extensions import db
+from studyhub.meetings.forms import KIND_LABELS, MeetingImportForm
+from studyhub.meetings.services import imports
+from studyhub.meetings.views import bp, grants
+from studyhub.meetings.views.compliance import OVERVIEW_KINDS, unit_of
+from studyhub.org import access as org_access
+from studyhub.org.forms import ConfirmImportForm
+from studyhub.org.models import OrgUnit
+from studyhub.web.uploads import UploadStash
+
+PREVIEW_ROWS = 50
+
+
+class MeetingFileStash(UploadStash):
+    SUFFIXES = (".xlsx",)
+
+
+def _import_unit(unit_id: int) -> OrgUnit:
+    unit = unit_of(unit_id, *OVERVIEW_KINDS)
+    org_access.require_manage_unit(grants(), unit)
+    return unit
+
+
+def _stash(unit: OrgUnit) -> MeetingFileStash:
+    folder = f"{current_app.instance_path}/uploads/imports"
+    return MeetingFileStash(folder, owner=f"meetings-{unit.id}-{current_user.id}")
+
+
+def _check(path, unit: OrgUnit) -> imports.CheckedImport:
+    try:
+        with imports.open_sheet(path) as sheet:
+            return imports.check_import(
+                db.session,
+                unit,
+                sheet,
+                now=clock.now_utc(),
+                max_rows=current_app.config.get(
+                    "MEETING_IMPORT_MAX_ROWS", imports.DEFAULT_MAX_ROWS
+                ),
+            )
+    except DomainError as exc:
+        return imports.CheckedImport(errors=[imports.RowError(None, None, str(exc))])
+
+
+def _render(unit: OrgUnit, **context):
+    context.setdefault("form", MeetingImportForm())
+    return render_template(
+        "meetings/register/import.html",
+        unit=unit,
+        kind_labels=KIND_LABELS,
+        preview_rows=PREVIEW_ROWS,
+        **context,
+    )
+
+
+@bp.route("/units/<int:unit_id>/import", methods=["GET", "POST"])
+@login_required
+def import_meetings(unit_id: int):
+    """Upload a file of past meetings: every row is checked and shown; nothing is written."""
+    unit = _import_unit(unit_id)
+    if request.method == "POST" and "token" in request.form:
+        return _confirm(unit)
+    form = MeetingImportForm()
+    if not form.validate_on_submit():
+        return _render(unit, form=form)
+    stash = _stash(unit)
+    upload = form.file.data
+    token = stash.put(upload.stream, filename=upload.filename, now=clock.now_utc())
+    checked = _check(stash.path(token), unit)
+    if checked.errors or not checked.rows:
+        stash.discard(token)
+        return _render(unit, form=form, checked=checked)
+    return _render(
+        unit,
+        checked=checked,
+        filename=upload.filename,
+        confirm_form=ConfirmImportForm(token=token),
+    )
+
+
+def _confirm(unit: OrgUnit):
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = _stash(unit).claim(form.token.data)
+    if path is None:
+        flash(_("This file was imported already or waited too long; upload it again."), "info")
+        return redirect(url_for("meetings.import_meetings", unit_id=unit.id))
+    try:
+        checked = _check(path, unit)
+        if checked.errors:
+            return _render(unit, checked=checked)
+        result = imports.apply_import(
+            db.session,
+            unit,
+            checked,
+            by=current_user,
+            now=clock.now_utc(),
+            source=request.form.get("filename", "")[:100] or path.name,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return _render(
+            unit, checked=imports.CheckedImport(errors=[imports.RowError(None, None, str(exc))])
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    db.session.commit()
+    flash(
+        _(
+            "Imported %(imported)d past meetings; %(skipped)d were there already.",
+            imported=result.imported,
+            skipped=result.skipped,
+        ),
+        "success",
+    )
+    return redirect(url_for("meetings.unit_compliance", unit_id=unit.id))
+
+
+@bp.get("/units/<int:unit_id>/import/template")
+@login_required
+def import_template(unit_id: int):
+    """The XLSX template, listing the unit's branches and groups."""
+    unit = _import_unit(unit_id)
+    return send_file(
+        imports.build_template(db.session, unit),
+        as_attachment=True,
+        download_name="往期会议导入模板.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

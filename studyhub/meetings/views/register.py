@@ -1,0 +1,64 @@
+"""Downloads: a branch's meeting register (会议台账) and a committee's statistics, as XLSX.
+
+The register is for the branch's secretary and committee and for the staff
+above it; the statistics are for staff. Both are written to a temporary file
+with constant memory and sent from it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Response, send_file
+from flask_login import login_required
+
+from studyhub.core import clock
+from studyhub.extensions import db
+from studyhub.meetings.services import register
+from studyhub.meetings.views import bp, grants
+from studyhub.meetings.views.compliance import OVERVIEW_KINDS, unit_of, year_arg
+from studyhub.org import access as org_access
+from studyhub.org.models import UnitKind
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _send(write: Callable[[Path], object], name: str) -> Response:
+    handle, raw_path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    path = Path(raw_path)
+    try:
+        write(path)
+        # Opened before it is unlinked: the file lives until the response has sent it.
+        stream = path.open("rb")
+    finally:
+        path.unlink(missing_ok=True)
+    return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/branches/<int:unit_id>/register.xlsx")
+@login_required
+def register_download(unit_id: int):
+    branch = unit_of(unit_id, UnitKind.BRANCH)
+    org_access.require_view_unit(grants(), branch)
+    year = year_arg(clock.local_date(clock.now_utc(), branch.timezone).year)
+    return _send(
+        lambda path: register.write_register(db.session, branch, year, path),
+        f"{branch.name}{year}年会议台账.xlsx",
+    )
+
+
+@bp.get("/units/<int:unit_id>/statistics.xlsx")
+@login_required
+def statistics_download(unit_id: int):
+    unit = unit_of(unit_id, *OVERVIEW_KINDS)
+    org_access.require_manage_unit(grants(), unit)
+    now = clock.now_utc()
+    year = year_arg(clock.local_date(now, unit.timezone).year)
+    return _send(
+        lambda path: register.write_statistics(db.session, unit, year, path, now=now),
+        f"{unit.name}{year}年三会一课统计.xlsx",
+    )
