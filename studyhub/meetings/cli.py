@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
-from studyhub.meetings.services import imports, register
+from studyhub.meetings.services import import_file, imports, register
 from studyhub.org.cli import committee_by_name
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import committees
@@ -98,7 +98,7 @@ def import_meetings(path: Path, committee_name: str | None, as_json: bool) -> No
     now = clock.now_utc()
     click.echo(f"Checking {path.name} for {committee.name}…", err=True)
     try:
-        with imports.open_sheet(path) as sheet:
+        with import_file.open_sheet(path) as sheet:
             checked = imports.check_import(
                 db.session,
                 committee,

@@ -267,3 +267,19 @@ def test_overview_statements_are_the_same_for_few_and_many_branches(
     assert many == few
     page = client.get(f"/meetings/units/{world.committee.id}/compliance").get_data(as_text=True)
     assert len(re.findall(r'data-branch="\d+"', page)) == 18
+
+
+def test_meeting_pages_link_to_compliance_for_those_who_may_see_it(session, world, client, login):
+    branch_url = f"/meetings/branches/{world.branch_a.id}"
+    link = f'href="/meetings/branches/{world.branch_a.id}/compliance"'
+    login(world.secretary_a.user)
+    assert link in client.get(branch_url).get_data(as_text=True)
+    assert 'id="compliance-link"' in client.get("/meetings/").get_data(as_text=True)
+    login(world.leader_a1.user)  # sees the group's meetings, not the branch's compliance
+    assert link not in client.get(branch_url).get_data(as_text=True)
+    assert 'id="compliance-link"' not in client.get("/meetings/").get_data(as_text=True)
+    login(world.staff.user)
+    assert link in client.get(branch_url).get_data(as_text=True)
+    assert 'id="compliance-link"' in client.get("/meetings/").get_data(as_text=True)
+    login(world.member_a1.user)
+    assert 'id="compliance-link"' not in client.get("/meetings/").get_data(as_text=True)

@@ -14,11 +14,13 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from studyhub.core import clock
+from studyhub.core.errors import InvalidInput
 from studyhub.meetings import queries
 from studyhub.meetings.models import Attendance, Meeting, MeetingEvent, MeetingKind, MeetingState
-from studyhub.meetings.services import compliance, imports
-from studyhub.meetings.services.imports import HEADERS
+from studyhub.meetings.services import compliance, import_file, imports
+from studyhub.meetings.services.import_file import HEADERS
 from studyhub.org.models import UnitKind
+from tests.meetings.test_evidence import make_plan
 
 NOW = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
 COLUMNS = list(HEADERS.values())
@@ -53,7 +55,7 @@ def meetings(session) -> int:
 
 
 def check(session, unit, path, now=NOW, **kwargs):
-    with imports.open_sheet(path) as sheet:
+    with import_file.open_sheet(path) as sheet:
         return imports.check_import(session, unit, sheet, now=now, **kwargs)
 
 
@@ -145,7 +147,7 @@ def test_each_bad_row_stops_the_whole_file(session, world, tmp_path, bad, column
     checked = check(session, world.committee, path)
     assert [(e.row, e.column) for e in checked.errors] == [(5, column)]
     assert message in checked.errors[0].message
-    with pytest.raises(imports.InvalidInput):
+    with pytest.raises(InvalidInput):
         imports.apply_import(session, world.committee, checked, by=None, now=NOW, source="x")
     assert meetings(session) == 0
 
@@ -166,13 +168,13 @@ def test_every_problem_is_listed_and_duplicate_rows_are_one(session, world, tmp_
 def test_file_level_problems(session, world, tmp_path):
     not_xlsx = tmp_path / "x.xlsx"
     not_xlsx.write_bytes(b"not a zip")
-    with pytest.raises(imports.ImportFileError, match="cannot be read"):
+    with pytest.raises(import_file.ImportFileError, match="cannot be read"):
         check(session, world.committee, not_xlsx)
     no_header = write_xlsx(tmp_path / "h.xlsx", [["a", "b"]], header=["甲", "乙"])
-    with pytest.raises(imports.ImportFileError, match="No row of column names"):
+    with pytest.raises(import_file.ImportFileError, match="No row of column names"):
         check(session, world.committee, no_header)
     missing = write_xlsx(tmp_path / "m.xlsx", [], header=["议题", "所属支部"])
-    with pytest.raises(imports.ImportFileError, match="no column 会议类型、开始时间"):
+    with pytest.raises(import_file.ImportFileError, match="no column 会议类型、开始时间"):
         check(session, world.committee, missing)
     too_many = write_xlsx(tmp_path / "t.xlsx", GOOD)
     checked = check(session, world.committee, too_many, max_rows=2)
@@ -192,7 +194,7 @@ def test_ambiguous_branch_names_need_the_general_branch(session, world, make, tm
 
 
 def test_template_reads_back_and_imports_nothing_as_it_is(session, world, tmp_path):
-    buffer = imports.build_template(session, world.committee)
+    buffer = import_file.build_template(session, world.committee)
     path = tmp_path / "template.xlsx"
     path.write_bytes(buffer.getvalue())
     workbook = load_workbook(path)
@@ -286,3 +288,18 @@ def test_only_staff_may_import(session, world, client, login):
     with client.get(f"/meetings/units/{world.committee.id}/import/template") as response:
         assert response.status_code == 200
         assert load_workbook(io.BytesIO(response.get_data())).sheetnames == ["往期会议", "填写说明"]
+
+
+def test_a_lesson_links_the_branch_plan_by_title(session, world, tmp_path):
+    plan = make_plan(session, world, target=world.branch_a, with_quiz=False)
+    rows = [
+        row(branch="甲支部", kind="党课", title="x", started_at="2026-01-05 10:00",
+            plan=plan.title),
+        row(branch="乙支部", kind="党课", title="y", started_at="2026-01-05 10:00",
+            plan=plan.title),
+    ]  # fmt: skip
+    checked = check(session, world.committee, write_xlsx(tmp_path / "p.xlsx", rows))
+    assert [(e.row, e.column) for e in checked.errors] == [(3, "关联学习计划")]
+    checked = check(session, world.committee, write_xlsx(tmp_path / "q.xlsx", rows[:1]))
+    imports.apply_import(session, world.committee, checked, by=None, now=NOW, source="q.xlsx")
+    assert session.scalars(select(Meeting.plan_id)).one() == plan.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from openpyxl import load_workbook
 
 from studyhub.meetings import queries
@@ -170,3 +171,47 @@ def test_statistics_take_three_statements_whatever_the_branches(
     with count_queries() as statements:
         register.write_statistics(session, committee, 2026, tmp_path / "s.xlsx", now=MID_JUNE)
     assert len(statements) == 3
+
+
+@pytest.fixture
+def export(app, session):
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str):
+        return runner.invoke(args=["export-meetings", *args])
+
+    return invoke
+
+
+def test_export_command_writes_the_register_and_the_statistics(export, session, world, tmp_path):
+    hold(session, world, MeetingKind.LESSON, local(2026, 3, 2, 9), title=HOSTILE)
+    hold(session, world, MeetingKind.LESSON, local(2026, 3, 3, 9), branch=world.branch_b,
+         by=world.secretary_b)  # fmt: skip
+    out = tmp_path / "register.xlsx"
+    result = export("--year", "2026", "--branch", str(world.branch_a.id), "--kind", "register",
+                    "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"1 meetings written to {out}" in result.output
+    rows, formulas, _ = sheet_rows(out, "2026年会议台账")
+    assert formulas == [] and rows[2][3] == HOSTILE
+    stats = tmp_path / "stats.xlsx"
+    result = export("--year", "2026", "--committee", str(world.committee.id), "--kind", "stats",
+                    "-o", str(stats))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"3 branches written to {stats}" in result.output
+    years, formulas, _ = sheet_rows(stats, "年度汇总")
+    assert formulas == []
+    assert {row[0]: row[4] for row in years[1:4]} == {"甲支部": 1, "乙支部": 1, "党委办公室": 0}
+
+
+def test_export_command_refuses_wrong_units(export, session, world, tmp_path):
+    out = str(tmp_path / "x.xlsx")
+    no_branch = export("--year", "2026", "--kind", "register", "-o", out)
+    assert no_branch.exit_code == 2 and "give --branch" in no_branch.output
+    group = export("--year", "2026", "--branch", str(world.group_a1.id), "--kind", "register",
+                   "-o", out)  # fmt: skip
+    assert group.exit_code == 2 and "no branch with id" in group.output
+    branch_as_committee = export("--year", "2026", "--committee", str(world.branch_a.id),
+                                 "--kind", "stats", "-o", out)  # fmt: skip
+    assert branch_as_committee.exit_code == 2
+    assert not (tmp_path / "x.xlsx").exists()

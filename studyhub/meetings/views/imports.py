@@ -15,7 +15,7 @@ from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.meetings.forms import KIND_LABELS, MeetingImportForm
-from studyhub.meetings.services import imports
+from studyhub.meetings.services import import_file, imports
 from studyhub.meetings.views import bp, grants
 from studyhub.meetings.views.compliance import OVERVIEW_KINDS, unit_of
 from studyhub.org import access as org_access
@@ -43,7 +43,7 @@ def _stash(unit: OrgUnit) -> MeetingFileStash:
 
 def _check(path, unit: OrgUnit) -> imports.CheckedImport:
     try:
-        with imports.open_sheet(path) as sheet:
+        with import_file.open_sheet(path) as sheet:
             return imports.check_import(
                 db.session,
                 unit,
@@ -138,7 +138,7 @@ def import_template(unit_id: int):
     """The XLSX template, listing the unit's branches and groups."""
     unit = _import_unit(unit_id)
     return send_file(
-        imports.build_template(db.session, unit),
+        import_file.build_template(db.session, unit),
         as_attachment=True,
         download_name="往期会议导入模板.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -148,6 +148,7 @@ def branch(unit_id: int):
         branch=branch,
         sections=_sections(rows, clock.now_utc()),
         can_plan=access.can_plan_in(me, branch),
+        can_see_compliance=org_access.can_view_unit(me, branch),
     )
 
 
