@@ -103,10 +103,13 @@ def test_a_lesson_from_plan_to_approved_record(
 
     # The secretary plans the lesson on a phone, a few minutes from now.
     log_in(page, SECRETARY_PHONE, DEMO_PASSWORD)
-    page.click(".mainnav a[href='/meetings/']")
-    page.click(f"#my-branches a:has-text('{BRANCH}')")
+    with page.expect_navigation():
+        page.click(".mainnav a[href='/meetings/']")
+    with page.expect_navigation():
+        page.click(f"#my-branches a:has-text('{BRANCH}')")
     fits(page)
-    page.click("#new-meeting")
+    with page.expect_navigation():
+        page.click("#new-meeting")
     fits(page)
     starts = (
         clock.now_utc().astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(minutes=5)
@@ -132,7 +135,8 @@ def test_a_lesson_from_plan_to_approved_record(
     with phone(browser, live_server) as away:
         log_in(away, LEAVE_PHONE, DEMO_PASSWORD)
         away.goto("/meetings/")
-        away.click(f"#upcoming a:has-text('{TOPIC}')")
+        with away.expect_navigation():
+            away.click(f"#upcoming a:has-text('{TOPIC}')")
         away.fill("#leave-reason", "到市委党校参加培训")
         with away.expect_navigation():
             away.click("#ask-leave")
@@ -184,7 +188,8 @@ def test_a_lesson_from_plan_to_approved_record(
     expect(page.locator("#counts [data-count=absent]")).to_have_text("12")
     with page.expect_navigation():
         page.click("#close-checkin")
-    page.click("#record-link")
+    with page.expect_navigation():
+        page.click("#record-link")
     fits(page)
     page.fill("#minutes_markdown", "## 学习内容\n\n王建国同志讲授党课，传达学习全会精神。")
     page.fill("#decisions", "每名党员撰写一篇学习心得。")
@@ -199,7 +204,8 @@ def test_a_lesson_from_plan_to_approved_record(
     with phone(browser, live_server) as staff:
         log_in(staff, STAFF_PHONE, DEMO_PASSWORD)
         staff.goto("/meetings/review")
-        staff.click(f"#waiting a:has-text('{TOPIC}')")
+        with staff.expect_navigation():
+            staff.click(f"#waiting a:has-text('{TOPIC}')")
         staff.click("#return-details summary")
         staff.fill("#return-reason", "请补充党员讨论发言情况。")
         with staff.expect_navigation():
@@ -209,7 +215,8 @@ def test_a_lesson_from_plan_to_approved_record(
         # The secretary corrects the record and submits it again.
         page.goto(meeting_url)
         expect(page.locator("#state-reason")).to_contain_text("请补充党员讨论发言情况。")
-        page.click("#record-link")
+        with page.expect_navigation():
+            page.click("#record-link")
         page.fill(
             "#minutes_markdown",
             "## 学习内容\n\n王建国同志讲授党课，传达学习全会精神。\n\n"
