@@ -439,9 +439,11 @@ def main() -> None:
     os.environ.update(env)  # the in-process app below reads the same settings
     server = None
     try:
-        subprocess.run(
-            [studyhub, "db", "upgrade"], env=env, cwd=source, check=True, capture_output=True
+        upgrade = subprocess.run(
+            [studyhub, "db", "upgrade"], env=env, cwd=source, capture_output=True, text=True
         )
+        if upgrade.returncode:
+            sys.exit(f"studyhub db upgrade failed:\n{upgrade.stderr[-3000:]}")
         gen_seconds = generate(studyhub, env, args, cwd=source)
         member, secretary = logins(args.seed)
         port = free_port()
