@@ -26,7 +26,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -98,10 +97,6 @@ def _upper(path: ColumnElement[str]) -> ColumnElement[str]:
     return func.substr(path, 1, func.length(path) - 1, type_=String) + "0"
 
 
-def _committee() -> Any:
-    return aliased(OrgUnit, name="committee_unit")
-
-
 def _quarter_plans(w: Window) -> list[ColumnElement[bool]]:
     return [
         StudyPlan.committee_id == w.committee_id,
@@ -112,33 +107,34 @@ def _quarter_plans(w: Window) -> list[ColumnElement[bool]]:
     ]
 
 
-def required_readings(w: Window) -> Select[tuple[int, str]]:
-    """(reading id, path of the units whose members must study it) for the quarter.
-
-    The readings of the day up to ``last_day`` are for the whole committee; the
-    materials of the plans due in the quarter are for the plans' target units.
-    """
-    committee = _committee()
-    daily = (
-        select(Reading.id.label("reading_id"), committee.path.label("path"))
-        .join(committee, committee.id == Reading.committee_id)
-        .where(
-            Reading.committee_id == w.committee_id,
-            Reading.daily_on >= w.quarter.first_day,
-            Reading.daily_on <= w.last_day,
-            is_visible(w.now),
-        )
+def daily_reading_ids(w: Window) -> Select[tuple[int]]:
+    """The quarter's readings of the day up to ``last_day``: required of the whole committee."""
+    return select(Reading.id).where(
+        Reading.committee_id == w.committee_id,
+        Reading.daily_on >= w.quarter.first_day,
+        Reading.daily_on <= w.last_day,
+        is_visible(w.now),
     )
+
+
+def plan_materials(w: Window, daily_ids: list[int]) -> Select[tuple[int, str]]:
+    """(reading id, target unit path) of the materials of the plans due in the quarter,
+    leaving out readings of the day (already required of everyone)."""
     target = aliased(OrgUnit, name="target_unit")
-    materials = (
+    return (
         select(PlanMaterial.reading_id, target.path)
         .join(StudyPlan, StudyPlan.id == PlanMaterial.plan_id)
         .join(PlanTarget, PlanTarget.plan_id == StudyPlan.id)
         .join(target, target.id == PlanTarget.unit_id)
         .join(Reading, Reading.id == PlanMaterial.reading_id)
-        .where(*_quarter_plans(w), is_visible(w.now))
+        .where(*_quarter_plans(w), is_visible(w.now), PlanMaterial.reading_id.not_in(daily_ids))
     )
-    return union_all(daily, materials)  # type: ignore[return-value]
+
+
+def material_ids(materials: Select[tuple[int, str]]) -> Select[tuple[int]]:
+    """The distinct reading ids of :func:`plan_materials` (a few)."""
+    rows = materials.subquery("materials")
+    return select(rows.c.reading_id).distinct()
 
 
 def plan_quiz_ids(w: Window) -> Select[tuple[int]]:
@@ -188,6 +184,8 @@ def member_figures(
     w: Window,
     scope_path: str,
     *,
+    daily_reading_ids: list[int],
+    material_ids: list[int],
     plan_quiz_ids: list[int],
     daily_quiz_ids: list[int],
     attendance: bool,
@@ -196,36 +194,57 @@ def member_figures(
     """Every active member under ``scope_path`` with their raw figures — one statement.
 
     Columns: member_id, user_id, name, member_no, status, branch_id, branch_name,
-    branch_path, readings_required, readings_studied, last_studied_at,
+    branch_path, readings_required, readings_studied, last_daily_at, last_material_at,
     tests_required, tests_taken, tests_passed, best_sum, best_reached_at,
     daily_days, adjustment, attendance_required, attendance_attended (from the meetings'
     ``attendance_ratios``, excused absences handled by ``excused_counts_as``); by branch
     (tree order), then name.
     """
-    unit_readings = _per_unit(required_readings(w), "reading_id", scope_path, "unit_reading")
-    readings_required = (
-        select(unit_readings.c.path, func.count().label("n"))
-        .group_by(unit_readings.c.path)
-        .subquery("readings_required")
-    )
     scoped = (under(Member.org_path, scope_path), Member.is_active.is_(True))
-    studied = (
+    studied_in_time = and_(ReadReceipt.studied_at.is_not(None), ReadReceipt.studied_at < w.until)
+    # The readings of the day are everyone's: counted straight from the receipts.
+    daily_studied = (
         select(
             Member.user_id,
             func.count().label("n"),
             func.max(ReadReceipt.studied_at).label("last_at"),
         )
         .join(ReadReceipt, ReadReceipt.user_id == Member.user_id)
+        .where(*scoped, ReadReceipt.reading_id.in_(daily_reading_ids), studied_in_time)
+        .group_by(Member.user_id)
+        .subquery("daily_studied")
+    )
+    # Plan materials are required of the units the plans target: worked out per unit.
+    unit_materials = _per_unit(
+        plan_materials(w, daily_reading_ids), "reading_id", scope_path, "unit_material"
+    )
+    materials_required = (
+        select(unit_materials.c.path, func.count().label("n"))
+        .group_by(unit_materials.c.path)
+        .subquery("materials_required")
+    )
+    # Each receipt of a material, kept when one of the material's targets covers the member
+    # (the receipts are few: a plan has a handful of materials).
+    targets = plan_materials(w, daily_reading_ids).subquery("targets")
+    materials_studied = (
+        select(
+            Member.user_id,
+            func.count(func.distinct(ReadReceipt.reading_id)).label("n"),
+            func.max(ReadReceipt.studied_at).label("last_at"),
+        )
+        .select_from(ReadReceipt)
+        .join(Member, Member.user_id == ReadReceipt.user_id)
         .join(
-            unit_readings,
+            targets,
             and_(
-                unit_readings.c.path == Member.org_path,
-                unit_readings.c.reading_id == ReadReceipt.reading_id,
+                targets.c.reading_id == ReadReceipt.reading_id,
+                Member.org_path >= targets.c.path,
+                Member.org_path < _upper(targets.c.path),
             ),
         )
-        .where(*scoped, ReadReceipt.studied_at.is_not(None), ReadReceipt.studied_at < w.until)
+        .where(*scoped, ReadReceipt.reading_id.in_(material_ids), studied_in_time)
         .group_by(Member.user_id)
-        .subquery("studied")
+        .subquery("materials_studied")
     )
 
     unit_tests = _per_unit(required_tests(w), "quiz_id", scope_path, "unit_test")
@@ -246,7 +265,8 @@ def member_figures(
             .over(partition_by=(Attempt.user_id, Attempt.quiz_id))
             .label("best"),
         )
-        .where(counted)
+        .join(Member, Member.user_id == Attempt.user_id)
+        .where(counted, *scoped)
         .subquery("graded")
     )
     best = (
@@ -282,13 +302,16 @@ def member_figures(
     )
 
     daily = (
-        select(Attempt.user_id, func.count(func.distinct(Attempt.daily_on)).label("days"))
+        # One attempt per member and day (unique), so counting attempts counts days.
+        select(Member.user_id, func.count().label("days"))
+        .join(Attempt, Attempt.user_id == Member.user_id)
         .where(
+            *scoped,
             Attempt.quiz_id.in_(daily_quiz_ids),
             Attempt.daily_on >= w.quarter.first_day,
             Attempt.daily_on <= w.last_day,
         )
-        .group_by(Attempt.user_id)
+        .group_by(Member.user_id)
         .subquery("daily")
     )
     adjustments = (
@@ -308,9 +331,14 @@ def member_figures(
         Member.branch_id,
         branch.name.label("branch_name"),
         branch.path.label("branch_path"),
-        func.coalesce(readings_required.c.n, 0).label("readings_required"),
-        func.coalesce(studied.c.n, 0).label("readings_studied"),
-        studied.c.last_at.label("last_studied_at"),
+        (len(daily_reading_ids) + func.coalesce(materials_required.c.n, 0)).label(
+            "readings_required"
+        ),
+        (func.coalesce(daily_studied.c.n, 0) + func.coalesce(materials_studied.c.n, 0)).label(
+            "readings_studied"
+        ),
+        daily_studied.c.last_at.label("last_daily_at"),
+        materials_studied.c.last_at.label("last_material_at"),
         func.coalesce(tests.c.required, 0).label("tests_required"),
         func.coalesce(tests.c.taken, 0).label("tests_taken"),
         func.coalesce(tests.c.passed, 0).label("tests_passed"),
@@ -323,8 +351,9 @@ def member_figures(
         select(*columns)
         .join(User, User.id == Member.user_id)
         .join(branch, branch.id == Member.branch_id)
-        .outerjoin(readings_required, readings_required.c.path == Member.org_path)
-        .outerjoin(studied, studied.c.user_id == Member.user_id)
+        .outerjoin(materials_required, materials_required.c.path == Member.org_path)
+        .outerjoin(daily_studied, daily_studied.c.user_id == Member.user_id)
+        .outerjoin(materials_studied, materials_studied.c.user_id == Member.user_id)
         .outerjoin(tests, tests.c.user_id == Member.user_id)
         .outerjoin(daily, daily.c.user_id == Member.user_id)
         .outerjoin(adjustments, adjustments.c.user_id == Member.user_id)

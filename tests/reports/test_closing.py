@@ -219,4 +219,4 @@ def test_statements_do_not_grow_with_members(session, make, q4, count_queries):
     _populate(session, make, q4, 290)
     large = _statements(session, q4, count_queries)
     assert small == large
-    assert small[0] <= 8
+    assert small[0] <= 10

@@ -155,7 +155,7 @@ def figures_of(row: Any, *, days: int, available: Availability) -> dict[str, Fig
 
 
 def _completed_at(row: Any) -> datetime | None:
-    return scoring.completion_time(row.last_studied_at, row.best_reached_at)
+    return scoring.completion_time(row.last_daily_at, row.last_material_at, row.best_reached_at)
 
 
 # Live ------------------------------------------------------------------------------------------
@@ -220,6 +220,10 @@ class LiveScores:
         session, w = self.session, self.window
         attendance = queries.has_attendance(w)
         daily_quiz_ids = list(session.scalars(queries.daily_quiz_ids(w.committee_id)))
+        daily_reading_ids = list(session.scalars(queries.daily_reading_ids(w)))
+        material_ids = list(
+            session.scalars(queries.material_ids(queries.plan_materials(w, daily_reading_ids)))
+        )
         plan_quiz_ids = list(session.scalars(queries.plan_quiz_ids(w)))
         self._available = Availability(
             daily_quiz=bool(daily_quiz_ids),
@@ -238,6 +242,8 @@ class LiveScores:
         stmt = queries.member_figures(
             w,
             self.scope.path,
+            daily_reading_ids=daily_reading_ids,
+            material_ids=material_ids,
             plan_quiz_ids=plan_quiz_ids,
             daily_quiz_ids=daily_quiz_ids,
             attendance=self._available.attendance,
