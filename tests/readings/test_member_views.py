@@ -334,7 +334,9 @@ def test_home_queries_do_not_grow_with_history(
 
     assert "Days in a row: 39" in page.text
     assert len(many) == len(few)
-    assert len(many) <= 14, "\n".join(many)
+    # Every domain's home panel (today, plans to do, daily quiz, meetings, lead reader) adds
+    # its few statements; the point is that none of them grows with the member's history.
+    assert len(many) <= 18, "\n".join(many)
 
 
 # --- archive and history ----------------------------------------------------------------
