@@ -118,7 +118,14 @@ def seed_quarter(seed: int, quarter_label: str) -> dict[str, int]:
         done = session.scalars(select(StudyPlan).where(StudyPlan.title == title)).first()
         if done is not None:
             print("reusing the quarter's study data", flush=True)
-            return {"committee_id": committee.id}
+            test = session.scalars(select(Quiz).where(Quiz.title == title)).one()
+            daily = session.scalars(
+                select(Quiz).where(Quiz.committee_id == committee.id, Quiz.mode == QuizMode.DAILY)
+            ).one()
+            return {
+                "committee_id": committee.id,
+                **_counts(session, {"c": committee.id, "test": test.id, "daily": daily.id}),
+            }
         now = datetime.now(UTC)
         params = {
             "c": committee.id,
@@ -250,18 +257,7 @@ def seed_quarter(seed: int, quarter_label: str) -> dict[str, int]:
             {**params, "year": quarter.year, "q": quarter.number},
         )
         session.commit()
-        counts = {
-            "receipts": session.scalar(
-                text(
-                    "SELECT count(*) FROM read_receipt rr JOIN member m ON m.user_id = rr.user_id"
-                    " WHERE m.committee_id = :c"
-                ),
-                params,
-            ),
-            "attempts": session.scalar(
-                text("SELECT count(*) FROM attempt WHERE quiz_id IN (:test, :daily)"), params
-            ),
-        }
+        counts = _counts(session, params)
         session.commit()
         # As autovacuum would have by the quarter's end: statistics and the visibility map.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -303,6 +299,20 @@ def clear_quarter_data(seed: int) -> None:
         ):
             session.execute(text(statement), {"c": committee.id, "t": "基准测试季度学习%"})
         session.commit()
+
+
+def _counts(session, params: dict) -> dict[str, int]:
+    from sqlalchemy import text
+
+    receipts = (
+        "SELECT count(*) FROM read_receipt rr JOIN member m ON m.user_id = rr.user_id"
+        " WHERE m.committee_id = :c"
+    )
+    attempts = "SELECT count(*) FROM attempt WHERE quiz_id IN (:test, :daily)"
+    return {
+        "receipts": session.scalar(text(receipts), params),
+        "attempts": session.scalar(text(attempts), params),
+    }
 
 
 def set_closed(committee_id: int, quarter_label: str, closed: bool) -> float:

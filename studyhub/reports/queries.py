@@ -518,6 +518,18 @@ def frozen_scores(
     return stmt.order_by(branch.path, FrozenScore.branch_rank, FrozenScore.user_id)
 
 
+def frozen_rows(committee_id: int, quarter: Quarter, scope_path: str) -> Select[Any]:
+    """:func:`frozen_scores` as plain rows of the columns a ``MemberScore`` is made of."""
+    return frozen_scores(committee_id, quarter, scope_path).with_only_columns(
+        FrozenScore.user_id,
+        FrozenScore.branch_id,
+        FrozenScore.branch_rank,
+        FrozenScore.committee_rank,
+        FrozenScore.rating,
+        FrozenScore.explanation,
+    )
+
+
 def count_frozen(committee_id: int, quarter: Quarter, scope_path: str) -> Select[tuple[int]]:
     branch = aliased(OrgUnit, name="branch")
     return (

@@ -35,8 +35,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from studyhub.core.clock import as_utc
 
@@ -144,18 +143,23 @@ class Settings:
             dimensions=tuple(Dimension(c, DEFAULT_NAMES[c], DEFAULT_WEIGHTS[c]) for c in CODES)
         )
 
-    @cached_property
+    def __post_init__(self) -> None:
+        # Read for every member scored: worked out once.
+        counted = tuple(d for d in self.dimensions if d.is_active and d.weight > 0)
+        object.__setattr__(self, "_counted", counted)
+
+    @property
     def counted(self) -> tuple[Dimension, ...]:
         """The dimensions that are part of the score (active, with a weight)."""
-        return tuple(d for d in self.dimensions if d.is_active and d.weight > 0)
+        return self._counted  # type: ignore[attr-defined,no-any-return]
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
     """One raw figure: ``value`` of ``out_of`` (counts), or a percent when ``out_of`` is None.
 
     ``missing`` says why the dimension does not count for the member (then the
-    numbers are only shown).
+    numbers are only shown). Figures and lines are named tuples: a committee's
+    scoring makes several per member, and tuples are the cheapest to make.
     """
 
     value: Decimal = ZERO
@@ -175,7 +179,7 @@ class Figure:
     def no_data(cls) -> Figure:
         return cls(missing=NO_DATA)
 
-    @cached_property
+    @property
     def normalised(self) -> Decimal:
         """0–100: a ratio × 100, a percent as it is; both capped at 100."""
         if self.missing:
@@ -184,8 +188,7 @@ class Figure:
         return cents(min(max(raw, ZERO), HUNDRED))
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One dimension of one member's score, as explained on the page and in exports."""
 
     code: str
@@ -215,15 +218,15 @@ class Line:
     def from_dict(cls, data: Mapping[str, Any]) -> Line:
         out_of = data.get("out_of")
         return cls(
-            code=data["code"],
-            name=data["name"],
-            weight=Decimal(data["weight"]),
-            share=Decimal(data["share"]),
-            value=Decimal(data["value"]),
-            out_of=None if out_of is None else Decimal(out_of),
-            normalised=Decimal(data["normalised"]),
-            points=Decimal(data["points"]),
-            missing=data.get("missing"),
+            data["code"],
+            data["name"],
+            Decimal(data["weight"]),
+            Decimal(data["share"]),
+            Decimal(data["value"]),
+            None if out_of is None else Decimal(out_of),
+            Decimal(data["normalised"]),
+            Decimal(data["points"]),
+            data.get("missing"),
         )
 
 
@@ -275,29 +278,33 @@ _NO_DATA = Figure(missing=NO_DATA)
 
 def _weigh(
     settings: Settings, figures: Mapping[str, Figure]
-) -> tuple[list[tuple[Dimension, Figure, Decimal, Decimal]], bool]:
-    """(dimension, figure, share, points) per counted dimension, and whether anything counts.
-
-    A dimension without data gets no share; the others share its weight in proportion.
-    """
+) -> tuple[list[tuple[Dimension, Figure, Decimal, Decimal, Decimal]], bool]:
+    """(dimension, figure, normalised, share, points) per counted dimension, and whether
+    anything counts. A dimension without data gets no share; the others share its weight in
+    proportion."""
     present = [(d, figures.get(d.code) or _NO_DATA) for d in settings.counted]
-    pool = sum((d.weight for d, figure in present if not figure.missing), ZERO)
+    pool = ZERO
+    for dimension, figure in present:
+        if not figure.missing:
+            pool += dimension.weight
     weighed = []
     for dimension, figure in present:
+        normalised = figure.normalised
         if figure.missing or not pool:
-            weighed.append((dimension, figure, ZERO, ZERO))
+            weighed.append((dimension, figure, normalised, ZERO, ZERO))
             continue
         exact_share = dimension.weight * HUNDRED / pool
-        points = (figure.normalised * exact_share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
-        weighed.append((dimension, figure, exact_share, points))
+        points = (normalised * exact_share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+        weighed.append((dimension, figure, normalised, exact_share, points))
     return weighed, bool(pool)
 
 
 def _totals(settings: Settings, weighted: Decimal, adjustment: Decimal) -> tuple[Decimal, Decimal]:
     """(the adjustment after the cap, the total)."""
     cap = settings.adjustment_cap
-    capped = cents(min(max(adjustment, -cap), cap))
-    return capped, cents(max(weighted + capped, ZERO))
+    capped = min(max(adjustment, -cap), cap).quantize(CENT, rounding=ROUND_HALF_UP)
+    total = weighted + capped
+    return capped, (total if total > ZERO else ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def total(
@@ -305,7 +312,10 @@ def total(
 ) -> Decimal:
     """Just the total of :func:`score` (for ranking, without building the explanation)."""
     weighed, _counts = _weigh(settings, figures)
-    return _totals(settings, sum((w[3] for w in weighed), ZERO), adjustment)[1]
+    weighted = ZERO
+    for item in weighed:
+        weighted += item[4]
+    return _totals(settings, weighted, adjustment)[1]
 
 
 def score(
@@ -317,25 +327,27 @@ def score(
 ) -> Score:
     """One member's score from their figures (a dimension absent from ``figures`` has no data)."""
     weighed, counts = _weigh(settings, figures)
-    lines = tuple(
-        Line(
-            dimension.code,
-            dimension.name,
-            dimension.weight,
-            share.quantize(CENT, rounding=ROUND_HALF_UP) if share else ZERO,
-            figure.value,
-            figure.out_of,
-            figure.normalised,
-            points,
-            figure.missing or (None if counts else NO_DATA),
+    lines = []
+    weighted = ZERO
+    for dimension, figure, normalised, share, points in weighed:
+        weighted += points
+        lines.append(
+            Line(
+                dimension.code,
+                dimension.name,
+                dimension.weight,
+                share.quantize(CENT, rounding=ROUND_HALF_UP) if share else ZERO,
+                figure.value,
+                figure.out_of,
+                normalised,
+                points,
+                figure.missing or (None if counts else NO_DATA),
+            )
         )
-        for dimension, figure, share, points in weighed
-    )
-    weighted = sum((line.points for line in lines), ZERO)
     capped, result = _totals(settings, weighted, adjustment)
     return Score(
-        lines=lines,
-        weighted=cents(weighted),
+        lines=tuple(lines),
+        weighted=weighted.quantize(CENT, rounding=ROUND_HALF_UP),
         adjustment_requested=cents(adjustment),
         adjustment=capped,
         total=result,

@@ -64,8 +64,9 @@ class FrozenScores:
         return self
 
     def __iter__(self) -> Iterator[MemberScore]:
-        stmt = queries.frozen_scores(self.committee.id, self.quarter, self.scope.path)
-        for row in self.session.scalars(stmt.execution_options(yield_per=YIELD_PER)):
+        # Plain rows, not entities: nothing to track, and cheaper by the hundred thousand.
+        stmt = queries.frozen_rows(self.committee.id, self.quarter, self.scope.path)
+        for row in self.session.execute(stmt.execution_options(yield_per=YIELD_PER)):
             yield MemberScore.from_frozen(row)
 
     def ranked(self, offset: int, limit: int, *, branch_id: int | None = None) -> list[MemberScore]:
