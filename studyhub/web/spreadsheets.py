@@ -71,8 +71,22 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([csv_value(v) for v in row])
+        writer.writerow(_csv_cells(row))
         yield buffer.getvalue()
+
+
+def _csv_cells(row: Sequence[Any]) -> list[Any]:
+    """:func:`csv_value` of each cell, with text and numbers (nearly all cells) inline."""
+    cells: list[Any] = []
+    for value in row:
+        kind = type(value)
+        if kind is str:
+            cells.append("'" + value if value.startswith(FORMULA_TRIGGERS) else value)
+        elif kind is int or kind is Decimal or kind is float:
+            cells.append(value)
+        else:
+            cells.append(csv_value(value))
+    return cells
 
 
 def xlsx_write_row(

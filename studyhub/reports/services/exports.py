@@ -85,12 +85,8 @@ def _raw(line: Line | None) -> Any:
         return MISSING_NAMES.get(line.missing, line.missing)
     if line.out_of is None:
         return line.value
-    # A full-width solidus: Excel would read "5/9" as a date.
-    return f"{_number(line.value)}／{_number(line.out_of)}"
-
-
-def _number(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    # Counts; a full-width solidus, since Excel would read "5/9" as a date.
+    return f"{line.value}／{line.out_of}"
 
 
 def notes(member: MemberScore) -> str:
