@@ -440,6 +440,11 @@ def report(args, quarter: str, data: dict, close_seconds: float, figures: dict) 
         )
     lines += [
         "",
+        "An open quarter is computed from the raw rows: one aggregate statement over the "
+        "receipts and attempts, then two streaming passes in Python, one to rank and one to "
+        "write; the ranking keeps one small tuple per member (most of the open quarter's memory "
+        "growth). A closed quarter reads its frozen rows.",
+        "",
         f"Closing the quarter (computing and freezing {figures[('open', 'xlsx')]['rows']:,} "
         f"scores with their explanations): {close_seconds:.1f} s.",
         END,
