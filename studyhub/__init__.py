@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.meetings.views import bp as meetings_bp
     from studyhub.notify.views import bp as notify_bp
     from studyhub.org.views import bp as org_bp
+    from studyhub.plans.views import bp as plans_bp
     from studyhub.quizzes.views import bp as quizzes_bp
     from studyhub.readings.views import bp as readings_bp
     from studyhub.reports.views import bp as reports_bp
@@ -92,8 +93,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(readings_bp)
     app.register_blueprint(meetings_bp)
-    app.register_blueprint(reports_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(reports_bp)
     register_error_handlers(app)
     register_filters(app)
     register_commands(app)

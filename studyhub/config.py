@@ -67,6 +67,8 @@ class BaseConfig:
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
     # Images and sounds embedded in imported questions (default instance/uploads/quiz-media).
     QUIZ_MEDIA_FOLDER: str | None = None
+    # Answers arriving this long after an attempt's deadline still count (slow networks).
+    QUIZ_GRACE_SECONDS = 60
 
     # Meetings: a QR check-in this long after the planned start counts as late;
     # photos and PDFs attached to a record up to this size.
@@ -86,6 +88,9 @@ class BaseConfig:
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = True
     MAIL_FROM = "studyhub@localhost"
+
+    # Study plans: remind members who have not finished this many days before their due date.
+    PLAN_REMINDER_DAYS = [3, 1]
 
     # The scheduler's time zone for jobs that are not per committee.
     SCHEDULER_TIMEZONE = "Asia/Shanghai"

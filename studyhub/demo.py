@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,8 +32,22 @@ from studyhub.meetings.services import records as meeting_records
 from studyhub.org import services as org
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, UnitKind
 from studyhub.org.queries import groups_of
+from studyhub.plans.services import plans as plan_setup
+from studyhub.quizzes.demo_questions import QUESTIONS as DEMO_QUESTIONS
+from studyhub.quizzes.models import (
+    Attempt,
+    QuestionType,
+    QuestionVersion,
+    Quiz,
+    QuizMode,
+    ReviewTiming,
+)
+from studyhub.quizzes.services import attempts as quiz_attempts
+from studyhub.quizzes.services import bank as quiz_bank
+from studyhub.quizzes.services import daily as daily_quiz
+from studyhub.quizzes.services import quizzes as quiz_setup
 from studyhub.readings.models import Reading
-from studyhub.readings.services import history, imports, library, rota
+from studyhub.readings.services import history, imports, library, rota, tracking
 from studyhub.scheduler.process import configure_logging, start_in_background
 
 DEMO_DATA = Path(__file__).resolve().parent / "readings" / "data"
@@ -175,6 +190,8 @@ def load_demo(*, password_method: str) -> list[DemoLogin]:
     session.flush()
     _load_readings(session, committee, now)
     _load_lead_readers(session, committee, now)
+    _load_quizzes(session, committee, now)
+    _load_plans(session, committee, now)
     _load_meetings(session, committee, now)  # after the plans: the lesson links the current one
     return demo_logins()
 
@@ -247,6 +264,268 @@ def _load_lead_readers(session: Session, committee: OrgUnit, now: datetime) -> N
         today = rota.branch_today(session, branch, now)
         for days_ago in (2, 1, 0):
             rota.assign_day(session, branch, today - timedelta(days=days_ago), now=now)
+
+
+DEMO_BANK = "党的基本知识"
+DEMO_EXAM = "党章党规和党史知识测试"
+DEMO_PRACTICE = "党的基本知识练习"
+# (type, how many, points each): 20 questions, 100 points
+DEMO_EXAM_RULES = (
+    (QuestionType.SINGLE, 8, 5),
+    (QuestionType.MULTIPLE, 4, 5),
+    (QuestionType.TRUEFALSE, 4, 5),
+    (QuestionType.FILLIN, 4, 5),
+)
+# Members of 机关第一党支部 who have taken the exam (how likely each answers right), and one who
+# is in the middle of it; the demo logins themselves have not.
+DEMO_EXAM_TAKERS = {"刘洋": 0.9, "陈静": 0.75, "杨帆": 0.6, "赵磊": 0.5, "黄丽娟": 0.85}
+DEMO_EXAM_OPEN = "周涛"
+# 张伟 did the daily quiz on each of the last three days (a streak waiting for today).
+DEMO_DAILY_MEMBER = "张伟"
+
+
+def _load_quizzes(session: Session, committee: OrgUnit, now: datetime) -> None:
+    """The bank "党的基本知识" (69 questions), an exam and a practice quiz for every branch,
+    the daily quiz, a few exam attempts and three days of 张伟's daily quiz — all through
+    the quiz services."""
+    bank = quiz_bank.create_bank(
+        session,
+        committee,
+        name=DEMO_BANK,
+        description="党章、党的组织、三会一课、党费和党史",
+        now=now,
+    )
+    for path, qtype, stem, options, answer, explanation in DEMO_QUESTIONS:
+        category = quiz_bank.ensure_category(session, bank, path)
+        quiz_bank.create_question(
+            session,
+            bank,
+            quiz_bank.QuestionFields(
+                qtype=QuestionType(qtype),
+                stem=stem,
+                options=options,
+                answer=answer,
+                explanation=explanation,
+                category_id=category.id if category else None,
+            ),
+            by_user_id=None,
+            now=now,
+        )
+    exam = quiz_setup.create_quiz(
+        session,
+        committee,
+        quiz_setup.QuizFields(
+            title=DEMO_EXAM,
+            instructions="共20题，满分100分，60分及格。限时30分钟，可作答2次，取最高分。"
+            "答案在测试结束后公布。",
+            mode=QuizMode.EXAM,
+            time_limit_seconds=30 * 60,
+            opens_at=now - timedelta(days=3),
+            closes_at=now + timedelta(days=14),
+            attempts_allowed=2,
+            shuffle_questions=True,
+            shuffle_options=True,
+        ),
+        by_user_id=None,
+        now=now - timedelta(days=3),
+    )
+    for qtype, count, points in DEMO_EXAM_RULES:
+        quiz_setup.add_rule_slot(
+            session,
+            exam,
+            bank_id=bank.id,
+            category_id=None,
+            include_subcategories=True,
+            qtype=qtype,
+            count=count,
+            points=Decimal(points),
+            now=now,
+        )
+    practice = quiz_setup.create_quiz(
+        session,
+        committee,
+        quiz_setup.QuizFields(
+            title=DEMO_PRACTICE,
+            instructions="每次随机10题，答一题看一题的解析，不计成绩，可反复练习。",
+            mode=QuizMode.PRACTICE,
+            attempts_allowed=None,
+            shuffle_options=True,
+            review_correctness=ReviewTiming.IMMEDIATELY,
+            review_answers=ReviewTiming.IMMEDIATELY,
+            review_explanations=ReviewTiming.IMMEDIATELY,
+        ),
+        by_user_id=None,
+        now=now - timedelta(days=3),
+    )
+    quiz_setup.add_rule_slot(
+        session,
+        practice,
+        bank_id=bank.id,
+        category_id=None,
+        include_subcategories=True,
+        qtype=None,
+        count=10,
+        points=Decimal(1),
+        now=now,
+    )
+    for quiz in (exam, practice):
+        quiz_setup.publish_quiz(session, quiz, now=now - timedelta(days=3))
+        quiz_setup.assign_quiz(session, quiz, committee, now=now - timedelta(days=3))
+    daily = daily_quiz.ensure_daily_quiz(session, committee, now=now - timedelta(days=3))
+    members = {
+        m.user.name: m
+        for m in session.scalars(select(Member).where(Member.committee_id == committee.id))
+    }
+    rng = random.Random(2026)
+    for serial, (name, skill) in enumerate(DEMO_EXAM_TAKERS.items(), start=1):
+        at = now - timedelta(days=2, hours=serial)
+        attempt = quiz_attempts.start_attempt(
+            session, exam, user_id=members[name].user_id, now=at, seed=serial
+        )
+        _answer_demo_attempt(session, attempt, rng, skill, at)
+        quiz_attempts.submit_attempt(session, attempt, now=at + timedelta(minutes=20))
+    quiz_attempts.start_attempt(
+        session, exam, user_id=members[DEMO_EXAM_OPEN].user_id, now=now, seed=99
+    )
+    for days_ago in (3, 2, 1):
+        at = now - timedelta(days=days_ago)
+        attempt = daily_quiz.start_daily(
+            session, daily, user_id=members[DEMO_DAILY_MEMBER].user_id, now=at, seed=days_ago
+        )
+        for item in list(attempt.items):
+            daily_quiz.answer_daily(
+                session,
+                attempt,
+                position=item.position,
+                response=_demo_response(item.version, right=rng.random() < 0.7, rng=rng),
+                now=at,
+            )
+    session.flush()
+
+
+def _answer_demo_attempt(
+    session: Session, attempt: Attempt, rng: random.Random, skill: float, at: datetime
+) -> None:
+    for seq, item in enumerate(list(attempt.items), start=1):
+        quiz_attempts.save_answer(
+            session,
+            attempt,
+            position=item.position,
+            response=_demo_response(item.version, right=rng.random() < skill, rng=rng),
+            seq=seq,
+            now=at + timedelta(minutes=seq // 2),
+        )
+
+
+def _demo_response(version: QuestionVersion, *, right: bool, rng: random.Random) -> object:
+    """A response to ``version`` as a page posts it: the right answer, or a plausible wrong one."""
+    qtype = QuestionType(version.question.qtype)
+    keys = [option["key"] for option in version.options or []]
+    answer = version.answer
+    if qtype == QuestionType.TRUEFALSE:
+        value = answer if right else not answer
+        return "true" if value else "false"
+    if qtype == QuestionType.SINGLE:
+        return answer if right else rng.choice([k for k in keys if k != answer])
+    if qtype == QuestionType.MULTIPLE:
+        if right:
+            return list(answer)
+        wrong = [k for k in keys if k not in answer]
+        return list(answer[:-1]) + wrong[:1] if wrong else list(answer[:-1])
+    return [blank[0] if right else "不记得了" for blank in answer]
+
+
+# The quarter's plan: its materials (the library's undated readings) and how far members are:
+# name → (materials studied, exam skill or None). Members other journeys log in as (and 罗红,
+# whom the plan's own journey uses) have no progress here; 赵磊 and 黄丽娟 took the exam above.
+DEMO_PLAN_MATERIALS = ("党费交纳要点", "党员的八项义务和八项权利", "怎样写好领读心得")
+DEMO_PLAN_PROGRESS: dict[str, tuple[int, float | None]] = {
+    "李秀英": (3, 1.0),
+    "赵磊": (3, None),
+    "黄丽娟": (3, None),
+    "吴敏": (3, 1.0),
+    "周涛": (2, None),
+    "徐海燕": (2, None),
+    "马晓东": (1, None),
+    "郑凯": (3, 0.95),
+    "梁晓燕": (3, 0.2),  # fails the exam
+    "宋文杰": (1, None),
+    "谢芳": (1, None),
+    "许国强": (3, 1.0),
+    "傅秀兰": (1, None),
+    "沈长林": (1, None),
+}
+
+
+def _load_plans(session: Session, committee: OrgUnit, now: datetime) -> None:
+    """This quarter's plan for the whole committee with the demo exam, published, and
+    members' progress spread over the branches (studies and attempts of the last two days,
+    through the tracking and attempt services)."""
+    today = clock.local_date(now, committee.timezone)
+    year, quarter = plan_setup.quarter_of(today)
+    quarter_end = date(year + quarter // 4, quarter % 4 * 3 + 1, 1) - timedelta(days=1)
+    exam = session.scalars(
+        select(Quiz).where(
+            Quiz.committee_id == committee.id,
+            Quiz.mode == QuizMode.EXAM,
+            Quiz.published_at.is_not(None),
+        )
+    ).first()
+    plan = plan_setup.create_plan(
+        session,
+        committee,
+        plan_setup.PlanFields(
+            title=plan_setup.default_title(year, quarter),
+            year=year,
+            quarter=quarter,
+            starts_on=today - timedelta(days=14),
+            due_on=max(today + timedelta(days=1), min(today + timedelta(days=10), quarter_end)),
+            guidance_markdown=DEMO_PLAN_GUIDANCE,
+            quiz_id=exam.id if exam is not None else None,
+        ),
+        by_user_id=None,
+        now=now - timedelta(days=3),
+    )
+    readings = {
+        r.title: r
+        for r in session.scalars(
+            select(Reading).where(
+                Reading.committee_id == committee.id, Reading.title.in_(DEMO_PLAN_MATERIALS)
+            )
+        )
+    }
+    for title in DEMO_PLAN_MATERIALS:
+        plan_setup.add_material(session, plan, readings[title].id, now=now - timedelta(days=3))
+    plan_setup.set_targets(session, plan, [committee.id], now=now - timedelta(days=3))
+    plan_setup.publish_plan(session, plan, now=now - timedelta(days=2))
+    members = {
+        m.user.name: m
+        for m in session.scalars(select(Member).where(Member.committee_id == committee.id))
+    }
+    rng = random.Random(5)
+    for serial, (name, (studied, skill)) in enumerate(DEMO_PLAN_PROGRESS.items()):
+        user_id = members[name].user_id
+        at = now - timedelta(hours=40) + timedelta(minutes=40 * serial)
+        for title in DEMO_PLAN_MATERIALS[:studied]:
+            reading = readings[title]
+            tracking.open_reading(session, reading, user_id=user_id, now=at)
+            at += timedelta(minutes=12)
+            tracking.mark_studied(session, reading, user_id=user_id, now=at)
+        if skill is not None and exam is not None:
+            attempt = quiz_attempts.start_attempt(
+                session, exam, user_id=user_id, now=at, seed=100 + serial
+            )
+            _answer_demo_attempt(session, attempt, rng, skill, at)
+            quiz_attempts.submit_attempt(session, attempt, now=at + timedelta(minutes=20))
+    session.flush()
+
+
+DEMO_PLAN_GUIDANCE = """本季度围绕**学习贯彻党章党规、严格党的组织生活**开展主题学习：
+
+1. 认真学习本计划的三篇学习材料，了解党员的权利和义务、党费交纳和领读心得的要求；
+2. 各支部结合“三会一课”组织一次专题党课，交流学习体会；
+3. 完成“党章党规和党史知识测试”，60分及格，可作答两次。
+"""
 
 
 # The demo year of 三会一课: topics by kind of meeting, reasons for leave, and the gaps.

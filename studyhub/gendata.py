@@ -40,6 +40,8 @@ from studyhub.extensions import db
 from studyhub.org import services as org
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, RoleAssignment, UnitKind
 from studyhub.org.queries import branch_sizes_under, under
+from studyhub.plans import benchdata as plan_data
+from studyhub.quizzes import benchdata as quiz_data
 
 BATCH_SIZE = 5000
 PASSWORD = "bench2026"
@@ -126,6 +128,7 @@ class Generation:
     branch_count: int
     now: datetime
     password_hash: str
+    attempts: int = 0  # submitted exam attempts to generate (the quizzes step)
     branches: list[BranchPlan] = field(default_factory=list)
 
     def rng(self, label: str) -> random.Random:
@@ -339,6 +342,8 @@ STEPS: list[Step] = [
     Step("Units", lambda gen: gen.branch_count, _create_units, _clear_org),
     Step("Members", lambda gen: gen.members, _insert_members),
     Step("Staff", lambda gen: 1, _create_staff),
+    Step("Quizzes", quiz_data.size, quiz_data.run, quiz_data.clear),
+    Step("Plans", plan_data.size, plan_data.run, plan_data.clear),
 ]
 
 
@@ -375,6 +380,7 @@ def generate(
     password_hash: str,
     replace: bool = False,
     on_progress: Progress | None = None,
+    attempts: int = 0,
 ) -> Generation:
     """Run every step for a new committee named after ``seed``; the caller commits.
 
@@ -409,6 +415,7 @@ def generate(
         branch_count=branches,
         now=now,
         password_hash=password_hash,
+        attempts=attempts,
     )
     report = on_progress or (lambda label, done, total: None)
     for step in STEPS:
@@ -522,8 +529,16 @@ class _ProgressBars:
 @click.option("--branches", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0, MAX_SEED))
 @click.option("--replace", is_flag=True, help="Delete this seed's committee first if it exists.")
+@click.option(
+    "--attempts",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Submitted exam attempts (with their items) over the members; a question bank is "
+    "always made.",
+)
 @with_appcontext
-def gen_data_command(members: int, branches: int, seed: int, replace: bool) -> None:
+def gen_data_command(members: int, branches: int, seed: int, replace: bool, attempts: int) -> None:
     """Generate a synthetic committee in batches, with a progress bar."""
     started = clock.now_utc()
     password_hash = hash_password(PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
@@ -538,6 +553,7 @@ def gen_data_command(members: int, branches: int, seed: int, replace: bool) -> N
             password_hash=password_hash,
             replace=replace,
             on_progress=bars,
+            attempts=attempts,
         )
     except DomainError as exc:
         db.session.rollback()
@@ -549,6 +565,9 @@ def gen_data_command(members: int, branches: int, seed: int, replace: bool) -> N
     click.echo(
         f"\n{gen.committee.name}: {members} members in {branches} branches, {seconds:.1f} s."
     )
+    if attempts:
+        rows = attempts * (1 + quiz_data.ITEMS_PER_ATTEMPT)
+        click.echo(f"{attempts} exam attempts ({rows} rows with their items).")
     click.echo(f"Logins (password for all: {PASSWORD}):")
     for login in sample_logins(db.session, gen.committee):
         where = f"  {login.unit_name} ({login.unit_size} members)" if login.unit_size else ""

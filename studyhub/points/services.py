@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from studyhub.core.errors import InvalidInput
 from studyhub.points import queries
 from studyhub.points.models import PointEntry, PointRule
 
 READING = "reading"
+DAILY_QUIZ = "daily_quiz"
+MAX_POINTS = 100
+MAX_DAILY_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Rule:
 # award points add their kind here (the quiz issue adds the daily quiz).
 DEFAULT_RULES: dict[str, Rule] = {
     READING: Rule(points=1, daily_cap=6),
+    DAILY_QUIZ: Rule(points=1, daily_cap=5),  # per right answer of the daily quiz
 }
 
 
@@ -38,6 +44,32 @@ def rule_for(session: Session, committee_id: int, kind: str) -> Rule:
     if row is not None:
         return Rule(points=row.points, daily_cap=row.daily_cap)
     return DEFAULT_RULES[kind]
+
+
+def set_rule(
+    session: Session, committee_id: int, kind: str, *, points: int, daily_cap: int
+) -> Rule:
+    """Give the committee its own rule for ``kind`` (points per event, daily cap)."""
+    if kind not in DEFAULT_RULES:
+        raise InvalidInput(_l("Unknown kind of points."))
+    if not 0 <= points <= MAX_POINTS or not 0 <= daily_cap <= MAX_DAILY_CAP:
+        raise InvalidInput(
+            _l(
+                "Points must be between 0 and %(points)d, the daily cap between 0 and %(cap)d.",
+                points=MAX_POINTS,
+                cap=MAX_DAILY_CAP,
+            )
+        )
+    row = session.scalar(
+        select(PointRule).where(PointRule.committee_id == committee_id, PointRule.kind == kind)
+    )
+    if row is None:
+        row = PointRule(committee_id=committee_id, kind=kind)
+        session.add(row)
+    row.points = points
+    row.daily_cap = daily_cap
+    session.flush()
+    return Rule(points=points, daily_cap=daily_cap)
 
 
 def award(

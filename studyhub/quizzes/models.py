@@ -309,6 +309,8 @@ class AttemptItem(db.Model):
     __table_args__ = (
         UniqueConstraint("attempt_id", "position"),
         Index("ix_attempt_item_question", "question_id"),
+        # Whether a version was used (editing makes a new one) and deleting versions.
+        Index("ix_attempt_item_version", "version_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,20 +5,32 @@ or a committee.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from html import escape
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import ColumnElement, Exists, Select, Text, and_, cast, exists, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
+from studyhub.accounts.models import User
+from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
 from studyhub.quizzes.models import (
+    Attempt,
+    AttemptItem,
+    AttemptState,
     Bank,
     Category,
+    GradingMethod,
+    MistakeCard,
     Question,
     QuestionMedia,
     QuestionTag,
     QuestionType,
     QuestionVersion,
+    Quiz,
+    QuizAssignment,
+    QuizMode,
 )
 
 # Banks and questions (Q-bank) ------------------------------------------------------------
@@ -137,4 +149,503 @@ def export_rows(
 def media_by_name(bank_id: int, stored_name: str) -> Select[tuple[QuestionMedia]]:
     return select(QuestionMedia).where(
         QuestionMedia.bank_id == bank_id, QuestionMedia.stored_name == stored_name
+    )
+
+
+# Quizzes and attempts (Q-attempt) ---------------------------------------------------------
+
+
+def quizzes_of(committee_id: int) -> Select[tuple[Quiz]]:
+    """A committee's quizzes, newest first."""
+    return (
+        select(Quiz)
+        .where(Quiz.committee_id == committee_id)
+        .order_by(Quiz.created_at.desc(), Quiz.id.desc())
+    )
+
+
+def assignments_of(quiz_id: int) -> Select[tuple[QuizAssignment, OrgUnit]]:
+    """The units a quiz is assigned to, in tree order."""
+    return (
+        select(QuizAssignment, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == QuizAssignment.unit_id)
+        .where(QuizAssignment.quiz_id == quiz_id)
+        .order_by(OrgUnit.path)
+    )
+
+
+def _assigned_to(quiz_id: int | ColumnElement[int], unit_ids: list[int]) -> Exists:
+    return exists().where(QuizAssignment.quiz_id == quiz_id, QuizAssignment.unit_id.in_(unit_ids))
+
+
+def is_assigned(quiz_id: int, unit_ids: list[int]) -> Select[tuple[bool]]:
+    """Whether the quiz is assigned to one of ``unit_ids`` (a member's unit and those above)."""
+    return select(_assigned_to(quiz_id, unit_ids))
+
+
+def assigned_quizzes(committee_id: int, unit_ids: list[int]) -> Select[tuple[Quiz]]:
+    """Published exams and practice quizzes assigned to any of ``unit_ids``; open ones first."""
+    return (
+        select(Quiz)
+        .where(
+            Quiz.committee_id == committee_id,
+            Quiz.published_at.is_not(None),
+            Quiz.mode.in_([QuizMode.EXAM, QuizMode.PRACTICE]),
+            _assigned_to(Quiz.id, unit_ids),
+        )
+        .order_by(Quiz.closes_at.is_(None), Quiz.closes_at.desc(), Quiz.id.desc())
+    )
+
+
+def open_quizzes_of_user(user_id: int, now: datetime) -> Select[tuple[Quiz]]:
+    """Exams and practice quizzes open now for the user's active membership, in one query.
+
+    Assigned means assigned to a unit whose path starts the member's path (their
+    unit or one above it), in the member's committee.
+    """
+    assigned = (
+        select(QuizAssignment.id)
+        .join(OrgUnit, OrgUnit.id == QuizAssignment.unit_id)
+        .where(
+            QuizAssignment.quiz_id == Quiz.id,
+            func.substr(Member.org_path, 1, func.length(OrgUnit.path)) == OrgUnit.path,
+        )
+        .exists()
+    )
+    return (
+        select(Quiz)
+        .join(Member, Member.committee_id == Quiz.committee_id)
+        .where(
+            Member.user_id == user_id,
+            Member.is_active.is_(True),
+            Quiz.published_at.is_not(None),
+            Quiz.mode.in_([QuizMode.EXAM, QuizMode.PRACTICE]),
+            or_(Quiz.opens_at.is_(None), Quiz.opens_at <= now),
+            or_(Quiz.closes_at.is_(None), Quiz.closes_at > now),
+            assigned,
+        )
+        .order_by(Quiz.closes_at.is_(None), Quiz.closes_at, Quiz.id.desc())
+    )
+
+
+def attempts_of(quiz_id: int, user_id: int) -> Select[tuple[Attempt]]:
+    return (
+        select(Attempt)
+        .where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id)
+        .order_by(Attempt.number)
+    )
+
+
+def open_attempt(quiz_id: int, user_id: int) -> Select[tuple[Attempt]]:
+    """The user's attempt in progress at the quiz, if any."""
+    return attempts_of(quiz_id, user_id).where(Attempt.state == AttemptState.IN_PROGRESS)
+
+
+def last_attempt_number(quiz_id: int, user_id: int) -> Select[tuple[int | None]]:
+    return select(func.max(Attempt.number)).where(
+        Attempt.quiz_id == quiz_id, Attempt.user_id == user_id
+    )
+
+
+def attempt_items(attempt_id: int) -> Select[tuple[AttemptItem]]:
+    """An attempt's items in order, each with its frozen version and the question's type."""
+    return (
+        select(AttemptItem)
+        .options(joinedload(AttemptItem.version).joinedload(QuestionVersion.question))
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(AttemptItem.position)
+    )
+
+
+def attempt_item(attempt_id: int, position: int) -> Select[tuple[AttemptItem]]:
+    return attempt_items(attempt_id).where(AttemptItem.position == position)
+
+
+def expired_attempts(cutoff: datetime) -> Select[tuple[int]]:
+    """Attempts in progress whose deadline passed before ``cutoff`` (ix_attempt_open_deadline)."""
+    return (
+        select(Attempt.id)
+        .where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at < cutoff)
+        .order_by(Attempt.deadline_at, Attempt.id)
+    )
+
+
+def draw_pool(
+    bank_id: int,
+    *,
+    category_path: str | None,
+    category_id: int | None,
+    include_subcategories: bool,
+    qtype: QuestionType | None,
+) -> Select[tuple[int, int]]:
+    """(question id, current version id) of the live questions a random rule draws from."""
+    stmt = select(Question.id, Question.current_version_id).where(
+        Question.bank_id == bank_id,
+        Question.is_retired.is_(False),
+        Question.current_version_id.is_not(None),
+    )
+    if category_path is not None and include_subcategories:
+        stmt = stmt.join(Category, Category.id == Question.category_id).where(
+            under(Category.path, category_path)
+        )
+    elif category_id is not None:
+        stmt = stmt.where(Question.category_id == category_id)
+    if qtype is not None:
+        stmt = stmt.where(Question.qtype == qtype)
+    return stmt.order_by(Question.id)
+
+
+def final_grades(
+    quiz_id: int, method: GradingMethod, *, user_id: int | None = None
+) -> Select[tuple[int, Decimal, int]]:
+    """(user id, final percent, submitted attempts) per member, by the quiz's grading method.
+
+    Only submitted attempts count; ``user_id`` narrows it to one member.
+    ``average`` comes back as the database's average (a float on SQLite); round
+    it where it is shown.
+    """
+    submitted = [Attempt.quiz_id == quiz_id, Attempt.state == AttemptState.SUBMITTED]
+    if user_id is not None:
+        submitted.append(Attempt.user_id == user_id)
+    if method in (GradingMethod.HIGHEST, GradingMethod.AVERAGE):
+        grade = (
+            func.max(Attempt.percent)
+            if method == GradingMethod.HIGHEST
+            else func.avg(Attempt.percent)
+        )
+        return (
+            select(Attempt.user_id, grade, func.count(Attempt.id))
+            .where(*submitted)
+            .group_by(Attempt.user_id)
+            .order_by(Attempt.user_id)
+        )
+    order = Attempt.number.asc() if method == GradingMethod.FIRST else Attempt.number.desc()
+    ranked = (
+        select(
+            Attempt.user_id,
+            Attempt.percent,
+            func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rank"),
+            func.count(Attempt.id).over(partition_by=Attempt.user_id).label("count"),
+        )
+        .where(*submitted)
+        .subquery()
+    )
+    return (
+        select(ranked.c.user_id, ranked.c.percent, ranked.c.count)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.user_id)
+    )
+
+
+# The mistake book (Q-stats) ---------------------------------------------------------------
+
+
+def mistake_cards_of(user_id: int, question_ids: list[int]) -> Select[tuple[MistakeCard]]:
+    return select(MistakeCard).where(
+        MistakeCard.user_id == user_id, MistakeCard.question_id.in_(question_ids)
+    )
+
+
+def _live_card(user_id: int) -> list[ColumnElement[bool]]:
+    """A member's cards still in the queue whose question is not retired."""
+    return [
+        MistakeCard.user_id == user_id,
+        MistakeCard.is_mastered.is_(False),
+        Question.is_retired.is_(False),
+    ]
+
+
+def mistakes_due(user_id: int, now: datetime | None) -> Select[tuple[MistakeCard]]:
+    """The member's cards due at ``now`` (all queued ones for ``None``), longest overdue first."""
+    stmt = (
+        select(MistakeCard)
+        .join(Question, Question.id == MistakeCard.question_id)
+        .where(*_live_card(user_id))
+        .order_by(MistakeCard.due_at, MistakeCard.id)
+    )
+    return stmt if now is None else stmt.where(MistakeCard.due_at <= now)
+
+
+def mistake_due_count(user_id: int, now: datetime) -> Select[tuple[int]]:
+    return (
+        select(func.count(MistakeCard.id))
+        .join(Question, Question.id == MistakeCard.question_id)
+        .where(*_live_card(user_id), MistakeCard.due_at <= now)
+    )
+
+
+def mistake_counts(user_id: int, now: datetime) -> Select[tuple[int, int, int]]:
+    """(cards, due now, mastered) of a member's book, retired questions left out."""
+    queued = MistakeCard.is_mastered.is_(False)
+    return (
+        select(
+            func.count(MistakeCard.id),
+            func.count(MistakeCard.id).filter(queued, MistakeCard.due_at <= now),
+            func.count(MistakeCard.id).filter(MistakeCard.is_mastered.is_(True)),
+        )
+        .join(Question, Question.id == MistakeCard.question_id)
+        .where(MistakeCard.user_id == user_id, Question.is_retired.is_(False))
+    )
+
+
+def mistake_card_with_version(
+    card_id: int, user_id: int
+) -> Select[tuple[MistakeCard, QuestionVersion]]:
+    """One of the member's cards with its question's current version (and the question)."""
+    return (
+        select(MistakeCard, QuestionVersion)
+        .join(Question, Question.id == MistakeCard.question_id)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .options(contains_eager(QuestionVersion.question))
+        .where(MistakeCard.id == card_id, MistakeCard.user_id == user_id)
+    )
+
+
+def mistake_book(user_id: int) -> Select[tuple[MistakeCard, QuestionType, str]]:
+    """The member's cards with each question's type and current stem; queued first, by due."""
+    return (
+        select(MistakeCard, Question.qtype, QuestionVersion.stem_html)
+        .join(Question, Question.id == MistakeCard.question_id)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(MistakeCard.user_id == user_id, Question.is_retired.is_(False))
+        .order_by(MistakeCard.is_mastered, MistakeCard.due_at, MistakeCard.id)
+    )
+
+
+# The daily quiz (Q-stats) -----------------------------------------------------------------
+
+
+def daily_quiz(committee_id: int) -> Select[tuple[Quiz]]:
+    """The committee's daily quiz (there is one)."""
+    return (
+        select(Quiz)
+        .where(Quiz.committee_id == committee_id, Quiz.mode == QuizMode.DAILY)
+        .order_by(Quiz.id)
+    )
+
+
+def has_live_questions(committee_id: int) -> Select[tuple[bool]]:
+    """Whether any of the committee's banks holds a question that is not retired."""
+    return select(
+        exists().where(
+            Question.bank_id == Bank.id,
+            Bank.committee_id == committee_id,
+            Question.is_retired.is_(False),
+        )
+    )
+
+
+def daily_attempt(quiz_id: int, user_id: int, day: date) -> Select[tuple[Attempt]]:
+    return select(Attempt).where(
+        Attempt.quiz_id == quiz_id, Attempt.user_id == user_id, Attempt.daily_on == day
+    )
+
+
+def daily_seen(quiz_id: int, user_id: int, since: date) -> Select[tuple[int, date]]:
+    """(question, last day given) of the member's daily quizzes from ``since``."""
+    return (
+        select(AttemptItem.question_id, func.max(Attempt.daily_on))
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(
+            Attempt.quiz_id == quiz_id,
+            Attempt.user_id == user_id,
+            Attempt.daily_on >= since,
+        )
+        .group_by(AttemptItem.question_id)
+    )
+
+
+def daily_done_days(quiz_id: int, user_id: int, since: date, until: date) -> Select[tuple[date]]:
+    """The days from ``since`` to ``until`` on which the member finished the daily quiz."""
+    return select(Attempt.daily_on).where(
+        Attempt.quiz_id == quiz_id,
+        Attempt.user_id == user_id,
+        Attempt.daily_on >= since,
+        Attempt.daily_on <= until,
+        Attempt.state == AttemptState.SUBMITTED,
+        Attempt.is_auto_submitted.is_(False),
+    )
+
+
+def ungraded_count(attempt_id: int) -> Select[tuple[int]]:
+    """How many of an attempt's items have no grade yet (in the daily quiz: unanswered)."""
+    return select(func.count(AttemptItem.id)).where(
+        AttemptItem.attempt_id == attempt_id, AttemptItem.score.is_(None)
+    )
+
+
+def member_committee(user_id: int) -> Select[tuple[int, str]]:
+    """(committee id, its time zone) of the user's active membership."""
+    return (
+        select(Member.committee_id, OrgUnit.timezone)
+        .join(OrgUnit, OrgUnit.id == Member.committee_id)
+        .where(Member.user_id == user_id, Member.is_active.is_(True))
+    )
+
+
+def daily_summary(
+    committee_id: int, user_id: int, day: date, now: datetime
+) -> Select[tuple[int, datetime | None, int | None, AttemptState | None, int, int, int, int]]:
+    """For the home page, in one row: the daily quiz (id, published), the member's attempt of
+    ``day`` (id, state, questions, answered, right) and the mistake book's due count.
+    """
+    return (
+        select(
+            Quiz.id,
+            Quiz.published_at,
+            Attempt.id,
+            Attempt.state,
+            func.count(AttemptItem.id),
+            func.count(AttemptItem.score),
+            func.count(AttemptItem.id).filter(AttemptItem.is_correct.is_(True)),
+            mistake_due_count(user_id, now).scalar_subquery(),
+        )
+        .outerjoin(
+            Attempt,
+            and_(Attempt.quiz_id == Quiz.id, Attempt.user_id == user_id, Attempt.daily_on == day),
+        )
+        .outerjoin(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+        .where(Quiz.committee_id == committee_id, Quiz.mode == QuizMode.DAILY)
+        .group_by(Quiz.id, Quiz.published_at, Attempt.id, Attempt.state)
+        .order_by(Quiz.id)
+        .limit(1)
+    )
+
+
+# Item analysis and members' statuses (Q-stats) --------------------------------------------
+
+
+def _counted(quiz_id: int, first_only: bool) -> list[ColumnElement[bool]]:
+    """The attempts item analysis counts: submitted, and only each member's first if asked."""
+    conditions = [Attempt.quiz_id == quiz_id, Attempt.state == AttemptState.SUBMITTED]
+    if first_only:
+        earlier = aliased(Attempt)
+        conditions.append(
+            ~exists().where(
+                earlier.quiz_id == Attempt.quiz_id,
+                earlier.user_id == Attempt.user_id,
+                earlier.state == AttemptState.SUBMITTED,
+                earlier.number < Attempt.number,
+            )
+        )
+    return conditions
+
+
+def _mark_and_other() -> tuple[ColumnElement[Decimal], ColumnElement[Decimal]]:
+    mark = func.coalesce(AttemptItem.score, 0)
+    return mark, func.coalesce(Attempt.score, 0) - mark
+
+
+def item_moments(
+    quiz_id: int, first_only: bool
+) -> Select[tuple[int, int, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]]:
+    """Per question: (id, n, Σx, Σx², Σy, Σy², Σxy, max points), x its mark, y the other marks."""
+    x, y = _mark_and_other()
+    return (
+        select(
+            AttemptItem.question_id,
+            func.count(AttemptItem.id),
+            func.sum(x),
+            func.sum(x * x),
+            func.sum(y),
+            func.sum(y * y),
+            func.sum(x * y),
+            func.max(AttemptItem.points),
+        )
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(*_counted(quiz_id, first_only))
+        .group_by(AttemptItem.question_id)
+    )
+
+
+def item_sorted_products(quiz_id: int, first_only: bool) -> Select[tuple[int, Decimal]]:
+    """Per question: Σ x₍ᵢ₎·y₍ᵢ₎, the i-th smallest mark times the i-th smallest other marks
+    (what the covariance would be if the item ranked members as the rest of the exam does).
+    """
+    x, y = _mark_and_other()
+    ranked = (
+        select(
+            AttemptItem.question_id.label("question_id"),
+            x.label("x"),
+            y.label("y"),
+            func.row_number()
+            .over(partition_by=AttemptItem.question_id, order_by=(x, AttemptItem.id))
+            .label("rx"),
+            func.row_number()
+            .over(partition_by=AttemptItem.question_id, order_by=(y, AttemptItem.id))
+            .label("ry"),
+        )
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(*_counted(quiz_id, first_only))
+        .cte("ranked")
+    )
+    a, b = ranked.alias("a"), ranked.alias("b")
+    return (
+        select(a.c.question_id, func.sum(a.c.x * b.c.y))
+        .join(b, and_(b.c.question_id == a.c.question_id, b.c.ry == a.c.rx))
+        .group_by(a.c.question_id)
+    )
+
+
+def percent_sums(quiz_id: int, first_only: bool) -> Select[tuple[int, Decimal, Decimal]]:
+    """(attempts, Σ percent, Σ percent²) of the counted attempts."""
+    percent = func.coalesce(Attempt.percent, 0)
+    return select(func.count(Attempt.id), func.sum(percent), func.sum(percent * percent)).where(
+        *_counted(quiz_id, first_only)
+    )
+
+
+def percents_ordered(quiz_id: int, first_only: bool) -> Select[tuple[Decimal]]:
+    """The counted attempts' percentages, lowest first (the median is in the middle)."""
+    percent = func.coalesce(Attempt.percent, 0)
+    return select(percent).where(*_counted(quiz_id, first_only)).order_by(percent, Attempt.id)
+
+
+def response_counts(quiz_id: int, first_only: bool) -> Select[tuple[int, str | None, int]]:
+    """(question, response as JSON text, how many) over the counted attempts."""
+    text = cast(AttemptItem.response, Text)
+    return (
+        select(AttemptItem.question_id, text, func.count(AttemptItem.id))
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(*_counted(quiz_id, first_only))
+        .group_by(AttemptItem.question_id, text)
+    )
+
+
+def current_versions(question_ids: list[int]) -> Select[tuple[Question, QuestionVersion]]:
+    return (
+        select(Question, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.id.in_(question_ids))
+    )
+
+
+def member_statuses(
+    quiz_id: int, method: GradingMethod, path: str
+) -> Select[tuple[int, str, int | None, int | None, Decimal | None]]:
+    """Each active member under ``path``: (member, name, submitted attempts, open attempts,
+    final percent by ``method``), by name. One statement; the attempts read are only those of
+    the members under ``path``.
+    """
+    members = select(Member.user_id).where(under(Member.org_path, path))
+    counts = (
+        select(
+            Attempt.user_id.label("user_id"),
+            func.count(Attempt.id).filter(Attempt.state == AttemptState.SUBMITTED).label("done"),
+            func.count(Attempt.id).filter(Attempt.state == AttemptState.IN_PROGRESS).label("open"),
+        )
+        .where(Attempt.quiz_id == quiz_id, Attempt.user_id.in_(members))
+        .group_by(Attempt.user_id)
+        .subquery("counts")
+    )
+    grades_stmt = final_grades(quiz_id, method)
+    grades = grades_stmt.where(grades_stmt.selected_columns[0].in_(members)).subquery("grades")
+    grade_user, grade = list(grades.c)[0], list(grades.c)[1]
+    return (
+        select(Member.id, User.name, counts.c.done, counts.c.open, grade)
+        .join(User, User.id == Member.user_id)
+        .outerjoin(counts, counts.c.user_id == Member.user_id)
+        .outerjoin(grades, grade_user == Member.user_id)
+        .where(under(Member.org_path, path), Member.is_active.is_(True))
+        .order_by(User.name, Member.id)
     )

@@ -22,6 +22,8 @@ from studyhub.core.clock import local_date
 from studyhub.meetings import jobs as meetings_jobs
 from studyhub.notify import jobs as notify_jobs
 from studyhub.notify.mail import SmtpSettings, mail_enabled
+from studyhub.plans import jobs as plans_jobs
+from studyhub.quizzes import jobs as quizzes_jobs
 from studyhub.readings import jobs as readings_jobs
 from studyhub.reports import jobs as reports_jobs
 
@@ -94,6 +96,21 @@ def _deliver_outbox(session: Session, now: datetime, config: Mapping[str, Any]) 
     )
 
 
+def _submit_expired_attempts(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return quizzes_jobs.submit_expired_attempts(
+        session, now=now, grace=timedelta(seconds=config["QUIZ_GRACE_SECONDS"])
+    )
+
+
+def _remind_due_plans(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return plans_jobs.remind_due_plans(
+        session,
+        now=now,
+        days=config.get("PLAN_REMINDER_DAYS", plans_jobs.DEFAULT_DAYS),
+        email=mail_enabled(config),
+    )
+
+
 def _run_export_jobs(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     return reports_jobs.run_export_jobs(
         session,
@@ -143,6 +160,20 @@ JOBS: tuple[Job, ...] = (
         cron={"minute": "*"},
         misfire_grace=timedelta(minutes=10),
         description="Send queued e-mails (when SMTP is configured).",
+    ),
+    Job(
+        "quizzes.submit_expired_attempts",
+        _submit_expired_attempts,
+        cron={"minute": "*"},
+        misfire_grace=timedelta(minutes=10),
+        description="Submit attempts whose time is up, with the answers saved so far.",
+    ),
+    Job(
+        "plans.remind_due_plans",
+        _remind_due_plans,
+        cron={"hour": "9", "minute": "0"},
+        once_per="day",
+        description="Remind members whose study plan is due soon; digests for secretaries.",
     ),
     Job(
         "reports.run_export_jobs",

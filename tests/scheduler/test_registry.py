@@ -23,6 +23,8 @@ NAMES = [
     "readings.assign_lead_readers",
     "readings.notify_daily_reading",
     "notify.deliver_outbox",
+    "quizzes.submit_expired_attempts",
+    "plans.remind_due_plans",
     "reports.run_export_jobs",
     "reports.queue_quarter_exports",
     "meetings.remind_missing_meetings",

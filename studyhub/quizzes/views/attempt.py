@@ -1,1 +1,401 @@
-"""Members take quizzes: start, answer, submit, results and review."""
+"""Members take quizzes: start, answer, submit, results and review.
+
+The attempt page shows one question per screen with a navigator. With
+JavaScript (``static/js/attempt.js``) every answer is saved as it is given by a
+small JSON post; without it each screen is a form that saves its answer and
+moves on. Either way the server's clock decides: the page is told the seconds
+left when it loads and after each save.
+
+Why the answer and submit posts skip the session's CSRF token. A member may
+keep an exam open for a long time, and the session's token can go stale
+under them (it expires, or the session is renewed in another tab); a save
+refused for that would lose the answer. Those posts carry instead a token
+bound to the attempt: an HMAC, with the app's secret key, of the attempt's id
+and its member's user id, embedded in the page. A forged cross-site request
+cannot know it (it needs the secret key), it only works for that member's own
+attempt (the view checks both the login and the token), and it does not
+expire while the attempt is open, which is exactly the protection the CSRF
+token gives here minus the expiry. Every other post keeps the usual check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from studyhub.core import clock
+from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.extensions import csrf, db
+from studyhub.quizzes.forms import AnswerForm, ConfirmForm, SubmitForm
+from studyhub.quizzes.models import Attempt, AttemptState, Quiz
+from studyhub.quizzes.services import attempts, quizzes, review
+from studyhub.quizzes.views import bp
+
+T = TypeVar("T")
+BUSY_RETRIES = 3
+# A write that changes nothing: on SQLite it takes the database's write lock.
+WRITE_LOCK = text("UPDATE attempt SET id = id WHERE 1 = 0")
+SEED_BOUND = 2**31
+
+
+def _grace() -> timedelta:
+    return timedelta(seconds=current_app.config["QUIZ_GRACE_SECONDS"])
+
+
+def attempt_token(attempt: Attempt) -> str:
+    """The attempt's own post token (see the module's docstring)."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    message = f"studyhub-attempt:{attempt.id}:{attempt.user_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _check_token(attempt: Attempt, token: str | None) -> None:
+    if not token or not hmac.compare_digest(token, attempt_token(attempt)):
+        raise NotAllowed(_("This page is out of date. Reload it and answer again."))
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    """The URL's attempt, when it is the current user's; anyone else's is a 404."""
+    attempt = db.get_or_404(Attempt, attempt_id)
+    if attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def _retrying(work: Callable[[], T]) -> T:
+    """Run a unit of work that ends in a commit; on SQLite, again if the database was locked.
+
+    A SQLite transaction that has read and then writes fails at once (without
+    waiting) when another process committed in between, and every request
+    reads first (the login). Answers arrive in bursts, so such a unit is rolled
+    back and run again in a transaction that takes the write lock before it
+    reads anything: that one waits its turn (the busy timeout) and cannot fail
+    this way. PostgreSQL waits on the attempt's row lock instead.
+    """
+    for tries in range(1, BUSY_RETRIES + 1):
+        try:
+            return work()
+        except OperationalError as exc:
+            if "database is locked" not in str(exc.orig) or tries == BUSY_RETRIES:
+                raise
+            db.session.rollback()
+            db.session.execute(WRITE_LOCK)
+    raise AssertionError("unreachable")
+
+
+def _attempt_url(attempt: Attempt, position: int | None = None) -> str:
+    if position is None:
+        return url_for("quizzes.attempt", attempt_id=attempt.id)
+    return url_for("quizzes.attempt", attempt_id=attempt.id, q=position, _anchor=f"q{position}")
+
+
+# Starting ----------------------------------------------------------------------------------
+
+
+@bp.post("/<int:quiz_id>/start")
+@login_required
+def start(quiz_id: int):
+    """Start an attempt, or resume the one in progress."""
+    quiz = db.get_or_404(Quiz, quiz_id)
+    quizzes.taker_for(db.session, quiz, user_id=current_user.id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    now = clock.now_utc()
+    seed = secrets.randbelow(SEED_BOUND)
+
+    def work() -> Attempt:
+        found = attempts.start_attempt(
+            db.session, quiz, user_id=current_user.id, now=now, seed=seed, grace=_grace()
+        )
+        db.session.commit()
+        return found
+
+    try:
+        attempt = _retrying(work)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("quizzes.quiz", quiz_id=quiz.id))
+    return redirect(_attempt_url(attempt))
+
+
+# The attempt page --------------------------------------------------------------------------
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    """The questions, one per screen (``?q=`` picks it), the navigator and the countdown."""
+    now = clock.now_utc()
+    attempt = _own_attempt(attempt_id)
+    if attempts.touch_attempt(db.session, attempt, now=now, grace=_grace()):
+        db.session.commit()
+        flash(_("Time is up. Your attempt was submitted with the answers saved in time."), "info")
+    if attempt.state == AttemptState.SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    items = attempts.item_views(db.session, attempt, now=now)[1]
+    current = request.args.get("q", type=int) or next(
+        (i.position for i in items if not i.is_answered), 1
+    )
+    current = min(max(current, 1), len(items) or 1)
+    return render_template(
+        "quizzes/attempt/attempt.html",
+        quiz=quiz,
+        attempt=attempt,
+        items=items,
+        current=current,
+        remaining=attempts.remaining_seconds(attempt, now=now),
+        token=attempt_token(attempt),
+        max_seq=max((i.seq for i in items), default=0),
+        is_instant=quiz.mode in review.INSTANT_FEEDBACK_MODES,
+    )
+
+
+def _json_body() -> tuple[str | None, int, Any, int | None]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400)
+    try:
+        position = int(data.get("position"))
+        seq = int(data["seq"]) if data.get("seq") is not None else None
+    except (TypeError, ValueError):
+        abort(400)
+    token = request.headers.get("X-Attempt-Token") or data.get("attempt_token")
+    return token, position, data.get("response"), seq
+
+
+def _json_flag() -> tuple[str | None, int, bool]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400)
+    try:
+        position = int(data.get("position"))
+    except (TypeError, ValueError):
+        abort(400)
+    return request.headers.get("X-Attempt-Token"), position, bool(data.get("flagged"))
+
+
+def _saved_json(attempt: Attempt, saved: attempts.Saved) -> dict[str, Any]:
+    quiz = attempt.quiz
+    body: dict[str, Any] = {
+        "saved": saved.applied,
+        "applied": saved.applied,
+        "stale": not saved.applied,
+        "position": saved.item.position,
+        "seq": saved.seq,
+        "saved_at": saved.saved_at.isoformat() if saved.saved_at else None,
+        "remaining": saved.remaining,
+        "answered": saved.item.response is not None,
+    }
+    if not saved.applied:
+        body["response"] = saved.item.response  # the newer answer the server kept
+    if quiz.mode in review.INSTANT_FEEDBACK_MODES and saved.item.score is not None:
+        view = review.present_item(saved.item, saved.item.version, review.EVERYTHING)
+        body["feedback_html"] = render_template("quizzes/attempt/_feedback.html", item=view)
+    return body
+
+
+@bp.post("/attempts/<int:attempt_id>/answer")
+@csrf.exempt
+@login_required
+def save_answer(attempt_id: int):
+    """Save one answer: JSON from the page's script, or a question's form without it."""
+    now = clock.now_utc()
+    attempt = _own_attempt(attempt_id)
+    if request.is_json:
+        return _save_json(attempt, now)
+    return _save_form(attempt, now)
+
+
+def _save_json(attempt: Attempt, now):
+    token, position, response, seq = _json_body()
+    result_url = url_for("quizzes.result", attempt_id=attempt.id)
+    try:
+        _check_token(attempt, token)
+
+        def work() -> dict[str, Any]:
+            saved = attempts.save_answer(
+                db.session,
+                attempt,
+                position=position,
+                response=response,
+                seq=seq,
+                now=now,
+                grace=_grace(),
+            )
+            body = _saved_json(attempt, saved)
+            db.session.commit()
+            return body
+
+        body = _retrying(work)
+    except attempts.AttemptClosed as exc:
+        db.session.commit()  # the automatic submission, if this save made it
+        return jsonify(saved=False, closed=True, error=str(exc), result_url=result_url), 409
+    except DomainError as exc:
+        db.session.rollback()
+        return jsonify(saved=False, error=str(exc)), exc.http_status
+    return jsonify(body)
+
+
+def _save_form(attempt: Attempt, now):
+    form = AnswerForm()
+    if not form.validate():
+        abort(400)
+    position = form.position.data
+    go = form.go.data or "next"
+    flag_sent = "flag_shown" in request.form
+    try:
+        _check_token(attempt, form.attempt_token.data)
+
+        def work() -> None:
+            attempts.save_screen(
+                db.session,
+                attempt,
+                position=position,
+                response=request.form.getlist("response"),
+                is_flagged=bool(form.flagged.data) if flag_sent else None,
+                now=now,
+                grace=_grace(),
+            )
+            db.session.commit()
+
+        _retrying(work)
+    except attempts.AttemptClosed as exc:
+        db.session.commit()
+        flash(str(exc), "info")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(_attempt_url(attempt, position))
+    if go == "finish":
+        return redirect(url_for("quizzes.confirm_submit", attempt_id=attempt.id))
+    step = {"next": 1, "prev": -1}.get(go, 0)
+    return redirect(_attempt_url(attempt, max(1, position + step)))
+
+
+@bp.post("/attempts/<int:attempt_id>/flag")
+@csrf.exempt
+@login_required
+def flag(attempt_id: int):
+    """Flag a question to come back to (JSON from the page's script)."""
+    now = clock.now_utc()
+    attempt = _own_attempt(attempt_id)
+    token, position, flagged = _json_flag()
+    try:
+        _check_token(attempt, token)
+
+        def work() -> None:
+            attempts.flag_item(
+                db.session,
+                attempt,
+                position=position,
+                is_flagged=flagged,
+                now=now,
+                grace=_grace(),
+            )
+            db.session.commit()
+
+        _retrying(work)
+    except attempts.AttemptClosed as exc:
+        db.session.commit()
+        result_url = url_for("quizzes.result", attempt_id=attempt.id)
+        return jsonify(saved=False, closed=True, error=str(exc), result_url=result_url), 409
+    except DomainError as exc:
+        db.session.rollback()
+        return jsonify(saved=False, error=str(exc)), exc.http_status
+    return jsonify(saved=True, flagged=flagged)
+
+
+# Submitting --------------------------------------------------------------------------------
+
+
+@bp.get("/attempts/<int:attempt_id>/submit")
+@login_required
+def confirm_submit(attempt_id: int):
+    """Before submitting: the questions not answered yet first, then those flagged."""
+    now = clock.now_utc()
+    attempt = _own_attempt(attempt_id)
+    if attempts.touch_attempt(db.session, attempt, now=now, grace=_grace()):
+        db.session.commit()
+    if attempt.state == AttemptState.SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    items = attempts.item_views(db.session, attempt, now=now)[1]
+    return render_template(
+        "quizzes/attempt/submit.html",
+        quiz=attempt.quiz,
+        attempt=attempt,
+        unanswered=[i for i in items if not i.is_answered],
+        flagged=[i for i in items if i.is_flagged and i.is_answered],
+        total=len(items),
+        remaining=attempts.remaining_seconds(attempt, now=now),
+        token=attempt_token(attempt),
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@csrf.exempt
+@login_required
+def submit(attempt_id: int):
+    """Submit (once: a second post changes nothing) and show the result."""
+    now = clock.now_utc()
+    attempt = _own_attempt(attempt_id)
+    form = SubmitForm()
+    _check_token(attempt, form.attempt_token.data)
+
+    def work() -> bool:
+        done = attempts.finish_attempt(
+            db.session, attempt, now=now, grace=_grace(), timed_out=form.timed_out.data == "1"
+        )
+        db.session.commit()
+        return done
+
+    _retrying(work)
+    return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+
+
+# Results -----------------------------------------------------------------------------------
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    """Score and pass or fail, then whatever the review policy shows now."""
+    now = clock.now_utc()
+    attempt = _own_attempt(attempt_id)
+    if attempts.touch_attempt(db.session, attempt, now=now, grace=_grace()):
+        db.session.commit()
+    if attempt.state != AttemptState.SUBMITTED:
+        return redirect(_attempt_url(attempt))
+    shown, items = attempts.item_views(db.session, attempt, now=now)
+    return render_template(
+        "quizzes/attempt/result.html",
+        quiz=attempt.quiz,
+        attempt=attempt,
+        shown=shown,
+        items=items if shown.correctness or shown.answers or shown.explanations else [],
+        answered=sum(1 for i in items if i.is_answered),
+        total=len(items),
+        closes_later=attempt.quiz.closes_at is not None
+        and not review.is_closed(attempt.quiz.closes_at, now),
+    )

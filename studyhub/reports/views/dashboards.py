@@ -34,7 +34,7 @@ from studyhub.web.home import HomePanel, register_home_panel
 
 STATUS_LABELS = {
     queries.NOT_STARTED: _l("Not started"),
-    queries.IN_PROGRESS: _l("In progress"),
+    queries.IN_PROGRESS: _l("Under way"),
     queries.FAILED: _l("Failed"),
     queries.DONE: _l("Done"),
 }
@@ -155,7 +155,8 @@ def remind(branch_id: int):
         today=clock.local_date(now, committee.timezone),
         plan_id=form.plan_id.data,
     )
-    assert choice.plan is not None  # choose_plan raised NotFound otherwise
+    if choice.plan is None:
+        abort(404)
     try:
         done = dashboards.remind(
             db.session,
