@@ -136,6 +136,15 @@ def can_reset_password(grants: Grants, target: Member, target_grants: Grants) ->
     return True
 
 
+def can_change_login(grants: Grants, target: Member, target_grants: Grants) -> bool:
+    """The phone and member number are what one logs in with: one's own may be changed by
+    whoever manages oneself; anyone else's follows the reset rule (staff and admins' only by
+    admins)."""
+    if target.user_id == grants.user_id:
+        return can_manage_member(grants, target)
+    return can_reset_password(grants, target, target_grants)
+
+
 def can_set_active(grants: Grants, target: Member, target_grants: Grants) -> bool:
     """Deactivating closes the account, so it follows the reset rule (not one's own)."""
     return can_reset_password(grants, target, target_grants)

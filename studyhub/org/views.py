@@ -280,7 +280,8 @@ def member(member_id: int):
 @login_required
 def edit_member(member_id: int):
     member = db.get_or_404(Member, member_id)
-    access.require_manage_member(grants(), member)
+    me = grants()
+    access.require_manage_member(me, member)
     form = MemberForm(
         obj=None,
         data={
@@ -295,6 +296,13 @@ def edit_member(member_id: int):
         else None,
     )
     del form.group_id
+    login_locked = not access.can_change_login(
+        me, member, access.grants_for(db.session, member.user)
+    )
+    if login_locked:  # shown read-only; whatever is posted for them is ignored
+        form.phone.data, form.member_no.data = member.user.phone, member.user.member_no
+        for locked in (form.phone, form.member_no):
+            locked.render_kw = {"readonly": True}
     if form.validate_on_submit():
         try:
             services.update_member(db.session, member, _member_fields(form), now=clock.now_utc())
@@ -304,7 +312,13 @@ def edit_member(member_id: int):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("org.member", member_id=member.id))
-    return render_template("org/member_form.html", form=form, unit=member.branch, member=member)
+    return render_template(
+        "org/member_form.html",
+        form=form,
+        unit=member.branch,
+        member=member,
+        login_locked=login_locked,
+    )
 
 
 @bp.route("/members/<int:member_id>/move", methods=["GET", "POST"])

@@ -250,6 +250,35 @@ def test_edit_member(client, login, session, make, org):
     assert "belongs to someone else" in clash.text
 
 
+def test_staff_cannot_change_another_staff_members_login_but_an_admin_can(
+    client, login, session, make, org, app
+):
+    other_staff = make.member(
+        org["branch_b"], name="另一干事", role=Role.STAFF, role_unit=org["committee"]
+    )
+    login_before = (other_staff.user.phone, other_staff.user.member_no)
+    url = f"/org/members/{other_staff.id}/edit"
+    login(org["staff"].user)
+    form = client.get(url)
+    assert re.search(r'<input[^>]*id="phone"[^>]*readonly', form.text)
+    assert "Only an administrator may change the login" in form.text
+    data = {"name": "改了名", "phone": "13911112222", "member_no": "X-9", "status": "full"}
+    assert client.post(url, data=data).status_code == 302
+    session.expire_all()
+    # The name changed; the login did not.
+    assert other_staff.user.name == "改了名"
+    assert (other_staff.user.phone, other_staff.user.member_no) == login_before
+    # Staff may change their own login, and a committee admin another staff member's.
+    own = {"name": "组织干事", "phone": "13911113333", "status": "full"}
+    assert client.post(f"/org/members/{org['staff'].id}/edit", data=own).status_code == 302
+    committee_admin = make.member(org["branch_b"], role=Role.ADMIN, role_unit=org["committee"])
+    admin_client = login(committee_admin.user, english(app.test_client()))
+    assert "readonly" not in admin_client.get(url).text
+    assert admin_client.post(url, data=data).status_code == 302
+    session.expire_all()
+    assert (org["staff"].user.phone, other_staff.user.phone) == ("13911113333", "13911112222")
+
+
 def test_move_member_to_another_branch(client, login, session, make, org):
     member = make.member(org["branch_a"], name="要调走", role=Role.SECRETARY)
     login(org["staff"].user)
