@@ -92,8 +92,17 @@ class BaseConfig:
     # Study plans: remind members who have not finished this many days before their due date.
     PLAN_REMINDER_DAYS = [3, 1]
 
-    # The scheduler's time zone for jobs that are not per committee.
+    # The scheduler's time zone for jobs that are not per committee; a second scheduler
+    # process tries the lock this often; on SQLite the lock is a lease of this length.
     SCHEDULER_TIMEZONE = "Asia/Shanghai"
+    SCHEDULER_LOCK_POLL_SECONDS = 5.0
+    SCHEDULER_LEASE_SECONDS = 60.0
+
+    # Behind a reverse proxy: trust one hop's X-Forwarded-For/-Proto/-Host.
+    PROXY_FIX = False
+    # Links in e-mails sent by the scheduler (no request to take the host from), e.g.
+    # https://study.example.org.
+    BASE_URL: str | None = None
     ROSTER_IMPORT_MAX_ROWS = 20000
     # Score exports of units with more members than this are made by a background job
     # (the scheduler) and downloaded when ready; files go to EXPORT_FOLDER (default

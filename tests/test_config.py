@@ -86,3 +86,16 @@ def test_text_settings_stay_text_even_when_they_look_like_numbers(tmp_path):
     )
     assert settings["SECRET_KEY"] == "1234567890"
     assert settings["MAIL_FROM"] == "null"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", 1), ("true", True), ("false", False)])
+def test_switches_set_in_the_environment_are_read_as_switches(tmp_path, value, expected):
+    settings = load_config(tmp_path, None, {"STUDYHUB_PROXY_FIX": value})
+    assert settings["PROXY_FIX"] == expected
+
+
+def test_operators_settings_are_declared_with_their_defaults(tmp_path):
+    settings = load_config(tmp_path, None, {"STUDYHUB_SCHEDULER_LEASE_SECONDS": "30"})
+    assert settings["SCHEDULER_LEASE_SECONDS"] == 30
+    assert settings["SCHEDULER_LOCK_POLL_SECONDS"] == 5.0
+    assert settings["BASE_URL"] is None and settings["PROXY_FIX"] is False
