@@ -11,6 +11,7 @@ over every plan they are given. Dashboards and the meetings' evidence build on t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -335,6 +337,26 @@ def my_plans(user_id: int, *, due_by: date | None = None) -> Select:
     quiz_id and next_reading_id (the first material not studied yet, in order).
     ``due_by`` keeps only unfinished plans that have started by then (the home page).
     """
+    return _my_plans(user_id, due_by)
+
+
+@functools.cache
+def my_todo() -> Select:
+    """:func:`my_plans` with ``due_by``, built once: execute it with ``{"user_id": …,
+    "due_by": …}``.
+
+    The home page asks for it on every request; building this statement costs far more
+    than running it, and one object keeps SQLAlchemy's compiled cache warm.
+    """
+    return _my_plans(
+        bindparam("user_id", type_=Member.user_id.type),
+        bindparam("due_by", type_=StudyPlan.starts_on.type),
+    )
+
+
+def _my_plans(
+    user_id: int | ColumnElement[int], due_by: date | ColumnElement[date] | None
+) -> Select:
     pairs = (
         _pairs().where(Member.user_id == user_id, StudyPlan.published_at.is_not(None)).cte("pairs")
     )

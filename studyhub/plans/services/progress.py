@@ -178,7 +178,8 @@ def my_plans(session: Session, user_id: int, *, today: date) -> list[MyPlan]:
 
 def todo(session: Session, user_id: int, *, today: date) -> list[MyPlan]:
     """The member's started, unfinished plans, by due date: the home page's "To do"."""
-    return [_my_plan(r, today) for r in session.execute(queries.my_plans(user_id, due_by=today))]
+    rows = session.execute(queries.my_todo(), {"user_id": user_id, "due_by": today})
+    return [_my_plan(r, today) for r in rows]
 
 
 def my_plan(session: Session, plan: StudyPlan, user_id: int, *, today: date) -> MyPlan | None:
