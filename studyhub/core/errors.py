@@ -6,6 +6,8 @@ app (already translated by the caller's gettext where that applies).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """A rule of the domain refused the operation; ``str(exc)`` says why."""
@@ -41,3 +43,13 @@ class InvalidInput(DomainError):
     """The input broke a rule that only the service can check."""
 
     http_status = 400
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem of an imported file, at a row as Excel numbers it (the header is row 1;
+    None for the file as a whole) and a column (None for the whole row)."""
+
+    row: int | None
+    column: str | None
+    message: str

@@ -13,10 +13,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError
+from studyhub.core.errors import DomainError, RowError
 from studyhub.extensions import db
 from studyhub.meetings.services import import_file, imports, register
-from studyhub.org.cli import committee_by_name
+from studyhub.org.cli import committee_by_name, fail_import
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import committees
 
@@ -104,9 +104,7 @@ def import_meetings(path: Path, committee_name: str | None, as_json: bool) -> No
                 committee,
                 sheet,
                 now=now,
-                max_rows=current_app.config.get(
-                    "MEETING_IMPORT_MAX_ROWS", imports.DEFAULT_MAX_ROWS
-                ),
+                max_rows=current_app.config["MEETING_IMPORT_MAX_ROWS"],
             )
     except DomainError as exc:
         _fail([imports.RowError(None, None, str(exc))], as_json)
@@ -126,14 +124,5 @@ def import_meetings(path: Path, committee_name: str | None, as_json: bool) -> No
         )
 
 
-def _fail(errors: list[imports.RowError], as_json: bool) -> NoReturn:
-    """Print every error and stop with status 1; nothing has been written."""
-    if as_json:
-        click.echo(json.dumps(imports.ImportResult(errors=errors).as_dict(), ensure_ascii=False))
-    else:
-        for error in errors:
-            where = f"row {error.row}" if error.row is not None else "file"
-            column = f" [{error.column}]" if error.column else ""
-            click.echo(f"{where}{column}: {error.message}")
-        click.echo(f"{len(errors)} error(s); nothing was imported.", err=True)
-    click.get_current_context().exit(1)
+def _fail(errors: list[RowError], as_json: bool) -> NoReturn:
+    fail_import(errors, as_json, summary=imports.ImportResult(errors=errors).as_dict())

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError
+from studyhub.core.errors import DomainError, RowError
 from studyhub.extensions import db
 from studyhub.org import queries, roster
 from studyhub.org.models import OrgUnit, UnitKind
@@ -91,10 +91,11 @@ def committee_by_name(name: str | None) -> OrgUnit:
     return found[0]
 
 
-def _fail(errors: list[roster.RowError], as_json: bool) -> NoReturn:
-    """Print every error and stop with status 1; nothing has been written."""
+def fail_import(errors: list[RowError], as_json: bool, *, summary: dict) -> NoReturn:
+    """Print every error of an import (or, with ``--json``, its ``summary``) and stop with
+    status 1; nothing has been written."""
     if as_json:
-        click.echo(json.dumps(roster.ImportResult(errors=errors).as_dict(), ensure_ascii=False))
+        click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         for error in errors:
             where = f"row {error.row}" if error.row is not None else "file"
@@ -102,3 +103,7 @@ def _fail(errors: list[roster.RowError], as_json: bool) -> NoReturn:
             click.echo(f"{where}{column}: {error.message}")
         click.echo(f"{len(errors)} error(s); nothing was imported.", err=True)
     click.get_current_context().exit(1)
+
+
+def _fail(errors: list[RowError], as_json: bool) -> NoReturn:
+    fail_import(errors, as_json, summary=roster.ImportResult(errors=errors).as_dict())

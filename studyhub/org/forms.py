@@ -80,9 +80,3 @@ class ImportForm(FlaskForm):
         ],
         render_kw={"accept": ".xlsx,.csv", "style": "max-width: 100%"},
     )
-
-
-class ConfirmImportForm(FlaskForm):
-    """Confirms a checked upload, named by the token the preview gave."""
-
-    token = HiddenField(validators=[DataRequired()])

@@ -39,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
-from studyhub.core.errors import DomainError, InvalidInput
+from studyhub.core.errors import DomainError, InvalidInput, RowError
 from studyhub.org import services
 from studyhub.org.models import Member, MemberStatus, OrgUnit, UnitKind
 from studyhub.org.queries import under
@@ -116,15 +116,6 @@ class Action(enum.StrEnum):
     NEW = "new"
     UPDATE = "update"
     UNCHANGED = "unchanged"
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem, at a row as Excel numbers it (the header is row 1)."""
-
-    row: int | None
-    column: str | None
-    message: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     abort,
@@ -30,7 +32,6 @@ from studyhub.org.forms import (
     UNIT_KIND_LABELS,
     AppointForm,
     ConfirmForm,
-    ConfirmImportForm,
     ImportForm,
     MemberForm,
     MoveForm,
@@ -46,6 +47,7 @@ from studyhub.org.models import (
     RoleAssignment,
     UnitKind,
 )
+from studyhub.web.imports import PreviewedImport
 from studyhub.web.pagination import paginate
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -453,24 +455,28 @@ def _import_unit(unit_id: int) -> OrgUnit:
     return unit
 
 
-def _import_stash(unit: OrgUnit) -> roster.UploadStash:
-    folder = f"{current_app.instance_path}/uploads/imports"
-    return roster.UploadStash(folder, owner=f"{unit.id}-{current_user.id}")
-
-
-def _check_roster(path, unit: OrgUnit) -> roster.CheckedRoster:
-    try:
+def _roster_import(unit: OrgUnit) -> PreviewedImport[roster.CheckedRoster]:
+    def check(path: Path) -> roster.CheckedRoster:
         with roster.open_roster(path) as sheet:
             return roster.validate_roster(
                 db.session, unit, sheet, max_rows=current_app.config["ROSTER_IMPORT_MAX_ROWS"]
             )
-    except DomainError as exc:
-        return roster.CheckedRoster(entries=[], errors=[roster.RowError(None, None, str(exc))])
 
+    def render(**context):
+        context.setdefault("form", ImportForm())
+        return render_template("org/import_members.html", unit=unit, **context)
 
-def _render_import(unit: OrgUnit, **context):
-    context.setdefault("form", ImportForm())
-    return render_template("org/import_members.html", unit=unit, **context)
+    return PreviewedImport(
+        stash=roster.UploadStash(
+            f"{current_app.instance_path}/uploads/imports", owner=f"{unit.id}-{current_user.id}"
+        ),
+        check=check,
+        failed=lambda message: roster.CheckedRoster(
+            entries=[], errors=[roster.RowError(None, None, message)]
+        ),
+        render=render,
+        restart_url=url_for("org.import_members", unit_id=unit.id),
+    )
 
 
 @bp.route("/units/<int:unit_id>/import", methods=["GET", "POST"])
@@ -478,53 +484,22 @@ def _render_import(unit: OrgUnit, **context):
 def import_members(unit_id: int):
     """Upload a roster: every row is checked and shown; nothing is written before confirming."""
     unit = _import_unit(unit_id)
+    flow = _roster_import(unit)
     if request.method == "POST" and "token" in request.form:
-        return _confirm_import(unit)
-    form = ImportForm()
-    if not form.validate_on_submit():
-        return _render_import(unit, form=form)
-    stash = _import_stash(unit)
-    upload = form.file.data
-    token = stash.put(upload.stream, filename=upload.filename, now=clock.now_utc())
-    checked = _check_roster(stash.path(token), unit)
-    if checked.errors:
-        stash.discard(token)
-        return _render_import(unit, form=form, checked=checked)
-    return _render_import(
-        unit,
-        checked=checked,
-        filename=upload.filename,
-        confirm_form=ConfirmImportForm(token=token),
-    )
-
-
-def _confirm_import(unit: OrgUnit):
-    """Write a previewed upload; a second confirmation finds the file gone and does nothing."""
-    form = ConfirmImportForm()
-    if not form.validate_on_submit():
-        abort(400)
-    path = _import_stash(unit).claim(form.token.data)
-    if path is None:
-        flash(_("This file was imported already or waited too long; upload it again."), "info")
-        return redirect(url_for("org.import_members", unit_id=unit.id))
-    try:
-        checked = _check_roster(path, unit)
-        if checked.errors:
-            return _render_import(unit, checked=checked)
-        result = roster.apply_roster(
-            db.session,
-            unit,
-            checked,
-            now=clock.now_utc(),
-            password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
+        return flow.confirm(
+            lambda checked, _filename: roster.apply_roster(
+                db.session,
+                unit,
+                checked,
+                now=clock.now_utc(),
+                password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
+            ),
+            lambda result: _imported(unit, result),
         )
-    except DomainError as exc:
-        db.session.rollback()
-        failed = roster.CheckedRoster(entries=[], errors=[roster.RowError(None, None, str(exc))])
-        return _render_import(unit, checked=failed)
-    finally:
-        path.unlink(missing_ok=True)
-    db.session.commit()
+    return flow.upload(ImportForm())
+
+
+def _imported(unit: OrgUnit, result: roster.ImportResult):
     flash(
         _(
             "Imported %(imported)d new members; %(updated)d updated, %(unchanged)d unchanged.",

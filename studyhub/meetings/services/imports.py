@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
 from studyhub.core.clock import as_utc
-from studyhub.core.errors import InvalidInput
+from studyhub.core.errors import InvalidInput, RowError
 from studyhub.meetings import queries
 from studyhub.meetings.models import Meeting, MeetingKind, MeetingState
 from studyhub.meetings.services import records
@@ -72,13 +72,6 @@ LIMITS = {
     "minutes": records.MINUTES_MAX,
     "decisions": records.TEXT_MAX,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int | None
-    column: str | None
-    message: str
 
 
 @dataclass(frozen=True, slots=True)

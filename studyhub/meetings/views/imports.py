@@ -7,20 +7,21 @@ so a double confirmation imports nothing twice.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.meetings.forms import KIND_LABELS, MeetingImportForm
 from studyhub.meetings.services import import_file, imports
 from studyhub.meetings.views import bp, grants
 from studyhub.meetings.views.compliance import OVERVIEW_KINDS, unit_of
 from studyhub.org import access as org_access
-from studyhub.org.forms import ConfirmImportForm
 from studyhub.org.models import OrgUnit
+from studyhub.web.imports import PreviewedImport
 from studyhub.web.uploads import UploadStash
 
 PREVIEW_ROWS = 50
@@ -36,35 +37,39 @@ def _import_unit(unit_id: int) -> OrgUnit:
     return unit
 
 
-def _stash(unit: OrgUnit) -> MeetingFileStash:
-    folder = f"{current_app.instance_path}/uploads/imports"
-    return MeetingFileStash(folder, owner=f"meetings-{unit.id}-{current_user.id}")
-
-
-def _check(path, unit: OrgUnit) -> imports.CheckedImport:
-    try:
+def _meetings_import(unit: OrgUnit) -> PreviewedImport[imports.CheckedImport]:
+    def check(path: Path) -> imports.CheckedImport:
         with import_file.open_sheet(path) as sheet:
             return imports.check_import(
                 db.session,
                 unit,
                 sheet,
                 now=clock.now_utc(),
-                max_rows=current_app.config.get(
-                    "MEETING_IMPORT_MAX_ROWS", imports.DEFAULT_MAX_ROWS
-                ),
+                max_rows=current_app.config["MEETING_IMPORT_MAX_ROWS"],
             )
-    except DomainError as exc:
-        return imports.CheckedImport(errors=[imports.RowError(None, None, str(exc))])
 
+    def render(**context):
+        context.setdefault("form", MeetingImportForm())
+        return render_template(
+            "meetings/register/import.html",
+            unit=unit,
+            kind_labels=KIND_LABELS,
+            preview_rows=PREVIEW_ROWS,
+            **context,
+        )
 
-def _render(unit: OrgUnit, **context):
-    context.setdefault("form", MeetingImportForm())
-    return render_template(
-        "meetings/register/import.html",
-        unit=unit,
-        kind_labels=KIND_LABELS,
-        preview_rows=PREVIEW_ROWS,
-        **context,
+    return PreviewedImport(
+        stash=MeetingFileStash(
+            f"{current_app.instance_path}/uploads/imports",
+            owner=f"meetings-{unit.id}-{current_user.id}",
+        ),
+        check=check,
+        failed=lambda message: imports.CheckedImport(
+            errors=[imports.RowError(None, None, message)]
+        ),
+        render=render,
+        restart_url=url_for("meetings.import_meetings", unit_id=unit.id),
+        is_ready=lambda checked: not checked.errors and bool(checked.rows),
     )
 
 
@@ -73,54 +78,18 @@ def _render(unit: OrgUnit, **context):
 def import_meetings(unit_id: int):
     """Upload a file of past meetings: every row is checked and shown; nothing is written."""
     unit = _import_unit(unit_id)
+    flow = _meetings_import(unit)
     if request.method == "POST" and "token" in request.form:
-        return _confirm(unit)
-    form = MeetingImportForm()
-    if not form.validate_on_submit():
-        return _render(unit, form=form)
-    stash = _stash(unit)
-    upload = form.file.data
-    token = stash.put(upload.stream, filename=upload.filename, now=clock.now_utc())
-    checked = _check(stash.path(token), unit)
-    if checked.errors or not checked.rows:
-        stash.discard(token)
-        return _render(unit, form=form, checked=checked)
-    return _render(
-        unit,
-        checked=checked,
-        filename=upload.filename,
-        confirm_form=ConfirmImportForm(token=token),
-    )
+        return flow.confirm(
+            lambda checked, filename: imports.apply_import(
+                db.session, unit, checked, by=current_user, now=clock.now_utc(), source=filename
+            ),
+            lambda result: _imported(unit, result),
+        )
+    return flow.upload(MeetingImportForm())
 
 
-def _confirm(unit: OrgUnit):
-    form = ConfirmImportForm()
-    if not form.validate_on_submit():
-        abort(400)
-    path = _stash(unit).claim(form.token.data)
-    if path is None:
-        flash(_("This file was imported already or waited too long; upload it again."), "info")
-        return redirect(url_for("meetings.import_meetings", unit_id=unit.id))
-    try:
-        checked = _check(path, unit)
-        if checked.errors:
-            return _render(unit, checked=checked)
-        result = imports.apply_import(
-            db.session,
-            unit,
-            checked,
-            by=current_user,
-            now=clock.now_utc(),
-            source=request.form.get("filename", "")[:100] or path.name,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        return _render(
-            unit, checked=imports.CheckedImport(errors=[imports.RowError(None, None, str(exc))])
-        )
-    finally:
-        path.unlink(missing_ok=True)
-    db.session.commit()
+def _imported(unit: OrgUnit, result: imports.ImportResult):
     flash(
         _(
             "Imported %(imported)d past meetings; %(skipped)d were there already.",
