@@ -32,11 +32,9 @@ The figures go to their own section of ``bench/RESULTS.md`` (between the
 from __future__ import annotations
 
 import argparse
-import gzip
 import http.client
 import json
 import os
-import re
 import secrets
 import shutil
 import subprocess
@@ -411,22 +409,6 @@ def submit_all(port: int, people: list[dict], workers: int) -> tuple[float, int,
     return time.monotonic() - began, errors, [attempt_id for _c, attempt_id, _t in jobs]
 
 
-def page_weight(port: int, person: dict) -> list[tuple[str, int, int]]:
-    """(resource, bytes, gzip bytes) of the attempt page and the CSS and JS it loads."""
-    path = f"/quizzes/attempts/{person['save'][0]}"
-    status, _cookies, _location, html = base.request(port, "GET", path, cookie=person["cookie"])
-    if status != 200:
-        sys.exit(f"GET {path} gave {status}")
-    found = [(path, html.encode())]
-    for asset in re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))', html):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", asset)
-        body = conn.getresponse().read()
-        conn.close()
-        found.append((asset, body))
-    return [(name, len(body), len(gzip.compress(body, compresslevel=6))) for name, body in found]
-
-
 # -- report ----------------------------------------------------------------------------------
 
 
@@ -472,16 +454,9 @@ def report(*, started, args, database, info, rounds, checks, submit, weight) -> 
         f"Submissions: {total} attempts of {SUBMIT_QUESTIONS} questions from "
         f"{args.submit_workers} connections in {seconds:.1f} s — "
         f"{total / seconds:.1f} submissions/s; errors: {submit_errors}; graded: {submitted}.",
-        "",
-        "Exam page weight (gzip level 6):",
-        "",
-        "| resource | bytes | gzip bytes |",
-        "|---|---:|---:|",
     ]
-    for name, raw, packed in weight:
-        lines.append(f"| `{name}` | {raw:,} | {packed:,} |")
-    total_kb = sum(packed for _n, _r, packed in weight) / 1024
-    lines.append(f"| total | {sum(r for _n, r, _p in weight):,} | {total_kb * 1024:,.0f} |")
+    weight_lines, total_kb = base.weight_table(weight)
+    lines += ["", "Exam page weight (gzip level 6):", "", *weight_lines]
     save_ratio = median(ratios)
     met = save_ratio >= SAVE_GOAL and lost == 0 and failed == 0
     lines += [
@@ -587,7 +562,9 @@ def main() -> None:
         print(f"logging {len(people)} members in…", flush=True)
         for person in people:
             person["cookie"] = base.log_in(port, person["login"], PASSWORD)
-        weight = page_weight(port, people[0])
+        weight = base.page_weight(
+            port, f"/quizzes/attempts/{people[0]['save'][0]}", people[0]["cookie"]
+        )
         load_before = os.getloadavg()[0]
         rounds, checks = [], []
         for number in range(1, args.rounds + 1):

@@ -19,6 +19,7 @@ Run from the project root with the project's virtualenv:
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.client
 import os
 import platform
@@ -55,8 +56,11 @@ The goals are ratios to the floor, reported here and never asserted in tests.
 # (label, ratio to the floor's requests per second it should reach, where it applies)
 GOALS = {
     "member home": (0.35, "SQLite"),
+    "reading page": (0.35, "SQLite"),
     "branch page": (0.25, "SQLite"),
 }
+# The reading page's HTML, CSS and JavaScript, gzip-compressed, at most this many KB.
+READING_WEIGHT_GOAL_KB = 40.0
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,45 @@ def check_page(port: int, path: str, cookie: str | None, expected: str) -> None:
     status, _cookies, location, page = request(port, "GET", path, cookie=cookie)
     if status != 200 or expected not in page:
         sys.exit(f"GET {path} gave {status} {location} without {expected!r}; not benchmarking it")
+
+
+def page_weight(port: int, path: str, cookie: str | None) -> list[tuple[str, int, int]]:
+    """(resource, bytes, gzip bytes) of a page and the CSS and JavaScript it loads.
+
+    Each is compressed with gzip level 6, as a gzip-serving proxy would send it; images
+    are left out.
+    """
+    status, _cookies, _location, html = request(port, "GET", path, cookie=cookie)
+    if status != 200:
+        sys.exit(f"GET {path} gave {status}")
+    found = [(path, html.encode())]
+    for asset in re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))', html):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", asset)
+        body = conn.getresponse().read()
+        conn.close()
+        found.append((asset, body))
+    return [(name, len(body), len(gzip.compress(body, compresslevel=6))) for name, body in found]
+
+
+def weight_table(weight: list[tuple[str, int, int]]) -> tuple[list[str], float]:
+    """Markdown lines of a page's weight, and its gzip total in KB."""
+    lines = ["| resource | bytes | gzip bytes |", "|---|---:|---:|"]
+    for name, raw, packed in weight:
+        lines.append(f"| `{name}` | {raw:,} | {packed:,} |")
+    packed_total = sum(packed for _n, _r, packed in weight)
+    lines.append(f"| total | {sum(r for _n, r, _p in weight):,} | {packed_total:,} |")
+    return lines, packed_total / 1024
+
+
+def todays_reading(port: int, cookie: str) -> str:
+    """The path of the reading of the day linked from the member's home page."""
+    _status, _cookies, _location, page = request(port, "GET", "/", cookie=cookie)
+    panel = page.partition('id="today-reading"')[2]
+    match = re.search(r'href="(/readings/\d+)"', panel.partition("</section>")[0])
+    if match is None:
+        sys.exit("the member's home page links no reading of the day; not benchmarking it")
+    return match.group(1)
 
 
 def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
@@ -345,6 +388,7 @@ def report(
     branch: str,
     endpoints: list[Endpoint],
     rounds: list[list[Figures]],
+    weight: list[tuple[str, int, int]],
 ) -> str:
     """The run's section of RESULTS.md: medians over the rounds, ratios taken per round."""
     lines = [
@@ -393,6 +437,8 @@ def report(
             for i, e in enumerate(endpoints[1:], start=1)
         )
         lines += ["", f"Ratios in each round: {spread}."]
+    weight_lines, weight_kb = weight_table(weight)
+    lines += ["", "Reading page weight (gzip level 6, without images):", "", *weight_lines]
     lines += ["", "Goals:", ""]
     for label, (goal, applies_to) in GOALS.items():
         verdict = "met" if ratios[label] >= goal else "NOT met"
@@ -400,6 +446,10 @@ def report(
         lines.append(
             f"- {label} at least {goal:.0%} of the floor: {ratios[label]:.0%} — {verdict}{note}"
         )
+    lines.append(
+        f"- reading page at most {READING_WEIGHT_GOAL_KB:.0f} KB gzip: {weight_kb:.1f} KB — "
+        + ("met" if weight_kb <= READING_WEIGHT_GOAL_KB else "NOT met")
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -469,10 +519,15 @@ def main() -> None:
         branch_path = f"/org/units/{secretary.unit_id}"
         check_page(port, "/", member_cookie, member.name)
         check_page(port, branch_path, secretary_cookie, secretary.unit_name)
+        # Opened once here, so the measured visits are the member's later ones (no new receipt).
+        reading_path = todays_reading(port, member_cookie)
+        check_page(port, reading_path, member_cookie, 'id="reading-end"')
+        weight = page_weight(port, reading_path, member_cookie)
         endpoints = [
             Endpoint("floor", "/_bench/floor"),
             Endpoint("login page", "/login"),
             Endpoint("member home", "/", member_cookie),
+            Endpoint("reading page", reading_path, member_cookie),
             Endpoint("branch page", branch_path, secretary_cookie),
         ]
         wait_for_quiet(args.wait_for_quiet)
@@ -512,6 +567,7 @@ def main() -> None:
         branch=f"{secretary.unit_name}, {secretary.unit_size} members",
         endpoints=endpoints,
         rounds=rounds,
+        weight=weight,
     )
     print()
     print(section)
