@@ -21,8 +21,7 @@ import enum
 import io
 import itertools
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -30,10 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,10 +42,10 @@ from studyhub.org import services
 from studyhub.org.models import Member, MemberStatus, OrgUnit, UnitKind
 from studyhub.org.queries import under
 from studyhub.web import uploads as stash
+from studyhub.web.sheets import Sheet, keyed_sheet, xlsx_rows
 from studyhub.web.spreadsheets import csv_value, openpyxl_cell
 
 DEFAULT_MAX_ROWS = 20000
-HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the column names
 BATCH = 500
 NAME_MAX = 64  # the width of user.name
 POSITION_MAX = 64
@@ -156,48 +154,28 @@ class ImportResult:
         }
 
 
-@dataclass
-class RosterSheet:
-    """An open roster: the columns found (key → header as written) and the data rows."""
-
-    headers: dict[str, str]
-    rows: Iterator[tuple[int, dict[str, Any]]]
-
-
 # Reading ---------------------------------------------------------------------------------
 
 
 @contextmanager
-def open_roster(path: Path, *, filename: str | None = None) -> Iterator[RosterSheet]:
+def open_roster(path: Path, *, filename: str | None = None) -> Iterator[Sheet]:
     """Open an .xlsx or .csv roster; raises :class:`RosterFileError` when it cannot be read."""
     suffix = Path(filename or path.name).suffix.lower()
     if suffix == ".xlsx":
-        reader = _xlsx_rows(path)
+        reader = xlsx_rows(
+            path,
+            unreadable=_l(
+                "The file cannot be read as an Excel workbook (.xlsx). "
+                "Save an old .xls file as .xlsx first."
+            ),
+            error=RosterFileError,
+        )
     elif suffix == ".csv":
         reader = _csv_rows(path)
     else:
         raise RosterFileError(_l("The roster must be an .xlsx or .csv file."))
     with reader as raw:
         yield _sheet(raw)
-
-
-@contextmanager
-def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, tuple[Any, ...]]]]:
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise RosterFileError(
-            _l(
-                "The file cannot be read as an Excel workbook (.xlsx). "
-                "Save an old .xls file as .xlsx first."
-            )
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers record a wrong size, which would cut rows
-        yield enumerate(sheet.iter_rows(values_only=True), start=1)
-    finally:
-        workbook.close()
 
 
 @contextmanager
@@ -255,57 +233,23 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def _header_key(value: Any) -> str:
-    text = "".join(str(value or "").split()).strip("*＊")
-    text = re.sub(r"[（(].*[）)]$", "", text)  # "入党日期(yyyy-mm-dd)"
-    return text.lower().replace("-", "_")
-
-
-def _find_header(raw: Iterator[tuple[int, Any]]) -> tuple[int, Any, list[str | None]]:
-    for number, values in itertools.islice(raw, HEADER_SEARCH_ROWS):
-        keys = [HEADER_ALIASES.get(_header_key(v)) for v in values]
-        if "name" in keys:
-            return number, values, keys
-    raise RosterFileError(
-        _l(
-            "No row of column names was found. The first row must name the columns, "
-            "like %(headers)s.",
-            headers="、".join(HEADERS.values()),
-        )
+def _sheet(raw: Iterator[tuple[int, Any]]) -> Sheet:
+    return keyed_sheet(
+        raw,
+        aliases=HEADER_ALIASES,
+        labels=HEADERS,
+        anchor="name",
+        missing=_missing_columns,
+        error=RosterFileError,
     )
 
 
-def _sheet(raw: Iterator[tuple[int, Any]]) -> RosterSheet:
-    number, values, keys = _find_header(raw)
-    columns: dict[int, str] = {}
-    headers: dict[str, str] = {}
-    for index, key in enumerate(keys):
-        if key is None:
-            continue  # columns we do not use (序号, 性别…)
-        if key in headers:
-            raise RosterFileError(
-                _l(
-                    "Row %(row)d has two columns for %(column)s.",
-                    row=number,
-                    column=HEADERS[key],
-                )
-            )
-        columns[index] = key
-        headers[key] = " ".join(str(values[index]).split())
-    missing = [HEADERS[k] for k in ("name", "branch") if k not in headers]
-    if "phone" not in headers and "member_no" not in headers:
+def _missing_columns(found: Iterable[str]) -> list[str]:
+    found = set(found)
+    missing = [HEADERS[k] for k in ("name", "branch") if k not in found]
+    if "phone" not in found and "member_no" not in found:
         missing.append(f"{HEADERS['phone']}/{HEADERS['member_no']}")
-    if missing:
-        raise RosterFileError(_l("The file has no column %(columns)s.", columns="、".join(missing)))
-
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for row_number, row in raw:
-            yield (
-                row_number,
-                {key: row[index] for index, key in columns.items() if index < len(row)},
-            )
-
-    return RosterSheet(headers=headers, rows=rows())
+    return missing
 
 
 # Cell values -----------------------------------------------------------------------------
@@ -470,7 +414,7 @@ class _Units:
 def validate_roster(
     session: Session,
     committee: OrgUnit,
-    sheet: RosterSheet,
+    sheet: Sheet,
     *,
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> CheckedRoster:

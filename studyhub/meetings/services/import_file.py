@@ -8,22 +8,18 @@ ten) is the header, in Chinese as the template writes it or by the English keys.
 from __future__ import annotations
 
 import io
-import itertools
 import re
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,11 +30,10 @@ from studyhub.meetings.models import MeetingKind
 from studyhub.meetings.services.register import KIND_NAMES
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import under
+from studyhub.web.sheets import Sheet, keyed_sheet, xlsx_rows
 from studyhub.web.spreadsheets import openpyxl_cell
 
 MAX_ROWS = 5000  # the template's list of kinds reaches this far
-HEADER_SEARCH_ROWS = 10
-
 # The template's columns in order (key → Chinese name); the keys are accepted as names too.
 HEADERS: dict[str, str] = {
     "branch": "所属支部",
@@ -136,72 +131,19 @@ class ImportFileError(InvalidInput):
 # Reading -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Sheet:
-    headers: dict[str, str]  # key → the column name as written
-    rows: Iterator[tuple[int, dict[str, Any]]]
-
-
-def _header_key(value: Any) -> str | None:
-    text = "".join(str(value or "").split()).strip("*＊")
-    text = re.sub(r"[（(].*[）)]$", "", text)
-    return ALIASES.get(text.lower().replace("-", "_"))
-
-
 @contextmanager
 def open_sheet(path: Path) -> Iterator[Sheet]:
     """The first worksheet of an .xlsx file; :class:`ImportFileError` when it cannot be read."""
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError(
-            _l("The file cannot be read as an Excel workbook (.xlsx). Use the template.")
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        raw = enumerate(sheet.iter_rows(values_only=True), start=1)
-        yield _sheet(raw)
-    finally:
-        workbook.close()
-
-
-def _find_header(raw: Iterator[tuple[int, Any]]) -> tuple[int, Any, list[str | None]]:
-    for number, values in itertools.islice(raw, HEADER_SEARCH_ROWS):
-        keys = [_header_key(v) for v in values]
-        if "title" in keys:
-            return number, values, keys
-    raise ImportFileError(
-        _l(
-            "No row of column names was found. The first row must name the columns, "
-            "like %(headers)s.",
-            headers="、".join(HEADERS.values()),
+    unreadable = _l("The file cannot be read as an Excel workbook (.xlsx). Use the template.")
+    with xlsx_rows(path, unreadable=unreadable, error=ImportFileError) as raw:
+        yield keyed_sheet(
+            raw,
+            aliases=ALIASES,
+            labels=HEADERS,
+            anchor="title",
+            missing=lambda found: [HEADERS[k] for k in REQUIRED if k not in found],
+            error=ImportFileError,
         )
-    )
-
-
-def _sheet(raw: Iterator[tuple[int, Any]]) -> Sheet:
-    number, values, keys = _find_header(raw)
-    columns: dict[int, str] = {}
-    headers: dict[str, str] = {}
-    for index, key in enumerate(keys):
-        if key is None:
-            continue
-        if key in headers:
-            raise ImportFileError(
-                _l("Row %(row)d has two columns for %(column)s.", row=number, column=HEADERS[key])
-            )
-        columns[index] = key
-        headers[key] = " ".join(str(values[index]).split())
-    missing = [HEADERS[k] for k in REQUIRED if k not in headers]
-    if missing:
-        raise ImportFileError(_l("The file has no column %(columns)s.", columns="、".join(missing)))
-
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for row_number, row in raw:
-            yield row_number, {k: row[i] for i, k in columns.items() if i < len(row)}
-
-    return Sheet(headers=headers, rows=rows())
 
 
 def cell_text(value: Any) -> str:

@@ -48,7 +48,6 @@ from studyhub.meetings.services.import_file import (
     EXAMPLE,
     HEADERS,
     KIND_VALUES,
-    Sheet,
     Units,
     cell_line,
     cell_text,
@@ -57,6 +56,7 @@ from studyhub.meetings.services.import_file import (
 from studyhub.meetings.services.register import KIND_NAMES
 from studyhub.org.models import OrgUnit
 from studyhub.readings.services.content import render_markdown
+from studyhub.web.sheets import Sheet
 
 DEFAULT_MAX_ROWS = 5000
 BATCH = 200
