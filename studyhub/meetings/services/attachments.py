@@ -11,10 +11,8 @@ the same file to one record twice gives the same attachment.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
@@ -25,11 +23,10 @@ from studyhub.core.errors import InvalidInput
 from studyhub.meetings import queries
 from studyhub.meetings.models import Meeting, MeetingAttachment, MeetingState
 from studyhub.meetings.services.audit import log_event, require_state
-from studyhub.readings.services.uploads import inspect_image, read_limited, sniff
+from studyhub.web.files import display_name, inspect_image, read_limited, sniff, write_once
 
 PDF_MAGIC = b"%PDF-"
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
-FILENAME_MAX = 200
 ATTACHING_STATES = (MeetingState.PLANNED, MeetingState.HELD, MeetingState.RETURNED)
 
 
@@ -44,30 +41,8 @@ def _kind(data: bytes) -> tuple[str, str]:
     return kind.mime_type, kind.extension
 
 
-def _display_name(filename: str | None, extension: str) -> str:
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable())
-    return (name or f"attachment.{extension}")[:FILENAME_MAX]
-
-
 def stored_path(folder: Path, attachment: MeetingAttachment) -> Path:
     return folder / attachment.stored_name
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    """Write ``data`` at ``path`` atomically unless the same content is there already."""
-    if path.exists() and path.stat().st_size == len(data):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def add_attachment(
@@ -91,7 +66,7 @@ def add_attachment(
         return existing
     attachment = MeetingAttachment(
         meeting_id=meeting.id,
-        filename=_display_name(filename, extension),
+        filename=display_name(filename, default=f"attachment.{extension}"),
         stored_name=f"{meeting.committee_id}/{digest}.{extension}",
         sha256=digest,
         mime_type=mime_type,
@@ -99,7 +74,7 @@ def add_attachment(
         uploaded_by_id=by.id,
         uploaded_at=now,
     )
-    _write_once(stored_path(folder, attachment), data)
+    write_once(stored_path(folder, attachment), data)
     session.add(attachment)
     session.flush()
     log_event(

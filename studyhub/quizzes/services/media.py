@@ -15,8 +15,6 @@ app is mounted.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.quizzes.models import Bank, QuestionMedia
+from studyhub.web.files import write_once
 
 MediaUrl = Callable[[str], str]
 FILENAME_MAX = 200
@@ -101,7 +100,7 @@ def store(
 ) -> QuestionMedia:
     """Write the file (once) and its row (once per bank)."""
     stored_name = file.stored_name(bank.id)
-    _write_once(folder / stored_name, file.data)
+    write_once(folder / stored_name, file.data)
     existing = session.scalar(
         select(QuestionMedia).where(
             QuestionMedia.bank_id == bank.id, QuestionMedia.sha256 == file.sha256
@@ -125,23 +124,3 @@ def store(
 
 def stored_path(folder: Path, media: QuestionMedia) -> Path:
     return folder / media.stored_name
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    """Write ``data`` at ``path`` atomically, unless the same content is there already.
-
-    The file is written before the transaction commits; when it rolls back the
-    file stays, unreferenced and harmless, and the next import of it reuses it.
-    """
-    if path.exists() and path.stat().st_size == len(data):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".media-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -14,135 +14,22 @@ same picture reuses it.
 from __future__ import annotations
 
 import hashlib
-import io
-import os
-import tempfile
-import warnings
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from studyhub.core.errors import InvalidInput
 from studyhub.org.models import OrgUnit
 from studyhub.readings.models import Upload
-
-CHUNK = 64 * 1024
-MAX_PIXELS = 40_000_000  # far above any photo a phone shows; stops decompression bombs
-FILENAME_MAX = 200
-
-
-@dataclass(frozen=True)
-class ImageKind:
-    pillow_format: str
-    mime_type: str
-    extension: str
-
-
-KINDS = (
-    ImageKind("PNG", "image/png", "png"),
-    ImageKind("JPEG", "image/jpeg", "jpg"),
-    ImageKind("GIF", "image/gif", "gif"),
-    ImageKind("WEBP", "image/webp", "webp"),
-)
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    kind: ImageKind
-    width: int
-    height: int
-
-
-def sniff(data: bytes) -> ImageKind | None:
-    """The image kind that the first bytes announce, if it is one we accept."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return KINDS[0]
-    if data.startswith(b"\xff\xd8\xff"):
-        return KINDS[1]
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return KINDS[2]
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return KINDS[3]
-    return None
-
-
-def inspect_image(data: bytes) -> ImageInfo:
-    """The kind and size of an image, or :class:`InvalidInput` when it is not a sound one."""
-    kind = sniff(data)
-    if kind is None:
-        raise InvalidInput(_l("Only PNG, JPEG, GIF and WebP images can be uploaded."))
-    broken = InvalidInput(_l("The image could not be read; it may be damaged."))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[kind.pillow_format]) as image:
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    raise InvalidInput(_l("The image has too many pixels."))
-                image.verify()
-            # verify() leaves the image unusable; decode a fresh one to the end.
-            with Image.open(io.BytesIO(data), formats=[kind.pillow_format]) as image:
-                image.load()
-    except InvalidInput:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise broken from None
-    except (OSError, SyntaxError, ValueError, EOFError):
-        raise broken from None
-    return ImageInfo(kind=kind, width=width, height=height)
-
-
-def read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
-    """The stream's bytes, or :class:`InvalidInput` as soon as it passes ``max_bytes``."""
-    parts: list[bytes] = []
-    size = 0
-    while chunk := stream.read(CHUNK):
-        size += len(chunk)
-        if size > max_bytes:
-            raise InvalidInput(
-                _l(
-                    "The file is too large (%(mb)s MB at most).",
-                    mb=f"{max_bytes / 1024 / 1024:.1f}".removesuffix(".0"),
-                )
-            )
-        parts.append(chunk)
-    if size == 0:
-        raise InvalidInput(_l("The file is empty."))
-    return b"".join(parts)
-
-
-def _display_name(filename: str | None, extension: str) -> str:
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable())
-    return (name or f"image.{extension}")[:FILENAME_MAX]
+from studyhub.web.files import display_name, inspect_image, read_limited, write_once
 
 
 def stored_path(folder: Path, upload: Upload) -> Path:
     """Where an upload's file lives under the uploads folder."""
     return folder / upload.stored_name
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    """Write ``data`` at ``path`` atomically, unless an identical file is already there."""
-    if path.exists() and path.stat().st_size == len(data):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_upload(
@@ -166,7 +53,7 @@ def save_upload(
     upload = existing or Upload(
         committee_id=committee.id,
         sha256=digest,
-        filename=_display_name(filename, info.kind.extension),
+        filename=display_name(filename, default=f"image.{info.kind.extension}"),
         stored_name=f"{committee.id}/{digest}.{info.kind.extension}",
         mime_type=info.kind.mime_type,
         size=len(data),
@@ -175,7 +62,7 @@ def save_upload(
         created_by_id=by_user_id,
         created_at=now,
     )
-    _write_once(stored_path(folder, upload), data)
+    write_once(stored_path(folder, upload), data)
     if existing is not None:
         return upload
     try:
