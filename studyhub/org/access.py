@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
 from studyhub.core.errors import NotAllowed
-from studyhub.org.models import Member, OrgUnit, Role, RoleAssignment
-from studyhub.org.queries import member_of_user, roles_of
+from studyhub.org.models import Member, OrgUnit, Role
+from studyhub.org.queries import active_member_path, scopes_of_user
 
 ROOT = "/"
 MANAGER_ROLES = frozenset({Role.STAFF, Role.ADMIN})
@@ -76,18 +76,16 @@ class Grants:
 
 
 def grants_for(session: Session, user: User) -> Grants:
-    """The user's grants, read from their role rows and membership (two queries)."""
-    rows: list[RoleAssignment] = list(session.scalars(roles_of(user.id)))
-    member = session.scalars(member_of_user(user.id)).first()
+    """The user's grants, read from their role rows and membership (two indexed queries)."""
+    params = {"user_id": user.id}
     return Grants(
         user_id=user.id,
         is_admin=user.is_admin,
         scopes=tuple(
-            Scope(role=r.role, unit_id=r.unit_id, unit_name=r.unit.name, path=r.unit.path)
-            for r in rows
-            if r.unit.is_active
+            Scope(role=row.role, unit_id=row.unit_id, unit_name=row.name, path=row.path)
+            for row in session.execute(scopes_of_user(), params)
         ),
-        member_path=member.org_path if member and member.is_active else None,
+        member_path=session.scalar(active_member_path(), params),
     )
 
 

@@ -41,7 +41,7 @@ def import_members(path: Path, committee_name: str | None, as_json: bool) -> Non
                 max_rows=current_app.config["ROSTER_IMPORT_MAX_ROWS"],
             )
     except DomainError as exc:
-        _fail([roster.RowError(None, None, str(exc))], as_json)
+        _fail([RowError(None, None, str(exc))], as_json)
     if checked.errors:
         _fail(checked.errors, as_json)
     try:
@@ -58,7 +58,7 @@ def import_members(path: Path, committee_name: str | None, as_json: bool) -> Non
             )
     except DomainError as exc:
         db.session.rollback()
-        _fail([roster.RowError(None, None, str(exc))], as_json)
+        _fail([RowError(None, None, str(exc))], as_json)
     db.session.commit()
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))

@@ -43,7 +43,9 @@ class RenameForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
+    name = StringField(
+        _l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=100)]
+    )
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=20)])
     member_no = StringField(_l("Member number"), validators=[Optional(), Length(max=32)])
     status = SelectField(

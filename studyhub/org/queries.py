@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+import functools
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from studyhub.accounts.models import User
@@ -78,6 +80,29 @@ def role_holders(unit_id: int) -> Select[tuple[RoleAssignment]]:
 
 def member_of_user(user_id: int) -> Select[tuple[Member]]:
     return select(Member).where(Member.user_id == user_id)
+
+
+# Every page reads the viewer's grants: the two statements below are built once and
+# executed with ``{"user_id": …}`` (building a statement costs more than running it).
+
+
+@functools.cache
+def scopes_of_user() -> Select[tuple]:
+    """The user's roles on active units: (role, unit_id, name, path), in the order given."""
+    return (
+        select(RoleAssignment.role, OrgUnit.id.label("unit_id"), OrgUnit.name, OrgUnit.path)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+        .where(RoleAssignment.user_id == bindparam("user_id"), OrgUnit.is_active.is_(True))
+        .order_by(RoleAssignment.id)
+    )
+
+
+@functools.cache
+def active_member_path() -> Select[tuple[str]]:
+    """The org path of the user's membership, if it is active."""
+    return select(Member.org_path).where(
+        Member.user_id == bindparam("user_id"), Member.is_active.is_(True)
+    )
 
 
 def search_members(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import contains_eager
 
 from studyhub.accounts import services as account_services
 from studyhub.core import clock
-from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.core.errors import DomainError, NotAllowed, RowError
 from studyhub.extensions import db
 from studyhub.org import access, queries, roster, services
 from studyhub.org.forms import (
@@ -472,7 +472,7 @@ def _roster_import(unit: OrgUnit) -> PreviewedImport[roster.CheckedRoster]:
         ),
         check=check,
         failed=lambda message: roster.CheckedRoster(
-            entries=[], errors=[roster.RowError(None, None, message)]
+            entries=[], errors=[RowError(None, None, message)]
         ),
         render=render,
         restart_url=url_for("org.import_members", unit_id=unit.id),

@@ -1,0 +1,92 @@
+"""Writing a checked roster: new members added, known ones updated and moved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studyhub.core.errors import InvalidInput
+from studyhub.org import services
+from studyhub.org.models import Member, OrgUnit, UnitKind
+from studyhub.org.queries import under
+from studyhub.org.roster.checking import chunks
+from studyhub.org.roster.columns import BATCH, Action, CheckedRoster, ImportResult, RosterEntry
+
+# Writing ---------------------------------------------------------------------------------
+
+
+def apply_roster(
+    session: Session,
+    committee: OrgUnit,
+    roster: CheckedRoster,
+    *,
+    now: datetime,
+    password_method: str,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Write a checked roster: add new members, update and move known ones. Flushes only.
+
+    New members get the initial password (the phone's last 6 digits) and must
+    change it at first login. ``on_progress(n)`` is called after every ``n`` rows.
+    """
+    if roster.errors:
+        raise InvalidInput(_l("The roster has errors; nothing was imported."))
+    units = {
+        unit.id: unit
+        for unit in session.scalars(
+            select(OrgUnit).where(
+                under(OrgUnit.path, committee.path),
+                OrgUnit.kind.in_([UnitKind.BRANCH, UnitKind.GROUP]),
+            )
+        )
+    }
+    result = ImportResult()
+    for chunk in chunks(roster.entries, BATCH):
+        ids = [e.member_id for e in chunk if e.action is Action.UPDATE]
+        members = (
+            {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))}
+            if ids
+            else {}
+        )
+        for entry in chunk:
+            group = units[entry.group_id] if entry.group_id else None
+            if entry.action is Action.NEW:
+                services.add_member(
+                    session,
+                    units[entry.branch_id],
+                    entry.fields,
+                    group=group,
+                    now=now,
+                    password_method=password_method,
+                )
+                result.imported += 1
+            elif entry.action is Action.UPDATE and _update(
+                session, members[entry.member_id], entry, units[entry.branch_id], group, now
+            ):
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            if on_progress is not None:
+                on_progress(1)
+    session.flush()
+    return result
+
+
+def _update(
+    session: Session,
+    member: Member,
+    entry: RosterEntry,
+    branch: OrgUnit,
+    group: OrgUnit | None,
+    now: datetime,
+) -> bool:
+    changed = services.update_member(session, member, entry.fields, now=now)
+    moved = services.move_member(session, member, branch, group=group, now=now)
+    if not member.is_active:
+        services.set_member_active(member, is_active=True, now=now)
+        changed = True
+    return changed or moved
