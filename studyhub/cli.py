@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from studyhub.accounts.cli import create_admin
-from studyhub.demo import demo_command
+from studyhub.demo.command import demo_command
 from studyhub.gendata import gen_data_command
 from studyhub.meetings.cli import export_meetings, import_meetings
 from studyhub.org.cli import import_members
