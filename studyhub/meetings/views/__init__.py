@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
 from flask_login import current_user
 
+from studyhub.core import clock
+from studyhub.core.errors import DomainError
 from studyhub.extensions import db
+from studyhub.meetings.forms import ConfirmForm
 from studyhub.meetings.models import Meeting
 from studyhub.org import access
 
@@ -29,6 +32,30 @@ def grants() -> access.Grants:
 
 def load_meeting(meeting_id: int) -> Meeting:
     return db.get_or_404(Meeting, meeting_id)
+
+
+def back_to(meeting: Meeting, anchor: str | None = None):
+    """Back to the meeting's page (at ``anchor``)."""
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor=anchor))
+
+
+def act(meeting: Meeting, action, success: str, *, anchor: str | None = None, **kwargs):
+    """Run a change from a button (``action(session, meeting, by=, now=, **kwargs)``),
+    commit and say ``success``, or say why not; then back to the meeting."""
+    try:
+        action(db.session, meeting, by=current_user, now=clock.now_utc(), **kwargs)
+    except DomainError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return back_to(meeting, anchor)
+
+
+def require_confirmed() -> None:
+    """A bare button's POST carries a valid CSRF token, or the request is refused."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
 
 
 def attachment_folder() -> Path:

@@ -41,7 +41,7 @@ from studyhub.meetings.forms import (
 )
 from studyhub.meetings.models import Attendance, AttendanceStatus, LeaveRequest, Meeting
 from studyhub.meetings.services import attendance
-from studyhub.meetings.views import bp, grants, load_meeting
+from studyhub.meetings.views import act, back_to, bp, grants, load_meeting, require_confirmed
 from studyhub.org.queries import member_of_user
 from studyhub.web.home import HomePanel, register_home_panel
 
@@ -49,33 +49,17 @@ REFRESH_SECONDS = 30
 PANEL_DAYS = 14
 
 
-def _back(meeting: Meeting, anchor: str | None = None):
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor=anchor))
-
-
-def _run(meeting: Meeting, action, success: str, anchor: str | None = None, **kwargs):
-    try:
-        action(db.session, meeting, by=current_user, now=clock.now_utc(), **kwargs)
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return _back(meeting, anchor)
-
-
 @bp.post("/<int:meeting_id>/checkin/open")
 @login_required
 def open_checkin(meeting_id: int):
     meeting = load_meeting(meeting_id)
     access.require_write(grants(), meeting.branch, meeting.group)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirmed()
     try:
         attendance.open_checkin(db.session, meeting, by=current_user, now=clock.now_utc())
     except DomainError as exc:
         flash(str(exc), "error")
-        return _back(meeting)
+        return back_to(meeting)
     db.session.commit()
     return redirect(url_for("meetings.checkin_screen", meeting_id=meeting.id))
 
@@ -85,9 +69,8 @@ def open_checkin(meeting_id: int):
 def close_checkin(meeting_id: int):
     meeting = load_meeting(meeting_id)
     access.require_write(grants(), meeting.branch, meeting.group)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _run(meeting, attendance.close_checkin, _("Check-in is closed."))
+    require_confirmed()
+    return act(meeting, attendance.close_checkin, _("Check-in is closed."))
 
 
 def current_code(meeting: Meeting) -> dict[str, Any]:
@@ -110,7 +93,7 @@ def checkin_screen(meeting_id: int):
     access.require_write(grants(), meeting.branch, meeting.group)
     if not attendance.is_checkin_open(meeting):
         flash(_("Check-in is not open for this meeting."), "error")
-        return _back(meeting)
+        return back_to(meeting)
     code = current_code(meeting)
     return render_template(
         "meetings/screen.html",
@@ -200,8 +183,7 @@ def take_roster(meeting_id: int):
     """Take the roster without QR check-in (attendance marked by hand)."""
     meeting = load_meeting(meeting_id)
     access.require_write(grants(), meeting.branch, meeting.group)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirmed()
     try:
         attendance.take_roster(db.session, meeting, by=current_user, now=clock.now_utc())
     except DomainError as exc:
@@ -252,7 +234,7 @@ def ask_leave(meeting_id: int):
     form = LeaveForm(prefix="leave")
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return _back(meeting, "leave")
+        return back_to(meeting, "leave")
     try:
         attendance.request_leave(
             db.session, meeting, current_user, reason=form.reason.data, now=clock.now_utc()
@@ -262,7 +244,7 @@ def ask_leave(meeting_id: int):
     else:
         db.session.commit()
         flash(_("Your request for leave is sent to the secretary."), "success")
-    return _back(meeting, "leave")
+    return back_to(meeting, "leave")
 
 
 @bp.post("/<int:meeting_id>/leave/<int:leave_id>")
@@ -289,7 +271,7 @@ def decide_leave(meeting_id: int, leave_id: int):
     target = request.form.get("next")
     if target == "attendance":
         return redirect(url_for("meetings.attendance_page", meeting_id=meeting.id))
-    return _back(meeting, "leaves")
+    return back_to(meeting, "leaves")
 
 
 def upcoming_panel(user: Any, now) -> HomePanel | None:

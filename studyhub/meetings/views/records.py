@@ -48,7 +48,14 @@ from studyhub.meetings.models import (
 )
 from studyhub.meetings.services import attachments, attendance, records
 from studyhub.meetings.services.audit import STATE_LABELS
-from studyhub.meetings.views import attachment_folder, bp, grants, load_meeting
+from studyhub.meetings.views import (
+    act,
+    attachment_folder,
+    bp,
+    grants,
+    load_meeting,
+    require_confirmed,
+)
 from studyhub.meetings.views.checkin import current_code
 from studyhub.org import access as org_access
 from studyhub.org.access import GROUP_ROLES
@@ -380,26 +387,13 @@ def record(meeting_id: int):
     return render_template("meetings/record.html", form=form, meeting=meeting)
 
 
-def _act(meeting: Meeting, action, success: str, **kwargs):
-    """Run a state change from a button, commit, and go back to the meeting."""
-    try:
-        action(db.session, meeting, by=current_user, now=clock.now_utc(), **kwargs)
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-
-
 @bp.post("/<int:meeting_id>/submit")
 @login_required
 def submit(meeting_id: int):
     meeting = load_meeting(meeting_id)
     access.require_write(grants(), meeting.branch, meeting.group)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _act(meeting, records.submit_meeting, _("The record is submitted to the committee."))
+    require_confirmed()
+    return act(meeting, records.submit_meeting, _("The record is submitted to the committee."))
 
 
 @bp.post("/<int:meeting_id>/approve")
@@ -407,9 +401,8 @@ def submit(meeting_id: int):
 def approve(meeting_id: int):
     meeting = load_meeting(meeting_id)
     access.require_review(grants(), meeting.branch)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _act(meeting, records.approve_meeting, _("The record is approved."))
+    require_confirmed()
+    return act(meeting, records.approve_meeting, _("The record is approved."))
 
 
 def _with_reason(meeting: Meeting, action, success: str, prefix: str):
@@ -417,7 +410,7 @@ def _with_reason(meeting: Meeting, action, success: str, prefix: str):
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    return _act(meeting, action, success, reason=form.reason.data)
+    return act(meeting, action, success, reason=form.reason.data)
 
 
 @bp.post("/<int:meeting_id>/return")
@@ -509,8 +502,7 @@ def remove_attachment(meeting_id: int, attachment_id: int):
     meeting = load_meeting(meeting_id)
     access.require_write(grants(), meeting.branch, meeting.group)
     attachment = _attachment(meeting, attachment_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirmed()
     try:
         attachments.remove_attachment(
             db.session, attachment, meeting, by=current_user, now=clock.now_utc()
