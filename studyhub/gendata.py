@@ -3,9 +3,10 @@
 One committee named after the seed, general branches, branches with two or
 three Party groups, members spread over the branches, a secretary and a branch
 committee member per branch, and one committee staff account. Every account
-shares one password hash, computed once. The few units go through the org
-services; accounts, members and roles are inserted in batches with Core
-``insert()`` so memory stays flat however many members there are.
+shares one password hash, computed once. Only the committee and the staff's
+role go through the org services; units, accounts, members and roles are
+inserted in batches with Core ``insert()`` (an executemany of dicts, which
+psycopg pipelines), so memory stays flat however many members there are.
 
 Generation is the ordered list :data:`STEPS`. A later domain adds its data
 (reads, attempts, meetings) by appending a :class:`Step`: its ``run`` reads what
@@ -19,6 +20,7 @@ package with one module per domain.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Callable, Iterator
@@ -29,7 +31,18 @@ from itertools import accumulate
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User, new_session_token
@@ -44,6 +57,7 @@ from studyhub.plans import benchdata as plan_data
 from studyhub.quizzes import benchdata as quiz_data
 
 BATCH_SIZE = 5000
+UNIT_BATCH = 500  # branches (with their groups) per statement
 PASSWORD = "bench2026"
 COMMITTEE_NAME = "基准测试党委-S{seed}"
 MAX_SEED = 99
@@ -135,6 +149,20 @@ class Generation:
         """A random generator of its own for each step, fixed by the seed."""
         return random.Random(f"studyhub-gen-data/{self.seed}/{label}")
 
+    def analyze(self, *tables: Table) -> None:
+        """Refresh PostgreSQL's statistics of tables just filled, before a step's
+        ``INSERT … SELECT`` reads them: with none, the planner takes a table of 100,000 rows
+        for one of a few and picks nested loops that run for minutes."""
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            preparer = conn.dialect.identifier_preparer
+            conn.exec_driver_sql(f"ANALYZE {', '.join(preparer.format_table(t) for t in tables)}")
+
+    def serial(self, phone: ColumnElement[str]) -> ColumnElement[int]:
+        """A generated member's serial number (1, 2, …) in SQL, read from their phone
+        number (:func:`phone_for`): what steps that draw in SQL key their draws on."""
+        return cast(func.substr(phone, 5), BigInteger)
+
 
 @dataclass(frozen=True)
 class Step:
@@ -168,37 +196,87 @@ def branch_sizes(rng: random.Random, members: int, count: int) -> list[int]:
     return sizes
 
 
+def _insert_units(gen: Generation, kind: UnitKind, rows: list[tuple[int, str, str]]) -> list[str]:
+    """Insert units of one kind, each ``(parent id, parent path, name)``; returns their paths.
+
+    A path ends with the unit's own id, so it is set once the ids are known.
+    """
+    conn = gen.session.connection()
+    units = OrgUnit.__table__
+    ids = (
+        conn.execute(
+            insert(units).returning(units.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "parent_id": parent_id,
+                    "committee_id": gen.committee.id,
+                    "kind": kind,
+                    "name": name,
+                    "path": "",
+                    "timezone": gen.committee.timezone,
+                    "is_active": True,
+                    "created_at": gen.now,
+                }
+                for parent_id, _path, name in rows
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    paths = [f"{path}{unit_id}/" for (_p, path, _n), unit_id in zip(rows, ids, strict=True)]
+    conn.execute(
+        update(units).where(units.c.id == bindparam("unit_id")).values(path=bindparam("new_path")),
+        [{"unit_id": i, "new_path": path} for i, path in zip(ids, paths, strict=True)],
+    )
+    return paths
+
+
 def _create_units(gen: Generation, advance: Callable[[int], None]) -> None:
     rng = gen.rng("units")
-    session, now = gen.session, gen.now
+    committee = gen.committee
     general_count = max(1, round(gen.branch_count / BRANCHES_PER_GENERAL_BRANCH))
     # Three branches in four sit under a general branch; the rest under the committee.
     grouped = math.ceil(gen.branch_count * 3 / 4)
-    generals = [
-        org.create_unit(
-            session, gen.committee, kind=UnitKind.GENERAL_BRANCH, name=f"第{i + 1}党总支", now=now
-        )
-        for i in range(general_count)
-    ]
+    general_paths = _insert_units(
+        gen,
+        UnitKind.GENERAL_BRANCH,
+        [(committee.id, committee.path, f"第{i + 1}党总支") for i in range(general_count)],
+    )
     sizes = branch_sizes(rng, gen.members, gen.branch_count)
-    for i, size in enumerate(sizes):
-        parent = generals[i * general_count // grouped] if i < grouped else gen.committee
+    branch_rows = []
+    for i in range(gen.branch_count):
+        parent = general_paths[i * general_count // grouped] if i < grouped else committee.path
         name = f"{DEPARTMENTS[i % len(DEPARTMENTS)]}第{i + 1}党支部"
-        branch = org.create_unit(session, parent, kind=UnitKind.BRANCH, name=name, now=now)
-        groups = [
-            org.create_unit(session, branch, kind=UnitKind.GROUP, name=group_name, now=now)
-            for group_name in GROUP_NAMES[: rng.choice((2, 3))]
-        ]
-        gen.branches.append(
-            BranchPlan(
-                id=branch.id,
-                name=branch.name,
-                path=branch.path,
-                size=size,
-                groups=tuple((g.id, g.path) for g in groups),
+        branch_rows.append((_unit_id(parent), parent, name))
+    group_counts = [rng.choice((2, 3)) for _ in range(gen.branch_count)]
+    for start in range(0, gen.branch_count, UNIT_BATCH):
+        rows = branch_rows[start : start + UNIT_BATCH]
+        counts = group_counts[start : start + UNIT_BATCH]
+        branch_paths = _insert_units(gen, UnitKind.BRANCH, rows)
+        group_paths = iter(
+            _insert_units(
+                gen,
+                UnitKind.GROUP,
+                [
+                    (_unit_id(path), path, group_name)
+                    for path, count in zip(branch_paths, counts, strict=True)
+                    for group_name in GROUP_NAMES[:count]
+                ],
             )
         )
-        advance(1)
+        for (_parent, _pp, name), path, size, count in zip(
+            rows, branch_paths, sizes[start : start + UNIT_BATCH], counts, strict=True
+        ):
+            groups = tuple((_unit_id(g), g) for g in itertools.islice(group_paths, count))
+            gen.branches.append(
+                BranchPlan(id=_unit_id(path), name=name, path=path, size=size, groups=groups)
+            )
+        advance(len(rows))
+
+
+def _unit_id(path: str) -> int:
+    """The id a unit's path ends with."""
+    return int(path.rstrip("/").rsplit("/", 1)[1])
 
 
 # -- step: members, their accounts and branch roles ----------------------------
