@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from studyhub.notify.models import Message
+
+# Every page's header shows the count: built once, given the user per call.
+_UNREAD_COUNT = (
+    select(func.count())
+    .select_from(Message)
+    .where(Message.user_id == bindparam("user_id"), Message.read_at.is_(None))
+)
 
 
 def unread_count(user_id: int) -> Select[tuple[int]]:
     """The number of unread messages of ``user_id``; the (user, read_at) index answers it."""
-    return (
-        select(func.count())
-        .select_from(Message)
-        .where(Message.user_id == user_id, Message.read_at.is_(None))
-    )
+    return _UNREAD_COUNT.params(user_id=user_id)
 
 
 def inbox(user_id: int) -> Select[tuple[Message]]:

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -644,6 +644,25 @@ class Duty:
     has_reflection: bool
 
 
+# Asked on every member's home page: built once, given values per call.
+_DUTY_TODAY = (
+    select(LeadAssignment.reflection, Reading.id)
+    .outerjoin(
+        Reading,
+        and_(
+            Reading.committee_id == bindparam("committee_id"),
+            Reading.daily_on == LeadAssignment.day,
+            queries.is_visible(bindparam("now", type_=Reading.published_at.type)),
+        ),
+    )
+    .where(
+        LeadAssignment.branch_id == bindparam("branch_id"),
+        LeadAssignment.day == bindparam("today", type_=LeadAssignment.day.type),
+        LeadAssignment.member_id == bindparam("member_id"),
+    )
+)
+
+
 def duty_today(
     session: Session,
     *,
@@ -656,20 +675,14 @@ def duty_today(
     """Whether the member leads their branch's reading today (one query)."""
     today = local_date(now, timezone)
     row = session.execute(
-        select(LeadAssignment.reflection, Reading.id)
-        .outerjoin(
-            Reading,
-            and_(
-                Reading.committee_id == committee_id,
-                Reading.daily_on == LeadAssignment.day,
-                queries.is_visible(now),
-            ),
-        )
-        .where(
-            LeadAssignment.branch_id == branch_id,
-            LeadAssignment.day == today,
-            LeadAssignment.member_id == member_id,
-        )
+        _DUTY_TODAY,
+        {
+            "committee_id": committee_id,
+            "branch_id": branch_id,
+            "member_id": member_id,
+            "today": today,
+            "now": now,
+        },
     ).first()
     if row is None:
         return None
