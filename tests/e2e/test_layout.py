@@ -51,6 +51,8 @@ def test_tap_targets_and_width_on_login_and_home(
     log_in(page, SECRETARY_PHONE, DEMO_PASSWORD)
     assert urlsplit(page.url).path == "/"
     assert page.locator(".mainnav a").count() >= 3
+    # The header is two rows at most (the brand, then a menu that scrolls sideways).
+    assert page.locator("header.topbar").bounding_box()["height"] <= 2 * MIN_TAP_HEIGHT + 30
     assert page.locator("header form.logout button").is_visible()
     assert small_targets(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
