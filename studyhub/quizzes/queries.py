@@ -7,9 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from html import escape
+from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, Select, Text, and_, cast, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from studyhub.accounts.models import User
@@ -259,6 +273,61 @@ def attempt_items(attempt_id: int) -> Select[tuple[AttemptItem]]:
 
 def attempt_item(attempt_id: int, position: int) -> Select[tuple[AttemptItem]]:
     return attempt_items(attempt_id).where(AttemptItem.position == position)
+
+
+@cache
+def save_target() -> Select:
+    """What saving one answer needs, in one row: the attempt (locked), its quiz's mode, the item.
+
+    Binds ``attempt_id`` and ``position``. The item's columns are ``NULL`` when
+    the attempt has no such position; no row at all when there is no such
+    attempt. The attempt's row is locked (``FOR UPDATE OF attempt`` on
+    PostgreSQL), so a save and the submission follow one another. Built once,
+    over the tables rather than the ORM classes (nothing here becomes an
+    object): this runs for every answer a member gives.
+    """
+    attempt = Attempt.__table__
+    quiz = Quiz.__table__
+    item = AttemptItem.__table__
+    version = QuestionVersion.__table__
+    question = Question.__table__
+    return (
+        select(
+            attempt.c.user_id,
+            attempt.c.state,
+            attempt.c.deadline_at,
+            quiz.c.mode,
+            quiz.c.multiple_partial_credit,
+            item.c.id,
+            item.c.points,
+            question.c.qtype,
+            version.c.options,
+            version.c.answer,
+        )
+        .select_from(attempt)
+        .join(quiz, quiz.c.id == attempt.c.quiz_id)
+        .outerjoin(
+            item,
+            and_(item.c.attempt_id == attempt.c.id, item.c.position == bindparam("position")),
+        )
+        .outerjoin(version, version.c.id == item.c.version_id)
+        .outerjoin(question, question.c.id == version.c.question_id)
+        .where(attempt.c.id == bindparam("attempt_id"))
+        .with_for_update(of=attempt)
+    )
+
+
+def saved_answer(
+    item_id: int,
+) -> Select[tuple[Any, int, datetime | None, Decimal | None, bool | None]]:
+    """An item's saved answer: response, its sequence number, when, and its grade if graded."""
+    return select(
+        AttemptItem.response,
+        AttemptItem.response_seq,
+        AttemptItem.saved_at,
+        AttemptItem.score,
+        AttemptItem.is_correct,
+    ).where(AttemptItem.id == item_id)
 
 
 def expired_attempts(cutoff: datetime) -> Select[tuple[int]]:

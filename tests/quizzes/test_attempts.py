@@ -567,12 +567,12 @@ def test_practice_grades_each_answer_at_once_and_keeps_it(session, world):
     quiz = make_quiz(session, world, mode=QuizMode.PRACTICE)
     attempt = start(session, quiz, world.member)
     first = save(session, attempt, 1, "A", 1)
-    assert first.applied and first.item.is_correct is False and first.item.score == 0
+    assert first.applied and first.is_correct is False and first.score == 0
     changed = save(session, attempt, 1, "B", 2)  # after the feedback: kept as it was
-    assert not changed.applied and changed.item.response == "A"
+    assert not changed.applied and changed.response == "A"
     with pytest.raises(InvalidInput):
         save(session, attempt, 2, [], 3)
-    assert save(session, attempt, 3, "true", 4).item.is_correct
+    assert save(session, attempt, 3, "true", 4).is_correct
     attempts.submit_attempt(session, attempt, now=NOW)
     assert attempt.score == 1 and attempt.is_passed is None
 

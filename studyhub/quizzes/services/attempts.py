@@ -29,10 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import null, select, update
+from sqlalchemy import JSON, Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,22 +69,32 @@ class AttemptClosed(Closed):
 class Saved:
     """What a save did: ``applied`` is False for a stale or repeated one (nothing changed).
 
-    ``seq`` and ``saved_at`` are the item's after the save (the newer save's
-    when this one was stale); ``remaining`` the seconds left to the deadline.
+    ``response``, ``seq`` and ``saved_at`` are the item's after the save (the
+    newer save's when this one was stale); ``score`` and ``is_correct`` its
+    grade when it is graded at once (``is_instant``: practice and the daily
+    quiz); ``remaining`` the seconds left to the deadline.
     """
 
-    item: AttemptItem
+    position: int
     applied: bool
+    response: Any
     seq: int
     saved_at: datetime | None
+    score: Decimal | None
+    is_correct: bool | None
+    is_instant: bool
     remaining: int | None
 
 
 def remaining_seconds(attempt: Attempt, *, now: datetime) -> int | None:
     """Seconds to the deadline, rounded up (0 once past it); ``None`` without a deadline."""
-    if attempt.deadline_at is None:
+    return _seconds_to(attempt.deadline_at, now)
+
+
+def _seconds_to(deadline_at: datetime | None, now: datetime) -> int | None:
+    if deadline_at is None:
         return None
-    return max(0, math.ceil((as_utc(attempt.deadline_at) - as_utc(now)).total_seconds()))
+    return max(0, math.ceil((as_utc(deadline_at) - as_utc(now)).total_seconds()))
 
 
 def is_expired(attempt: Attempt, *, now: datetime, grace: timedelta) -> bool:
@@ -245,9 +256,10 @@ def _open_for_answers(
     return attempt
 
 
-def _item(session: Session, attempt: Attempt, position: int) -> AttemptItem:
+def load_item(session: Session, attempt_id: int, position: int) -> AttemptItem:
+    """The attempt's question at ``position`` with its version, as saved now."""
     item = session.scalars(
-        queries.attempt_item(attempt.id, position).execution_options(populate_existing=True)
+        queries.attempt_item(attempt_id, position).execution_options(populate_existing=True)
     ).first()
     if item is None:
         raise NotFound(_l("This question is not in the attempt."))
@@ -259,65 +271,121 @@ def _check_seq(seq: int | None) -> None:
         raise InvalidInput(_l("This answer does not fit the question."))
 
 
+@cache
+def _answer_update(has_seq: bool, is_graded: bool) -> Update:
+    """The one statement that writes an answer, built once for each kind of save.
+
+    With ``has_seq`` it writes only over an older sequence number (a stale or
+    repeated save changes nothing); without, as the next number. ``is_graded``
+    (practice, the daily quiz) stores the grade too, and only once.
+    """
+    item = AttemptItem.__table__
+    stmt = (
+        update(item)
+        .where(item.c.id == bindparam("item_id"))
+        .values(
+            response=bindparam("new_response", type_=JSON(none_as_null=True)),
+            response_seq=bindparam("new_seq") if has_seq else item.c.response_seq + 1,
+            saved_at=bindparam("new_saved_at"),
+        )
+    )
+    if has_seq:
+        stmt = stmt.where(item.c.response_seq < bindparam("new_seq"))
+    if is_graded:
+        stmt = stmt.where(item.c.score.is_(None)).values(
+            score=bindparam("new_score"), is_correct=bindparam("new_is_correct")
+        )
+    return stmt
+
+
 def save_answer(
     session: Session,
-    attempt: Attempt,
+    attempt: Attempt | int,
     *,
     position: int,
     response: Any,
     seq: int | None,
     now: datetime,
     grace: timedelta = DEFAULT_GRACE,
+    user_id: int | None = None,
 ) -> Saved:
     """Save the answer to question ``position`` if ``seq`` is newer than the saved one.
 
+    ``attempt`` is the attempt or its id: the page's answer post gives the id,
+    and the save reads what it needs (the attempt, locked, its quiz's mode and
+    the item with its version) in one statement and writes with one more,
+    because it runs for every answer of every member taking an exam. With
+    ``user_id`` the attempt must be that user's (:class:`NotFound` otherwise).
+
     ``response`` is the posted value (see :func:`grading.clean_response`).
     ``seq`` is the page's sequence number; ``None`` (a form posted without
-    JavaScript) saves as the next number, so the latest post wins. In practice
-    and the daily quiz an answer is graded at once and then kept: a later save
-    of that question changes nothing. Past the deadline and grace the attempt is
-    submitted and :class:`AttemptClosed` raised: the caller commits that.
+    JavaScript) saves as the next number, so the latest post wins. The write is
+    one ``UPDATE … WHERE response_seq < :seq``: a stale or repeated save changes
+    nothing and says so. In practice and the daily quiz an answer is graded at
+    once and then kept: a later save of that question changes nothing. Past the
+    deadline and grace the attempt is submitted and :class:`AttemptClosed`
+    raised: the caller commits that.
     """
     _check_seq(seq)
-    attempt = _open_for_answers(session, attempt, now=now, grace=grace)
-    quiz = attempt.quiz
-    item = _item(session, attempt, position)
-    version = item.version
-    qtype = QuestionType(version.question.qtype)
-    keys = review.option_keys(version)
-    cleaned = grading.clean_response(qtype, response, keys=keys, blanks=review.blank_count(version))
-    instant = quiz.mode in review.INSTANT_FEEDBACK_MODES
-    values: dict[str, Any] = {
-        "response": null() if cleaned is None else cleaned,
-        "response_seq": AttemptItem.response_seq + 1 if seq is None else seq,
-        "saved_at": now,
+    attempt_id = attempt if isinstance(attempt, int) else attempt.id
+    row = session.execute(
+        queries.save_target(), {"attempt_id": attempt_id, "position": position}
+    ).first()
+    if row is None or (user_id is not None and row.user_id != user_id):
+        raise NotFound(_l("This attempt is not yours."))
+    if row.state == AttemptState.SUBMITTED:
+        raise AttemptClosed(_l("This attempt has been submitted."), was_submitted_now=False)
+    deadline_at = row.deadline_at
+    if deadline_at is not None and as_utc(now) > as_utc(deadline_at) + grace:
+        submit_attempt(session, session.get_one(Attempt, attempt_id), now=now, auto=True)
+        raise AttemptClosed(
+            _l("Time is up. Your attempt was submitted with the answers saved in time."),
+            was_submitted_now=True,
+        )
+    if row.id is None:
+        raise NotFound(_l("This question is not in the attempt."))
+    qtype = QuestionType(row.qtype)
+    keys = [str(option["key"]) for option in row.options or []]
+    blanks = len(row.answer) if isinstance(row.answer, list) else 1
+    cleaned = grading.clean_response(qtype, response, keys=keys, blanks=blanks)
+    instant = row.mode in review.INSTANT_FEEDBACK_MODES
+    params: dict[str, Any] = {
+        "item_id": row.id,
+        "new_response": cleaned,
+        "new_seq": seq,
+        "new_saved_at": now,
     }
-    stmt = update(AttemptItem).where(AttemptItem.id == item.id)
-    if seq is not None:
-        stmt = stmt.where(AttemptItem.response_seq < seq)
+    score = is_correct = None
     if instant:
         if cleaned is None:
             raise InvalidInput(_l("Choose or write an answer first."))
         mark = grading.grade(
-            qtype,
-            version.answer,
-            cleaned,
-            keys=keys,
-            partial_credit=quiz.multiple_partial_credit,
+            qtype, row.answer, cleaned, keys=keys, partial_credit=row.multiple_partial_credit
         )
-        values["score"] = mark.score(item.points)
-        values["is_correct"] = mark.is_correct
-        stmt = stmt.where(AttemptItem.score.is_(None))
-    applied = session.execute(
-        stmt.values(**values).execution_options(synchronize_session=False)
-    ).rowcount
-    item = _item(session, attempt, position)
+        score = params["new_score"] = mark.score(row.points)
+        is_correct = params["new_is_correct"] = mark.is_correct
+    applied = session.execute(_answer_update(seq is not None, instant), params).rowcount == 1
+    held = session.identity_map.get(session.identity_key(AttemptItem, row.id))
+    if held is not None:
+        session.expire(held)  # an item this session holds is read again when next used
+    saved_at: datetime | None = as_utc(now)
+    if not applied or seq is None:
+        response, seq, saved_at, score, is_correct = session.execute(
+            queries.saved_answer(row.id)
+        ).one()
+        saved_at = as_utc(saved_at) if saved_at is not None else None
+    else:
+        response = cleaned
     return Saved(
-        item=item,
-        applied=applied == 1,
-        seq=item.response_seq,
-        saved_at=as_utc(item.saved_at) if item.saved_at is not None else None,
-        remaining=remaining_seconds(attempt, now=now),
+        position=position,
+        applied=applied,
+        response=response,
+        seq=seq,
+        saved_at=saved_at,
+        score=score,
+        is_correct=is_correct,
+        is_instant=instant,
+        remaining=_seconds_to(deadline_at, now),
     )
 
 
@@ -332,7 +400,7 @@ def flag_item(
 ) -> AttemptItem:
     """Mark a question to come back to (the navigator shows it), or unmark it."""
     attempt = _open_for_answers(session, attempt, now=now, grace=grace)
-    item = _item(session, attempt, position)
+    item = load_item(session, attempt.id, position)
     item.is_flagged = is_flagged
     session.flush()
     return item
@@ -355,7 +423,7 @@ def save_screen(
     sequence number. Returns the save, or ``None`` when there was none.
     """
     attempt = _open_for_answers(session, attempt, now=now, grace=grace)
-    item = _item(session, attempt, position)
+    item = load_item(session, attempt.id, position)
     if is_flagged is not None and is_flagged != item.is_flagged:
         item.is_flagged = is_flagged
         session.flush()

@@ -264,9 +264,9 @@ def answer_daily(
     saved = attempts.save_answer(
         session, attempt, position=position, response=response, seq=None, now=now
     )
-    item = saved.item
+    item = attempts.load_item(session, attempt.id, position)
     credited = 0
-    if saved.applied and item.is_correct:
+    if saved.applied and saved.is_correct:
         rule = points.rule_for(session, quiz.committee_id, points.DAILY_QUIZ)
         credited = points.award(
             session,

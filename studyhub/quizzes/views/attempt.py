@@ -63,8 +63,12 @@ def _grace() -> timedelta:
 
 def attempt_token(attempt: Attempt) -> str:
     """The attempt's own post token (see the module's docstring)."""
+    return _token(attempt.id, attempt.user_id)
+
+
+def _token(attempt_id: int, user_id: int) -> str:
     key = str(current_app.config["SECRET_KEY"]).encode()
-    message = f"studyhub-attempt:{attempt.id}:{attempt.user_id}".encode()
+    message = f"studyhub-attempt:{attempt_id}:{user_id}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -195,22 +199,22 @@ def _json_flag() -> tuple[str | None, int, bool]:
     return request.headers.get("X-Attempt-Token"), position, bool(data.get("flagged"))
 
 
-def _saved_json(attempt: Attempt, saved: attempts.Saved) -> dict[str, Any]:
-    quiz = attempt.quiz
+def _saved_json(attempt_id: int, saved: attempts.Saved) -> dict[str, Any]:
     body: dict[str, Any] = {
         "saved": saved.applied,
         "applied": saved.applied,
         "stale": not saved.applied,
-        "position": saved.item.position,
+        "position": saved.position,
         "seq": saved.seq,
         "saved_at": saved.saved_at.isoformat() if saved.saved_at else None,
         "remaining": saved.remaining,
-        "answered": saved.item.response is not None,
+        "answered": saved.response is not None,
     }
     if not saved.applied:
-        body["response"] = saved.item.response  # the newer answer the server kept
-    if quiz.mode in review.INSTANT_FEEDBACK_MODES and saved.item.score is not None:
-        view = review.present_item(saved.item, saved.item.version, review.EVERYTHING)
+        body["response"] = saved.response  # the newer answer the server kept
+    if saved.is_instant and saved.score is not None:
+        item = attempts.load_item(db.session, attempt_id, saved.position)
+        view = review.present_item(item, item.version, review.EVERYTHING)
         body["feedback_html"] = render_template("quizzes/attempt/_feedback.html", item=view)
     return body
 
@@ -221,35 +225,42 @@ def _saved_json(attempt: Attempt, saved: attempts.Saved) -> dict[str, Any]:
 def save_answer(attempt_id: int):
     """Save one answer: JSON from the page's script, or a question's form without it."""
     now = clock.now_utc()
-    attempt = _own_attempt(attempt_id)
     if request.is_json:
-        return _save_json(attempt, now)
-    return _save_form(attempt, now)
+        return _save_json(attempt_id, now)
+    return _save_form(_own_attempt(attempt_id), now)
 
 
-def _save_json(attempt: Attempt, now):
+def _save_json(attempt_id: int, now):
+    """The page script's save, the one every answer makes: it loads nothing but the answer's row.
+
+    The token is checked against the current user's id (no query); the save
+    itself checks that the attempt is that user's.
+    """
     token, position, response, seq = _json_body()
-    result_url = url_for("quizzes.result", attempt_id=attempt.id)
+    user_id = current_user.id
     try:
-        _check_token(attempt, token)
+        if not token or not hmac.compare_digest(token, _token(attempt_id, user_id)):
+            _check_token(_own_attempt(attempt_id), token)  # someone else's attempt is a 404
 
         def work() -> dict[str, Any]:
             saved = attempts.save_answer(
                 db.session,
-                attempt,
+                attempt_id,
+                user_id=user_id,
                 position=position,
                 response=response,
                 seq=seq,
                 now=now,
                 grace=_grace(),
             )
-            body = _saved_json(attempt, saved)
+            body = _saved_json(attempt_id, saved)
             db.session.commit()
             return body
 
         body = _retrying(work)
     except attempts.AttemptClosed as exc:
         db.session.commit()  # the automatic submission, if this save made it
+        result_url = url_for("quizzes.result", attempt_id=attempt_id)
         return jsonify(saved=False, closed=True, error=str(exc), result_url=result_url), 409
     except DomainError as exc:
         db.session.rollback()
