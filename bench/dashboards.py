@@ -178,6 +178,7 @@ def statements(subjects: Subjects):
     from studyhub.extensions import db
     from studyhub.org.models import OrgUnit
     from studyhub.plans.models import StudyPlan
+    from studyhub.quizzes.models import Quiz
     from studyhub.reports import queries
     from studyhub.reports.quarters import Quarter
     from studyhub.reports.services import dashboards
@@ -192,6 +193,7 @@ def statements(subjects: Subjects):
     ranking = queries.branch_ranking(
         plan,
         committee.path,
+        quiz=session.get(Quiz, plan.quiz_id) if plan.quiz_id is not None else None,
         week_ends=[w.ends_at for w in weeks],
         since=since,
         until=until,

@@ -131,6 +131,10 @@ class ReadReceipt(db.Model):
         UniqueConstraint("reading_id", "user_id"),
         Index("ix_read_receipt_user_studied", "user_id", "studied_on"),
         Index("ix_read_receipt_reading_studied", "reading_id", "studied_at"),
+        # The committee dashboard reads these alone (index-only): a plan's materials studied
+        # per member, and the readings studied in a week per branch.
+        Index("ix_read_receipt_reading_user_studied", "reading_id", "user_id", "studied_at"),
+        Index("ix_read_receipt_studied_on_user", "studied_on", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -707,7 +707,8 @@ def studied_by_branch(path: str, since: date, until: date) -> Select[tuple[int, 
     """(branch id, readings studied) by the active members under ``path`` on the local days
     ``since`` … ``until`` (any reading, not only a plan's)."""
     return (
-        select(Member.branch_id, func.count(ReadReceipt.id).label("studied"))
+        # count(*), not of a column: the receipts' (studied_on, user_id) index answers alone.
+        select(Member.branch_id, func.count().label("studied"))
         .join(ReadReceipt, ReadReceipt.user_id == Member.user_id)
         .where(
             under(Member.org_path, path),
@@ -723,6 +724,7 @@ def branch_ranking(
     plan: StudyPlan,
     path: str,
     *,
+    quiz: Quiz | None,
     week_ends: list[datetime],
     since: date,
     until: date,
@@ -732,12 +734,13 @@ def branch_ranking(
     """One page of the branches under ``path`` ranked for the plan (比学习) — one statement.
 
     Ranked by completion rate (completed ÷ every active member the plan is for), then pass
-    rate, then average grade. Each row also carries the readings its members studied from
-    ``since`` to ``until`` and, over every branch (not only the page's), ``branches``,
-    ``all_members``, ``all_completed``, ``all_passed``, ``all_graded``, ``all_grade_sum``,
-    ``all_studied`` and ``all_completed_<i>`` (complete before ``week_ends[i]``).
+    rate, then average grade; ``quiz`` is the plan's test. Each row also carries the
+    readings its members studied from ``since`` to ``until`` and, over every branch (not
+    only the page's), ``branches``, ``all_members``, ``all_completed``, ``all_passed``,
+    ``all_graded``, ``all_grade_sum``, ``all_studied`` and ``all_completed_<i>``
+    (complete before ``week_ends[i]``).
     """
-    summary = plan_queries.branch_summary_by_week(plan, path, week_ends).subquery("summary")
+    summary = plan_queries.branch_summary_by_week(plan, path, week_ends, quiz).subquery("summary")
     weekly = studied_by_branch(path, since, until).subquery("weekly")
     completion = summary.c.completed * 1.0 / summary.c.members
     pass_rate = summary.c.passed * 1.0 / summary.c.members

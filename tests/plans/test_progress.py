@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from studyhub.org.models import UnitKind
+from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.plans import queries
 from studyhub.plans.services import plans, progress
 from studyhub.quizzes.models import GradingMethod
@@ -288,6 +288,52 @@ def test_branch_summary(session, org):
     )
     assert org.outside.id not in summary  # not given the plan
     assert [r.branch_id for r in only_branch] == [org.branch.id]
+
+
+@pytest.mark.parametrize("method", list(GradingMethod))
+@pytest.mark.parametrize("with_test", [True, False])
+def test_the_weekly_summary_agrees_with_every_members_progress(session, org, method, with_test):
+    """The committee's summary (members grouped first, for scale) counts what the members'
+    rows say, whatever the grading method, with or without a test."""
+    quiz = make_exam(session, org.committee, grading=method, pass_percent=60)
+    a, b = readings(session, org.committee, 2)
+    plan = make_plan(session, org.committee, materials=[a, b], quiz=quiz if with_test else None)
+    for member in (org.member, org.mate, org.other_member, org.outsider):
+        study(session, member, a, NOW - timedelta(days=6))
+    for member in (org.member, org.other_member, org.outsider):
+        study(session, member, b, NOW - timedelta(days=3))
+    attempt(session, quiz, org.member, 70, at=NOW - timedelta(days=5))
+    attempt(session, quiz, org.member, 30, at=NOW - timedelta(days=4))
+    attempt(session, quiz, org.mate, 95, at=NOW - timedelta(days=2))
+    attempt(session, quiz, org.other_member, 40, at=NOW - timedelta(days=7))
+    attempt(session, quiz, org.other_member, 80.5, at=NOW - timedelta(days=1))
+    attempt(session, quiz, org.outsider, None)  # in progress: no grade yet
+    week_ends = [NOW - timedelta(days=d) for d in (8, 5, 2, 0)]
+
+    for path in (org.committee.path, org.general.path, org.branch.path):
+        rows = progress.member_rows(session, plan, path)
+        summary = session.execute(
+            queries.branch_summary_by_week(plan, path, week_ends, quiz if with_test else None)
+        ).all()
+        assert [r.branch_id for r in summary] == sorted(
+            {r.branch_id for r in rows}, key=lambda b: session.get(OrgUnit, b).path
+        )
+        for got in summary:
+            mine = [r for r in rows if r.branch_id == got.branch_id]
+            grades = [r.best_percent for r in mine if r.best_percent is not None]
+            assert got.members == len(mine)
+            assert got.completed == sum(r.is_complete for r in mine)
+            assert got.passed == sum(r.is_passed for r in mine)
+            assert got.graded == len(grades)
+            if grades:
+                assert Decimal(got.average).quantize(Decimal("0.01")) == (
+                    sum(grades) / len(grades)
+                ).quantize(Decimal("0.01"))
+            for i, end in enumerate(week_ends):
+                done = [r for r in mine if r.is_complete and r.completed_at < end]
+                assert getattr(got, f"completed_{i}") == len(done)
+        if path == org.committee.path:  # the case is not trivial
+            assert any(r.is_complete for r in rows) and not all(r.is_complete for r in rows)
 
 
 # --- statements ---------------------------------------------------------------------------------

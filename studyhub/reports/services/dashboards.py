@@ -369,6 +369,7 @@ def unit_dashboard(
     weeks = weeks_of(Quarter(plan.year, plan.quarter), timezone)
     since, until = week_around(today)
     page = max(1, page)
+    quiz = session.get(Quiz, plan.quiz_id) if plan.quiz_id is not None else None
 
     def fetch(number: int) -> list[Any]:
         return list(
@@ -376,6 +377,7 @@ def unit_dashboard(
                 queries.branch_ranking(
                     plan,
                     unit.path,
+                    quiz=quiz,
                     week_ends=[w.ends_at for w in weeks],
                     since=since,
                     until=until,
