@@ -20,6 +20,7 @@ with a finished daily quiz.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from studyhub.core.clock import local_date
@@ -327,28 +328,50 @@ class Today:
     mistakes_due: int
 
 
+@dataclass(frozen=True)
+class _HomeStatements:
+    member: Select
+    summary: Select
+    mistakes_due: Select
+    has_questions: Select
+    done_days: Select
+
+
+@functools.cache
+def _home() -> _HomeStatements:
+    """The home page's statements, built once with bind parameters (user_id, committee_id,
+    day, now, quiz_id, since): every member runs them on every visit, and building a
+    statement costs more than running it.
+    """
+    user_id, day, now = bindparam("user_id"), bindparam("day"), bindparam("now")
+    return _HomeStatements(
+        member=queries.member_committee(user_id),
+        summary=queries.daily_summary(bindparam("committee_id"), user_id, day, now).add_columns(
+            point_queries.earned_of_kind_on(user_id, points.DAILY_QUIZ, day).scalar_subquery()
+        ),
+        mistakes_due=queries.mistake_due_count(user_id, now),
+        has_questions=queries.has_live_questions(bindparam("committee_id")),
+        done_days=queries.daily_done_days(bindparam("quiz_id"), user_id, bindparam("since"), day),
+    )
+
+
 def today_for(session: Session, *, user_id: int, now: datetime) -> Today | None:
     """What the home page shows a member about the daily quiz (3 queries), or None."""
-    row = session.execute(queries.member_committee(user_id)).first()
+    home = _home()
+    row = session.execute(home.member, {"user_id": user_id}).first()
     if row is None:
         return None
     committee_id, timezone = row
     day = local_date(now, timezone)
-    summary = session.execute(
-        queries.daily_summary(committee_id, user_id, day, now).add_columns(
-            point_queries.earned_of_kind_on(user_id, points.DAILY_QUIZ, day).scalar_subquery()
-        )
-    ).first()
+    values = {"user_id": user_id, "committee_id": committee_id, "day": day, "now": now}
+    summary = session.execute(home.summary, values).first()
     if summary is None:  # no daily quiz yet: it is made at the first start, if there are questions
-        due = session.scalar(queries.mistake_due_count(user_id, now)) or 0
-        available = bool(session.scalar(queries.has_live_questions(committee_id)))
+        due = session.scalar(home.mistakes_due, values) or 0
+        available = bool(session.scalar(home.has_questions, values))
         return Today(day, available, None, 0, 0, 0, False, 0, 0, due)
     quiz_id, published_at, attempt_id, state, questions, answered, correct, due, earned = summary
-    days = set(
-        session.scalars(
-            queries.daily_done_days(quiz_id, user_id, day - timedelta(days=STREAK_WINDOW_DAYS), day)
-        )
-    )
+    since = day - timedelta(days=STREAK_WINDOW_DAYS)
+    days = set(session.scalars(home.done_days, {**values, "quiz_id": quiz_id, "since": since}))
     return Today(
         day=day,
         is_available=published_at is not None,

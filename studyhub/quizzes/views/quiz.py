@@ -387,7 +387,9 @@ def quizzes_panel(user: Any, now) -> HomePanel | None:
     """The home page's panel: exams and practice quizzes open now for the member (one query)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    found = list(db.session.scalars(queries.open_quizzes_of_user(user.id, now).limit(5)))
+    found = list(
+        db.session.scalars(queries.open_quizzes_for_home(), {"user_id": user.id, "now": now})
+    )
     if not found:
         return None
     return HomePanel(template="quizzes/quiz/panel.html", context={"open_quizzes": found})
