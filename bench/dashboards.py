@@ -200,8 +200,9 @@ def statements(subjects: Subjects):
         limit=dashboards.PER_PAGE,
         offset=0,
     )
-    counts = queries.dashboard_counts(plan, branch.path)
-    rows = queries.dashboard_rows(plan, branch.path).limit(dashboards.PER_PAGE)
+    params = queries.dashboard_params(plan, branch.path)
+    counts = queries.dashboard_counts().params(**params)
+    rows = queries.dashboard_rows(paged=True).params(**params, limit=dashboards.PER_PAGE, offset=0)
     return {"committee dashboard": [ranking], "branch dashboard": [counts, rows]}
 
 

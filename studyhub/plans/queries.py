@@ -302,7 +302,29 @@ def member_progress(plan: StudyPlan, path: str) -> Select:
     ties), last_activity_at, due_on (member extension, else branch extension, else the
     plan's), last_reminded_at. Wrap it in ``.subquery()`` to filter or sort further.
     """
-    pairs = _pairs().where(StudyPlan.id == plan.id, under(Member.org_path, path)).cte("pairs")
+    return _member_progress(StudyPlan.id == plan.id, under(Member.org_path, path))
+
+
+@functools.cache
+def member_progress_template() -> Select:
+    """:func:`member_progress` built once, with bind parameters: execute what wraps it with
+    :func:`member_progress_params`. A branch's dashboard asks for it on every request, and
+    building this statement costs more than running it for a branch."""
+    return _member_progress(
+        StudyPlan.id == bindparam("plan_id", type_=StudyPlan.id.type),
+        Member.org_path >= bindparam("path_from", type_=Member.org_path.type),
+        Member.org_path < bindparam("path_to", type_=Member.org_path.type),
+    )
+
+
+def member_progress_params(plan: StudyPlan, path: str) -> dict[str, object]:
+    """The parameters of :func:`member_progress_template` for ``plan`` and the members under
+    ``path`` (the range of ``org.queries.under``)."""
+    return {"plan_id": plan.id, "path_from": path, "path_to": path[:-1] + "0"}
+
+
+def _member_progress(*where: ColumnElement[bool]) -> Select:
+    pairs = _pairs().where(*where).cte("pairs")
     rows = _progress(pairs).subquery("progress")
     return select(*rows.c).order_by(rows.c.name, rows.c.member_id)
 

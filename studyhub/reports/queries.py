@@ -10,6 +10,7 @@ attendance are grouped per member over their indexed columns.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -643,10 +645,11 @@ def quarter_plans(committee_id: int, quarter: Quarter, unit_path: str) -> Select
     )
 
 
-def _progress_with_status(plan: StudyPlan, path: str) -> tuple[Any, ColumnElement[str]]:
-    """``member_progress`` as a subquery, and each row's dashboard status: done, failed (the
-    test failed and no attempt open), not started (nothing studied, no attempt), in progress."""
-    rows = plan_queries.member_progress(plan, path).order_by(None).subquery("progress")
+def _progress_with_status() -> tuple[Any, ColumnElement[str]]:
+    """``member_progress`` (with bind parameters) as a subquery, and each row's dashboard
+    status: done, failed (the test failed and no attempt open), not started (nothing
+    studied, no attempt), in progress."""
+    rows = plan_queries.member_progress_template().order_by(None).subquery("progress")
     status = case(
         (rows.c.is_complete.is_(True), DONE),
         (rows.c.test_status == plan_queries.TEST_FAILED, FAILED),
@@ -662,13 +665,26 @@ def _progress_with_status(plan: StudyPlan, path: str) -> tuple[Any, ColumnElemen
     return rows, status
 
 
-def dashboard_rows(plan: StudyPlan, path: str, status: str | None = None) -> Select[Any]:
-    """The members under ``path`` with their progress and ``status``, who needs a nudge first:
+# The branch dashboard's statements are built once (per filter) with bind parameters and run
+# with ``dashboard_params``: building them costs more than running them for a branch.
+
+
+def dashboard_params(plan: StudyPlan, path: str, **paging: int) -> dict[str, Any]:
+    """The parameters of :func:`dashboard_rows` and :func:`dashboard_counts` for ``plan`` and
+    the members under ``path``; ``limit`` and ``offset`` for a paged :func:`dashboard_rows`."""
+    return {**plan_queries.member_progress_params(plan, path), **paging}
+
+
+@functools.cache
+def dashboard_rows(status: str | None = None, *, paged: bool = False) -> Select[Any]:
+    """The members under the path with their progress and ``status``, who needs a nudge first:
     not started, then in progress with the least done, then failed, then done; within each,
-    the longest idle first — one statement. ``status`` keeps one kind of row."""
-    rows, status_column = _progress_with_status(plan, path)
+    the longest idle first — one statement. ``status`` keeps one kind of row; ``paged`` takes
+    ``limit`` and ``offset`` parameters."""
+    rows, status_column = _progress_with_status()
+    has_test = case((rows.c.test_status == plan_queries.TEST_NONE, 0), else_=1)
     steps_done = rows.c.materials_studied + case((rows.c.is_passed.is_(True), 1), else_=0)
-    steps_total = rows.c.materials_total + (1 if plan.quiz_id is not None else 0)
+    steps_total = rows.c.materials_total + has_test
     share_done = func.coalesce(steps_done * 1.0 / func.nullif(steps_total, 0), 0)
     order = case(
         (status_column == NOT_STARTED, 0),
@@ -686,12 +702,17 @@ def dashboard_rows(plan: StudyPlan, path: str, status: str | None = None) -> Sel
     )
     if status is not None:
         stmt = stmt.where(status_column == status)
+    if paged:
+        stmt = stmt.limit(bindparam("limit", type_=Integer)).offset(
+            bindparam("offset", type_=Integer)
+        )
     return stmt
 
 
-def dashboard_counts(plan: StudyPlan, path: str) -> Select[tuple[str, int]]:
-    """(status, members) under ``path`` — one statement."""
-    rows, status_column = _progress_with_status(plan, path)
+@functools.cache
+def dashboard_counts() -> Select[tuple[str, int]]:
+    """(status, members) under the path — one statement (see :func:`dashboard_params`)."""
+    rows, status_column = _progress_with_status()
     return select(status_column.label("status"), func.count().label("members")).group_by(
         status_column
     )

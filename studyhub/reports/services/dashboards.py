@@ -160,7 +160,12 @@ class BranchDashboard:
 def counts_of(session: Session, plan: StudyPlan, path: str) -> Counts:
     """Members by status under ``path`` (one statement)."""
     return Counts(
-        dict((status, n) for status, n in session.execute(queries.dashboard_counts(plan, path)))
+        dict(
+            (status, n)
+            for status, n in session.execute(
+                queries.dashboard_counts(), queries.dashboard_params(plan, path)
+            )
+        )
     )
 
 
@@ -182,17 +187,18 @@ def branch_dashboard(
         raise InvalidInput(_l("Unknown filter."))
     counts = counts_of(session, plan, branch.path)
     total = counts[status] if status else counts.members
-    stmt = queries.dashboard_rows(plan, branch.path, status)
+    stmt = queries.dashboard_rows(status, paged=per_page is not None)
+    params = queries.dashboard_params(plan, branch.path)
     pages = 1
     if per_page is not None:
         pages = _pages(total, per_page)
         page = max(1, min(page, pages))
-        stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+        params.update(limit=per_page, offset=(page - 1) * per_page)
     else:
         page = 1
     rows = [
         Row(progress=progress.progress_of(r), status=r.status)
-        for r in (session.execute(stmt) if total else [])
+        for r in (session.execute(stmt, params) if total else [])
     ]
     return BranchDashboard(
         plan=plan, counts=counts, rows=rows, status=status, page=page, pages=pages
