@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Float,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -261,6 +263,14 @@ def member_meetings(
 ) -> Select[tuple[Meeting, Attendance | None, LeaveRequest | None]]:
     """A member's meetings (the branch's, and their own group's) with their attendance row
     and leave request."""
+    return _member_meetings(member.branch_id, member.group_id, user_id)
+
+
+def _member_meetings(
+    branch_id: int | ColumnElement[int],
+    group_id: int | ColumnElement[int] | None,
+    user_id: int | ColumnElement[int],
+) -> Select[tuple[Meeting, Attendance | None, LeaveRequest | None]]:
     return (
         select(Meeting, Attendance, LeaveRequest)
         .outerjoin(
@@ -271,10 +281,10 @@ def member_meetings(
             and_(LeaveRequest.meeting_id == Meeting.id, LeaveRequest.user_id == user_id),
         )
         .where(
-            Meeting.branch_id == member.branch_id,
+            Meeting.branch_id == branch_id,
             or_(
                 Meeting.group_id.is_(None),
-                Meeting.group_id == member.group_id if member.group_id else false(),
+                Meeting.group_id == group_id if group_id is not None else false(),
             ),
         )
     )
@@ -284,7 +294,23 @@ def member_upcoming(
     member: Member, user_id: int, since: datetime, until: datetime | None = None
 ) -> Select[tuple[Meeting, Attendance | None, LeaveRequest | None]]:
     """Planned meetings from ``since`` (until ``until``) or with check-in open, soonest first."""
-    stmt = member_meetings(member, user_id)
+    return _upcoming(member_meetings(member, user_id), since, until)
+
+
+@cache
+def upcoming_for_home() -> Select[tuple[Meeting, Attendance | None, LeaveRequest | None]]:
+    """The first five of :func:`member_upcoming` for the user's active membership, found in
+    the same statement; built once, binds ``user_id``, ``since`` and ``until`` (the home
+    page asks it on every visit; building costs more than running it).
+    """
+    user_id = bindparam("user_id")
+    stmt = _member_meetings(Member.branch_id, Member.group_id, user_id).join(
+        Member, and_(Member.user_id == user_id, Member.is_active.is_(True))
+    )
+    return _upcoming(stmt, bindparam("since"), bindparam("until")).limit(5)
+
+
+def _upcoming(stmt: Select, since: datetime | ColumnElement[datetime], until: Any | None) -> Select:
     if until is not None:
         stmt = stmt.where(Meeting.planned_at < until)
     return stmt.where(

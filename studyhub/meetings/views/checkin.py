@@ -42,7 +42,6 @@ from studyhub.meetings.forms import (
 from studyhub.meetings.models import Attendance, AttendanceStatus, LeaveRequest, Meeting
 from studyhub.meetings.services import attendance
 from studyhub.meetings.views import act, back_to, bp, grants, load_meeting, require_confirmed
-from studyhub.org.queries import member_of_user
 from studyhub.web.home import HomePanel, register_home_panel
 
 REFRESH_SECONDS = 30
@@ -278,13 +277,13 @@ def upcoming_panel(user: Any, now) -> HomePanel | None:
     """The home page's panel for members: the branch's meetings of the next two weeks."""
     if not getattr(user, "is_authenticated", False):
         return None
-    member = db.session.scalars(member_of_user(user.id)).first()
-    if member is None or not member.is_active:
-        return None
     rows = db.session.execute(
-        queries.member_upcoming(
-            member, user.id, now - timedelta(hours=12), now + timedelta(days=PANEL_DAYS)
-        ).limit(5)
+        queries.upcoming_for_home(),
+        {
+            "user_id": user.id,
+            "since": now - timedelta(hours=12),
+            "until": now + timedelta(days=PANEL_DAYS),
+        },
     ).all()
     if not rows:
         return None
