@@ -41,7 +41,9 @@ def daily_reading(committee_id: int, day: date, now: datetime) -> Select[tuple[R
 
 # The pages every member opens every day run the queries below. Building a
 # statement costs more than running it on an index, so each is built once with
-# bound parameters and only given values per call (``params`` is cheap).
+# bound parameters, and the caller executes it with the values: ``session.execute(
+# queries.daily_summary(), {"committee_id": …})`` (no copy of the statement per call,
+# so SQLAlchemy's compiled cache finds it without computing its key again).
 
 _DAILY_SUMMARY = (
     select(
@@ -64,13 +66,13 @@ _DAILY_SUMMARY = (
 )
 
 
-def daily_summary(
-    committee_id: int, day: date, user_id: int, now: datetime
-) -> Select[tuple[int, str, int, str | None, datetime | None]]:
+def daily_summary() -> Select[tuple[int, str, int, str | None, datetime | None]]:
     """The committee's visible reading of ``day`` in brief for the home page: (id, title,
     estimated seconds, column name, when ``user_id`` studied it or None).
+
+    Binds ``committee_id``, ``day``, ``user_id`` and ``now``.
     """
-    return _DAILY_SUMMARY.params(committee_id=committee_id, day=day, user_id=user_id, now=now)
+    return _DAILY_SUMMARY
 
 
 _READING_PAGE = (
@@ -80,9 +82,12 @@ _READING_PAGE = (
 )
 
 
-def reading_page(reading_id: int) -> Select[tuple[Reading]]:
-    """A reading with its column, without the columns a member's page never shows."""
-    return _READING_PAGE.params(reading_id=reading_id)
+def reading_page() -> Select[tuple[Reading]]:
+    """A reading with its column, without the columns a member's page never shows.
+
+    Binds ``reading_id``.
+    """
+    return _READING_PAGE
 
 
 def daily_archive(committee_id: int, now: datetime) -> Select[tuple[Reading]]:
@@ -168,9 +173,12 @@ _HISTORY_BRIEF = (
 )
 
 
-def history_brief(committee_id: int, month: int, day: int) -> Select[tuple[int, str]]:
-    """The first few (year, title) of :func:`history_on`, for the home page."""
-    return _HISTORY_BRIEF.params(committee_id=committee_id, month=month, day=day)
+def history_brief() -> Select[tuple[int, str]]:
+    """The first few (year, title) of :func:`history_on`, for the home page.
+
+    Binds ``committee_id``, ``month`` and ``day``.
+    """
+    return _HISTORY_BRIEF
 
 
 _RECEIPT_OF = select(ReadReceipt).where(
@@ -179,8 +187,9 @@ _RECEIPT_OF = select(ReadReceipt).where(
 )
 
 
-def receipt_of(reading_id: int, user_id: int) -> Select[tuple[ReadReceipt]]:
-    return _RECEIPT_OF.params(reading_id=reading_id, user_id=user_id)
+def receipt_of() -> Select[tuple[ReadReceipt]]:
+    """The user's receipt of a reading. Binds ``reading_id`` and ``user_id``."""
+    return _RECEIPT_OF
 
 
 def receipts_of(user_id: int) -> Select[tuple[Reading, ReadReceipt]]:
@@ -205,9 +214,12 @@ _STUDIED_DAYS = (
 )
 
 
-def studied_days(user_id: int, since: date, until: date) -> Select[tuple[date]]:
-    """The distinct local days between ``since`` and ``until`` on which the user studied."""
-    return _STUDIED_DAYS.params(user_id=user_id, since=since, until=until)
+def studied_days() -> Select[tuple[date]]:
+    """The distinct local days between ``since`` and ``until`` on which the user studied.
+
+    Binds ``user_id``, ``since`` and ``until``.
+    """
+    return _STUDIED_DAYS
 
 
 def branch_study(

@@ -123,7 +123,8 @@ def open_reading(
     A later visit changes nothing: time since the last credited moment is
     counted by the next beacon (up to what the page reports) or by "已学习".
     """
-    receipt = session.scalars(queries.receipt_of(reading.id, user_id)).first()
+    key = {"reading_id": reading.id, "user_id": user_id}
+    receipt = session.scalars(queries.receipt_of(), key).first()
     if receipt is not None:
         return receipt, False
     receipt = ReadReceipt(
@@ -138,7 +139,7 @@ def open_reading(
         with session.begin_nested():
             session.add(receipt)
     except IntegrityError:  # the same member opened it twice at once
-        return session.scalars(queries.receipt_of(reading.id, user_id)).one(), False
+        return session.scalars(queries.receipt_of(), key).one(), False
     return receipt, True
 
 
@@ -147,9 +148,8 @@ def _locked_receipt(
 ) -> ReadReceipt:
     """The receipt, locked for this transaction (so concurrent beacons add up, not race)."""
     receipt = session.scalars(
-        queries.receipt_of(reading.id, user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        queries.receipt_of().with_for_update().execution_options(populate_existing=True),
+        {"reading_id": reading.id, "user_id": user_id},
     ).first()
     if receipt is None:  # a beacon without a page view (e.g. the receipt was lost): open now
         receipt, _ = open_reading(session, reading, user_id=user_id, now=now)
@@ -258,7 +258,12 @@ def streak(session: Session, *, user_id: int, today: date) -> int:
     """Consecutive local days with a study, ending today (or yesterday while today is open)."""
     days = set(
         session.scalars(
-            queries.studied_days(user_id, today - timedelta(days=STREAK_WINDOW_DAYS), today)
+            queries.studied_days(),
+            {
+                "user_id": user_id,
+                "since": today - timedelta(days=STREAK_WINDOW_DAYS),
+                "until": today,
+            },
         )
     )
     day = today if today in days else today - timedelta(days=1)
@@ -356,9 +361,13 @@ def today_for(session: Session, reader: Reader, *, now: datetime, total_points: 
     """
     day = reader.today(now)
     row = session.execute(
-        queries.daily_summary(reader.committee_id, day, reader.user_id, now)
+        queries.daily_summary(),
+        {"committee_id": reader.committee_id, "day": day, "user_id": reader.user_id, "now": now},
     ).first()
-    history = session.execute(queries.history_brief(reader.committee_id, day.month, day.day))
+    history = session.execute(
+        queries.history_brief(),
+        {"committee_id": reader.committee_id, "month": day.month, "day": day.day},
+    )
     return Today(
         day=day,
         reading=TodayReading(*row[:4]) if row else None,

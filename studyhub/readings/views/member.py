@@ -55,7 +55,7 @@ def _visible_reading(reading_id: int, reader: tracking.Reader, now) -> Reading:
     Unpublished and scheduled readings answer exactly like missing ones, so a
     guessed URL tells nothing.
     """
-    reading = db.session.scalars(queries.reading_page(reading_id)).first()
+    reading = db.session.scalars(queries.reading_page(), {"reading_id": reading_id}).first()
     if reading is None or reading.committee_id != reader.committee_id:
         abort(404)
     if not reading.is_visible(now):
