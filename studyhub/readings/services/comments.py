@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
@@ -150,6 +150,24 @@ def delete_own_comment(session: Session, comment: Comment, *, user_id: int, now:
         session.flush()
 
 
+_HIDER = User.__table__.alias("hider")
+# Every visit to a reading lists its comments: built once, given values per call.
+_SECTION = (
+    select(Comment, User.name, OrgUnit, _HIDER.c.name)
+    .join(User, User.id == Comment.user_id)
+    .join(OrgUnit, OrgUnit.id == Comment.branch_id)
+    .outerjoin(_HIDER, _HIDER.c.id == Comment.hidden_by_id)
+    .where(
+        Comment.reading_id == bindparam("reading_id"),
+        Comment.deleted_at.is_(None),
+        OrgUnit.committee_id == bindparam("committee_id"),
+    )
+    .order_by(Comment.created_at.desc(), Comment.id.desc())
+    .limit(SHOWN)
+)
+_SECTION_NOT_HIDDEN = _SECTION.where(Comment.hidden_at.is_(None))
+
+
 def comment_section(
     session: Session,
     reading: Reading,
@@ -172,28 +190,20 @@ def comment_section(
     if grants is None and not can_moderate:
         user = session.get(User, viewer_id)
         grants = access.grants_for(session, user) if user is not None else None
-    hider = User.__table__.alias("hider")
-    stmt = (
-        select(Comment, User.name, OrgUnit, hider.c.name)
-        .join(User, User.id == Comment.user_id)
-        .join(OrgUnit, OrgUnit.id == Comment.branch_id)
-        .outerjoin(hider, hider.c.id == Comment.hidden_by_id)
-        .where(
-            Comment.reading_id == reading.id,
-            Comment.deleted_at.is_(None),
-            OrgUnit.committee_id == committee_id,
-        )
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .limit(SHOWN)
-    )
+    stmt = _SECTION
     if not can_moderate:
         # Hidden comments only for those who may hide them: under their scopes.
         paths = grants.view_paths if grants is not None else []
-        stmt = stmt.where(
-            or_(Comment.hidden_at.is_(None), *(under(OrgUnit.path, p) for p in paths))
+        stmt = (
+            _SECTION_NOT_HIDDEN
+            if not paths
+            else stmt.where(
+                or_(Comment.hidden_at.is_(None), *(under(OrgUnit.path, p) for p in paths))
+            )
         )
     items = []
-    for comment, name, branch, hidden_by in session.execute(stmt):
+    values = {"reading_id": reading.id, "committee_id": committee_id}
+    for comment, name, branch, hidden_by in session.execute(stmt, values):
         may_hide = can_moderate or (grants is not None and can_hide(grants, branch))
         items.append(
             {

@@ -599,6 +599,18 @@ def assignment_for(session: Session, branch_id: int, day: date) -> LeadAssignmen
     return _assignment(session, branch_id, day)
 
 
+# Every visit to a reading of the day asks it: built once, given values per call.
+_BRANCH_LEAD_OF_DAY = (
+    select(LeadAssignment, User.name)
+    .join(Member, Member.id == LeadAssignment.member_id)
+    .join(User, User.id == Member.user_id)
+    .where(
+        LeadAssignment.branch_id == bindparam("branch_id"),
+        LeadAssignment.day == bindparam("day"),
+    )
+)
+
+
 def reflection_section(
     session: Session, reading: Reading, *, branch_id: int | None, viewer_member_id: int | None
 ) -> dict[str, Any]:
@@ -610,10 +622,7 @@ def reflection_section(
     if reading.daily_on is None or branch_id is None:
         return {"is_shown": False}
     row = session.execute(
-        select(LeadAssignment, User.name)
-        .join(Member, Member.id == LeadAssignment.member_id)
-        .join(User, User.id == Member.user_id)
-        .where(LeadAssignment.branch_id == branch_id, LeadAssignment.day == reading.daily_on)
+        _BRANCH_LEAD_OF_DAY, {"branch_id": branch_id, "day": reading.daily_on}
     ).first()
     if row is None:
         return {"is_shown": False}
