@@ -203,17 +203,30 @@ def member_figures(
     (tree order), then name.
     """
     scoped = (under(Member.org_path, scope_path), Member.is_active.is_(True))
+    # The whole committee's receipts of its readings and attempts of its daily quiz are all
+    # in scope (the members are joined at the end): grouped straight from their indexes,
+    # millions of rows are not first matched against the members.
+    whole_committee = scope_path == w.committee_path
+
+    def per_member(user_id: Any, *columns: Any) -> Select[Any]:
+        if whole_committee:
+            return select(user_id, *columns).group_by(user_id)
+        return (
+            select(Member.user_id, *columns)
+            .join_from(Member, user_id.table, user_id == Member.user_id)
+            .where(*scoped)
+            .group_by(Member.user_id)
+        )
+
     studied_in_time = and_(ReadReceipt.studied_at.is_not(None), ReadReceipt.studied_at < w.until)
     # The readings of the day are everyone's: counted straight from the receipts.
     daily_studied = (
-        select(
-            Member.user_id,
+        per_member(
+            ReadReceipt.user_id,
             func.count().label("n"),
             func.max(ReadReceipt.studied_at).label("last_at"),
         )
-        .join(ReadReceipt, ReadReceipt.user_id == Member.user_id)
-        .where(*scoped, ReadReceipt.reading_id.in_(daily_reading_ids), studied_in_time)
-        .group_by(Member.user_id)
+        .where(ReadReceipt.reading_id.in_(daily_reading_ids), studied_in_time)
         .subquery("daily_studied")
     )
     # Plan materials are required of the units the plans target: worked out per unit.
@@ -305,15 +318,12 @@ def member_figures(
 
     daily = (
         # One attempt per member and day (unique), so counting attempts counts days.
-        select(Member.user_id, func.count().label("days"))
-        .join(Attempt, Attempt.user_id == Member.user_id)
+        per_member(Attempt.user_id, func.count().label("days"))
         .where(
-            *scoped,
             Attempt.quiz_id.in_(daily_quiz_ids),
             Attempt.daily_on >= w.quarter.first_day,
             Attempt.daily_on <= w.last_day,
         )
-        .group_by(Member.user_id)
         .subquery("daily")
     )
     adjustments = (
