@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
@@ -20,23 +21,62 @@ def under(column: InstrumentedAttribute[str], path: str) -> ColumnElement[bool]:
     return and_(column >= path, column < path[:-1] + "0")
 
 
+def path_range(path: str) -> dict[str, str]:
+    """The values of the statements built once over a path's range (see :func:`under`)."""
+    return {"path_from": path, "path_to": path[:-1] + "0"}
+
+
+def _under_bound(column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """:func:`under` with the range given at execution by :func:`path_range`."""
+    return and_(column >= bindparam("path_from"), column < bindparam("path_to"))
+
+
 def members_under(path: str, *, active_only: bool = True) -> Select[tuple[Member]]:
     """Members at or below the unit with ``path``, ordered by name."""
+    return _members(under(Member.org_path, path), active_only=active_only)
+
+
+def _members(where: ColumnElement[bool], *, active_only: bool) -> Select[tuple[Member]]:
     # contains_eager: the user comes from this join, not from a second (joined-load) one.
-    stmt = (
-        select(Member)
-        .join(Member.user)
-        .options(contains_eager(Member.user))
-        .where(under(Member.org_path, path))
-    )
+    stmt = select(Member).join(Member.user).options(contains_eager(Member.user)).where(where)
     if active_only:
         stmt = stmt.where(Member.is_active.is_(True))
     return stmt.order_by(User.name, Member.id)
 
 
 def count_members_under(path: str) -> Select[tuple[int]]:
-    return select(func.count(Member.id)).where(
-        under(Member.org_path, path), Member.is_active.is_(True)
+    return _count_active(under(Member.org_path, path))
+
+
+def _count_active(where: ColumnElement[bool]) -> Select[tuple[int]]:
+    return select(func.count(Member.id)).where(where, Member.is_active.is_(True))
+
+
+@dataclass(frozen=True)
+class UnitPage:
+    """The statements of a unit's page, built once (it is a secretary's page, opened often):
+    execute ``roster`` and ``roster_count`` with :func:`path_range`, ``children`` and
+    ``role_holders`` with ``unit_id``, ``ancestors`` with ``ids``.
+    """
+
+    roster: Select[tuple[Member]]  # active members, by name (members_under)
+    roster_count: Select[tuple[int]]
+    children: Select[tuple[OrgUnit]]
+    ancestors: Select[tuple[OrgUnit]]
+    role_holders: Select[tuple[RoleAssignment]]  # with their users
+
+
+@functools.cache
+def unit_page() -> UnitPage:
+    unit_id = bindparam("unit_id")
+    return UnitPage(
+        roster=_members(_under_bound(Member.org_path), active_only=True),
+        roster_count=_count_active(_under_bound(Member.org_path)),
+        children=children_of(unit_id),
+        ancestors=select(OrgUnit)
+        .where(OrgUnit.id.in_(bindparam("ids", expanding=True)))
+        .order_by(OrgUnit.path),
+        role_holders=role_holders(unit_id).options(contains_eager(RoleAssignment.user)),
     )
 
 

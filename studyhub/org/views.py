@@ -19,7 +19,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import contains_eager
 
 from studyhub.accounts import services as account_services
 from studyhub.core import clock
@@ -104,30 +103,34 @@ def unit(unit_id: int):
     can_manage = access.can_manage_unit(me, unit)
     show_all = can_manage and bool(request.args.get("all"))  # inactive members: staff only
     searching = bool((request.args.get("q") or "").strip())
-    page = paginate(
-        db.session,
-        queries.search_members(unit.path, request.args.get("q"), active_only=not show_all),
-        request.args.get("page", 1, type=int),
-    )
-    # Unsearched and active only, the listing is the active roster: its count is the total.
-    total_active = (
-        page.total
-        if not (searching or show_all)
-        else db.session.scalar(queries.count_members_under(unit.path))
-    )
+    statements, in_unit = queries.unit_page(), queries.path_range(unit.path)
+    number = request.args.get("page", 1, type=int)
+    if searching or show_all:
+        page = paginate(
+            db.session,
+            queries.search_members(unit.path, request.args.get("q"), active_only=not show_all),
+            number,
+        )
+        total_active = db.session.scalar(statements.roster_count, in_unit)
+    else:  # the active roster: its count is the total
+        page = paginate(
+            db.session,
+            statements.roster,
+            number,
+            params=in_unit,
+            count=statements.roster_count,
+        )
+        total_active = page.total
+    by_unit = {"unit_id": unit.id}
     return render_template(
         "org/unit.html",
         unit=unit,
         page=page,
         q=request.args.get("q", ""),
         show_all=show_all,
-        children=list(db.session.scalars(queries.children_of(unit.id))),
-        ancestors=list(db.session.scalars(queries.units_by_ids(unit.ancestor_ids[:-1]))),
-        roles=list(
-            db.session.scalars(
-                queries.role_holders(unit.id).options(contains_eager(RoleAssignment.user))
-            )
-        ),
+        children=list(db.session.scalars(statements.children, by_unit)),
+        ancestors=list(db.session.scalars(statements.ancestors, {"ids": unit.ancestor_ids[:-1]})),
+        roles=list(db.session.scalars(statements.role_holders, by_unit)),
         total_active=total_active,
         can_manage=can_manage,
         can_add_child=can_manage and bool(ALLOWED_CHILDREN[unit.kind]),

@@ -32,10 +32,27 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(session: Session, stmt: Select, page: int, per_page: int = DEFAULT_PER_PAGE) -> Page:
+def paginate(
+    session: Session,
+    stmt: Select,
+    page: int,
+    per_page: int = DEFAULT_PER_PAGE,
+    *,
+    params: dict[str, Any] | None = None,
+    count: Select[tuple[int]] | None = None,
+) -> Page:
+    """One page of ``stmt``'s rows and their total.
+
+    A statement built once with bind parameters comes with their ``params`` and may
+    bring its own ``count`` statement (also built once), instead of one derived here.
+    """
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if count is None:
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = session.scalar(count, params) or 0
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    items = list(
+        session.scalars(stmt.limit(per_page).offset((page - 1) * per_page), params).unique()
+    )
     return Page(items=items, page=page, per_page=per_page, total=total)
