@@ -6,7 +6,7 @@ from sqlalchemy import Select, bindparam, func, select
 
 from studyhub.notify.models import Message
 
-# Every page's header shows the count: built once, given the user per call.
+# Every page's header shows the count: built once, executed with the user's id.
 _UNREAD_COUNT = (
     select(func.count())
     .select_from(Message)
@@ -14,9 +14,10 @@ _UNREAD_COUNT = (
 )
 
 
-def unread_count(user_id: int) -> Select[tuple[int]]:
-    """The number of unread messages of ``user_id``; the (user, read_at) index answers it."""
-    return _UNREAD_COUNT.params(user_id=user_id)
+def unread_count() -> Select[tuple[int]]:
+    """The number of unread messages of a user (binds ``user_id``); the (user, read_at)
+    index answers it."""
+    return _UNREAD_COUNT
 
 
 def inbox(user_id: int) -> Select[tuple[Message]]:

@@ -23,7 +23,8 @@ def inject_unread_count():
     """``unread_count`` for the header: one indexed COUNT per rendered page, none when anonymous."""
     if not current_user.is_authenticated:
         return {"unread_count": None}
-    return {"unread_count": db.session.scalar(queries.unread_count(current_user.id)) or 0}
+    count = db.session.scalar(queries.unread_count(), {"user_id": current_user.id})
+    return {"unread_count": count or 0}
 
 
 @bp.get("")

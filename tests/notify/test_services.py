@@ -167,15 +167,15 @@ def test_mark_read_and_mark_all_read_and_unread_count(session, make):
         for i in range(3)
     ]
     services.send(session, user_id=other.id, kind="k", subject="theirs", now=NOW)
-    assert session.scalar(queries.unread_count(user.id)) == 3
+    assert session.scalar(queries.unread_count(), {"user_id": user.id}) == 3
     later = NOW + timedelta(minutes=5)
     assert services.mark_read(messages[0], now=later) is True
     assert services.mark_read(messages[0], now=later + timedelta(hours=1)) is False
     session.flush()
-    assert session.scalar(queries.unread_count(user.id)) == 2
+    assert session.scalar(queries.unread_count(), {"user_id": user.id}) == 2
     assert services.mark_all_read(session, user_id=user.id, now=later) == 2
-    assert session.scalar(queries.unread_count(user.id)) == 0
-    assert session.scalar(queries.unread_count(other.id)) == 1
+    assert session.scalar(queries.unread_count(), {"user_id": user.id}) == 0
+    assert session.scalar(queries.unread_count(), {"user_id": other.id}) == 1
     assert services.mark_all_read(session, user_id=user.id, now=later) == 0
 
 
