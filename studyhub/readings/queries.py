@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import defer, joinedload, selectinload
@@ -158,27 +158,55 @@ def history_on(committee_id: int, month: int, day: int) -> Select[tuple[HistoryE
 
 HISTORY_BRIEF_LIMIT = 3
 
-_HISTORY_BRIEF = (
-    select(HistoryEntry.year, HistoryEntry.title)
-    .where(
-        HistoryEntry.month == bindparam("month"),
-        HistoryEntry.day == bindparam("day"),
-        or_(
-            HistoryEntry.committee_id.is_(None),
-            HistoryEntry.committee_id == bindparam("committee_id"),
-        ),
+# When today has no entry, the home page shows the next day that has one, at most this far ahead.
+HISTORY_LOOKAHEAD_DAYS = 7
+
+
+def _history_soon() -> Select[tuple[int, int, str]]:
+    offsets = range(HISTORY_LOOKAHEAD_DAYS + 1)
+    day_of = {
+        offset: and_(
+            HistoryEntry.month == bindparam(f"month{offset}"),
+            HistoryEntry.day == bindparam(f"day{offset}"),
+        )
+        for offset in offsets
+    }
+    offset = case(*((day_of[o], o) for o in offsets)).label("offset")
+    return (
+        select(offset, HistoryEntry.year, HistoryEntry.title)
+        .where(
+            or_(*day_of.values()),
+            or_(
+                HistoryEntry.committee_id.is_(None),
+                HistoryEntry.committee_id == bindparam("committee_id"),
+            ),
+        )
+        .order_by(offset, HistoryEntry.year, HistoryEntry.id)
+        .limit(HISTORY_BRIEF_LIMIT * (HISTORY_LOOKAHEAD_DAYS + 1))
     )
-    .order_by(HistoryEntry.year, HistoryEntry.id)
-    .limit(HISTORY_BRIEF_LIMIT)
-)
 
 
-def history_brief() -> Select[tuple[int, str]]:
-    """The first few (year, title) of :func:`history_on`, for the home page.
+_HISTORY_SOON = _history_soon()
 
-    Binds ``committee_id``, ``month`` and ``day``.
+
+def history_soon() -> Select[tuple[int, int, str]]:
+    """(days ahead, year, title) of the entries of today and the next days, nearest first.
+
+    Binds ``committee_id`` and, for each ``n`` from 0 (today) to
+    :data:`HISTORY_LOOKAHEAD_DAYS`, ``month<n>`` and ``day<n>``; use
+    :func:`history_soon_params`. At most :data:`HISTORY_BRIEF_LIMIT` rows a
+    day are needed; the limit only bounds the whole.
     """
-    return _HISTORY_BRIEF
+    return _HISTORY_SOON
+
+
+def history_soon_params(committee_id: int, today: date) -> dict[str, int]:
+    params = {"committee_id": committee_id}
+    for offset in range(HISTORY_LOOKAHEAD_DAYS + 1):
+        day = today + timedelta(days=offset)
+        params[f"month{offset}"] = day.month
+        params[f"day{offset}"] = day.day
+    return params
 
 
 _RECEIPT_OF = select(ReadReceipt).where(

@@ -279,6 +279,57 @@ def test_home_shows_today_history_and_streak(client, login, session, org, member
     assert 'id="tasks"' in page.text
 
 
+def test_home_history_falls_back_to_the_next_day_with_an_entry(
+    client, login, session, org, member, today
+):
+    soon = today + timedelta(days=2)
+    later = today + timedelta(days=3)
+    make_history(session, month=soon.month, day=soon.day, year=1935, title="两天后的事")
+    make_history(session, month=later.month, day=later.day, year=1949, title="三天后的事")
+    login(member.user)
+
+    history = between(client.get("/").text, 'id="this-day"', "</section>")
+
+    assert 'id="history-ahead"' in history
+    assert "Nothing for today. Coming up on" in history
+    assert "两天后的事" in history
+    assert "三天后的事" not in history  # the nearest day only
+    assert f'href="/readings/this-day?date={soon.isoformat()}"' in history
+    page = client.get(f"/readings/this-day?date={soon.isoformat()}")
+    assert "两天后的事" in between(page.text, 'id="history-entries"', "</ul>")
+
+
+def test_home_history_today_wins_over_the_days_ahead(client, login, session, org, member, today):
+    tomorrow = today + timedelta(days=1)
+    make_history(session, month=today.month, day=today.day, year=1921, title="今天的事")
+    make_history(session, month=tomorrow.month, day=tomorrow.day, year=1949, title="明天的事")
+    login(member.user)
+
+    history = between(client.get("/").text, 'id="this-day"', "</section>")
+
+    assert "今天的事" in history and "明天的事" not in history
+    assert 'id="history-ahead"' not in history
+
+
+def test_home_history_looks_a_week_ahead_at_most(client, login, session, org, member, today):
+    from studyhub.readings.queries import HISTORY_LOOKAHEAD_DAYS
+
+    far = today + timedelta(days=HISTORY_LOOKAHEAD_DAYS + 1)
+    make_history(session, month=far.month, day=far.day, year=1949, title="太远的事")
+    login(member.user)
+
+    history = between(client.get("/").text, 'id="this-day"', "</section>")
+
+    assert "太远的事" not in history
+    assert "No entries for this day." in history
+
+
+def test_this_day_with_a_bad_date_is_not_found(client, login, member):
+    login(member.user)
+
+    assert client.get("/readings/this-day?date=2026-13-01").status_code == 404
+
+
 def make_committee_for(session, org):
     from studyhub.org import services as org_services
     from tests.conftest import NOW

@@ -351,10 +351,20 @@ class Today:
     history: list[TodayEntry]
     streak: int
     total_points: int
+    # The day ``history`` is of: today, or the next day with an entry when today has none.
+    history_day: date | None = None
+
+    @property
+    def history_is_ahead(self) -> bool:
+        return self.history_day is not None and self.history_day != self.day
 
 
 def today_for(session: Session, reader: Reader, *, now: datetime, total_points: int) -> Today:
     """Today's reading and whether it is studied, 党史今天 and the streak (3 queries).
+
+    党史今天 falls back to the nearest coming day with an entry (up to
+    :data:`queries.HISTORY_LOOKAHEAD_DAYS` ahead), so a sparse list still shows
+    something every day.
 
     Only the columns the home page shows are read: it is the page every member
     opens every day.
@@ -364,17 +374,19 @@ def today_for(session: Session, reader: Reader, *, now: datetime, total_points: 
         queries.daily_summary(),
         {"committee_id": reader.committee_id, "day": day, "user_id": reader.user_id, "now": now},
     ).first()
-    history = session.execute(
-        queries.history_brief(),
-        {"committee_id": reader.committee_id, "month": day.month, "day": day.day},
-    )
+    soon = session.execute(
+        queries.history_soon(), queries.history_soon_params(reader.committee_id, day)
+    ).all()
+    ahead = soon[0][0] if soon else 0
+    history = [TodayEntry(year, title) for offset, year, title in soon if offset == ahead]
     return Today(
         day=day,
         reading=TodayReading(*row[:4]) if row else None,
         is_studied=bool(row and row[4] is not None),
-        history=[TodayEntry(year, title) for year, title in history],
+        history=history[: queries.HISTORY_BRIEF_LIMIT],
         streak=streak(session, user_id=reader.user_id, today=day),
         total_points=total_points,
+        history_day=day + timedelta(days=ahead) if history else None,
     )
 
 

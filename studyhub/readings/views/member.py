@@ -5,6 +5,7 @@ Also the secretary's table of who studied, and the home page's panel for today.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -196,10 +197,15 @@ def archive():
 @bp.get("/readings/this-day")
 @login_required
 def this_day():
-    """党史今天: every entry for today's month and day."""
+    """党史今天: every entry for today's month and day, or for ``?date=YYYY-MM-DD``'s."""
     now = clock.now_utc()
     reader = _require_reader()
     day = reader.today(now)
+    if "date" in request.args:
+        try:
+            day = date.fromisoformat(request.args["date"])
+        except ValueError:
+            abort(404)
     entries = list(db.session.scalars(queries.history_on(reader.committee_id, day.month, day.day)))
     return render_template("readings/archive_this_day.html", day=day, entries=entries)
 
