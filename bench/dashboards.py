@@ -67,7 +67,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reuse-data", action="store_true", help="keep generated data if there")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests first")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    base.add_server_arguments(parser)
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
     return parser.parse_args()
 
@@ -248,22 +248,8 @@ def time_sql(subjects: Subjects, args: argparse.Namespace) -> tuple[dict, dict, 
 def time_pages(subjects: Subjects, env: dict, args: argparse.Namespace) -> dict[str, Timing]:
     from studyhub.gendata import PASSWORD
 
-    gunicorn = base.tool("gunicorn")
     port = base.free_port()
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "studyhub:create_app()",
-        ],
-        env=env,
-        cwd=base.PROJECT_ROOT,
-    )
+    server = base.start_server(args, port, env, base.PROJECT_ROOT)
     try:
         base.wait_until_up(port, server)
         staff = base.log_in(port, subjects.staff_login, PASSWORD)
@@ -315,7 +301,7 @@ def report(*, started, args, subjects, info, gen_seconds, sql, sizes, scans, pag
         f"{c['attempts']:,} attempts, a plan of {c['materials']} materials and a test for the "
         f"whole committee; branch dashboard of {subjects.branch_name} "
         f"({subjects.branch_members} members)",
-        f"- Pages: `gunicorn -w {args.workers}`, production settings, {args.requests} requests "
+        f"- Pages: {base.server_setup(args)}, production settings, {args.requests} requests "
         f"one after another per page after {args.warmup} untimed; bare SQL: the same "
         "statements in-process, as many times",
         "",

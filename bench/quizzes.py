@@ -6,7 +6,7 @@ which also makes a bank of generated questions), then, in this process through t
 quiz services, an exam of :data:`SAVE_QUESTIONS` questions with one attempt in
 progress for each of ``--users`` generated members, and ``--submit-quizzes`` more
 exams of :data:`SUBMIT_QUESTIONS` questions with an attempt of each of those members
-to submit. It starts ``gunicorn -w 2`` with the floor route on, logs the members in
+to submit. It starts gunicorn (2 workers of 4 threads) with the floor route on, logs the members in
 through the login form, and measures:
 
 - answer saves: ``wrk`` posting JSON saves (``POST /quizzes/attempts/<id>/answer``,
@@ -160,7 +160,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    base.add_server_arguments(parser)
     parser.add_argument("--submit-quizzes", type=int, default=8)
     parser.add_argument("--submit-workers", type=int, default=16)
     parser.add_argument("--keep", action="store_true")
@@ -424,7 +424,7 @@ def report(*, started, args, database, info, rounds, checks, submit, weight) -> 
         f"--seed {args.seed}`; {args.users} members each with an attempt in progress on an exam "
         f"of {SAVE_QUESTIONS} questions, and {args.submit_quizzes} more of "
         f"{SUBMIT_QUESTIONS} questions each to submit",
-        f"- Load: `gunicorn -w {args.workers}`; `wrk -t{args.threads} -c{args.connections} "
+        f"- Load: {base.server_setup(args)}; `wrk -t{args.threads} -c{args.connections} "
         f"-d{args.duration}s --timeout 10s` for the floor and then the saves, "
         f"{len(rounds)} round(s), medians",
         "",
@@ -498,7 +498,8 @@ def write_section(section: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    wrk, studyhub, gunicorn = base.tool("wrk"), base.tool("studyhub"), base.tool("gunicorn")
+    wrk, studyhub = base.tool("wrk"), base.tool("studyhub")
+    base.tool("gunicorn")  # missing tools stop the run before the data is built
     started = datetime.now().astimezone()
     instance = Path(tempfile.mkdtemp(prefix="studyhub-bench-quiz-"))
     if args.database_url:
@@ -542,20 +543,7 @@ def main() -> None:
         data = prepare(args)
         people = data["people"]
         port = base.free_port()
-        server = subprocess.Popen(
-            [
-                gunicorn,
-                "-w",
-                str(args.workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "studyhub:create_app()",
-            ],
-            env=env,
-            cwd=base.PROJECT_ROOT,
-        )
+        server = base.start_server(args, port, env, base.PROJECT_ROOT)
         base.wait_until_up(port, server)
         from studyhub.gendata import PASSWORD
 

@@ -3,7 +3,7 @@
 
 Builds a database with ``studyhub db upgrade`` and ``studyhub gen-data`` (a
 fresh SQLite file in a temporary instance folder, or the PostgreSQL database
-given with ``--database-url``), starts ``gunicorn -w 2`` on it with the
+given with ``--database-url``), starts gunicorn (2 workers, 4 threads each) on it with the
 benchmark floor route switched on, logs a member and a branch secretary in over
 HTTP, then runs wrk for a fixed time against each endpoint. Every figure is
 also given as a ratio to the floor (a bare Flask endpoint in the same process
@@ -96,7 +96,7 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="With --database-url: keep the generated committee if it is there already.",
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    add_server_arguments(parser)
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per endpoint")
     parser.add_argument(
         "--rounds",
@@ -125,6 +125,32 @@ def parse_args() -> argparse.Namespace:
         "--no-write", action="store_true", help="Print the results without writing RESULTS.md."
     )
     return parser.parse_args()
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The gunicorn setup every benchmark serves the app with (the floor too)."""
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--worker-threads",
+        type=int,
+        default=4,
+        help="threads per gunicorn worker (gthread workers, as README's production command); "
+        "1 gives sync workers",
+    )
+
+
+def server_setup(args: argparse.Namespace) -> str:
+    """The gunicorn setup as the report gives it."""
+    if args.worker_threads > 1:
+        return f"`gunicorn -w {args.workers} --threads {args.worker_threads}` (gthread workers)"
+    return f"`gunicorn -w {args.workers}` (sync workers)"
+
+
+def start_server(args: argparse.Namespace, port: int, env: dict, cwd: Path) -> subprocess.Popen:
+    """``gunicorn`` serving ``studyhub:create_app()`` on 127.0.0.1:``port``."""
+    command = [tool("gunicorn"), "-w", str(args.workers), "--threads", str(args.worker_threads)]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "studyhub:create_app()"]
+    return subprocess.Popen(command, env=env, cwd=cwd)
 
 
 def tool(name: str) -> str:
@@ -401,7 +427,7 @@ def report(
         f"--seed {args.seed}`"
         + (f" ({gen_seconds:.0f} s)" if gen_seconds is not None else " (reused)")
         + f"; branch page: {branch}",
-        f"- Load: `gunicorn -w {args.workers}` (sync workers), production settings; "
+        f"- Load: {server_setup(args)}, production settings; "
         f"`wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency` per endpoint "
         f"after a {args.warmup} s warm-up, endpoints in turn, {args.rounds} round(s); "
         "medians over the rounds; wrk runs on the same machine",
@@ -466,7 +492,8 @@ def write_results(section: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    wrk, studyhub, gunicorn = tool("wrk"), tool("studyhub"), tool("gunicorn")
+    wrk, studyhub = tool("wrk"), tool("studyhub")
+    tool("gunicorn")  # missing tools stop the run before the data is built
     started = datetime.now().astimezone()
     instance = Path(tempfile.mkdtemp(prefix="studyhub-bench-"))
     if args.database_url:
@@ -497,20 +524,7 @@ def main() -> None:
         gen_seconds = generate(studyhub, env, args, cwd=source)
         member, secretary = logins(args.seed)
         port = free_port()
-        server = subprocess.Popen(
-            [
-                gunicorn,
-                "-w",
-                str(args.workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "studyhub:create_app()",
-            ],
-            env=env,
-            cwd=source,
-        )
+        server = start_server(args, port, env, source)
         wait_until_up(port, server)
         from studyhub.gendata import PASSWORD
 
