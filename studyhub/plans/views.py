@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -28,7 +27,7 @@ from markupsafe import Markup
 from wtforms import SelectChoice
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.notify.mail import mail_enabled
 from studyhub.org import access
@@ -51,6 +50,7 @@ from studyhub.readings import queries as reading_queries
 from studyhub.readings.services import tracking
 from studyhub.readings.services.library import reading_status
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.saving import committed, errors_on, run_button
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -256,17 +256,14 @@ def new():
         form.year.data, form.quarter.data = year, quarter
         form.title.data = plans.default_title(year, quarter)
     if form.validate_on_submit():
-        try:
+        with errors_on(form, rollback=True):
             created = plans.create_plan(
                 db.session, committee, form.to_fields(), by_user_id=current_user.id, now=now
             )
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The plan is saved as a draft. Add its materials and units."), "success")
-            return redirect(url_for("plans.materials", plan_id=created.id))
+            return committed(
+                _("The plan is saved as a draft. Add its materials and units."),
+                url_for("plans.materials", plan_id=created.id),
+            )
     return render_template("plans/plan_form.html", form=form, committee=committee, plan=None)
 
 
@@ -278,15 +275,9 @@ def edit(plan_id: int):
     if request.method == "GET":
         form.fill(plans.fields_of(loaded.plan))
     if form.validate_on_submit():
-        try:
+        with errors_on(form, rollback=True):
             plans.update_plan(db.session, loaded.plan, form.to_fields(), now=clock.now_utc())
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("plans.plan", plan_id=plan_id))
+            return committed(_("Saved."), url_for("plans.plan", plan_id=plan_id))
     return render_template(
         "plans/plan_form.html", form=form, committee=loaded.committee, plan=loaded.plan
     )
@@ -294,16 +285,7 @@ def edit(plan_id: int):
 
 def _done(plan_id: int, endpoint: str, work, message: str | None = None, **args: Any):
     """Run one service call for a POST button, commit, and go back to ``endpoint``."""
-    try:
-        work()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        if message:
-            flash(message, "success")
-    return redirect(url_for(endpoint, plan_id=plan_id, **args))
+    return run_button(work, message, url_for(endpoint, plan_id=plan_id, **args), rollback=True)
 
 
 @bp.get("/<int:plan_id>/materials")
@@ -394,7 +376,7 @@ def targets(plan_id: int):
     if request.method == "GET":
         form.unit_ids.data = [t.id for t in loaded.targets]
     if form.validate_on_submit():
-        try:
+        with errors_on(form, rollback=True):
             plans.set_targets(
                 db.session,
                 loaded.plan,
@@ -402,13 +384,7 @@ def targets(plan_id: int):
                 now=clock.now_utc(),
                 email=_email(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("plans.plan", plan_id=plan_id))
+            return committed(_("Saved."), url_for("plans.plan", plan_id=plan_id))
     selected = set(form.unit_ids.data or [])
     return render_template(
         "plans/targets.html",
@@ -456,6 +432,10 @@ def _render_extensions(loaded: Loaded, branch_form, member_form):
     )
 
 
+def _extension_saved(plan_id: int):
+    return committed(_("The extension is saved."), url_for("plans.extensions", plan_id=plan_id))
+
+
 @bp.get("/<int:plan_id>/extensions")
 @login_required
 def extensions(plan_id: int):
@@ -469,7 +449,7 @@ def extend_branch(plan_id: int):
     loaded = _managed(plan_id)
     branch_form, member_form = _extension_forms(loaded)
     if branch_form.validate_on_submit():
-        try:
+        with errors_on(branch_form, rollback=True):
             plans.grant_extension(
                 db.session,
                 loaded.plan,
@@ -479,13 +459,7 @@ def extend_branch(plan_id: int):
                 by_user_id=current_user.id,
                 now=clock.now_utc(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            branch_form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The extension is saved."), "success")
-            return redirect(url_for("plans.extensions", plan_id=plan_id))
+            return _extension_saved(plan_id)
     return _render_extensions(loaded, branch_form, member_form), 400
 
 
@@ -495,7 +469,7 @@ def extend_member(plan_id: int):
     loaded = _managed(plan_id)
     branch_form, member_form = _extension_forms(loaded)
     if member_form.validate_on_submit():
-        try:
+        with errors_on(member_form, rollback=True):
             member = plans.find_member(db.session, loaded.plan, member_form.identifier.data)
             plans.grant_extension(
                 db.session,
@@ -506,13 +480,7 @@ def extend_member(plan_id: int):
                 by_user_id=current_user.id,
                 now=clock.now_utc(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            member_form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The extension is saved."), "success")
-            return redirect(url_for("plans.extensions", plan_id=plan_id))
+            return _extension_saved(plan_id)
     return _render_extensions(loaded, branch_form, member_form), 400
 
 
