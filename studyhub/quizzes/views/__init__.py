@@ -7,11 +7,13 @@ review), ``stats`` (item analysis and members' statuses), ``mistakes`` (the
 mistake book), ``daily`` (the daily quiz).
 """
 
-from flask import Blueprint, g
+from flask import Blueprint, abort, g
 from flask_login import current_user
 
 from studyhub.extensions import db
 from studyhub.org import access
+from studyhub.org import queries as org_queries
+from studyhub.org.models import OrgUnit, UnitKind
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 
@@ -21,6 +23,27 @@ def grants() -> access.Grants:
     if "grants" not in g:
         g.grants = access.grants_for(db.session, current_user)
     return g.grants
+
+
+def managed_committee(committee_id: int) -> OrgUnit:
+    """The committee of the URL, when the current user manages it."""
+    committee = db.get_or_404(OrgUnit, committee_id)
+    if committee.kind != UnitKind.COMMITTEE:
+        abort(404)
+    access.require_manage_unit(grants(), committee)
+    return committee
+
+
+def managed_committees() -> list[OrgUnit]:
+    """The committees the current user manages, where staff start; 403 or 404 for none."""
+    me = grants()
+    committees = [
+        c for c in db.session.scalars(org_queries.committees()) if access.can_manage_unit(me, c)
+    ]
+    if not committees:
+        access.require_staff(me)
+        abort(404)
+    return committees
 
 
 from studyhub.quizzes.views import attempt, bank, daily, mistakes, quiz, stats  # noqa: E402, F401

@@ -31,8 +31,7 @@ from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.org import access
-from studyhub.org import queries as org_queries
-from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.models import OrgUnit
 from studyhub.quizzes import importers, queries
 from studyhub.quizzes.forms import (
     DIFFICULTY_LABELS,
@@ -53,8 +52,9 @@ from studyhub.quizzes.models import Bank, Category, Question, QuestionType, Ques
 from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import imports
 from studyhub.quizzes.services import media as media_service
-from studyhub.quizzes.views import bp, grants
+from studyhub.quizzes.views import bp, grants, managed_committee, managed_committees
 from studyhub.web.pagination import paginate
+from studyhub.web.saving import committed, errors_on
 from studyhub.web.uploads import UploadStash
 
 PER_PAGE = 20
@@ -71,18 +71,9 @@ def inject_question_labels():
 # Loading and access ------------------------------------------------------------------------
 
 
-def _committee(committee_id: int) -> OrgUnit:
-    """The committee of the URL, when the current user manages it."""
-    committee = db.get_or_404(OrgUnit, committee_id)
-    if committee.kind != UnitKind.COMMITTEE:
-        abort(404)
-    access.require_manage_unit(grants(), committee)
-    return committee
-
-
 def _bank(bank_id: int) -> tuple[Bank, OrgUnit]:
     bank = db.get_or_404(Bank, bank_id)
-    return bank, _committee(bank.committee_id)
+    return bank, managed_committee(bank.committee_id)
 
 
 def _category(category_id: int) -> tuple[Category, Bank, OrgUnit]:
@@ -116,13 +107,7 @@ def _category_choices(tree: list[bank_service.CategoryNode], empty: str) -> list
 @login_required
 def bank_committees():
     """Where staff start: the banks of their committee (or a choice of committees)."""
-    me = grants()
-    committees = [
-        c for c in db.session.scalars(org_queries.committees()) if access.can_manage_unit(me, c)
-    ]
-    if not committees:
-        access.require_staff(me)
-        abort(404)
+    committees = managed_committees()
     if len(committees) == 1:
         return redirect(url_for("quizzes.banks", committee_id=committees[0].id))
     return render_template("quizzes/bank/committees.html", committees=committees)
@@ -131,7 +116,7 @@ def bank_committees():
 @bp.route("/committees/<int:committee_id>/banks", methods=["GET", "POST"])
 @login_required
 def banks(committee_id: int):
-    committee = _committee(committee_id)
+    committee = managed_committee(committee_id)
     form = BankForm()
     if form.validate_on_submit():
         try:
@@ -319,7 +304,7 @@ def new_question(bank_id: int):
         form.qtype.data = request.args.get("qtype") or QuestionType.SINGLE.value
         form.category_id.data = request.args.get("category", 0, type=int)
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             question = bank_service.create_question(
                 db.session,
                 bank,
@@ -327,12 +312,10 @@ def new_question(bank_id: int):
                 by_user_id=current_user.id,
                 now=clock.now_utc(),
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The question was added."), "success")
-            return redirect(url_for("quizzes.preview_question", question_id=question.id))
+            return committed(
+                _("The question was added."),
+                url_for("quizzes.preview_question", question_id=question.id),
+            )
     return _render_question_form(bank, committee, form)
 
 
@@ -372,7 +355,7 @@ def edit_question(question_id: int):
     else:
         form = _question_form(bank)
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             saved = bank_service.update_question(
                 db.session,
                 question,
@@ -380,22 +363,16 @@ def edit_question(question_id: int):
                 by_user_id=current_user.id,
                 now=clock.now_utc(),
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            if saved.id != version.id:
-                flash(
-                    _(
-                        "Saved as version %(n)d; attempts already made keep the version "
-                        "they were given.",
-                        n=saved.number,
-                    ),
-                    "success",
+            message = (
+                _(
+                    "Saved as version %(n)d; attempts already made keep the version "
+                    "they were given.",
+                    n=saved.number,
                 )
-            else:
-                flash(_("Saved."), "success")
-            return redirect(url_for("quizzes.preview_question", question_id=question.id))
+                if saved.id != version.id
+                else _("Saved.")
+            )
+            return committed(message, url_for("quizzes.preview_question", question_id=question.id))
     return _render_question_form(bank, committee, form, question=question)
 
 

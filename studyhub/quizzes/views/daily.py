@@ -19,15 +19,15 @@ from flask_login import current_user, login_required
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
-from studyhub.org import access
-from studyhub.org.models import Member, OrgUnit, UnitKind
+from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import member_of_user
 from studyhub.quizzes import queries
 from studyhub.quizzes.forms import ConfirmForm, DailySettingsForm
 from studyhub.quizzes.models import Attempt, AttemptState, QuizMode
 from studyhub.quizzes.services import attempts, daily, review
-from studyhub.quizzes.views import bp, grants
+from studyhub.quizzes.views import bp, managed_committee
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.saving import committed, errors_on
 
 SEED_LIMIT = 2**31
 
@@ -165,20 +165,12 @@ def daily_answer(attempt_id: int, position: int):
 # Staff: settings ---------------------------------------------------------------------------
 
 
-def _managed_committee(committee_id: int) -> OrgUnit:
-    committee = db.get_or_404(OrgUnit, committee_id)
-    if committee.kind != UnitKind.COMMITTEE:
-        abort(404)
-    access.require_manage_unit(grants(), committee)
-    return committee
-
-
 @bp.route("/committees/<int:committee_id>/daily", methods=["GET", "POST"])
 @login_required
 def daily_settings(committee_id: int):
     """The committee's daily quiz: which banks, how many questions a day, points and cap."""
     now = clock.now_utc()
-    committee = _managed_committee(committee_id)
+    committee = managed_committee(committee_id)
     quiz = daily.daily_quiz_of(db.session, committee.id)
     if quiz is None:
         quiz = daily.ensure_daily_quiz(db.session, committee, now=now)
@@ -199,7 +191,7 @@ def daily_settings(committee_id: int):
         for bank, _total, live in db.session.execute(queries.banks_of(committee.id))
     ]
     if form.validate_on_submit():
-        try:
+        with errors_on(form, rollback=True):
             daily.configure_daily(
                 db.session,
                 quiz,
@@ -211,13 +203,10 @@ def daily_settings(committee_id: int):
                 ),
                 now=now,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The daily quiz settings are saved."), "success")
-            return redirect(url_for("quizzes.daily_settings", committee_id=committee.id))
+            return committed(
+                _("The daily quiz settings are saved."),
+                url_for("quizzes.daily_settings", committee_id=committee.id),
+            )
     return render_template("quizzes/daily/settings.html", committee=committee, quiz=quiz, form=form)
 
 

@@ -17,9 +17,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError
 from studyhub.extensions import db
-from studyhub.org import access
 from studyhub.org import queries as org_queries
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.quizzes import queries
@@ -37,8 +35,9 @@ from studyhub.quizzes.forms import (
 from studyhub.quizzes.models import AttemptState, QuestionType, Quiz, QuizMode
 from studyhub.quizzes.services import attempts, quizzes, review
 from studyhub.quizzes.services import bank as bank_service
-from studyhub.quizzes.views import bp, grants
+from studyhub.quizzes.views import bp, managed_committee, managed_committees
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.saving import committed, errors_on, run_button
 
 
 @bp.app_context_processor
@@ -50,22 +49,17 @@ def inject_quiz_labels():
     }
 
 
-def _committee(committee_id: int) -> OrgUnit:
-    """The committee of the URL, when the current user manages it."""
-    committee = db.get_or_404(OrgUnit, committee_id)
-    if committee.kind != UnitKind.COMMITTEE:
-        abort(404)
-    access.require_manage_unit(grants(), committee)
-    return committee
-
-
 def _managed_quiz(quiz_id: int) -> tuple[Quiz, OrgUnit]:
     quiz = db.get_or_404(Quiz, quiz_id)
-    return quiz, _committee(quiz.committee_id)
+    return quiz, managed_committee(quiz.committee_id)
+
+
+def _admin_url(quiz: Quiz) -> str:
+    return url_for("quizzes.quiz_admin", quiz_id=quiz.id)
 
 
 def _back(quiz: Quiz):
-    return redirect(url_for("quizzes.quiz_admin", quiz_id=quiz.id))
+    return redirect(_admin_url(quiz))
 
 
 # Staff: the list and the settings ---------------------------------------------------------
@@ -75,13 +69,7 @@ def _back(quiz: Quiz):
 @login_required
 def quiz_committees():
     """Where staff start: the quizzes of their committee (or a choice of committees)."""
-    me = grants()
-    committees = [
-        c for c in db.session.scalars(org_queries.committees()) if access.can_manage_unit(me, c)
-    ]
-    if not committees:
-        access.require_staff(me)
-        abort(404)
+    committees = managed_committees()
     if len(committees) == 1:
         return redirect(url_for("quizzes.quiz_list", committee_id=committees[0].id))
     return render_template("quizzes/quiz/committees.html", committees=committees)
@@ -90,7 +78,7 @@ def quiz_committees():
 @bp.get("/committees/<int:committee_id>/quizzes")
 @login_required
 def quiz_list(committee_id: int):
-    committee = _committee(committee_id)
+    committee = managed_committee(committee_id)
     rows = list(db.session.scalars(queries.quizzes_of(committee.id)))
     return render_template("quizzes/quiz/list.html", committee=committee, quizzes=rows)
 
@@ -98,10 +86,10 @@ def quiz_list(committee_id: int):
 @bp.route("/committees/<int:committee_id>/quizzes/new", methods=["GET", "POST"])
 @login_required
 def new_quiz(committee_id: int):
-    committee = _committee(committee_id)
+    committee = managed_committee(committee_id)
     form = QuizForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, rollback=True):
             quiz = quizzes.create_quiz(
                 db.session,
                 committee,
@@ -109,13 +97,7 @@ def new_quiz(committee_id: int):
                 by_user_id=current_user.id,
                 now=clock.now_utc(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The quiz was created. Now add its questions."), "success")
-            return _back(quiz)
+            return committed(_("The quiz was created. Now add its questions."), _admin_url(quiz))
     return render_template("quizzes/quiz/form.html", committee=committee, form=form, quiz=None)
 
 
@@ -127,17 +109,11 @@ def edit_quiz(quiz_id: int):
     if request.method == "GET":
         form.fill(quizzes.fields_of(quiz), committee.timezone)
     elif form.validate_on_submit():
-        try:
+        with errors_on(form, rollback=True):
             quizzes.update_quiz(
                 db.session, quiz, form.to_fields(committee.timezone), now=clock.now_utc()
             )
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The quiz was saved."), "success")
-            return _back(quiz)
+            return committed(_("The quiz was saved."), _admin_url(quiz))
     return render_template("quizzes/quiz/form.html", committee=committee, form=form, quiz=quiz)
 
 
@@ -192,15 +168,7 @@ def quiz_admin(quiz_id: int):
 
 def _run(quiz: Quiz, work, success: str):
     """Call one service, then commit and say so, or roll back and show why not."""
-    try:
-        work()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return _back(quiz)
+    return run_button(work, success, _admin_url(quiz), rollback=True)
 
 
 def _form_errors(form) -> str:
