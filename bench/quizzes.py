@@ -6,7 +6,7 @@ which also makes a bank of generated questions), then, in this process through t
 quiz services, an exam of :data:`SAVE_QUESTIONS` questions with one attempt in
 progress for each of ``--users`` generated members, and ``--submit-quizzes`` more
 exams of :data:`SUBMIT_QUESTIONS` questions with an attempt of each of those members
-to submit. It starts gunicorn (2 workers of 4 threads) with the floor route on, logs the members in
+to submit. It starts ``gunicorn -w 2`` with the floor route on, logs the members in
 through the login form, and measures:
 
 - answer saves: ``wrk`` posting JSON saves (``POST /quizzes/attempts/<id>/answer``,

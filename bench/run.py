@@ -3,7 +3,7 @@
 
 Builds a database with ``studyhub db upgrade`` and ``studyhub gen-data`` (a
 fresh SQLite file in a temporary instance folder, or the PostgreSQL database
-given with ``--database-url``), starts gunicorn (2 workers, 4 threads each) on it with the
+given with ``--database-url``), starts ``gunicorn -w 2`` (sync workers) on it with the
 benchmark floor route switched on, logs a member and a branch secretary in over
 HTTP, then runs wrk for a fixed time against each endpoint. Every figure is
 also given as a ratio to the floor (a bare Flask endpoint in the same process
@@ -133,9 +133,9 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--worker-threads",
         type=int,
-        default=4,
-        help="threads per gunicorn worker (gthread workers, as README's production command); "
-        "1 gives sync workers",
+        default=1,
+        help="threads per gunicorn worker: 1 (the default) gives sync workers, as README's "
+        "production command; more gives gthread workers",
     )
 
 
