@@ -48,6 +48,7 @@ from studyhub.org.models import (
 )
 from studyhub.web.imports import PreviewedImport
 from studyhub.web.pagination import paginate
+from studyhub.web.saving import committed, errors_on
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -238,7 +239,7 @@ def new_member(unit_id: int):
     form = MemberForm(group_id=group.id if group else 0)
     groups = _group_choices(form, branch)
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             member = services.add_member(
                 db.session,
                 branch,
@@ -247,19 +248,14 @@ def new_member(unit_id: int):
                 now=clock.now_utc(),
                 password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(
+            return committed(
                 _(
                     "%(name)s was added. The first password is the last 6 digits of the phone "
                     "(or member number) and must be changed at first login.",
                     name=member.user.name,
                 ),
-                "success",
+                url_for("org.member", member_id=member.id),
             )
-            return redirect(url_for("org.member", member_id=member.id))
     return render_template("org/member_form.html", form=form, unit=unit, member=None)
 
 
@@ -309,14 +305,9 @@ def edit_member(member_id: int):
         for locked in (form.phone, form.member_no):
             locked.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             services.update_member(db.session, member, _member_fields(form), now=clock.now_utc())
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("org.member", member_id=member.id))
+            return committed(_("Saved."), url_for("org.member", member_id=member.id))
     return render_template(
         "org/member_form.html",
         form=form,

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
+from flask import Blueprint, abort, current_app, g, redirect, url_for
 from flask_login import current_user
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.meetings.forms import ConfirmForm
 from studyhub.meetings.models import Meeting
 from studyhub.org import access
+from studyhub.web.saving import run_button
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -34,22 +34,24 @@ def load_meeting(meeting_id: int) -> Meeting:
     return db.get_or_404(Meeting, meeting_id)
 
 
+def meeting_url(meeting: Meeting, anchor: str | None = None) -> str:
+    """The meeting's page (at ``anchor``)."""
+    return url_for("meetings.meeting", meeting_id=meeting.id, _anchor=anchor)
+
+
 def back_to(meeting: Meeting, anchor: str | None = None):
     """Back to the meeting's page (at ``anchor``)."""
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor=anchor))
+    return redirect(meeting_url(meeting, anchor))
 
 
 def act(meeting: Meeting, action, success: str, *, anchor: str | None = None, **kwargs):
     """Run a change from a button (``action(session, meeting, by=, now=, **kwargs)``),
     commit and say ``success``, or say why not; then back to the meeting."""
-    try:
-        action(db.session, meeting, by=current_user, now=clock.now_utc(), **kwargs)
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return back_to(meeting, anchor)
+    return run_button(
+        lambda: action(db.session, meeting, by=current_user, now=clock.now_utc(), **kwargs),
+        success,
+        meeting_url(meeting, anchor),
+    )
 
 
 def require_confirmed() -> None:

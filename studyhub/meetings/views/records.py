@@ -54,6 +54,7 @@ from studyhub.meetings.views import (
     bp,
     grants,
     load_meeting,
+    meeting_url,
     require_confirmed,
 )
 from studyhub.meetings.views.checkin import current_code
@@ -62,6 +63,7 @@ from studyhub.org.access import GROUP_ROLES
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import groups_of, member_of_user
 from studyhub.plans.models import StudyPlan
+from studyhub.web.saving import committed, errors_on
 
 UPCOMING_FROM = timedelta(hours=12)  # a meeting stays "upcoming" a while after its start
 LIST_LIMIT = 300
@@ -212,16 +214,11 @@ def new(unit_id: int):
     if form.validate_on_submit():
         fields = _fields(form, branch, groups, plans)
         access.require_write(me, branch, fields.group)
-        try:
+        with errors_on(form):
             meeting = records.plan_meeting(
                 db.session, branch, fields, by=current_user, now=clock.now_utc()
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The meeting is planned."), "success")
-            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+            return committed(_("The meeting is planned."), meeting_url(meeting))
     return render_template("meetings/form.html", form=form, branch=branch, meeting=None)
 
 
@@ -253,16 +250,11 @@ def edit(meeting_id: int):
     if form.validate_on_submit():
         fields = _fields(form, branch, groups, plans)
         access.require_write(me, branch, fields.group)
-        try:
+        with errors_on(form):
             records.update_meeting(
                 db.session, meeting, fields, by=current_user, now=clock.now_utc()
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+            return committed(_("Saved."), meeting_url(meeting))
     return render_template("meetings/form.html", form=form, branch=branch, meeting=meeting)
 
 
@@ -374,16 +366,11 @@ def record(meeting_id: int):
             minutes_markdown=form.minutes_markdown.data or "",
             decisions=form.decisions.data or "",
         )
-        try:
+        with errors_on(form):
             records.record_meeting(
                 db.session, meeting, fields, by=current_user, now=clock.now_utc()
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The record is saved."), "success")
-            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+            return committed(_("The record is saved."), meeting_url(meeting))
     return render_template("meetings/record.html", form=form, meeting=meeting)
 
 
