@@ -27,6 +27,7 @@ from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Excel in China opens UTF-8 CSV correctly only with a byte-order mark.
@@ -116,3 +117,14 @@ def openpyxl_cell(sheet: Any, value: Any) -> Any:
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
     cell.data_type = "s"
     return cell
+
+
+def style_template_sheet(sheet: Any) -> None:
+    """An import template's look (openpyxl, not write-only): row 1 holds the column
+    names, bold on the header colour; row 2 the example, in grey italics."""
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = PatternFill("solid", fgColor="F1E4E4")
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="808080")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from studyhub.meetings.services.register import KIND_NAMES
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import under
 from studyhub.web.sheets import Sheet, keyed_sheet, xlsx_rows
-from studyhub.web.spreadsheets import openpyxl_cell
+from studyhub.web.spreadsheets import openpyxl_cell, style_template_sheet
 
 MAX_ROWS = 5000  # the template's list of kinds reaches this far
 # The template's columns in order (key → Chinese name); the keys are accepted as names too.
@@ -271,12 +271,7 @@ def build_template(session: Session, unit: OrgUnit) -> io.BytesIO:
     if units.branches:
         example["branch"] = sorted(units.branches)[0]
     sheet.append([openpyxl_cell(sheet, v) for v in example.values()])
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
-        cell.fill = PatternFill("solid", fgColor="F1E4E4")
-    for cell in sheet[2]:
-        cell.font = Font(italic=True, color="808080")
+    style_template_sheet(sheet)
     widths = (18, 12, 12, 32, 17, 17, 16, 10, 10, 10, 14, 40, 30, 24)
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
@@ -289,7 +284,7 @@ def build_template(session: Session, unit: OrgUnit) -> io.BytesIO:
     notes = workbook.create_sheet("填写说明")
     for line in INSTRUCTIONS:
         notes.append([line])
-    notes["A1"].font = bold
+    notes["A1"].font = Font(bold=True)
     notes.append([])
     notes.append([openpyxl_cell(notes, f"{unit.name}的支部和党小组：")])
     notes.append(["所属支部", "党小组"])

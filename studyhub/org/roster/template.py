@@ -6,14 +6,14 @@ import csv
 import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
 
 from studyhub.org.models import OrgUnit
 from studyhub.org.roster.checking import Units
 from studyhub.org.roster.columns import EXAMPLE, HEADERS
-from studyhub.web.spreadsheets import csv_value, openpyxl_cell
+from studyhub.web.spreadsheets import csv_value, openpyxl_cell, style_template_sheet
 
 # The template ----------------------------------------------------------------------------
 
@@ -68,12 +68,7 @@ def build_template(session: Session, committee: OrgUnit, *, kind: str = "xlsx") 
     sheet.title = "党员名册"
     sheet.append(list(HEADERS.values()))
     sheet.append([openpyxl_cell(sheet, v) for v in example.values()])
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
-        cell.fill = PatternFill("solid", fgColor="F1E4E4")
-    for cell in sheet[2]:
-        cell.font = Font(italic=True, color="808080")
+    style_template_sheet(sheet)
     for letter, width in zip("ABCDEFGH", (10, 14, 12, 10, 12, 24, 14, 12), strict=True):
         sheet.column_dimensions[letter].width = width
     for letter in "BC":  # text, so Excel neither rounds phones nor drops leading zeros
@@ -86,7 +81,7 @@ def build_template(session: Session, committee: OrgUnit, *, kind: str = "xlsx") 
     notes = workbook.create_sheet("填写说明")
     for line in INSTRUCTIONS:
         notes.append([line])
-    notes["A1"].font = bold
+    notes["A1"].font = Font(bold=True)
     notes.append([])
     notes.append([openpyxl_cell(notes, f"{committee.name}的支部和党小组："), ""])
     notes.append(["所属支部", "党小组"])
