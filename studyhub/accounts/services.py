@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import string
 from datetime import datetime
@@ -80,3 +81,15 @@ def reset_password(user: User, *, now: datetime, method: str) -> str:
     user.password_changed_at = now
     user.session_token = new_session_token()
     return temporary
+
+
+def login_is_valid(
+    token: str, *, session_token: str, is_enabled: bool, must_change_password: bool
+) -> bool:
+    """Whether a login's session ``token`` still lets it in, for a user row read elsewhere.
+
+    What the user loader and the forced password change check together: the
+    token is the user's current one (logging out everywhere renews it), the
+    account is enabled, and no password change is pending.
+    """
+    return hmac.compare_digest(session_token, token) and is_enabled and not must_change_password

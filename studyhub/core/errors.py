@@ -21,6 +21,13 @@ class NotAllowed(DomainError):
     http_status = 403
 
 
+class NotLoggedIn(DomainError):
+    """The request's login is no longer valid (logged out elsewhere, disabled, or must change
+    its password): log in again."""
+
+    http_status = 401
+
+
 class NotFound(DomainError):
     """The object does not exist, or the user may not know that it does."""
 

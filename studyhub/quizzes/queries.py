@@ -285,7 +285,8 @@ def attempt_item(attempt_id: int, position: int) -> Select[tuple[AttemptItem]]:
 
 @cache
 def save_target() -> Select:
-    """What saving one answer needs, in one row: the attempt (locked), its quiz's mode, the item.
+    """What saving one answer needs, in one row: the attempt (locked), its quiz's mode, the item,
+    and its member's login (to check the request's login in the same statement).
 
     Binds ``attempt_id`` and ``position``. The item's columns are ``NULL`` when
     the attempt has no such position; no row at all when there is no such
@@ -299,9 +300,13 @@ def save_target() -> Select:
     item = AttemptItem.__table__
     version = QuestionVersion.__table__
     question = Question.__table__
+    user = User.__table__
     return (
         select(
             attempt.c.user_id,
+            user.c.session_token,
+            user.c.is_enabled,
+            user.c.must_change_password,
             attempt.c.state,
             attempt.c.deadline_at,
             quiz.c.mode,
@@ -314,6 +319,7 @@ def save_target() -> Select:
         )
         .select_from(attempt)
         .join(quiz, quiz.c.id == attempt.c.quiz_id)
+        .join(user, user.c.id == attempt.c.user_id)
         .outerjoin(
             item,
             and_(item.c.attempt_id == attempt.c.id, item.c.position == bindparam("position")),

@@ -185,6 +185,50 @@ def test_json_errors(client, login, session, world):
     assert all(i.response is None for i in items_of(session, attempt))
 
 
+@pytest.mark.parametrize(
+    "change",
+    ["logged_out_elsewhere", "disabled", "must_change_password"],
+)
+def test_json_save_checks_the_login_in_its_own_statement(client, login, session, world, change):
+    """The page's save reads no user first: its one statement checks the login. A login that
+    is no longer valid is sent to log in (the page keeps the answer queued), saving nothing."""
+    attempt = started(client, login, session, world, make_quiz(session, world))
+    user = world.member.user
+    if change == "logged_out_elsewhere":
+        user.session_token = "renewed-token"
+    elif change == "disabled":
+        user.is_enabled = False
+    else:
+        user.must_change_password = True
+    session.commit()
+
+    refused = save_json(client, attempt, 1, "B", 1)
+
+    assert refused.status_code == 302 and path_of(refused) == "/login"
+    assert all(i.response is None for i in items_of(session, attempt))
+
+
+def test_json_save_without_a_login_is_sent_to_log_in(client, login, session, world):
+    attempt = started(client, login, session, world, make_quiz(session, world))
+    with client.session_transaction() as sess:
+        sess.clear()
+
+    refused = save_json(client, attempt, 1, "B", 1)
+
+    assert refused.status_code == 302 and path_of(refused) == "/login"
+    assert all(i.response is None for i in items_of(session, attempt))
+
+
+def test_json_save_of_another_members_attempt_is_not_found(client, login, session, world):
+    attempt = started(client, login, session, world, make_quiz(session, world))
+    login(world.neighbour.user)  # a branch-mate, with the attempt's own token
+
+    refused = save_json(client, attempt, 1, "B", 1)
+
+    assert refused.status_code == 404
+    assert all(i.response is None for i in items_of(session, attempt))
+
+
 def test_without_javascript_each_screen_posts_and_moves_on(client, login, session, world):
     quiz = make_quiz(session, world)
     attempt = started(client, login, session, world, quiz)

@@ -37,8 +37,9 @@ from sqlalchemy import JSON, Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from studyhub.accounts.services import login_is_valid
 from studyhub.core.clock import as_utc
-from studyhub.core.errors import Closed, Conflict, InvalidInput, NotFound
+from studyhub.core.errors import Closed, Conflict, InvalidInput, NotFound, NotLoggedIn
 from studyhub.quizzes import queries
 from studyhub.quizzes.models import (
     Attempt,
@@ -308,6 +309,7 @@ def save_answer(
     now: datetime,
     grace: timedelta = DEFAULT_GRACE,
     user_id: int | None = None,
+    session_token: str | None = None,
 ) -> Saved:
     """Save the answer to question ``position`` if ``seq`` is newer than the saved one.
 
@@ -315,7 +317,11 @@ def save_answer(
     and the save reads what it needs (the attempt, locked, its quiz's mode and
     the item with its version) in one statement and writes with one more,
     because it runs for every answer of every member taking an exam. With
-    ``user_id`` the attempt must be that user's (:class:`NotFound` otherwise).
+    ``user_id`` the attempt must be that user's (:class:`NotFound` otherwise);
+    with ``session_token`` too, that user's login must still be valid
+    (:func:`studyhub.accounts.services.login_is_valid`; :class:`NotLoggedIn`
+    otherwise): the page's save checks the login here rather than loading the
+    user first.
 
     ``response`` is the posted value (see :func:`grading.clean_response`).
     ``seq`` is the page's sequence number; ``None`` (a form posted without
@@ -333,6 +339,13 @@ def save_answer(
     ).first()
     if row is None or (user_id is not None and row.user_id != user_id):
         raise NotFound(_l("This attempt is not yours."))
+    if session_token is not None and not login_is_valid(
+        session_token,
+        session_token=row.session_token,
+        is_enabled=row.is_enabled,
+        must_change_password=row.must_change_password,
+    ):
+        raise NotLoggedIn(_l("Please log in to open this page."))
     if row.state == AttemptState.SUBMITTED:
         raise AttemptClosed(_l("This attempt has been submitted."), was_submitted_now=False)
     deadline_at = row.deadline_at

@@ -42,9 +42,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from studyhub.accounts.views import checks_its_own_login, session_login
 from studyhub.core import clock
-from studyhub.core.errors import DomainError, NotAllowed
-from studyhub.extensions import csrf, db
+from studyhub.core.errors import DomainError, NotAllowed, NotLoggedIn
+from studyhub.extensions import csrf, db, login_manager
 from studyhub.quizzes.forms import AnswerForm, ConfirmForm, SubmitForm
 from studyhub.quizzes.models import Attempt, AttemptState, Quiz
 from studyhub.quizzes.services import attempts, quizzes, review
@@ -221,25 +222,36 @@ def _saved_json(attempt_id: int, saved: attempts.Saved) -> dict[str, Any]:
 
 @bp.post("/attempts/<int:attempt_id>/answer")
 @csrf.exempt
-@login_required
+@checks_its_own_login
 def save_answer(attempt_id: int):
-    """Save one answer: JSON from the page's script, or a question's form without it."""
+    """Save one answer: JSON from the page's script, or a question's form without it.
+
+    The script's save checks the login in its own statement (see
+    :func:`checks_its_own_login`); the form is an ordinary logged-in post.
+    """
     now = clock.now_utc()
     if request.is_json:
-        return _save_json(attempt_id, now)
+        login = session_login()
+        if login is None:
+            return login_manager.unauthorized()
+        return _save_json(attempt_id, login, now)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     return _save_form(_own_attempt(attempt_id), now)
 
 
-def _save_json(attempt_id: int, now):
-    """The page script's save, the one every answer makes: it loads nothing but the answer's row.
+def _save_json(attempt_id: int, login: tuple[int, str], now):
+    """The page script's save, the one every answer makes: one statement reads what it needs.
 
-    The token is checked against the current user's id (no query); the save
-    itself checks that the attempt is that user's.
+    The token is checked against the session's user id (no query); the save
+    itself checks that the attempt is that user's and that the login is valid.
     """
     token, position, response, seq = _json_body()
-    user_id = current_user.id
+    user_id, session_token = login
     try:
         if not token or not hmac.compare_digest(token, _token(attempt_id, user_id)):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
             _check_token(_own_attempt(attempt_id), token)  # someone else's attempt is a 404
 
         def work() -> dict[str, Any]:
@@ -247,6 +259,7 @@ def _save_json(attempt_id: int, now):
                 db.session,
                 attempt_id,
                 user_id=user_id,
+                session_token=session_token,
                 position=position,
                 response=response,
                 seq=seq,
@@ -262,6 +275,9 @@ def _save_json(attempt_id: int, now):
         db.session.commit()  # the automatic submission, if this save made it
         result_url = url_for("quizzes.result", attempt_id=attempt_id)
         return jsonify(saved=False, closed=True, error=str(exc), result_url=result_url), 409
+    except NotLoggedIn:
+        db.session.rollback()
+        return login_manager.unauthorized()
     except DomainError as exc:
         db.session.rollback()
         return jsonify(saved=False, error=str(exc)), exc.http_status
