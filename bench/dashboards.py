@@ -177,6 +177,7 @@ def statements(subjects: Subjects):
     from studyhub.core import clock
     from studyhub.extensions import db
     from studyhub.org.models import OrgUnit
+    from studyhub.plans import queries as plan_queries
     from studyhub.plans.models import StudyPlan
     from studyhub.quizzes.models import Quiz
     from studyhub.reports import queries
@@ -194,6 +195,7 @@ def statements(subjects: Subjects):
         plan,
         committee.path,
         quiz=session.get(Quiz, plan.quiz_id) if plan.quiz_id is not None else None,
+        targets=list(session.scalars(plan_queries.target_paths(plan.id))),
         week_ends=[w.ends_at for w in weeks],
         since=since,
         until=until,
@@ -222,7 +224,12 @@ def time_sql(subjects: Subjects, args: argparse.Namespace) -> tuple[dict, dict, 
         for label, stmts in found.items():
 
             def run(stmts=stmts):
-                return [session.execute(s).all() for s in stmts]
+                # Each run is its own transaction, as each page's is: psycopg prepares a
+                # statement run five times on a connection and drops it at a rollback, and
+                # PostgreSQL may then plan it once for any parameters, which no page does.
+                rows = [session.execute(s).all() for s in stmts]
+                session.rollback()
+                return rows
 
             sizes[label] = [len(r) for r in run()]
             timings[label] = _timed(run, args.requests, args.warmup)

@@ -23,10 +23,12 @@ from sqlalchemy import (
     DateTime,
     Select,
     String,
+    Subquery,
     and_,
     bindparam,
     case,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -457,6 +459,16 @@ def targets_of(plan_id: int) -> Select[tuple[OrgUnit]]:
     )
 
 
+def target_paths(plan_id: int) -> Select[tuple[str]]:
+    """The paths of the units the plan is for (see :func:`branch_summary_by_week`)."""
+    return (
+        select(OrgUnit.path)
+        .join(PlanTarget, PlanTarget.unit_id == OrgUnit.id)
+        .where(PlanTarget.plan_id == plan_id)
+        .order_by(OrgUnit.path)
+    )
+
+
 def extensions_of(plan_id: int) -> Select:
     """The plan's deadline overrides: (extension, unit name, member name, granted by name)."""
     member = aliased(User, name="member_user")
@@ -537,12 +549,17 @@ def exams_of(committee_id: int) -> Select[tuple[Quiz]]:
 
 
 def branch_summary_by_week(
-    plan: StudyPlan, path: str, week_ends: Sequence[datetime], quiz: Quiz | None
+    plan: StudyPlan,
+    path: str,
+    week_ends: Sequence[datetime],
+    quiz: Quiz | None,
+    targets: Sequence[str],
 ) -> Select:
     """:func:`branch_summary`'s columns plus ``graded`` (members with a final grade) and
     ``completed_0`` … ``completed_<n-1>``: members complete before each of ``week_ends``.
     One statement for any number of members and branches. ``quiz`` is the plan's test
-    (``None`` without one): its grading method decides which aggregates the SQL computes.
+    (``None`` without one): its grading method decides which aggregates the SQL computes;
+    ``targets`` are the paths of the plan's target units (:func:`target_paths`).
 
     Built for a whole committee rather than on :func:`member_progress`: receipts and test
     attempts are grouped per member first, each over its own index (the plan's materials'
@@ -550,7 +567,7 @@ def branch_summary_by_week(
     with the rows read and not with a nested loop per member; only what the figures need
     (materials studied, final grade, when complete) is computed.
     """
-    rows = _standing(plan, path, quiz)
+    rows = _standing(plan, path, quiz, targets)
     by_week = [
         func.count().filter(rows.c.completed_at < end).label(f"completed_{i}")
         for i, end in enumerate(week_ends)
@@ -581,22 +598,17 @@ def branch_summary_by_week(
     )
 
 
-def _is_targeted_by_range(plan_id: int) -> ColumnElement[bool]:
-    """:func:`is_targeted` for ``Member``, as a path range: PostgreSQL estimates how many
-    members a range keeps (a third or so) but not a prefix test (a handful), and with a
-    handful it sorts and loops where a hash serves 100,000 members."""
-    return (
-        exists()
-        .where(
-            PlanTarget.plan_id == plan_id,
-            _target_unit.id == PlanTarget.unit_id,
-            Member.org_path >= _target_unit.path,
-            Member.org_path
-            < func.substr(_target_unit.path, 1, func.length(_target_unit.path) - 1, type_=String)
-            + "0",
-        )
-        .correlate_except(PlanTarget, _target_unit)
-    )
+def targeted_paths(path: str, targets: Sequence[str]) -> list[str]:
+    """The subtrees under ``path`` whose members a plan with target units at ``targets`` is
+    for: ``path`` itself when a target covers it, else the targets inside it (the outermost
+    ones, so that no member lies in two)."""
+    if any(path.startswith(t) for t in targets):
+        return [path]
+    outermost: list[str] = []
+    for target in sorted(t for t in targets if t.startswith(path)):
+        if not any(target.startswith(o) for o in outermost):
+            outermost.append(target)
+    return outermost
 
 
 # A submitted attempt's number and percent packed in one integer, so that min() and max()
@@ -605,20 +617,24 @@ def _is_targeted_by_range(plan_id: int) -> ColumnElement[bool]:
 _PACK = 100_000
 
 
-def _standing(plan: StudyPlan, path: str, quiz: Quiz | None) -> CTE:
+def _standing(plan: StudyPlan, path: str, quiz: Quiz | None, targets: Sequence[str]) -> Subquery:
     """Per active member under ``path`` whom ``plan`` is for: branch_id, best_percent (the
     final grade by the quiz's grading method), is_passed, is_complete and completed_at —
-    the figures :func:`member_progress` computes, without the rest."""
+    the figures :func:`member_progress` computes, without the rest (a subquery)."""
+    # The members the plan is for, as path ranges known when the statement is built:
+    # PostgreSQL estimates a range on the members' path index from its statistics (all
+    # 100,000 of a committee), not a correlated test against the targets (a ninth of them,
+    # which makes it hash the members twice).
+    covered = [under(Member.org_path, p) for p in targeted_paths(path, targets)]
     scope = select(Member.user_id).where(
         Member.committee_id == plan.committee_id, under(Member.org_path, path)
     )
-    # For the whole committee, every receipt of the materials and attempt of the test is
-    # in scope: reading them all beats checking each against the members.
-    in_scope = (
-        (lambda user_id: literal(True))
-        if path == f"/{plan.committee_id}/"
-        else (lambda user_id: user_id.in_(scope))
-    )
+
+    def in_scope(user_id: ColumnElement[int]) -> list[ColumnElement[bool]]:
+        # For the whole committee, every receipt of the materials and attempt of the test is
+        # in scope: reading them all beats checking each against the members.
+        return [] if path == f"/{plan.committee_id}/" else [user_id.in_(scope)]
+
     receipts = (
         select(
             ReadReceipt.user_id,
@@ -631,7 +647,7 @@ def _standing(plan: StudyPlan, path: str, quiz: Quiz | None) -> CTE:
                 PlanMaterial.reading_id == ReadReceipt.reading_id, PlanMaterial.plan_id == plan.id
             ),
         )
-        .where(in_scope(ReadReceipt.user_id))
+        .where(*in_scope(ReadReceipt.user_id))
         .group_by(ReadReceipt.user_id)
         .subquery("receipts")
     )
@@ -660,7 +676,7 @@ def _standing(plan: StudyPlan, path: str, quiz: Quiz | None) -> CTE:
         .where(
             Attempt.quiz_id == plan.quiz_id,
             Attempt.state == AttemptState.SUBMITTED,
-            in_scope(Attempt.user_id),
+            *in_scope(Attempt.user_id),
         )
         .group_by(Attempt.user_id)
         .subquery("attempts")
@@ -690,12 +706,14 @@ def _standing(plan: StudyPlan, path: str, quiz: Quiz | None) -> CTE:
         .where(
             Member.committee_id == plan.committee_id,
             Member.is_active.is_(True),
-            under(Member.org_path, path),
-            _is_targeted_by_range(plan.id),
+            or_(*covered) if covered else false(),
         )
     )
-    # Materialised: each member's completed_at is worked out once, not once per week's count.
-    return standing.cte("standing").prefix_with("MATERIALIZED")
+    # OFFSET 0 keeps the subquery whole: PostgreSQL works out each member's completion once
+    # as the joins emit the row, where a flattened subquery would repeat the expression in
+    # every week's count, and a materialised CTE (as before) would also write the 100,000
+    # rows out and read them back.
+    return standing.offset(0).subquery("standing")
 
 
 # -- end of P-dash's addition -------------------------------------------------------------------

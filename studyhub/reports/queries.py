@@ -756,6 +756,7 @@ def branch_ranking(
     path: str,
     *,
     quiz: Quiz | None,
+    targets: list[str],
     week_ends: list[datetime],
     since: date,
     until: date,
@@ -765,13 +766,16 @@ def branch_ranking(
     """One page of the branches under ``path`` ranked for the plan (比学习) — one statement.
 
     Ranked by completion rate (completed ÷ every active member the plan is for), then pass
-    rate, then average grade; ``quiz`` is the plan's test. Each row also carries the
+    rate, then average grade; ``quiz`` is the plan's test and ``targets`` the paths of its
+    target units (``plans.queries.target_paths``). Each row also carries the
     readings its members studied from ``since`` to ``until`` and, over every branch (not
     only the page's), ``branches``, ``all_members``, ``all_completed``, ``all_passed``,
     ``all_graded``, ``all_grade_sum``, ``all_studied`` and ``all_completed_<i>``
     (complete before ``week_ends[i]``).
     """
-    summary = plan_queries.branch_summary_by_week(plan, path, week_ends, quiz).subquery("summary")
+    summary = plan_queries.branch_summary_by_week(plan, path, week_ends, quiz, targets).subquery(
+        "summary"
+    )
     weekly = studied_by_branch(path, since, until).subquery("weekly")
     completion = summary.c.completed * 1.0 / summary.c.members
     pass_rate = summary.c.passed * 1.0 / summary.c.members

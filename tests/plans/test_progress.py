@@ -311,29 +311,92 @@ def test_the_weekly_summary_agrees_with_every_members_progress(session, org, met
     week_ends = [NOW - timedelta(days=d) for d in (8, 5, 2, 0)]
 
     for path in (org.committee.path, org.general.path, org.branch.path):
-        rows = progress.member_rows(session, plan, path)
-        summary = session.execute(
-            queries.branch_summary_by_week(plan, path, week_ends, quiz if with_test else None)
-        ).all()
-        assert [r.branch_id for r in summary] == sorted(
-            {r.branch_id for r in rows}, key=lambda b: session.get(OrgUnit, b).path
+        rows = _assert_weekly_summary_agrees(
+            session, plan, path, week_ends, quiz if with_test else None
         )
-        for got in summary:
-            mine = [r for r in rows if r.branch_id == got.branch_id]
-            grades = [r.best_percent for r in mine if r.best_percent is not None]
-            assert got.members == len(mine)
-            assert got.completed == sum(r.is_complete for r in mine)
-            assert got.passed == sum(r.is_passed for r in mine)
-            assert got.graded == len(grades)
-            if grades:
-                assert Decimal(got.average).quantize(Decimal("0.01")) == (
-                    sum(grades) / len(grades)
-                ).quantize(Decimal("0.01"))
-            for i, end in enumerate(week_ends):
-                done = [r for r in mine if r.is_complete and r.completed_at < end]
-                assert getattr(got, f"completed_{i}") == len(done)
         if path == org.committee.path:  # the case is not trivial
             assert any(r.is_complete for r in rows) and not all(r.is_complete for r in rows)
+
+
+@pytest.mark.parametrize(
+    "targeted",
+    [
+        ("general",),
+        ("branch", "other"),
+        ("general", "branch"),
+        ("outside",),
+        ("group",),
+        ("committee", "group"),
+    ],
+)
+def test_the_weekly_summary_counts_the_members_of_the_plans_targets(session, make, org, targeted):
+    """Targets inside the scope, around it, beside it, nested in one another or a group."""
+    group = make.unit(org.branch, UnitKind.GROUP, "第一党小组")
+    grouped = make.member(org.branch, name="党员戊", group=group)
+    units = {
+        "committee": org.committee,
+        "general": org.general,
+        "branch": org.branch,
+        "other": org.other,
+        "outside": org.outside,
+        "group": group,
+    }
+    quiz = make_exam(session, org.committee)
+    [material] = readings(session, org.committee, 1)
+    plan = make_plan(
+        session,
+        org.committee,
+        materials=[material],
+        quiz=quiz,
+        targets=[units[t] for t in targeted],
+    )
+    for member, percent in ((org.member, 90), (org.other_member, 40), (grouped, 65)):
+        study(session, member, material, NOW - timedelta(days=3))
+        attempt(session, quiz, member, percent, at=NOW - timedelta(days=2))
+    attempt(session, quiz, org.outsider, 75, at=NOW - timedelta(days=2))
+    week_ends = [NOW - timedelta(days=d) for d in (5, 0)]
+
+    for path in (org.committee.path, org.general.path, org.branch.path, group.path):
+        _assert_weekly_summary_agrees(session, plan, path, week_ends, quiz)
+
+
+def test_targeted_paths_are_the_scope_or_the_outermost_targets_inside_it():
+    assert queries.targeted_paths("/1/2/", ["/1/"]) == ["/1/2/"]
+    assert queries.targeted_paths("/1/2/", ["/1/2/"]) == ["/1/2/"]
+    assert queries.targeted_paths("/1/", ["/1/4/", "/1/2/3/", "/1/2/", "/7/"]) == [
+        "/1/2/",
+        "/1/4/",
+    ]
+    assert queries.targeted_paths("/1/2/", ["/1/20/", "/1/4/"]) == []
+
+
+def _assert_weekly_summary_agrees(session, plan, path, week_ends, quiz):
+    """``branch_summary_by_week`` under ``path`` counts what ``member_rows`` says of each
+    branch's members; returns the members' rows."""
+    rows = progress.member_rows(session, plan, path)
+    summary = session.execute(
+        queries.branch_summary_by_week(
+            plan, path, week_ends, quiz, list(session.scalars(queries.target_paths(plan.id)))
+        )
+    ).all()
+    assert [r.branch_id for r in summary] == sorted(
+        {r.branch_id for r in rows}, key=lambda b: session.get(OrgUnit, b).path
+    )
+    for got in summary:
+        mine = [r for r in rows if r.branch_id == got.branch_id]
+        grades = [r.best_percent for r in mine if r.best_percent is not None]
+        assert got.members == len(mine)
+        assert got.completed == sum(r.is_complete for r in mine)
+        assert got.passed == sum(r.is_passed for r in mine)
+        assert got.graded == len(grades)
+        if grades:
+            assert Decimal(got.average).quantize(Decimal("0.01")) == (
+                sum(grades) / len(grades)
+            ).quantize(Decimal("0.01"))
+        for i, end in enumerate(week_ends):
+            done = [r for r in mine if r.is_complete and r.completed_at < end]
+            assert getattr(got, f"completed_{i}") == len(done)
+    return rows
 
 
 # --- statements ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from studyhub.core.clock import local_date
 from studyhub.core.errors import InvalidInput, NotFound
 from studyhub.org.models import Member, OrgUnit
+from studyhub.plans import queries as plan_queries
 from studyhub.plans.models import StudyPlan
 from studyhub.plans.services import progress, reminders
 from studyhub.quizzes.models import Attempt, Quiz
@@ -371,11 +372,12 @@ def unit_dashboard(
 ) -> UnitDashboard:
     """Every branch under ``unit`` given the plan, ranked, one page of them, with the totals
     and the completion trend over the plan's quarter — one statement (two when ``page`` is
-    past the last)."""
+    past the last), after the plan's test and the paths of its target units."""
     weeks = weeks_of(Quarter(plan.year, plan.quarter), timezone)
     since, until = week_around(today)
     page = max(1, page)
     quiz = session.get(Quiz, plan.quiz_id) if plan.quiz_id is not None else None
+    targets = list(session.scalars(plan_queries.target_paths(plan.id)))
 
     def fetch(number: int) -> list[Any]:
         return list(
@@ -384,6 +386,7 @@ def unit_dashboard(
                     plan,
                     unit.path,
                     quiz=quiz,
+                    targets=targets,
                     week_ends=[w.ends_at for w in weeks],
                     since=since,
                     until=until,
