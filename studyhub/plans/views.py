@@ -50,6 +50,7 @@ from studyhub.readings import queries as reading_queries
 from studyhub.readings.services import tracking
 from studyhub.readings.services.library import reading_status
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.related import RelatedLink, register_related_links
 from studyhub.web.saving import committed, errors_on, run_button
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -201,9 +202,23 @@ def todo_panel(user: Any, now) -> HomePanel | None:
     )
 
 
+def plans_of_quiz(quiz: Any, user: Any) -> list[RelatedLink]:
+    """On a quiz's pages: back to the user's plans that set it as their test."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rows = db.session.execute(queries.plans_testing_with(quiz.id, user.id))
+    return [
+        RelatedLink(
+            _("Back to the plan: %(title)s", title=title), url_for("plans.plan", plan_id=id_)
+        )
+        for id_, title in rows
+    ]
+
+
 @bp.record_once
 def _register_panel(state) -> None:
     register_home_panel(state.app, 15, todo_panel)
+    register_related_links(state.app, "quiz", plans_of_quiz)
 
 
 # Staff: the committee's plans --------------------------------------------------------------------

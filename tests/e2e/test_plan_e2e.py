@@ -255,8 +255,10 @@ def test_member_studies_every_material_and_passes_the_test(
     attempt, _saved = attempt_of(live_server, attempt_id)
     assert attempt.state == AttemptState.SUBMITTED and attempt.is_passed
 
-    # Back on the plan: done, the test passed, nothing left to do.
-    page.goto(f"/plans/{plan_id}")
+    # Back on the plan, from the result page's link: done, the test passed, nothing left to do.
+    with page.expect_navigation():
+        page.locator(f"#result-actions a.related-link[href='/plans/{plan_id}']").click()
+    assert urlsplit(page.url).path == f"/plans/{plan_id}"
     expect(page.locator("#plan-done")).to_be_visible()
     expect(page.locator("#materials-progress")).to_contain_text(f"{total}/{total}")
     passed = page.locator("#test-progress .test-status")

@@ -88,6 +88,31 @@ def test_passed_member_sees_done_and_no_start_button(client, login, session, org
     assert 'id="start-test"' not in page.text
 
 
+def result_actions(client, attempt_row) -> str:
+    page = client.get(f"/quizzes/attempts/{attempt_row.id}/result")
+    return between(page.text, 'id="result-actions"', "</p>")
+
+
+def test_the_tests_result_page_leads_back_to_the_plan(client, login, session, org, make, world):
+    plan, quiz, _first, _second = world
+    mine = attempt(session, quiz, org.member, 92.5)
+    login(org.member.user)
+
+    actions = between(
+        client.get(f"/quizzes/attempts/{mine.id}/result").text, 'id="result-actions"', "</p>"
+    )
+
+    assert f'href="/plans/{plan.id}"' in actions
+    assert "Back to the plan: " + plan.title in actions
+    # A quiz that no plan of the member's uses offers no such link.
+    other = make_exam(session, org.committee, title="另一场测试")
+    theirs = attempt(session, other, org.member, 80)
+    actions = between(
+        client.get(f"/quizzes/attempts/{theirs.id}/result").text, 'id="result-actions"', "</p>"
+    )
+    assert "/plans/" not in actions
+
+
 @pytest.mark.parametrize("who", ["outsider", "stranger"])
 def test_members_the_plan_is_not_for_get_not_found(client, login, make, org, world, who):
     plan = world[0]

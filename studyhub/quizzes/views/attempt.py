@@ -50,6 +50,7 @@ from studyhub.quizzes.forms import AnswerForm, ConfirmForm, SubmitForm
 from studyhub.quizzes.models import Attempt, AttemptState, Quiz
 from studyhub.quizzes.services import attempts, quizzes, review
 from studyhub.quizzes.views import bp
+from studyhub.web.related import related_links
 
 T = TypeVar("T")
 BUSY_RETRIES = 3
@@ -425,4 +426,5 @@ def result(attempt_id: int):
         total=len(items),
         closes_later=attempt.quiz.closes_at is not None
         and not review.is_closed(attempt.quiz.closes_at, now),
+        related=related_links(current_app, "quiz", attempt.quiz, current_user),
     )
