@@ -307,7 +307,7 @@ def test_an_attempt_whose_time_runs_out_is_submitted_with_its_saved_answers(
     expect(page.locator("#q3 .verdict")).to_be_visible()
 
 
-NO_SCRIPT_PHONE = "13800000020"  # 罗红, 机关第二党支部: no other journey uses this member
+NO_SCRIPT_PHONE = "13800000021"  # 郑凯, 机关第二党支部: no other journey uses this member
 
 
 def test_without_javascript_each_screen_posts_its_answer(browser: Browser, live_server: LiveServer):
