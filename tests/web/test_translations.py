@@ -15,10 +15,16 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 METHOD_MAP = [("studyhub/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
+def not_hidden(path: str) -> bool:
+    """Babel's own filter also skips ``_``-folders such as ``templates/_macros``; this one
+    skips only dot-folders (as ``--ignore-dirs ".*"`` in docs/translations.md)."""
+    return not Path(path).name.startswith(".")
+
+
 def source_msgids() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHOD_MAP, keywords=KEYWORDS
+        str(ROOT), METHOD_MAP, keywords=KEYWORDS, directory_filter=not_hidden
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
@@ -41,6 +47,10 @@ def as_compiled(message) -> tuple:
         return message.id, message.string
     ids = tuple(message.id)
     return ids, tuple(form or ids[min(i, 1)] for i, form in enumerate(message.string))
+
+
+def test_the_shared_macros_are_scanned():
+    assert {"Ready to import", "Confirm import"} <= source_msgids()  # templates/_macros/
 
 
 def test_every_ui_string_has_a_chinese_translation():
