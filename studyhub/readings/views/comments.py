@@ -14,7 +14,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.org import access
 from studyhub.org.models import Member, OrgUnit
@@ -22,6 +22,7 @@ from studyhub.org.queries import member_of_user
 from studyhub.readings.models import Comment, Reading
 from studyhub.readings.services import comments
 from studyhub.readings.views import bp
+from studyhub.web.saving import committed, run_button
 
 
 class CommentForm(FlaskForm):
@@ -50,8 +51,8 @@ def _grants() -> access.Grants:
     return g.grants
 
 
-def _to_comments(reading_id: int):
-    return redirect(url_for("readings.reading", reading_id=reading_id, _anchor="comments"))
+def _comments_url(reading_id: int) -> str:
+    return url_for("readings.reading", reading_id=reading_id, _anchor="comments")
 
 
 def _comment(comment_id: int) -> Comment:
@@ -84,21 +85,18 @@ def add_comment(reading_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         flash(" ".join(form.text.errors) or _("Write a comment first."), "error")
-        return _to_comments(reading.id)
+        return redirect(_comments_url(reading.id))
     limit = comments.RateLimit(
         per_minute=current_app.config["COMMENT_MAX_PER_MINUTE"],
         per_day=current_app.config["COMMENT_MAX_PER_DAY"],
     )
-    try:
-        comments.add_comment(
+    return run_button(
+        lambda: comments.add_comment(
             db.session, reading, member=member, text=form.text.data, now=now, limit=limit
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Your comment was posted."), "success")
-    return _to_comments(reading.id)
+        ),
+        _("Your comment was posted."),
+        _comments_url(reading.id),
+    )
 
 
 @bp.post("/readings/comments/<int:comment_id>/hide")
@@ -108,20 +106,17 @@ def hide_comment(comment_id: int):
     form = HideForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        comments.hide_comment(
+    return run_button(
+        lambda: comments.hide_comment(
             db.session,
             comment,
             by_user_id=current_user.id,
             now=clock.now_utc(),
             reason=form.reason.data or "",
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The comment is hidden from members."), "success")
-    return _to_comments(comment.reading_id)
+        ),
+        _("The comment is hidden from members."),
+        _comments_url(comment.reading_id),
+    )
 
 
 @bp.post("/readings/comments/<int:comment_id>/unhide")
@@ -131,9 +126,7 @@ def unhide_comment(comment_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     comments.unhide_comment(db.session, comment)
-    db.session.commit()
-    flash(_("The comment is shown again."), "success")
-    return _to_comments(comment.reading_id)
+    return committed(_("The comment is shown again."), _comments_url(comment.reading_id))
 
 
 @bp.post("/readings/comments/<int:comment_id>/delete")
@@ -145,6 +138,4 @@ def delete_comment(comment_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     comments.delete_own_comment(db.session, comment, user_id=current_user.id, now=clock.now_utc())
-    db.session.commit()
-    flash(_("Your comment was deleted."), "success")
-    return _to_comments(comment.reading_id)
+    return committed(_("Your comment was deleted."), _comments_url(comment.reading_id))

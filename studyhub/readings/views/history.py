@@ -24,6 +24,7 @@ from studyhub.readings.models import HistoryEntry
 from studyhub.readings.services import history, tables
 from studyhub.readings.views import bp
 from studyhub.readings.views.library import grants, managed_committee
+from studyhub.web.saving import committed, errors_on
 
 
 def _history_fields(form: HistoryForm) -> history.HistoryFields:
@@ -51,17 +52,13 @@ def history_entries(committee_id: int):
         abort(404)
     form = HistoryForm() if request.method == "POST" else HistoryForm(month=month)
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             entry = history.create_entry(
                 db.session, committee.id, _history_fields(form), this_year=today.year
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The entry was added."), "success")
-            return redirect(
-                url_for("readings.history_entries", committee_id=committee.id, month=entry.month)
+            return committed(
+                _("The entry was added."),
+                url_for("readings.history_entries", committee_id=committee.id, month=entry.month),
             )
     entries = list(db.session.scalars(queries.history_of_month(committee.id, month)))
     me = grants()
@@ -96,17 +93,13 @@ def edit_history_entry(committee_id: int, entry_id: int):
     entry = _history_entry(committee, entry_id)
     form = HistoryForm(obj=entry if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             history.update_entry(
                 db.session, entry, _history_fields(form), this_year=_this_year(committee)
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(
-                url_for("readings.history_entries", committee_id=committee.id, month=entry.month)
+            return committed(
+                _("Saved."),
+                url_for("readings.history_entries", committee_id=committee.id, month=entry.month),
             )
     return render_template(
         "readings/library/history_form.html", committee=committee, entry=entry, form=form
@@ -122,9 +115,10 @@ def delete_history_entry(committee_id: int, entry_id: int):
         abort(400)
     month = entry.month
     history.delete_entry(db.session, entry)
-    db.session.commit()
-    flash(_("The entry was deleted."), "success")
-    return redirect(url_for("readings.history_entries", committee_id=committee.id, month=month))
+    return committed(
+        _("The entry was deleted."),
+        url_for("readings.history_entries", committee_id=committee.id, month=month),
+    )
 
 
 @bp.route("/library/<int:committee_id>/history/import", methods=["GET", "POST"])

@@ -49,6 +49,7 @@ from studyhub.readings.services import content
 from studyhub.readings.services import library as library_service
 from studyhub.readings.views import bp
 from studyhub.web.pagination import paginate
+from studyhub.web.saving import committed, errors_on, run_button
 
 PER_PAGE = 20
 SCHEDULE_DAYS = 7
@@ -240,7 +241,7 @@ def new_reading(committee_id: int):
     _reading_choices(form, committee, None)
     preview = _preview(form)
     if preview is None and form.validate_on_submit():
-        try:
+        with errors_on(form):
             reading = library_service.create_reading(
                 db.session,
                 committee,
@@ -249,12 +250,10 @@ def new_reading(committee_id: int):
                 now=clock.now_utc(),
                 timing=_timing(),
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The reading was saved as a draft."), "success")
-            return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+            return committed(
+                _("The reading was saved as a draft."),
+                url_for("readings.edit_reading", reading_id=reading.id),
+            )
     return _form_page(form, committee, None, preview)
 
 
@@ -281,16 +280,11 @@ def edit_reading(reading_id: int):
     _reading_choices(form, committee, reading)
     preview = _preview(form)
     if preview is None and form.validate_on_submit():
-        try:
+        with errors_on(form):
             library_service.update_reading(
                 db.session, reading, _fields(form), now=clock.now_utc(), timing=_timing()
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+            return committed(_("Saved."), url_for("readings.edit_reading", reading_id=reading.id))
     return _form_page(form, committee, reading, preview)
 
 
@@ -320,19 +314,13 @@ def schedule_reading(reading_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a date."), "error")
         return redirect(url_for("readings.edit_reading", reading_id=reading.id))
-    try:
-        library_service.schedule_daily(
+    return run_button(
+        lambda: library_service.schedule_daily(
             db.session, reading, day=form.day.data, timezone=committee.timezone, now=clock.now_utc()
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(
-            _("This is now the reading of %(day)s.", day=format_date(form.day.data, "long")),
-            "success",
-        )
-    return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+        ),
+        _("This is now the reading of %(day)s.", day=format_date(form.day.data, "long")),
+        url_for("readings.edit_reading", reading_id=reading.id),
+    )
 
 
 @bp.post("/library/readings/<int:reading_id>/publish")
@@ -342,9 +330,10 @@ def publish_reading(reading_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     library_service.publish_now(reading, now=clock.now_utc())
-    db.session.commit()
-    flash(_("Published: members can read it now."), "success")
-    return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+    return committed(
+        _("Published: members can read it now."),
+        url_for("readings.edit_reading", reading_id=reading.id),
+    )
 
 
 @bp.post("/library/readings/<int:reading_id>/unpublish")
@@ -354,9 +343,10 @@ def unpublish_reading(reading_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     library_service.unpublish(reading, now=clock.now_utc())
-    db.session.commit()
-    flash(_("Unpublished: members no longer see it."), "success")
-    return redirect(url_for("readings.edit_reading", reading_id=reading.id))
+    return committed(
+        _("Unpublished: members no longer see it."),
+        url_for("readings.edit_reading", reading_id=reading.id),
+    )
 
 
 # Columns ---------------------------------------------------------------------------
@@ -401,19 +391,17 @@ def _column(column_id: int) -> ReadingColumn:
 def update_column(column_id: int):
     column = _column(column_id)
     form = ColumnForm()
+    url = url_for("readings.columns", committee_id=column.committee_id)
     if not form.validate_on_submit():
         flash(_("Enter a name."), "error")
-    else:
-        try:
-            library_service.update_column(
-                db.session, column, name=form.name.data, description=form.description.data
-            )
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-    return redirect(url_for("readings.columns", committee_id=column.committee_id))
+        return redirect(url)
+    return run_button(
+        lambda: library_service.update_column(
+            db.session, column, name=form.name.data, description=form.description.data
+        ),
+        _("Saved."),
+        url,
+    )
 
 
 @bp.post("/library/columns/<int:column_id>/move")
@@ -436,6 +424,4 @@ def set_column_active(column_id: int):
     if not form.validate_on_submit():
         abort(400)
     library_service.set_column_active(column, is_active=form.value.data == "1")
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("readings.columns", committee_id=column.committee_id))
+    return committed(_("Saved."), url_for("readings.columns", committee_id=column.committee_id))

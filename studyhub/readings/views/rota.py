@@ -19,7 +19,7 @@ from wtforms import DateField, HiddenField, IntegerField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.org import access
 from studyhub.org.models import Member, OrgUnit, UnitKind
@@ -27,6 +27,7 @@ from studyhub.readings.models import Reading
 from studyhub.readings.services import rota, tracking
 from studyhub.readings.views import bp
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.saving import committed, run_button
 
 DAYS_AHEAD = 14
 
@@ -93,8 +94,8 @@ def _branch(branch_id: int) -> OrgUnit:
     return branch
 
 
-def _back(branch: OrgUnit, anchor: str | None = None):
-    return redirect(url_for("readings.rota", branch_id=branch.id, _anchor=anchor))
+def _rota_url(branch: OrgUnit, anchor: str | None = None) -> str:
+    return url_for("readings.rota", branch_id=branch.id, _anchor=anchor)
 
 
 def _branch_member(branch: OrgUnit, member_id: int) -> Member:
@@ -102,16 +103,6 @@ def _branch_member(branch: OrgUnit, member_id: int) -> Member:
     if member is None or member.branch_id != branch.id:
         abort(404)
     return member
-
-
-def _done(message: str) -> None:
-    db.session.commit()
-    flash(message, "success")
-
-
-def _refused(exc: DomainError) -> None:
-    # Services check before they change anything: nothing to undo, nothing to commit.
-    flash(str(exc), "error")
 
 
 @bp.get("/readings/rota/<int:branch_id>", endpoint="rota")
@@ -142,13 +133,11 @@ def rota_add(branch_id: int):
     if not form.validate_on_submit():
         abort(400)
     member = _branch_member(branch, form.member_id.data)
-    try:
-        rota.add_to_rota(db.session, branch, member)
-    except DomainError as exc:
-        _refused(exc)
-    else:
-        _done(_("%(name)s was added to the rota.", name=member.user.name))
-    return _back(branch, "rota")
+    return run_button(
+        lambda: rota.add_to_rota(db.session, branch, member),
+        _("%(name)s was added to the rota.", name=member.user.name),
+        _rota_url(branch, "rota"),
+    )
 
 
 @bp.post("/readings/rota/<int:branch_id>/members/all")
@@ -158,8 +147,9 @@ def rota_add_all(branch_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     added = rota.add_all_to_rota(db.session, branch)
-    _done(_("%(count)d members were added to the rota.", count=added))
-    return _back(branch, "rota")
+    return committed(
+        _("%(count)d members were added to the rota.", count=added), _rota_url(branch, "rota")
+    )
 
 
 @bp.post("/readings/rota/<int:branch_id>/members/<int:member_id>/remove")
@@ -168,13 +158,11 @@ def rota_remove(branch_id: int, member_id: int):
     branch = _branch(branch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        rota.remove_from_rota(db.session, branch, member_id)
-    except DomainError as exc:
-        _refused(exc)
-    else:
-        _done(_("Removed from the rota."))
-    return _back(branch, "rota")
+    return run_button(
+        lambda: rota.remove_from_rota(db.session, branch, member_id),
+        _("Removed from the rota."),
+        _rota_url(branch, "rota"),
+    )
 
 
 @bp.post("/readings/rota/<int:branch_id>/members/<int:member_id>/move")
@@ -184,15 +172,13 @@ def rota_move(branch_id: int, member_id: int):
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        rota.move_in_rota(
+    return run_button(
+        lambda: rota.move_in_rota(
             db.session, branch, member_id, offset=-1 if form.direction.data == "up" else 1
-        )
-    except DomainError as exc:
-        _refused(exc)
-    else:
-        db.session.commit()
-    return _back(branch, f"rota-{member_id}")
+        ),
+        None,
+        _rota_url(branch, f"rota-{member_id}"),
+    )
 
 
 @bp.post("/readings/rota/<int:branch_id>/days/off")
@@ -203,13 +189,13 @@ def rota_day_off(branch_id: int):
     if not form.validate_on_submit():
         abort(400)
     is_off = form.is_off.data == "1"
-    try:
-        rota.set_day_off(db.session, branch, form.day.data, is_off=is_off, now=clock.now_utc())
-    except DomainError as exc:
-        _refused(exc)
-    else:
-        _done(_("Marked as a day off.") if is_off else _("Marked as a working day."))
-    return _back(branch, f"day-{form.day.data.isoformat()}")
+    return run_button(
+        lambda: rota.set_day_off(
+            db.session, branch, form.day.data, is_off=is_off, now=clock.now_utc()
+        ),
+        _("Marked as a day off.") if is_off else _("Marked as a working day."),
+        _rota_url(branch, f"day-{form.day.data.isoformat()}"),
+    )
 
 
 @bp.post("/readings/rota/<int:branch_id>/days/reassign")
@@ -220,20 +206,18 @@ def rota_reassign(branch_id: int):
     if not form.validate_on_submit():
         abort(400)
     member = _branch_member(branch, form.member_id.data)
-    try:
-        rota.reassign_day(
+    return run_button(
+        lambda: rota.reassign_day(
             db.session,
             branch,
             form.day.data,
             member,
             by_user_id=current_user.id,
             now=clock.now_utc(),
-        )
-    except DomainError as exc:
-        _refused(exc)
-    else:
-        _done(_("%(name)s leads the reading that day.", name=member.user.name))
-    return _back(branch, f"day-{form.day.data.isoformat()}")
+        ),
+        _("%(name)s leads the reading that day.", name=member.user.name),
+        _rota_url(branch, f"day-{form.day.data.isoformat()}"),
+    )
 
 
 @bp.post("/readings/rota/<int:branch_id>/days/swap")
@@ -243,21 +227,19 @@ def rota_swap(branch_id: int):
     form = SwapForm()
     if not form.validate_on_submit():
         flash(_("Choose two days."), "error")
-        return _back(branch, "swap")
-    try:
-        rota.swap_days(
+        return redirect(_rota_url(branch, "swap"))
+    return run_button(
+        lambda: rota.swap_days(
             db.session,
             branch,
             form.first.data,
             form.second.data,
             by_user_id=current_user.id,
             now=clock.now_utc(),
-        )
-    except DomainError as exc:
-        _refused(exc)
-    else:
-        _done(_("The two days were swapped."))
-    return _back(branch, "days")
+        ),
+        _("The two days were swapped."),
+        _rota_url(branch, "days"),
+    )
 
 
 @bp.post("/readings/<int:reading_id>/reflection")
@@ -279,19 +261,17 @@ def post_reflection(reading_id: int):
     if assignment is None or assignment.member_id != reader.member_id:
         raise NotAllowed(_("Only the lead reader of the day can post its reflection."))
     form = ReflectionForm()
-    back = redirect(url_for("readings.reading", reading_id=reading.id, _anchor="reflection"))
+    back = url_for("readings.reading", reading_id=reading.id, _anchor="reflection")
     if not form.validate_on_submit():
         flash(" ".join(form.text.errors) or _("Write a few words first."), "error")
-        return back
-    try:
-        rota.post_reflection(
+        return redirect(back)
+    return run_button(
+        lambda: rota.post_reflection(
             db.session, assignment, member_id=reader.member_id, text=form.text.data, now=now
-        )
-    except DomainError as exc:
-        _refused(exc)
-    else:
-        _done(_("Your reflection was posted for your branch."))
-    return back
+        ),
+        _("Your reflection was posted for your branch."),
+        back,
+    )
 
 
 def lead_panel(user: Any, now) -> HomePanel | None:
