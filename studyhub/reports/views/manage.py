@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.org import queries as org_queries
 from studyhub.org.models import Member, UnitKind
@@ -22,6 +21,7 @@ from studyhub.reports.services import adjustments, settings
 from studyhub.reports.services.frozen import closed_record
 from studyhub.reports.views import bp
 from studyhub.reports.views.common import committee_of, grants, picker, quarter_arg, unit_or_404
+from studyhub.web.saving import committed, errors_on, run_button
 
 MAX_MEMBER_CHOICES = 2000
 
@@ -49,7 +49,7 @@ def score_settings(committee_id: int):
     current = settings.settings_for(db.session, committee.id)
     form = _settings_form(current)
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             settings.save_settings(
                 db.session,
                 committee,
@@ -69,12 +69,10 @@ def score_settings(committee_id: int):
                 adjustment_cap=Decimal(form.adjustment_cap.data),
                 now=clock.now_utc(),
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Score settings saved."), "success")
-            return redirect(url_for("reports.score_settings", committee_id=committee.id))
+            return committed(
+                _("Score settings saved."),
+                url_for("reports.score_settings", committee_id=committee.id),
+            )
     return render_template(
         "reports/scores/settings.html",
         committee=committee,
@@ -102,13 +100,12 @@ def adjustments_page(branch_id: int):
             org_queries.members_under(branch.path).limit(MAX_MEMBER_CHOICES)
         )
     ]
-    status = 200
     if form.validate_on_submit():
         member = db.session.get(Member, form.member_id.data)
         if member is None or not member.org_path.startswith(branch.path):
             abort(404)
         access.require_adjust(me, member)
-        try:
+        with errors_on(form):
             adjustments.add_adjustment(
                 db.session,
                 member,
@@ -118,17 +115,10 @@ def adjustments_page(branch_id: int):
                 by=current_user,
                 now=now,
             )
-        except DomainError as exc:
-            form.form_errors.append(str(exc))
-            status = 400
-        else:
-            db.session.commit()
-            flash(_("Entry added for %(name)s.", name=member.user.name), "success")
-            return redirect(
-                url_for("reports.adjustments_page", branch_id=branch.id, quarter=quarter.label)
+            return committed(
+                _("Entry added for %(name)s.", name=member.user.name),
+                url_for("reports.adjustments_page", branch_id=branch.id, quarter=quarter.label),
             )
-    elif form.is_submitted():
-        status = 400
     return render_template(
         "reports/scores/adjustments.html",
         branch=branch,
@@ -142,7 +132,7 @@ def adjustments_page(branch_id: int):
         form=form,
         revoke_form=ConfirmForm(),
         is_closed=is_closed,
-    ), status
+    ), (400 if form.is_submitted() else 200)  # a posted form that comes back is refused
 
 
 @bp.post("/adjustments/<int:entry_id>/revoke")
@@ -155,17 +145,14 @@ def revoke_adjustment(entry_id: int):
     access.require_adjust(grants(), member)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        adjustments.revoke_adjustment(db.session, entry, by=current_user, now=clock.now_utc())
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The entry is revoked."), "success")
-    return redirect(
+    return run_button(
+        lambda: adjustments.revoke_adjustment(
+            db.session, entry, by=current_user, now=clock.now_utc()
+        ),
+        _("The entry is revoked."),
         url_for(
             "reports.adjustments_page",
             branch_id=member.branch_id,
             quarter=Quarter(entry.year, entry.quarter).label,
-        )
+        ),
     )

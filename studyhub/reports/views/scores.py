@@ -34,6 +34,7 @@ from studyhub.reports.views.common import (
     unit_or_404,
 )
 from studyhub.web.pagination import Page
+from studyhub.web.saving import run_button
 
 PER_PAGE = 50
 
@@ -217,20 +218,16 @@ def reopen_quarter(committee_id: int, quarter_label: str):
     if record is None:
         abort(404)
     form = ReopenForm()
+    url = url_for("reports.committee_scores", committee_id=committee.id, quarter=quarter.label)
     if not form.validate_on_submit():
         flash(_("Give a reason for reopening the quarter."), "error")
-    else:
-        try:
-            closing.reopen_quarter(
-                db.session, record, by=current_user, reason=form.reason.data, now=clock.now_utc()
-            )
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Quarter %(quarter)s is open again.", quarter=quarter.label), "success")
-    return redirect(
-        url_for("reports.committee_scores", committee_id=committee.id, quarter=quarter.label)
+        return redirect(url)
+    return run_button(
+        lambda: closing.reopen_quarter(
+            db.session, record, by=current_user, reason=form.reason.data, now=clock.now_utc()
+        ),
+        _("Quarter %(quarter)s is open again.", quarter=quarter.label),
+        url,
     )
 
 
@@ -246,25 +243,23 @@ def _member_for_override(member_id: int, quarter_label: str) -> tuple[Member, Qu
 def set_override(member_id: int, quarter_label: str):
     member, quarter = _member_for_override(member_id, quarter_label)
     form = OverrideForm()
+    url = url_for("reports.member_score", member_id=member.id, quarter=quarter.label)
     if not form.validate_on_submit():
         flash(_("Choose a rating and give a reason."), "error")
-    else:
-        try:
-            adjustment_services.set_override(
-                db.session,
-                member,
-                quarter,
-                rating=scoring.Rating(form.rating.data),
-                reason=form.reason.data,
-                by=current_user,
-                now=clock.now_utc(),
-            )
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("The rating is changed."), "success")
-    return redirect(url_for("reports.member_score", member_id=member.id, quarter=quarter.label))
+        return redirect(url)
+    return run_button(
+        lambda: adjustment_services.set_override(
+            db.session,
+            member,
+            quarter,
+            rating=scoring.Rating(form.rating.data),
+            reason=form.reason.data,
+            by=current_user,
+            now=clock.now_utc(),
+        ),
+        _("The rating is changed."),
+        url,
+    )
 
 
 @bp.post("/members/<int:member_id>/scores/<quarter_label>/override/clear")
@@ -273,11 +268,8 @@ def clear_override(member_id: int, quarter_label: str):
     member, quarter = _member_for_override(member_id, quarter_label)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        adjustment_services.clear_override(db.session, member, quarter)
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The suggested rating stands again."), "success")
-    return redirect(url_for("reports.member_score", member_id=member.id, quarter=quarter.label))
+    return run_button(
+        lambda: adjustment_services.clear_override(db.session, member, quarter),
+        _("The suggested rating stands again."),
+        url_for("reports.member_score", member_id=member.id, quarter=quarter.label),
+    )
