@@ -48,7 +48,7 @@ from studyhub.org.models import (
 )
 from studyhub.web.imports import PreviewedImport
 from studyhub.web.pagination import paginate
-from studyhub.web.saving import committed, errors_on
+from studyhub.web.saving import committed, errors_on, run_button
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -165,17 +165,13 @@ def rename_unit(unit_id: int):
     unit = db.get_or_404(OrgUnit, unit_id)
     access.require_manage_unit(grants(), unit)
     form = RenameForm()
-    if form.validate_on_submit():
-        try:
-            services.rename_unit(db.session, unit, name=form.name.data)
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Renamed."), "success")
-    else:
+    url = url_for("org.unit", unit_id=unit.id)
+    if not form.validate_on_submit():
         flash(_("Enter a name."), "error")
-    return redirect(url_for("org.unit", unit_id=unit.id))
+        return redirect(url)
+    return run_button(
+        lambda: services.rename_unit(db.session, unit, name=form.name.data), _("Renamed."), url
+    )
 
 
 @bp.route("/units/<int:unit_id>/new", methods=["GET", "POST"])
@@ -367,9 +363,7 @@ def set_member_active(member_id: int):
     if not form.validate_on_submit():
         abort(400)
     services.set_member_active(member, is_active=form.value.data == "1", now=clock.now_utc())
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("org.member", member_id=member.id))
+    return committed(_("Saved."), url_for("org.member", member_id=member.id))
 
 
 @bp.post("/members/<int:member_id>/reset-password")
@@ -405,21 +399,18 @@ def appoint(unit_id: int):
     member = db.get_or_404(Member, form.member_id.data)
     access.require_manage_member(me, member)
     access.require_appoint(me, unit, Role(form.role.data))
-    try:
-        services.appoint(
+    return run_button(
+        lambda: services.appoint(
             db.session,
             member.user,
             unit,
             Role(form.role.data),
             by=current_user,
             now=clock.now_utc(),
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s was appointed.", name=member.user.name), "success")
-    return redirect(url_for("org.unit", unit_id=unit.id))
+        ),
+        _("%(name)s was appointed.", name=member.user.name),
+        url_for("org.unit", unit_id=unit.id),
+    )
 
 
 @bp.post("/roles/<int:assignment_id>/revoke")
@@ -432,9 +423,7 @@ def revoke(assignment_id: int):
         abort(400)
     unit_id = assignment.unit_id
     services.revoke(db.session, assignment)
-    db.session.commit()
-    flash(_("The appointment was ended."), "success")
-    return redirect(url_for("org.unit", unit_id=unit_id))
+    return committed(_("The appointment was ended."), url_for("org.unit", unit_id=unit_id))
 
 
 IMPORT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
