@@ -41,8 +41,17 @@ from studyhub.meetings.forms import (
 )
 from studyhub.meetings.models import Attendance, AttendanceStatus, LeaveRequest, Meeting
 from studyhub.meetings.services import attendance
-from studyhub.meetings.views import act, back_to, bp, grants, load_meeting, require_confirmed
+from studyhub.meetings.views import (
+    act,
+    back_to,
+    bp,
+    grants,
+    load_meeting,
+    meeting_url,
+    require_confirmed,
+)
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.saving import run_button
 
 REFRESH_SECONDS = 30
 PANEL_DAYS = 14
@@ -183,13 +192,11 @@ def take_roster(meeting_id: int):
     meeting = load_meeting(meeting_id)
     access.require_write(grants(), meeting.branch, meeting.group)
     require_confirmed()
-    try:
-        attendance.take_roster(db.session, meeting, by=current_user, now=clock.now_utc())
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-    return redirect(url_for("meetings.attendance_page", meeting_id=meeting.id))
+    return run_button(
+        lambda: attendance.take_roster(db.session, meeting, by=current_user, now=clock.now_utc()),
+        None,
+        url_for("meetings.attendance_page", meeting_id=meeting.id),
+    )
 
 
 @bp.post("/<int:meeting_id>/attendance/<int:attendance_id>")
@@ -234,16 +241,13 @@ def ask_leave(meeting_id: int):
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return back_to(meeting, "leave")
-    try:
-        attendance.request_leave(
+    return run_button(
+        lambda: attendance.request_leave(
             db.session, meeting, current_user, reason=form.reason.data, now=clock.now_utc()
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Your request for leave is sent to the secretary."), "success")
-    return back_to(meeting, "leave")
+        ),
+        _("Your request for leave is sent to the secretary."),
+        meeting_url(meeting, "leave"),
+    )
 
 
 @bp.post("/<int:meeting_id>/leave/<int:leave_id>")
@@ -258,19 +262,17 @@ def decide_leave(meeting_id: int, leave_id: int):
     if not form.validate_on_submit():
         abort(400)
     approve = form.decision.data == "approve"
-    try:
-        attendance.decide_leave(
-            db.session, leave, meeting, approve=approve, by=current_user, now=clock.now_utc()
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
+    if request.form.get("next") == "attendance":
+        url = url_for("meetings.attendance_page", meeting_id=meeting.id)
     else:
-        db.session.commit()
-        flash(_("Leave approved.") if approve else _("Leave refused."), "success")
-    target = request.form.get("next")
-    if target == "attendance":
-        return redirect(url_for("meetings.attendance_page", meeting_id=meeting.id))
-    return back_to(meeting, "leaves")
+        url = meeting_url(meeting, "leaves")
+    return run_button(
+        lambda: attendance.decide_leave(
+            db.session, leave, meeting, approve=approve, by=current_user, now=clock.now_utc()
+        ),
+        _("Leave approved.") if approve else _("Leave refused."),
+        url,
+    )
 
 
 def upcoming_panel(user: Any, now) -> HomePanel | None:

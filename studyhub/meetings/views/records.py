@@ -19,7 +19,6 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.meetings import access, queries
 from studyhub.meetings.forms import (
@@ -63,7 +62,7 @@ from studyhub.org.access import GROUP_ROLES
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import groups_of, member_of_user
 from studyhub.plans.models import StudyPlan
-from studyhub.web.saving import committed, errors_on
+from studyhub.web.saving import committed, errors_on, run_button
 
 UPCOMING_FROM = timedelta(hours=12)  # a meeting stays "upcoming" a while after its start
 LIST_LIMIT = 300
@@ -457,8 +456,8 @@ def attach(meeting_id: int):
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="files"))
-    try:
-        attachments.add_attachment(
+    return run_button(
+        lambda: attachments.add_attachment(
             db.session,
             meeting,
             form.file.data.stream,
@@ -467,13 +466,10 @@ def attach(meeting_id: int):
             max_bytes=current_app.config["MEETING_ATTACHMENT_MAX_BYTES"],
             by=current_user,
             now=clock.now_utc(),
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The file is attached."), "success")
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="files"))
+        ),
+        _("The file is attached."),
+        meeting_url(meeting, "files"),
+    )
 
 
 def _attachment(meeting: Meeting, attachment_id: int) -> MeetingAttachment:
@@ -490,16 +486,13 @@ def remove_attachment(meeting_id: int, attachment_id: int):
     access.require_write(grants(), meeting.branch, meeting.group)
     attachment = _attachment(meeting, attachment_id)
     require_confirmed()
-    try:
-        attachments.remove_attachment(
+    return run_button(
+        lambda: attachments.remove_attachment(
             db.session, attachment, meeting, by=current_user, now=clock.now_utc()
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The file is removed."), "success")
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="files"))
+        ),
+        _("The file is removed."),
+        meeting_url(meeting, "files"),
+    )
 
 
 @bp.get("/<int:meeting_id>/attachments/<int:attachment_id>")
