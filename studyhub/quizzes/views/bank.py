@@ -54,7 +54,7 @@ from studyhub.quizzes.services import imports
 from studyhub.quizzes.services import media as media_service
 from studyhub.quizzes.views import bp, grants, managed_committee, managed_committees
 from studyhub.web.pagination import paginate
-from studyhub.web.saving import committed, errors_on
+from studyhub.web.saving import committed, errors_on, run_button
 from studyhub.web.uploads import UploadStash
 
 PER_PAGE = 20
@@ -193,16 +193,13 @@ def edit_bank(bank_id: int):
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("quizzes.bank", bank_id=bank.id))
-    try:
-        bank_service.update_bank(
+    return run_button(
+        lambda: bank_service.update_bank(
             db.session, bank, name=form.name.data, description=form.description.data or ""
-        )
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
-    return redirect(url_for("quizzes.bank", bank_id=bank.id))
+        ),
+        _("Saved."),
+        url_for("quizzes.bank", bank_id=bank.id),
+    )
 
 
 # Categories --------------------------------------------------------------------------------
@@ -243,14 +240,11 @@ def rename_category(category_id: int):
     form = RenameCategoryForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        bank_service.rename_category(db.session, category, name=form.name.data)
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Renamed."), "success")
-    return redirect(url_for("quizzes.categories", bank_id=bank.id, _anchor=f"c{category_id}"))
+    return run_button(
+        lambda: bank_service.rename_category(db.session, category, name=form.name.data),
+        _("Renamed."),
+        url_for("quizzes.categories", bank_id=bank.id, _anchor=f"c{category_id}"),
+    )
 
 
 @bp.post("/categories/<int:category_id>/move")
@@ -265,14 +259,11 @@ def move_category(category_id: int):
     if not form.validate_on_submit():
         abort(400)
     parent = db.session.get(Category, form.parent_id.data) if form.parent_id.data else None
-    try:
-        bank_service.move_category(db.session, category, parent=parent)
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Moved."), "success")
-    return redirect(url_for("quizzes.categories", bank_id=bank.id, _anchor=f"c{category_id}"))
+    return run_button(
+        lambda: bank_service.move_category(db.session, category, parent=parent),
+        _("Moved."),
+        url_for("quizzes.categories", bank_id=bank.id, _anchor=f"c{category_id}"),
+    )
 
 
 # Questions ---------------------------------------------------------------------------------
@@ -416,12 +407,12 @@ def _set_retired(question_id: int, *, is_retired: bool):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     bank_service.set_retired(db.session, question, is_retired=is_retired, now=clock.now_utc())
-    db.session.commit()
-    if is_retired:
-        flash(_("The question was retired: new quizzes no longer draw it."), "success")
-    else:
-        flash(_("The question is in use again."), "success")
-    return redirect(url_for("quizzes.preview_question", question_id=question_id))
+    return committed(
+        _("The question was retired: new quizzes no longer draw it.")
+        if is_retired
+        else _("The question is in use again."),
+        url_for("quizzes.preview_question", question_id=question_id),
+    )
 
 
 # Import and export -------------------------------------------------------------------------
