@@ -156,7 +156,7 @@ def history_on(committee_id: int, month: int, day: int) -> Select[tuple[HistoryE
     )
 
 
-HISTORY_BRIEF_LIMIT = 3
+HISTORY_BRIEF_LIMIT = 2  # on the home page; the day's page lists them all
 
 # When today has no entry, the home page shows the next day that has one, at most this far ahead.
 HISTORY_LOOKAHEAD_DAYS = 7

@@ -36,6 +36,18 @@ def test_member_logs_in_and_sees_today(page: Page):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
+def test_the_days_essentials_fit_one_phone_screen(page: Page):
+    """The prompt, today's reading with the streak, 党史今天, what is due and the daily quiz's
+    entry are all within the first 740 px of the home page, without scrolling."""
+    log_in(page, "13800000022", DEMO_PASSWORD)  # 梁晓燕: not today's lead reader
+
+    height = page.viewport_size["height"]
+    for selector in ("#recharge", "#today-reading", "#streak", "#this-day", "#tasks", "#daily-go"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None, selector
+        assert box["y"] + box["height"] <= height, f"{selector} ends below the first screen"
+
+
 def test_wrong_password_shows_the_error_and_stays_on_login(page: Page):
     log_in(page, MEMBER_PHONE, "not-the-password")
 
