@@ -54,10 +54,19 @@ bp = Blueprint("org", __name__, url_prefix="/org")
 
 
 def grants() -> access.Grants:
-    """The current user's grants, read once per request."""
+    """The current user's grants, read once per request (every domain's pages use this one)."""
     if "grants" not in g:
         g.grants = access.grants_for(db.session, current_user)
     return g.grants
+
+
+def managed_committee(committee_id: int) -> OrgUnit:
+    """The committee of the URL, when the current user manages it (404 for another kind)."""
+    committee = db.get_or_404(OrgUnit, committee_id)
+    if committee.kind != UnitKind.COMMITTEE:
+        abort(404)
+    access.require_manage_unit(grants(), committee)
+    return committee
 
 
 @bp.app_context_processor

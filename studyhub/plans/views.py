@@ -30,9 +30,9 @@ from studyhub.core import clock
 from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.notify.mail import mail_enabled
-from studyhub.org import access
 from studyhub.org import queries as org_queries
 from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.views import grants
 from studyhub.plans import queries
 from studyhub.plans.forms import (
     TEST_LABELS,
@@ -57,13 +57,6 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 SEARCH_LIMIT = 20
 SUMMARY_PATH = "/"
-
-
-def grants() -> access.Grants:
-    """The current user's grants, read once per request."""
-    if "grants" not in g:
-        g.grants = access.grants_for(db.session, current_user)
-    return g.grants
 
 
 @dataclass(frozen=True)

@@ -10,24 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, redirect, url_for
+from flask import Blueprint, abort, current_app, redirect, url_for
 from flask_login import current_user
 
 from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.meetings.forms import ConfirmForm
 from studyhub.meetings.models import Meeting
-from studyhub.org import access
+from studyhub.org.views import grants as grants
 from studyhub.web.saving import run_button
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
-
-
-def grants() -> access.Grants:
-    """The current user's grants, read once per request (shared with the org pages)."""
-    if "grants" not in g:
-        g.grants = access.grants_for(db.session, current_user)
-    return g.grants
 
 
 def load_meeting(meeting_id: int) -> Meeting:

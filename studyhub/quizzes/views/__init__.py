@@ -7,31 +7,16 @@ review), ``stats`` (item analysis and members' statuses), ``mistakes`` (the
 mistake book), ``daily`` (the daily quiz).
 """
 
-from flask import Blueprint, abort, g
-from flask_login import current_user
+from flask import Blueprint, abort
 
 from studyhub.extensions import db
 from studyhub.org import access
 from studyhub.org import queries as org_queries
-from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.models import OrgUnit
+from studyhub.org.views import grants as grants
+from studyhub.org.views import managed_committee as managed_committee
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
-
-
-def grants() -> access.Grants:
-    """The current user's grants, read once per request."""
-    if "grants" not in g:
-        g.grants = access.grants_for(db.session, current_user)
-    return g.grants
-
-
-def managed_committee(committee_id: int) -> OrgUnit:
-    """The committee of the URL, when the current user manages it."""
-    committee = db.get_or_404(OrgUnit, committee_id)
-    if committee.kind != UnitKind.COMMITTEE:
-        abort(404)
-    access.require_manage_unit(grants(), committee)
-    return committee
 
 
 def managed_committees() -> list[OrgUnit]:

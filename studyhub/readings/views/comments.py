@@ -5,7 +5,7 @@ Every action is a POST from the reading page and goes back to its comments.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,9 +16,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from studyhub.core import clock
 from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
-from studyhub.org import access
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import member_of_user
+from studyhub.org.views import grants as _grants
 from studyhub.readings.models import Comment, Reading
 from studyhub.readings.services import comments
 from studyhub.readings.views import bp
@@ -42,13 +42,6 @@ class HideForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     value = HiddenField()
-
-
-def _grants() -> access.Grants:
-    """The current user's grants, read once per request (shared with the org pages)."""
-    if "grants" not in g:
-        g.grants = access.grants_for(db.session, current_user)
-    return g.grants
 
 
 def _comments_url(reading_id: int) -> str:

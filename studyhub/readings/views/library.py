@@ -15,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -30,9 +29,9 @@ from wtforms import SelectChoice
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed
 from studyhub.extensions import db
-from studyhub.org import access
 from studyhub.org import queries as org_queries
 from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.views import grants, managed_committee
 from studyhub.readings import queries
 from studyhub.readings.forms import (
     STATUS_LABELS,
@@ -53,22 +52,6 @@ from studyhub.web.saving import committed, errors_on, run_button
 
 PER_PAGE = 20
 SCHEDULE_DAYS = 7
-
-
-def grants() -> access.Grants:
-    """The current user's grants, read once per request."""
-    if "grants" not in g:
-        g.grants = access.grants_for(db.session, current_user)
-    return g.grants
-
-
-def managed_committee(committee_id: int) -> OrgUnit:
-    """The committee of the URL, when the current user manages it."""
-    committee = db.get_or_404(OrgUnit, committee_id)
-    if committee.kind != UnitKind.COMMITTEE:
-        abort(404)
-    access.require_manage_unit(grants(), committee)
-    return committee
 
 
 def _reading(reading_id: int) -> tuple[Reading, OrgUnit]:

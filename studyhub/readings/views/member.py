@@ -17,6 +17,7 @@ from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.org import access
 from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.views import grants as _grants
 from studyhub.readings import queries
 from studyhub.readings.models import Reading, ReadingColumn
 from studyhub.readings.services import comments, rota, tracking
@@ -27,13 +28,6 @@ from studyhub.web.pagination import paginate
 ARCHIVE_PER_PAGE = 20
 HISTORY_PER_PAGE = 30
 MAX_BEACON_SECONDS = 3600
-
-
-def _grants() -> access.Grants:
-    """The current user's grants, read once per request (shared with the org pages)."""
-    if "grants" not in g:
-        g.grants = access.grants_for(db.session, current_user)
-    return g.grants
 
 
 def _reader() -> tracking.Reader | None:

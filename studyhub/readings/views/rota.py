@@ -23,6 +23,7 @@ from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.org import access
 from studyhub.org.models import Member, OrgUnit, UnitKind
+from studyhub.org.views import grants as _grants
 from studyhub.readings.models import Reading
 from studyhub.readings.services import rota, tracking
 from studyhub.readings.views import bp
@@ -69,13 +70,6 @@ class ReflectionForm(FlaskForm):
             Length(max=rota.REFLECTION_MAX_CHARS * 2),
         ],
     )
-
-
-def _grants() -> access.Grants:
-    """The current user's grants, read once per request (shared with the org pages)."""
-    if "grants" not in g:
-        g.grants = access.grants_for(db.session, current_user)
-    return g.grants
 
 
 def _reader() -> tracking.Reader | None:

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, current_app, g, request
-from flask_login import current_user
+from flask import abort, current_app, request
 
 from studyhub.extensions import db
-from studyhub.org import access as org_access
 from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.views import grants as grants
 from studyhub.reports.quarters import Quarter
 
 # Quarters offered in the quarter picker, counting back from the current one.
 PICKER_QUARTERS = 8
-
-
-def grants() -> org_access.Grants:
-    """The current user's grants, read once per request (shared with the other domains)."""
-    if "grants" not in g:
-        g.grants = org_access.grants_for(db.session, current_user)
-    return g.grants
 
 
 def unit_or_404(unit_id: int, *kinds: UnitKind) -> OrgUnit:
