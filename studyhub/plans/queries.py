@@ -418,15 +418,14 @@ def _my_plans(
 
 def plans_testing_with(quiz_id: int, user_id: int) -> Select[tuple[int, str]]:
     """(id, title) of the user's published plans whose test is ``quiz_id``, by due date."""
-    pairs = _pairs().where(
-        Member.user_id == user_id,
-        StudyPlan.published_at.is_not(None),
-        StudyPlan.quiz_id == quiz_id,
-    )
-    found = pairs.subquery("found")
     return (
-        select(StudyPlan.id, StudyPlan.title)
-        .join(found, found.c.plan_id == StudyPlan.id)
+        _pairs()
+        .with_only_columns(StudyPlan.id, StudyPlan.title)
+        .where(
+            Member.user_id == user_id,
+            StudyPlan.published_at.is_not(None),
+            StudyPlan.quiz_id == quiz_id,
+        )
         .order_by(StudyPlan.due_on, StudyPlan.id)
     )
 
