@@ -59,6 +59,14 @@ GOALS = {
     "reading page": (0.35, "SQLite"),
     "branch page": (0.25, "SQLite"),
 }
+# What the reference endpoints beside the floor show, under every run's table.
+REFERENCES = [
+    "References: the *member floor* is the floor behind the login check (the member's "
+    "session cookie, the user loaded and checked), what every member's page pays before it "
+    "does anything; the *empty page* is the page layout for that member with nothing in it "
+    "(header, navigation with the unread count, footer), the most any page in the layout "
+    "can reach."
+]
 # The reading page's HTML, CSS and JavaScript, gzip-compressed, at most this many KB.
 READING_WEIGHT_GOAL_KB = 40.0
 
@@ -463,6 +471,7 @@ def report(
             for i, e in enumerate(endpoints[1:], start=1)
         )
         lines += ["", f"Ratios in each round: {spread}."]
+    lines += ["", *REFERENCES]
     weight_lines, weight_kb = weight_table(weight)
     lines += ["", "Reading page weight (gzip level 6, without images):", "", *weight_lines]
     lines += ["", "Goals:", ""]
@@ -540,6 +549,8 @@ def main() -> None:
         endpoints = [
             Endpoint("floor", "/_bench/floor"),
             Endpoint("login page", "/login"),
+            Endpoint("member floor", "/_bench/member-floor", member_cookie),
+            Endpoint("empty page", "/_bench/empty-page", member_cookie),
             Endpoint("member home", "/", member_cookie),
             Endpoint("reading page", reading_path, member_cookie),
             Endpoint("branch page", branch_path, secretary_cookie),

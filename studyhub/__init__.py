@@ -85,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.reports.views import bp as reports_bp
     from studyhub.web.filters import register_filters
     from studyhub.web.views import bp as web_bp
-    from studyhub.web.views import floor, register_error_handlers
+    from studyhub.web.views import empty_page, floor, member_floor, register_error_handlers
 
     app.register_blueprint(web_bp)
     app.register_blueprint(accounts_bp)
@@ -101,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     register_commands(app)
     if app.config.get("BENCH_FLOOR"):
         app.add_url_rule("/_bench/floor", "bench_floor", floor)
+        app.add_url_rule("/_bench/member-floor", "bench_member_floor", member_floor)
+        app.add_url_rule("/_bench/empty-page", "bench_empty_page", empty_page)
 
 
 @event.listens_for(Engine, "connect")

@@ -36,6 +36,18 @@ def floor():
     return "ok"
 
 
+@login_required
+def member_floor():
+    """The floor behind the login check: what every member's page costs before it does anything."""
+    return "ok"
+
+
+@login_required
+def empty_page():
+    """The page layout with nothing in it, for a logged-in user: the ceiling of any page."""
+    return render_template("web/bench_empty.html")
+
+
 def _render_error(status: int, message: str | None = None):
     titles = {
         400: _("The request could not be understood"),
