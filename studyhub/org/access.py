@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from studyhub.accounts.models import User
 from studyhub.core.errors import NotAllowed
 from studyhub.org.models import Member, OrgUnit, Role
-from studyhub.org.queries import active_member_path, scopes_of_user
+from studyhub.org.queries import grant_rows
 
 ROOT = "/"
 MANAGER_ROLES = frozenset({Role.STAFF, Role.ADMIN})
@@ -76,16 +76,17 @@ class Grants:
 
 
 def grants_for(session: Session, user: User) -> Grants:
-    """The user's grants, read from their role rows and membership (two indexed queries)."""
-    params = {"user_id": user.id}
+    """The user's grants, read from their role rows and membership (one indexed statement)."""
+    rows = session.execute(grant_rows(), {"user_id": user.id}).all()
     return Grants(
         user_id=user.id,
         is_admin=user.is_admin,
         scopes=tuple(
             Scope(role=row.role, unit_id=row.unit_id, unit_name=row.name, path=row.path)
-            for row in session.execute(scopes_of_user(), params)
+            for row in rows
+            if row.role is not None
         ),
-        member_path=session.scalar(active_member_path(), params),
+        member_path=next((row.path for row in rows if row.role is None), None),
     )
 
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from studyhub.accounts.models import User
@@ -122,27 +134,34 @@ def member_of_user(user_id: int) -> Select[tuple[Member]]:
     return select(Member).where(Member.user_id == user_id)
 
 
-# Every page reads the viewer's grants: the two statements below are built once and
-# executed with ``{"user_id": …}`` (building a statement costs more than running it).
+# Every page reads the viewer's grants: the statement below is built once and executed
+# with ``{"user_id": …}`` (building a statement costs more than running it).
 
 
 @functools.cache
-def scopes_of_user() -> Select[tuple]:
-    """The user's roles on active units: (role, unit_id, name, path), in the order given."""
-    return (
-        select(RoleAssignment.role, OrgUnit.id.label("unit_id"), OrgUnit.name, OrgUnit.path)
+def grant_rows() -> Select[tuple]:
+    """The user's active membership and roles on active units, in one statement.
+
+    First, if the user is an active member, one row (None, None, None, the member's
+    org path); then one row per role: (role, unit_id, name, path), in the order given.
+    """
+    user_id = bindparam("user_id")
+    roles = (
+        select(
+            RoleAssignment.role,
+            OrgUnit.id.label("unit_id"),
+            OrgUnit.name,
+            OrgUnit.path,
+            RoleAssignment.id.label("position"),
+        )
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
-        .where(RoleAssignment.user_id == bindparam("user_id"), OrgUnit.is_active.is_(True))
-        .order_by(RoleAssignment.id)
+        .where(RoleAssignment.user_id == user_id, OrgUnit.is_active.is_(True))
     )
-
-
-@functools.cache
-def active_member_path() -> Select[tuple[str]]:
-    """The org path of the user's membership, if it is active."""
-    return select(Member.org_path).where(
-        Member.user_id == bindparam("user_id"), Member.is_active.is_(True)
+    membership = select(null(), null(), null(), Member.org_path, literal(0, Integer)).where(
+        Member.user_id == user_id, Member.is_active.is_(True)
     )
+    rows = union_all(roles, membership).subquery()  # the roles' column types are the rows'
+    return select(rows.c.role, rows.c.unit_id, rows.c.name, rows.c.path).order_by(rows.c.position)
 
 
 def search_members(

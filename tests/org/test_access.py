@@ -16,7 +16,10 @@ from sqlalchemy import select
 from studyhub import create_app
 from studyhub.accounts.models import User
 from studyhub.extensions import db
+from studyhub.org import access
+from studyhub.org import services as org_services
 from studyhub.org.models import Member, OrgUnit, Role, RoleAssignment, UnitKind
+from tests.conftest import NOW
 
 # What each org endpoint needs: "staff" pages have no object and are for staff only
 # (secretaries are sent to their branch); "view" pages are for anyone who may see the
@@ -317,3 +320,33 @@ def test_unknown_objects_are_404_for_staff(app, session, login, world):
     assert client.get("/org/units/999999").status_code == 404
     assert client.get("/org/members/999999").status_code == 404
     assert client.post("/org/roles/999999/revoke").status_code == 404
+
+
+def test_grants_read_roles_and_membership_in_one_statement(session, make, count_queries):
+    committee = make.committee()
+    branch, other = make.branch(committee), make.branch(committee)
+    member = make.member(branch, role=Role.SECRETARY)
+    org_services.appoint(session, member.user, committee, Role.STAFF, by=None, now=NOW)
+    org_services.appoint(session, member.user, other, Role.BRANCH_COMMITTEE, by=None, now=NOW)
+    other.is_active = False  # a role on a closed unit grants nothing
+    session.flush()
+    with count_queries() as statements:
+        grants = access.grants_for(session, member.user)
+    assert len(statements) == 1
+    assert [(s.role, s.unit_id) for s in grants.scopes] == [
+        (Role.SECRETARY, branch.id),
+        (Role.STAFF, committee.id),
+    ]
+    assert grants.member_path == member.org_path
+    assert [s.unit_name for s in grants.led_units] == [branch.name]
+
+
+def test_grants_of_a_former_member_keep_the_roles_only(session, make):
+    branch = make.branch()
+    member = make.member(branch, role=Role.SECRETARY)
+    org_services.set_member_active(member, is_active=False, now=NOW)
+    session.flush()
+    grants = access.grants_for(session, member.user)
+    assert grants.member_path is None
+    assert not grants.is_member
+    assert [s.role for s in grants.scopes] == [Role.SECRETARY]

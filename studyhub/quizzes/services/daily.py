@@ -332,8 +332,7 @@ class Today:
 class _HomeStatements:
     member: Select
     summary: Select
-    mistakes_due: Select
-    has_questions: Select
+    before_first: Select
     done_days: Select
 
 
@@ -349,8 +348,11 @@ def _home() -> _HomeStatements:
         summary=queries.daily_summary(bindparam("committee_id"), user_id, day, now).add_columns(
             point_queries.earned_of_kind_on(user_id, points.DAILY_QUIZ, day).scalar_subquery()
         ),
-        mistakes_due=queries.mistake_due_count(user_id, now),
-        has_questions=queries.has_live_questions(bindparam("committee_id")),
+        # Before the day's first start: (mistakes due, whether there are questions) in one.
+        before_first=select(
+            queries.mistake_due_count(user_id, now).scalar_subquery(),
+            queries.has_live_questions(bindparam("committee_id")).scalar_subquery(),
+        ),
         done_days=queries.daily_done_days(bindparam("quiz_id"), user_id, bindparam("since"), day),
     )
 
@@ -366,9 +368,8 @@ def today_for(session: Session, *, user_id: int, now: datetime) -> Today | None:
     values = {"user_id": user_id, "committee_id": committee_id, "day": day, "now": now}
     summary = session.execute(home.summary, values).first()
     if summary is None:  # no daily quiz yet: it is made at the first start, if there are questions
-        due = session.scalar(home.mistakes_due, values) or 0
-        available = bool(session.scalar(home.has_questions, values))
-        return Today(day, available, None, 0, 0, 0, False, 0, 0, due)
+        due, available = session.execute(home.before_first, values).one()
+        return Today(day, bool(available), None, 0, 0, 0, False, 0, 0, due or 0)
     quiz_id, published_at, attempt_id, state, questions, answered, correct, due, earned = summary
     since = day - timedelta(days=STREAK_WINDOW_DAYS)
     days = set(session.scalars(home.done_days, {**values, "quiz_id": quiz_id, "since": since}))
