@@ -60,13 +60,13 @@ GOALS = {
     "branch page": (0.25, "SQLite"),
 }
 # What the reference endpoints beside the floor show, under every run's table.
-REFERENCES = [
+REFERENCES = (
     "References: the *member floor* is the floor behind the login check (the member's "
     "session cookie, the user loaded and checked), what every member's page pays before it "
     "does anything; the *empty page* is the page layout for that member with nothing in it "
     "(header, navigation with the unread count, footer), the most any page in the layout "
     "can reach."
-]
+)
 # The reading page's HTML, CSS and JavaScript, gzip-compressed, at most this many KB.
 READING_WEIGHT_GOAL_KB = 40.0
 
@@ -471,7 +471,7 @@ def report(
             for i, e in enumerate(endpoints[1:], start=1)
         )
         lines += ["", f"Ratios in each round: {spread}."]
-    lines += ["", *REFERENCES]
+    lines += ["", REFERENCES]
     weight_lines, weight_kb = weight_table(weight)
     lines += ["", "Reading page weight (gzip level 6, without images):", "", *weight_lines]
     lines += ["", "Goals:", ""]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     and_,
@@ -139,11 +140,12 @@ def member_of_user(user_id: int) -> Select[tuple[Member]]:
 
 
 @functools.cache
-def grant_rows() -> Select[tuple]:
+def grant_rows() -> CompoundSelect:
     """The user's active membership and roles on active units, in one statement.
 
     First, if the user is an active member, one row (None, None, None, the member's
-    org path); then one row per role: (role, unit_id, name, path), in the order given.
+    org path, 0); then one row per role: (role, unit_id, name, path, position), in the
+    order given.
     """
     user_id = bindparam("user_id")
     roles = (
@@ -160,8 +162,8 @@ def grant_rows() -> Select[tuple]:
     membership = select(null(), null(), null(), Member.org_path, literal(0, Integer)).where(
         Member.user_id == user_id, Member.is_active.is_(True)
     )
-    rows = union_all(roles, membership).subquery()  # the roles' column types are the rows'
-    return select(rows.c.role, rows.c.unit_id, rows.c.name, rows.c.path).order_by(rows.c.position)
+    # The first select names the columns and gives their types (the role's enum).
+    return union_all(roles, membership).order_by("position")
 
 
 def search_members(
