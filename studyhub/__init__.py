@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Every domain's models, so the metadata (and Alembic) sees every table."""
     import studyhub.accounts.models
+    import studyhub.audit.models
     import studyhub.meetings.models
     import studyhub.notify.models
     import studyhub.org.models

@@ -1,0 +1,62 @@
+"""The audit log's one table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from studyhub.extensions import db
+
+
+class AuditEntry(db.Model):
+    """One privileged act: ``actor_id`` did ``kind`` to ``object_type``/``object_id``.
+
+    ``scope_path`` is the org path of the unit the act belongs to (a branch's or a
+    committee's), so a committee's log is a prefix range on it; ``committee_id``
+    and ``branch_id`` name the units for people. ``changes`` maps a field to its
+    ``[before, after]``; ``details`` holds anything else worth keeping (counts of
+    an import, the file's name). ``actor_id`` is None for the system (jobs,
+    commands run without an account).
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_entry_scope_at", "scope_path", "at"),
+        Index("ix_audit_entry_actor_at", "actor_id", "at"),
+        Index("ix_audit_entry_kind_at", "kind", "at"),
+        Index("ix_audit_entry_object", "object_type", "object_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(48))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    scope_path: Mapped[str] = mapped_column(String(255), default="/")
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.id} {self.kind} {self.object_type}:{self.object_id}>"
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit entry."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes(session: Session, flush_context, instances) -> None:
+    """The application only ever adds entries: an update or delete is a bug, refused loudly."""
+    for obj in session.dirty:
+        if isinstance(obj, AuditEntry) and session.is_modified(obj):
+            raise AuditLogIsAppendOnly(f"audit entries cannot be changed ({obj!r})")
+    for obj in session.deleted:
+        if isinstance(obj, AuditEntry):
+            raise AuditLogIsAppendOnly(f"audit entries cannot be deleted ({obj!r})")
