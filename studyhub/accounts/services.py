@@ -93,3 +93,12 @@ def login_is_valid(
     account is enabled, and no password change is pending.
     """
     return hmac.compare_digest(session_token, token) and is_enabled and not must_change_password
+
+
+def end_all_sessions(user: User, *, now: datetime) -> None:
+    """End every login of ``user`` (all devices, remember-me cookies included).
+
+    Called on a password change, reset, activation and deactivation, and by
+    "log out everywhere".
+    """
+    user.session_token = new_session_token()
