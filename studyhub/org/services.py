@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
 from studyhub.accounts.services import hash_password
+from studyhub.audit.services import diff as audit_diff
 from studyhub.core.errors import Conflict, InvalidInput
+from studyhub.org.auditing import record_in
 from studyhub.org.models import (
     ALLOWED_CHILDREN,
     Member,
@@ -232,8 +234,18 @@ def add_member(
     return member
 
 
-def update_member(session: Session, member: Member, fields: MemberFields, *, now: datetime) -> bool:
-    """Change a member's details; returns whether anything changed."""
+MEMBER_FIELDS = ("name", "phone", "member_no", "status", "joined_on", "position")
+
+
+def update_member(
+    session: Session,
+    member: Member,
+    fields: MemberFields,
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> bool:
+    """Change a member's details; returns whether anything changed (and records what did)."""
     fields = check_member_fields(fields)
     _check_unique_login(session, fields, except_user_id=member.user_id)
     user = member.user
@@ -264,13 +276,37 @@ def update_member(session: Session, member: Member, fields: MemberFields, *, now
         )
         member.updated_at = now
         session.flush()
+    record_in(
+        session,
+        member.branch,
+        "member.updated",
+        actor_id=actor_id,
+        now=now,
+        object_type="member",
+        object_id=member.id,
+        summary=user.name,
+        changes=audit_diff(
+            dict(zip(MEMBER_FIELDS, before, strict=True)),
+            dict(zip(MEMBER_FIELDS, after, strict=True)),
+        ),
+    )
     return True
 
 
 def move_member(
-    session: Session, member: Member, branch: OrgUnit, *, group: OrgUnit | None, now: datetime
+    session: Session,
+    member: Member,
+    branch: OrgUnit,
+    *,
+    group: OrgUnit | None,
+    actor_id: int | None,
+    now: datetime,
 ) -> bool:
-    """Place a member in another branch or group (same committee); returns whether it moved."""
+    """Place a member in another branch or group (same committee); returns whether it moved.
+
+    The entry is recorded in the branch the member leaves and in the one they join
+    (when they differ), so both branches' logs show the move.
+    """
     if branch.committee_id != member.committee_id:
         raise InvalidInput(_l("Members move only within their committee."))
     org_path = _placement(branch, group)
@@ -286,19 +322,54 @@ def move_member(
                 RoleAssignment.role.in_([Role.SECRETARY, Role.BRANCH_COMMITTEE]),
             )
         )
+    old_branch, old_group = member.branch, member.group
+    changes = audit_diff(
+        {"branch": old_branch.name, "group": old_group.name if old_group else None},
+        {"branch": branch.name, "group": group.name if group else None},
+    )
     member.branch_id = branch.id
     member.group_id = new_group_id
     member.org_path = org_path
     member.updated_at = now
     session.flush()
+    session.expire(member, ["branch", "group"])
+    for unit in (old_branch, branch) if old_branch.id != branch.id else (branch,):
+        record_in(
+            session,
+            unit,
+            "member.moved",
+            actor_id=actor_id,
+            now=now,
+            object_type="member",
+            object_id=member.id,
+            summary=f"{member.user.name}: {old_branch.name} → {branch.name}",
+            changes=changes,
+        )
     return True
 
 
-def set_member_active(member: Member, *, is_active: bool, now: datetime) -> None:
+def set_member_active(
+    member: Member, *, is_active: bool, actor_id: int | None, now: datetime
+) -> None:
     """Deactivate (moved away, deceased…) or reactivate; history is kept, login follows."""
+    if member.is_active == is_active:
+        return
     member.is_active = is_active
     member.user.is_enabled = is_active
     member.updated_at = now
+    session = Session.object_session(member)
+    assert session is not None
+    record_in(
+        session,
+        member.branch,
+        "member.reactivated" if is_active else "member.deactivated",
+        actor_id=actor_id,
+        now=now,
+        object_type="member",
+        object_id=member.id,
+        summary=member.user.name,
+        changes={"is_active": [not is_active, is_active]},
+    )
 
 
 def appoint(
@@ -310,7 +381,7 @@ def appoint(
     by: User | None,
     now: datetime,
 ) -> RoleAssignment:
-    """Give ``user`` a role on ``unit``; appointing twice is harmless."""
+    """Give ``user`` a role on ``unit``; appointing twice is harmless (and recorded once)."""
     if unit.kind not in ROLE_UNIT_KINDS[role]:
         raise InvalidInput(_l("This role does not exist on this kind of unit."))
     existing = session.scalar(
@@ -322,8 +393,14 @@ def appoint(
     )
     if existing is not None:
         return existing
+    replaced = None
     if role == Role.SECRETARY:
         # One secretary per branch: the new one replaces the old.
+        replaced = session.scalar(
+            select(User.name)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.unit_id == unit.id, RoleAssignment.role == Role.SECRETARY)
+        )
         session.execute(
             RoleAssignment.__table__.delete().where(
                 RoleAssignment.unit_id == unit.id, RoleAssignment.role == Role.SECRETARY
@@ -339,12 +416,39 @@ def appoint(
     )
     session.add(assignment)
     session.flush()
+    record_in(
+        session,
+        unit,
+        "role.appointed",
+        actor_id=by.id if by else None,
+        now=now,
+        object_type="user",
+        object_id=user.id,
+        summary=f"{user.name}: {role.value} @ {unit.name}",
+        changes={"role": [None, role.value]},
+        details={"replaced": replaced} if replaced else None,
+    )
     return assignment
 
 
-def revoke(session: Session, assignment: RoleAssignment) -> None:
+def revoke(
+    session: Session, assignment: RoleAssignment, *, actor_id: int | None, now: datetime
+) -> None:
+    """End an appointment (recorded in the unit's log)."""
+    unit, user, role = assignment.unit, assignment.user, assignment.role
     session.delete(assignment)
     session.flush()
+    record_in(
+        session,
+        unit,
+        "role.revoked",
+        actor_id=actor_id,
+        now=now,
+        object_type="user",
+        object_id=user.id,
+        summary=f"{user.name}: {role.value} @ {unit.name}",
+        changes={"role": [role.value, None]},
+    )
 
 
 def move_unit(session: Session, unit: OrgUnit, new_parent: OrgUnit) -> None:

@@ -311,7 +311,13 @@ def edit_member(member_id: int):
             locked.render_kw = {"readonly": True}
     if form.validate_on_submit():
         with errors_on(form):
-            services.update_member(db.session, member, _member_fields(form), now=clock.now_utc())
+            services.update_member(
+                db.session,
+                member,
+                _member_fields(form),
+                actor_id=current_user.id,
+                now=clock.now_utc(),
+            )
             return committed(_("Saved."), url_for("org.member", member_id=member.id))
     return render_template(
         "org/member_form.html",
@@ -346,7 +352,14 @@ def move_member(member_id: int):
             raise NotAllowed(_("You may not move members there."))
         branch, group = _branch_of(target)
         try:
-            services.move_member(db.session, member, branch, group=group, now=clock.now_utc())
+            services.move_member(
+                db.session,
+                member,
+                branch,
+                group=group,
+                actor_id=current_user.id,
+                now=clock.now_utc(),
+            )
         except DomainError as exc:
             flash(str(exc), "error")
         else:
@@ -371,7 +384,9 @@ def set_member_active(member_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    services.set_member_active(member, is_active=form.value.data == "1", now=clock.now_utc())
+    services.set_member_active(
+        member, is_active=form.value.data == "1", actor_id=current_user.id, now=clock.now_utc()
+    )
     return committed(_("Saved."), url_for("org.member", member_id=member.id))
 
 
@@ -431,7 +446,7 @@ def revoke(assignment_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     unit_id = assignment.unit_id
-    services.revoke(db.session, assignment)
+    services.revoke(db.session, assignment, actor_id=current_user.id, now=clock.now_utc())
     return committed(_("The appointment was ended."), url_for("org.unit", unit_id=unit_id))
 
 
@@ -479,12 +494,14 @@ def import_members(unit_id: int):
     flow = _roster_import(unit)
     if request.method == "POST" and "token" in request.form:
         return flow.confirm(
-            lambda checked, _filename: roster.apply_roster(
+            lambda checked, filename: roster.apply_roster(
                 db.session,
                 unit,
                 checked,
                 now=clock.now_utc(),
                 password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
+                actor_id=current_user.id,
+                file_name=filename,
             ),
             lambda result: _imported(unit, result),
         )

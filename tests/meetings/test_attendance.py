@@ -72,7 +72,7 @@ def test_a_member_added_after_opening_is_not_expected(session, world, make):
 
 
 def test_inactive_members_are_not_expected(session, world):
-    org.set_member_active(world.member_a2, is_active=False, now=NOW)
+    org.set_member_active(world.member_a2, is_active=False, actor_id=None, now=NOW)
     meeting = open_lesson(session, world)
     assert "甲党员二" not in statuses(session, meeting)
 

@@ -344,7 +344,7 @@ def test_grants_read_roles_and_membership_in_one_statement(session, make, count_
 def test_grants_of_a_former_member_keep_the_roles_only(session, make):
     branch = make.branch()
     member = make.member(branch, role=Role.SECRETARY)
-    org_services.set_member_active(member, is_active=False, now=NOW)
+    org_services.set_member_active(member, is_active=False, actor_id=None, now=NOW)
     session.flush()
     grants = access.grants_for(session, member.user)
     assert grants.member_path is None

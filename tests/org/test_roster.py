@@ -85,7 +85,13 @@ def run_import(session, committee: OrgUnit, path: Path, **kwargs) -> roster.Impo
     checked = check(session, committee, path)
     assert checked.errors == []
     return roster.apply_roster(
-        session, committee, checked, now=NOW, password_method="pbkdf2:sha256:1000", **kwargs
+        session,
+        committee,
+        checked,
+        now=NOW,
+        password_method="pbkdf2:sha256:1000",
+        actor_id=None,
+        **kwargs,
     )
 
 
@@ -235,7 +241,12 @@ def test_each_bad_row_is_reported_at_its_row_and_nothing_is_written(session, org
     before = count_members(session)
     with pytest.raises(InvalidInput):
         roster.apply_roster(
-            session, org.committee, checked, now=NOW, password_method="pbkdf2:sha256:1000"
+            session,
+            org.committee,
+            checked,
+            now=NOW,
+            password_method="pbkdf2:sha256:1000",
+            actor_id=None,
         )
     assert count_members(session) == before
 
@@ -389,7 +400,7 @@ def test_a_member_number_is_given_to_a_member_known_by_phone(session, org, make,
 
 def test_inactive_member_listed_again_is_reactivated(session, org, make, tmp_path):
     known = make.member(org.first, name="老党员")
-    services.set_member_active(known, is_active=False, now=NOW)
+    services.set_member_active(known, is_active=False, actor_id=None, now=NOW)
     session.flush()
     rows = [
         ["姓名", "党员编号", "所属支部"],

@@ -122,7 +122,7 @@ def test_members_under_does_not_match_a_longer_sibling_id(session, make):
 
 
 def test_members_under_skips_inactive_unless_asked(session, make, tree):
-    org.set_member_active(tree["a"], is_active=False, now=NOW)
+    org.set_member_active(tree["a"], is_active=False, actor_id=None, now=NOW)
     session.flush()
     assert ids_under(session, tree["branch_a"]) == {tree["a1"].id}
     assert ids_under(session, tree["branch_a"], active_only=False) == {tree["a"].id, tree["a1"].id}
@@ -187,7 +187,9 @@ def test_move_unit_refuses_cycles_and_other_committees(session, make, tree):
 def test_move_member_across_branches_ends_branch_roles(session, make, tree):
     secretary = make.member(tree["branch_a"], role=Role.SECRETARY)
     org.appoint(session, secretary.user, tree["committee"], Role.STAFF, by=None, now=NOW)
-    moved = org.move_member(session, secretary, tree["branch_b"], group=tree["group_b"], now=NOW)
+    moved = org.move_member(
+        session, secretary, tree["branch_b"], group=tree["group_b"], actor_id=None, now=NOW
+    )
     assert moved is True
     assert secretary.branch_id == tree["branch_b"].id
     assert secretary.org_path == tree["group_b"].path
@@ -204,21 +206,27 @@ def test_move_member_across_branches_ends_branch_roles(session, make, tree):
 
 def test_move_member_within_the_branch_keeps_roles(session, make, tree):
     secretary = make.member(tree["branch_a"], role=Role.SECRETARY)
-    org.move_member(session, secretary, tree["branch_a"], group=tree["group_a"], now=NOW)
+    org.move_member(
+        session, secretary, tree["branch_a"], group=tree["group_a"], actor_id=None, now=NOW
+    )
     assert (
         session.scalar(
             select(RoleAssignment.role).where(RoleAssignment.user_id == secretary.user_id)
         )
         == Role.SECRETARY
     )
-    assert not org.move_member(session, secretary, tree["branch_a"], group=tree["group_a"], now=NOW)
+    assert not org.move_member(
+        session, secretary, tree["branch_a"], group=tree["group_a"], actor_id=None, now=NOW
+    )
 
 
 def test_move_member_refuses_other_committees_and_foreign_groups(session, make, tree):
     with pytest.raises(InvalidInput):
-        org.move_member(session, tree["a"], make.branch(), group=None, now=NOW)
+        org.move_member(session, tree["a"], make.branch(), group=None, actor_id=None, now=NOW)
     with pytest.raises(InvalidInput):
-        org.move_member(session, tree["a"], tree["branch_a"], group=tree["group_b"], now=NOW)
+        org.move_member(
+            session, tree["a"], tree["branch_a"], group=tree["group_b"], actor_id=None, now=NOW
+        )
     assert tree["a"].org_path == tree["branch_a"].path
 
 
@@ -319,13 +327,17 @@ def test_update_member_checks_uniqueness_except_self(session, tree):
         status=a.status,
         joined_on=a.joined_on,
     )
-    assert org.update_member(session, a, same, now=NOW) is False
+    assert org.update_member(session, a, same, actor_id=None, now=NOW) is False
     with pytest.raises(Conflict):
         org.update_member(
-            session, a, org.MemberFields(**{**same.__dict__, "phone": b.user.phone}), now=NOW
+            session,
+            a,
+            org.MemberFields(**{**same.__dict__, "phone": b.user.phone}),
+            actor_id=None,
+            now=NOW,
         )
     assert org.update_member(
-        session, a, org.MemberFields(**{**same.__dict__, "name": "新名字"}), now=NOW
+        session, a, org.MemberFields(**{**same.__dict__, "name": "新名字"}), actor_id=None, now=NOW
     )
     assert a.user.name == "新名字"
 
@@ -333,10 +345,10 @@ def test_update_member_checks_uniqueness_except_self(session, tree):
 def test_deactivate_disables_login_and_reactivate_restores_it(session, tree):
     member = tree["a"]
     assert authenticate(session, member.user.phone, PASSWORD) is member.user
-    org.set_member_active(member, is_active=False, now=NOW)
+    org.set_member_active(member, is_active=False, actor_id=None, now=NOW)
     session.flush()
     assert authenticate(session, member.user.phone, PASSWORD) is None
-    org.set_member_active(member, is_active=True, now=NOW)
+    org.set_member_active(member, is_active=True, actor_id=None, now=NOW)
     session.flush()
     assert authenticate(session, member.user.phone, PASSWORD) is member.user
 

@@ -84,7 +84,7 @@ def test_branch_page_lists_exactly_its_active_members(client, login, make, org, 
     a2 = make.member(org["branch_a"], name="甲二", group=org["group_a"])
     gone = make.member(org["branch_a"], name="甲走了")
     make.member(org["branch_b"], name="乙一")
-    org_services.set_member_active(gone, is_active=False, now=a1.created_at)
+    org_services.set_member_active(gone, is_active=False, actor_id=None, now=a1.created_at)
     session.flush()
     login(org["staff"].user)
     page = client.get(f"/org/units/{org['branch_a'].id}")
@@ -100,7 +100,7 @@ def test_branch_page_lists_exactly_its_active_members(client, login, make, org, 
 def test_secretary_does_not_get_inactive_members(client, login, make, org, session):
     secretary = make.member(org["branch_a"], name="书记", role=Role.SECRETARY)
     gone = make.member(org["branch_a"], name="甲走了")
-    org_services.set_member_active(gone, is_active=False, now=gone.created_at)
+    org_services.set_member_active(gone, is_active=False, actor_id=None, now=gone.created_at)
     session.flush()
     login(secretary.user)
     page = client.get(f"/org/units/{org['branch_a'].id}?all=1")

@@ -158,7 +158,7 @@ def test_publish_problems_say_what_is_missing(session, org):
 
 def test_publishing_tells_every_member_under_the_targets_once(session, make, org):
     inactive = make.member(org.other, name="停用的党员")
-    org_services.set_member_active(inactive, is_active=False, now=NOW)
+    org_services.set_member_active(inactive, is_active=False, actor_id=None, now=NOW)
     quiz = make_exam(session, org.committee)
     plan = make_plan(
         session,

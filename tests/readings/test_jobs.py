@@ -108,7 +108,7 @@ def test_notify_daily_reading_twice_sends_once(session, make, branches):
     committee = branches["committee"]
     reading = make_reading(session, committee, title="今日一读", daily_on=TODAY)
     inactive = make.member(branches["a"])
-    org.set_member_active(inactive, is_active=False, now=NOW)
+    org.set_member_active(inactive, is_active=False, actor_id=None, now=NOW)
     elsewhere = make.member(make.branch())  # another committee, no reading today
 
     members = [branches[k].user_id for k in ("a1", "a2", "b1")]

@@ -102,7 +102,7 @@ def test_add_move_remove(session, branch, people):
 
 
 def test_only_active_members_of_the_branch_join(session, make, branch, people):
-    org.set_member_active(people["A"], is_active=False, now=NOW)
+    org.set_member_active(people["A"], is_active=False, actor_id=None, now=NOW)
     with pytest.raises(InvalidInput):
         rota.add_to_rota(session, branch, people["A"])
     with pytest.raises(InvalidInput):
@@ -128,11 +128,11 @@ def test_assigning_twice_is_a_no_op(session, branch, on_rota):
 
 
 def test_inactive_members_and_leavers_are_skipped(session, make, branch, on_rota):
-    org.set_member_active(on_rota["B"], is_active=False, now=NOW)
+    org.set_member_active(on_rota["B"], is_active=False, actor_id=None, now=NOW)
     other = make.branch(branch.parent)
-    org.move_member(session, on_rota["D"], other, group=None, now=NOW)
+    org.move_member(session, on_rota["D"], other, group=None, actor_id=None, now=NOW)
     assert leads(session, branch, 0, 3) == list("ACAC")
-    org.set_member_active(on_rota["B"], is_active=True, now=NOW)
+    org.set_member_active(on_rota["B"], is_active=True, actor_id=None, now=NOW)
     assert leads(session, branch, 4, 6) == list("ABC")
 
 
@@ -145,7 +145,7 @@ def test_turn_after_a_member_who_left_the_rota(session, branch, on_rota):
 def test_nobody_to_lead(session, branch, people):
     assert rota.assign_day(session, branch, TODAY, now=NOW) is None
     rota.set_rota(session, branch, [people["A"].id])
-    org.set_member_active(people["A"], is_active=False, now=NOW)
+    org.set_member_active(people["A"], is_active=False, actor_id=None, now=NOW)
     assert rota.assign_day(session, branch, TODAY, now=NOW) is None
     assert rows_for(session, branch, TODAY) == []
 
@@ -231,7 +231,7 @@ def test_schedule_shows_what_the_scheduler_will_do(session, branch, on_rota):
     assert leads(session, branch, 0, 0) == ["A"]
     rota.set_day_off(session, branch, day(2), is_off=True, now=NOW)
     rota.reassign_day(session, branch, day(4), on_rota["A"], by_user_id=None, now=NOW)
-    org.set_member_active(on_rota["C"], is_active=False, now=NOW)
+    org.set_member_active(on_rota["C"], is_active=False, actor_id=None, now=NOW)
     slots = rota.schedule(session, branch, TODAY, 8)
     shown = [None if s.is_off else s.name for s in slots]
     assert shown == ["A", "B", None, "D", "A", "B", "D", "A"]

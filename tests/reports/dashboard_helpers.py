@@ -59,7 +59,7 @@ def build(session, make) -> Board:
         people[name] = make.member(branch_a, name=name)
     for name in ["吴一", "郑二"]:
         people[name] = make.member(branch_b, name=name)
-    org.set_member_active(people["周停用"], is_active=False, now=NOW)
+    org.set_member_active(people["周停用"], is_active=False, actor_id=None, now=NOW)
 
     materials = readings(session, committee, 3)
     exam = make_exam(session, committee)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.core.errors import InvalidInput
 from studyhub.org import services
+from studyhub.org.auditing import record_in
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.org.queries import under
 from studyhub.org.roster.checking import chunks
@@ -26,12 +27,16 @@ def apply_roster(
     *,
     now: datetime,
     password_method: str,
+    actor_id: int | None,
+    file_name: str = "",
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Write a checked roster: add new members, update and move known ones. Flushes only.
 
     New members get the initial password (the phone's last 6 digits) and must
     change it at first login. ``on_progress(n)`` is called after every ``n`` rows.
+    The import is recorded in the committee's audit log with its counts, and each
+    change to a known member in their branch's.
     """
     if roster.errors:
         raise InvalidInput(_l("The roster has errors; nothing was imported."))
@@ -65,7 +70,13 @@ def apply_roster(
                 )
                 result.imported += 1
             elif entry.action is Action.UPDATE and _update(
-                session, members[entry.member_id], entry, units[entry.branch_id], group, now
+                session,
+                members[entry.member_id],
+                entry,
+                units[entry.branch_id],
+                group,
+                now,
+                actor_id,
             ):
                 result.updated += 1
             else:
@@ -73,6 +84,22 @@ def apply_roster(
             if on_progress is not None:
                 on_progress(1)
     session.flush()
+    record_in(
+        session,
+        committee,
+        "roster.imported",
+        actor_id=actor_id,
+        now=now,
+        object_type="org_unit",
+        object_id=committee.id,
+        summary=file_name or committee.name,
+        details={
+            "file": file_name,
+            "imported": result.imported,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+    )
     return result
 
 
@@ -83,10 +110,11 @@ def _update(
     branch: OrgUnit,
     group: OrgUnit | None,
     now: datetime,
+    actor_id: int | None,
 ) -> bool:
-    changed = services.update_member(session, member, entry.fields, now=now)
-    moved = services.move_member(session, member, branch, group=group, now=now)
+    changed = services.update_member(session, member, entry.fields, actor_id=actor_id, now=now)
+    moved = services.move_member(session, member, branch, group=group, actor_id=actor_id, now=now)
     if not member.is_active:
-        services.set_member_active(member, is_active=True, now=now)
+        services.set_member_active(member, is_active=True, actor_id=actor_id, now=now)
         changed = True
     return changed or moved

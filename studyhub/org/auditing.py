@@ -1,0 +1,67 @@
+"""Audit entries placed in the organisation tree.
+
+Every domain's services record their privileged acts with :func:`record_in`,
+naming the unit the act belongs to (a member's branch, a plan's committee); the
+entry's ``scope_path``, ``committee_id`` and ``branch_id`` come from that unit,
+so that the committee's log (a prefix range on ``scope_path``) and the branch's
+find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from studyhub.audit import services as audit
+from studyhub.audit.models import AuditEntry
+from studyhub.org.models import OrgUnit, UnitKind
+
+
+def branch_id_of(unit: OrgUnit) -> int | None:
+    """The branch a unit is or lies in (a Party group's parent), or None above branches."""
+    if unit.kind == UnitKind.BRANCH:
+        return unit.id
+    if unit.kind == UnitKind.GROUP:
+        return unit.parent_id
+    return None
+
+
+def record_in(
+    session: Session,
+    unit: OrgUnit,
+    kind: str,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    object_type: str,
+    object_id: int | None = None,
+    summary: str = "",
+    changes: Mapping[str, list[Any]] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Record ``kind`` done by ``actor_id`` to an object of ``unit`` (in the caller's
+    transaction); see :func:`studyhub.audit.services.record`."""
+    return audit.record(
+        session,
+        kind,
+        actor_id=actor_id,
+        now=now,
+        object_type=object_type,
+        object_id=object_id,
+        scope_path=unit.path,
+        committee_id=unit.committee_id,
+        branch_id=branch_id_of(unit),
+        summary=summary,
+        changes=changes,
+        details=details,
+    )
+
+
+def in_committee(session: Session, committee_id: int) -> OrgUnit:
+    """The committee a record names by id (from the identity map when loaded)."""
+    unit = session.get(OrgUnit, committee_id)
+    assert unit is not None
+    return unit
