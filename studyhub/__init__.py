@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from studyhub.config import load_config
+from studyhub.web.ids import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_FOLDER = PROJECT_ROOT / "templates"
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.config.update(load_config(instance_path, config, dict(os.environ)))
+    app.url_map.converters["int"] = IdConverter  # before any route: ids the database can hold
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
     )

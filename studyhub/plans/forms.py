@@ -18,6 +18,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from studyhub.plans import queries
 from studyhub.plans.services.plans import GUIDANCE_MAX, REASON_MAX, TITLE_MAX, PlanFields
+from studyhub.web.ids import MAX_ID
 
 QUARTER_CHOICES = [
     SelectChoice(1, _l("Q1 (January–March)")),
@@ -78,7 +79,7 @@ class PlanForm(FlaskForm):
 
 
 class MaterialForm(FlaskForm):
-    reading_id = IntegerField(validators=[InputRequired()])
+    reading_id = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)])
 
 
 class MoveForm(FlaskForm):

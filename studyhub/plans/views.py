@@ -50,6 +50,7 @@ from studyhub.readings import queries as reading_queries
 from studyhub.readings.services import tracking
 from studyhub.readings.services.library import reading_status
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.ids import db_id
 from studyhub.web.related import RelatedLink, register_related_links
 from studyhub.web.saving import committed, errors_on, run_button
 
@@ -144,7 +145,7 @@ def plan(plan_id: int):
         else None
     )
     branch = None
-    branch_id = request.args.get("branch", type=int)
+    branch_id = request.args.get("branch", type=db_id)
     if branch_id is not None:
         branch = db.session.get(OrgUnit, branch_id)
         if branch is None or branch.committee_id != plan.committee_id:
@@ -230,7 +231,7 @@ def _chosen_committee() -> tuple[OrgUnit, list[OrgUnit]]:
     committees = _managed_committees()
     if not committees:
         raise NotAllowed(_("This page is for committee staff."))
-    wanted = request.args.get("committee", type=int)
+    wanted = request.args.get("committee", type=db_id)
     chosen = next((c for c in committees if c.id == wanted), committees[0])
     return chosen, committees
 
@@ -537,7 +538,7 @@ def poster(plan_id: int):
     phone-sized image to forward; A4 otherwise)."""
     loaded = _shareable(plan_id)
     branch = None
-    branch_id = request.args.get("branch", type=int)
+    branch_id = request.args.get("branch", type=db_id)
     if branch_id is not None:
         branch = db.session.get(OrgUnit, branch_id)
         if (

@@ -53,6 +53,7 @@ from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import imports
 from studyhub.quizzes.services import media as media_service
 from studyhub.quizzes.views import bp, grants, managed_committee, managed_committees
+from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
 from studyhub.web.saving import committed, errors_on, run_button
 from studyhub.web.uploads import UploadStash
@@ -293,7 +294,7 @@ def new_question(bank_id: int):
     form = _question_form(bank)
     if request.method == "GET":
         form.qtype.data = request.args.get("qtype") or QuestionType.SINGLE.value
-        form.category_id.data = request.args.get("category", 0, type=int)
+        form.category_id.data = request.args.get("category", 0, type=db_id)
     if form.validate_on_submit():
         with errors_on(form):
             question = bank_service.create_question(
@@ -530,7 +531,7 @@ def export_questions(bank_id: int):
     bank, _committee_ = _bank(bank_id)
     category = None
     if request.args.get("category"):
-        category = db.session.get(Category, request.args.get("category", 0, type=int))
+        category = db.session.get(Category, request.args.get("category", 0, type=db_id))
         if category is None or category.bank_id != bank.id:
             abort(404)
     data = imports.export_questions(db.session, bank, category=category)

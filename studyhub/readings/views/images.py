@@ -35,6 +35,7 @@ from studyhub.readings.models import Upload
 from studyhub.readings.services import uploads
 from studyhub.readings.views import bp
 from studyhub.readings.views.library import PER_PAGE, grants, managed_committee, upload_folder
+from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
 
 UPLOAD_CACHE = "private, max-age=31536000, immutable"  # the name is the content's hash
@@ -119,7 +120,7 @@ def images(committee_id: int):
         page=page,
         snippets={u.id: _snippet(u) for u in page.items},
         urls={u.id: _upload_url(u) for u in page.items},
-        shown=request.args.get("shown", type=int),
+        shown=request.args.get("shown", type=db_id),
     )
 
 

@@ -23,6 +23,7 @@ from studyhub.readings.models import Reading, ReadingColumn
 from studyhub.readings.services import comments, rota, tracking
 from studyhub.readings.views import bp
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
 
 ARCHIVE_PER_PAGE = 20
@@ -168,7 +169,7 @@ def archive():
     """Past readings of the day by date, or one column's readings; paginated."""
     now = clock.now_utc()
     reader = _require_reader()
-    column_id = request.args.get("column", type=int)
+    column_id = request.args.get("column", type=db_id)
     column = None
     if column_id is not None:
         column = db.session.get(ReadingColumn, column_id)

@@ -31,6 +31,7 @@ from studyhub.reports.views import bp
 from studyhub.reports.views.common import committee_of, grants, picker, quarter_arg, unit_or_404
 from studyhub.web.charts import Series, line_chart
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.ids import db_id
 
 STATUS_LABELS = {
     queries.NOT_STARTED: _l("Not started"),
@@ -80,7 +81,7 @@ def _status_arg() -> str | None:
 @login_required
 def branch_dashboard(branch_id: int):
     """Who in the branch has studied and passed the plan, who needs a nudge first."""
-    found = _branch_page(branch_id, request.args.get("plan", type=int))
+    found = _branch_page(branch_id, request.args.get("plan", type=db_id))
     status = _status_arg()
     plan = found.choice.plan
     board = (
@@ -118,7 +119,7 @@ def branch_dashboard(branch_id: int):
 @login_required
 def branch_dashboard_print(branch_id: int):
     """The branch's completion of the plan on one A4 page, with the date it was printed."""
-    found = _branch_page(branch_id, request.args.get("plan", type=int))
+    found = _branch_page(branch_id, request.args.get("plan", type=db_id))
     plan = found.choice.plan
     if plan is None:
         abort(404)
@@ -233,7 +234,7 @@ def unit_dashboard(unit_id: int):
         unit,
         quarter=quarter_arg(committee, now),
         today=today,
-        plan_id=request.args.get("plan", type=int),
+        plan_id=request.args.get("plan", type=db_id),
     )
     board = (
         dashboards.unit_dashboard(
@@ -282,7 +283,7 @@ def member_history(member_id: int):
         quarter=quarter,
         quarters=picker(committee, now),
         history=history,
-        plan_id=request.args.get("plan", type=int),
+        plan_id=request.args.get("plan", type=db_id),
         test_labels=TEST_LABELS,
         point_labels=POINT_LABELS,
     )
