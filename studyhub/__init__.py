@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from studyhub.config import load_config
 from studyhub.web.ids import IdConverter
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_FOLDER = PROJECT_ROOT / "templates"
-MIGRATIONS_FOLDER = PROJECT_ROOT / "migrations"
+
+def package_folder(name: str) -> Path:
+    """The folder of ``studyhub.<name>``: the templates or the migrations.
+
+    The repository keeps them in top-level folders and setup.py maps them into
+    the package, so a wheel holds them inside ``studyhub/`` and an editable
+    install points the same names at the checkout; either way the installed
+    package says where they are, whatever the current directory.
+    """
+    return Path(str(files(f"studyhub.{name}")))
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,15 +33,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``config`` overrides everything else; ``ENV_NAME`` in it picks the
     environment class (otherwise ``STUDYHUB_ENV``, default development).
     """
-    instance_path = Path(
-        os.environ.get("STUDYHUB_INSTANCE_PATH") or PROJECT_ROOT / "instance"
-    ).resolve()
+    # STUDYHUB_INSTANCE_PATH, else Flask's rule: instance/ beside the package in a checkout
+    # (pip install -e .), <virtualenv>/var/studyhub-instance for an installed wheel.
+    configured = os.environ.get("STUDYHUB_INSTANCE_PATH")
     app = Flask(
         __name__,
-        instance_path=str(instance_path),
-        template_folder=str(TEMPLATE_FOLDER),
+        instance_path=str(Path(configured).resolve()) if configured else None,
+        template_folder=str(package_folder("templates")),
         static_folder="static",
     )
+    instance_path = Path(app.instance_path)
     app.config.update(load_config(instance_path, config, dict(os.environ)))
     app.url_map.converters["int"] = IdConverter  # before any route: ids the database can hold
     app.config.setdefault(
@@ -67,7 +76,7 @@ def _init_extensions(app: Flask) -> None:
     from studyhub.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(package_folder("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"

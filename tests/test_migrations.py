@@ -10,13 +10,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from studyhub import MIGRATIONS_FOLDER, create_app
+from studyhub import create_app, package_folder
 from studyhub.extensions import db
 
 
 def head_revision() -> str:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_FOLDER))
+    config.set_main_option("script_location", str(package_folder("migrations")))
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"the migrations have several heads: {heads}"
     return heads[0]

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,12 +21,14 @@ from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 
-from studyhub import PROJECT_ROOT, create_app
+from studyhub import create_app
 from studyhub.extensions import db
 from studyhub.scheduler.lock import AdvisoryLock, LeaseLock, lock_for
 from studyhub.scheduler.models import JobRun, SchedulerLease
 from studyhub.scheduler.process import SchedulerProcess
 from tests.conftest import NOW, reset_schema
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def dialect(app: Flask) -> str:
