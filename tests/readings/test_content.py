@@ -9,6 +9,7 @@ from studyhub.readings.services.content import (
     minimum_seconds,
     plain_text,
     render_markdown,
+    render_markdown_checked,
     sanitise_html,
 )
 
@@ -61,6 +62,56 @@ def test_safe_markup_survives_sanitising() -> None:
 def test_sanitise_keeps_text_of_removed_tags_but_not_scripts() -> None:
     html = sanitise_html('<font color="red">红色</font><script>var a = 1;</script>')
     assert html == "红色"
+
+
+@pytest.mark.parametrize(
+    "tag", ["style", "script", "title", "textarea", "xmp", "iframe", "noscript", "plaintext"]
+)
+def test_a_tag_left_open_does_not_swallow_the_rest_of_the_body(tag: str) -> None:
+    """The parser would read everything after such a start tag as its text, to be dropped."""
+    source = f"写 <{tag}> 标签的第一段。\n\n第二段**加粗**。\n\n## 第三段\n\n- 第四段"
+    rendered = render_markdown_checked(source)
+    assert rendered.html == (
+        "<p>写  标签的第一段。</p>\n<p>第二段<strong>加粗</strong>。</p>\n<h2>第三段</h2>\n"
+        "<ul>\n<li>第四段</li>\n</ul>\n"
+    )
+    assert rendered.dropped == ()
+    assert f"<{tag}" not in render_markdown(f"<{tag}>\n\n后面的正文") and "后面的正文" in (
+        render_markdown(f"<{tag}>\n\n后面的正文")
+    )
+
+
+def test_a_style_block_at_the_start_of_a_line_keeps_the_text_after_it() -> None:
+    html = render_markdown("<style>\n\n正文第一段\n\n正文第二段")
+    assert "正文第一段" in html and "正文第二段" in html and "<style" not in html
+
+
+def test_complete_script_and_style_elements_go_with_their_content_and_say_so() -> None:
+    rendered = render_markdown_checked(
+        "前<style>p { color: red }</style>中<SCRIPT src=x>alert(1)</script >后<script>b()</script>"
+    )
+    assert rendered.html == "<p>前中后</p>\n"
+    assert rendered.dropped == ("style", "script", "script")
+
+
+def test_tags_written_as_code_stay_visible() -> None:
+    html = render_markdown("用 `<style>` 写样式：\n\n```\n<script>alert(1)</script>\n```\n\n结束")
+    assert "<code>&lt;style&gt;</code>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "结束" in html
+
+
+@pytest.mark.parametrize(
+    "trick",
+    [
+        "<scr<script>ipt>alert(1)</scr</script>ipt>",
+        "<sty<style>le>x</style>",
+        "<scri<style></style>pt>alert(1)</script>",
+        "<a title='<script>'>x</a><script>alert(1)",
+    ],
+)
+def test_cut_and_nested_tags_never_make_a_script(trick: str) -> None:
+    html = sanitise_html(trick)
+    assert "<script" not in html.lower() and "<style" not in html.lower()
 
 
 def test_plain_text_of_html() -> None:

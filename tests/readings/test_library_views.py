@@ -244,6 +244,36 @@ def test_preview_endpoint_sanitises(client, login, world):
     assert "<script" not in body and "javascript:" not in body and "链" in body
 
 
+def test_a_literal_style_tag_keeps_the_rest_of_the_body(client, login, session, world):
+    login(world["staff"])
+    response = client.post(
+        f"/library/{world['committee'].id}/new",
+        data={"title": "样式", "body_markdown": "写 <style> 标签。\n\n第二段。\n\n第三段。"},
+    )
+    assert response.status_code == 302
+    reading = session.scalar(select(Reading))
+    assert "第二段" in reading.body_html and "第三段" in reading.body_html
+    assert "<style" not in reading.body_html and "第三段" in reading.body_text
+
+
+def test_the_preview_says_when_an_element_went_with_its_content(client, login, world):
+    login(world["staff"])
+    url = f"/library/{world['committee'].id}/preview"
+    body = client.post(
+        url,
+        data={"body_markdown": "前<style>p{}</style>中<script>x()</script>后<script>y()</script>"},
+    ).get_data(as_text=True)
+    assert "3 elements were removed with their content: &lt;style&gt;, &lt;script&gt;." in body
+    assert "<p>前中后</p>" in body
+    # The no-JavaScript preview says it too; a clean text gets no note.
+    page = client.post(
+        f"/library/{world['committee'].id}/new",
+        data={"title": "", "body_markdown": "<style>p{}</style>正文", "preview": "Preview"},
+    ).get_data(as_text=True)
+    assert "1 element was removed with its content: &lt;style&gt;." in page
+    assert "removed" not in client.post(url, data={"body_markdown": "正文"}).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("who", ["member", "other_staff"])
 def test_preview_endpoint_is_for_staff(client, login, world, who):
     login(world[who])

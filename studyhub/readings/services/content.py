@@ -12,7 +12,7 @@ from html import unescape
 
 from markdown_it import MarkdownIt
 
-from studyhub.web.html import sanitise_html
+from studyhub.web.html import Sanitised, sanitise, sanitise_html
 
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
@@ -38,6 +38,11 @@ LATIN_WORDS_PER_MINUTE = 200
 def render_markdown(source: str) -> str:
     """Markdown (raw HTML allowed in it) to sanitised HTML."""
     return sanitise_html(_markdown.render(source))
+
+
+def render_markdown_checked(source: str) -> Sanitised:
+    """Like :func:`render_markdown`, and which elements went with their content (for a preview)."""
+    return sanitise(_markdown.render(source))
 
 
 def plain_text(html: str) -> str:

@@ -193,8 +193,19 @@ def _fields(form: ReadingForm) -> library_service.ReadingFields:
 def _preview(form: ReadingForm) -> str | None:
     """The no-JavaScript preview: the "Preview" button renders the text without saving."""
     if form.is_submitted() and form.preview.data:
-        return content.render_markdown(form.body_markdown.data or "")
+        return _preview_html(form.body_markdown.data or "")
     return None
+
+
+def _preview_html(source: str) -> str:
+    """The rendered text, after a note naming any element removed with its content."""
+    rendered = content.render_markdown_checked(source)
+    return render_template(
+        "readings/library/_preview.html",
+        html=rendered.html,
+        dropped=rendered.dropped,
+        tags=", ".join(f"<{name}>" for name in dict.fromkeys(rendered.dropped)),
+    )
 
 
 def _form_page(form: ReadingForm, committee: OrgUnit, reading: Reading | None, preview: str | None):
@@ -279,7 +290,7 @@ def preview_reading(committee_id: int):
     form = PreviewForm()
     if not form.validate_on_submit():
         abort(400)
-    response = make_response(content.render_markdown(form.body_markdown.data or ""))
+    response = make_response(_preview_html(form.body_markdown.data or ""))
     response.mimetype = "text/html"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
