@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
@@ -32,12 +33,24 @@ from studyhub.org import services as org
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, UnitKind
 
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
+# Where the test process's clock starts, whatever the wall clock says, and ticks on
+# from: 10:30 in Asia/Shanghai, far from any midnight, a few days after NOW (as when
+# the tests were written). Services get ``now=`` passed; this is for the code that
+# reads the clock itself (views, the browser tests' server, the demo data).
+TEST_START = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
 PASSWORD = "secret123"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 DATABASES = ["sqlite"]
 if os.environ.get("STUDYHUB_TEST_DATABASE_URL"):
     DATABASES.append("postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Move the clock to :data:`TEST_START` before any test module is imported."""
+    traveller = time_machine.travel(TEST_START, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
 
 
 def shared_data(relative: str) -> Path:
