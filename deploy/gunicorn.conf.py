@@ -1,0 +1,44 @@
+"""gunicorn settings for studyhub's web process (deploy/studyhub-web.service).
+
+Install as /etc/studyhub/gunicorn.conf.py; the unit runs
+``gunicorn --config /etc/studyhub/gunicorn.conf.py 'studyhub:create_app()'``.
+"""
+
+import multiprocessing
+import os
+
+# nginx on the same machine is the only client; with several machines bind the
+# machine's private address instead and list it in nginx's upstream.
+bind = os.environ.get("STUDYHUB_WEB_BIND", "127.0.0.1:8000")
+
+# Sync workers: each request holds one worker, so more workers serve more phones at
+# once. Two per core plus one is gunicorn's usual starting point; each worker keeps
+# its own database connection pool, so workers x machines must stay below
+# PostgreSQL's max_connections.
+workers = int(os.environ.get("STUDYHUB_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+
+# A large export streams for up to this long; nginx's proxy_read_timeout matches.
+timeout = 120
+graceful_timeout = 30
+keepalive = 5
+
+# Restart each worker now and then, so a slow leak never grows without bound.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Not preloaded: every worker builds its own app and database engine after the fork.
+preload_app = False
+
+# Only nginx (on this machine) may set X-Forwarded-*; the app applies them itself
+# when STUDYHUB_PROXY_FIX=1.
+forwarded_allow_ips = "127.0.0.1"
+
+# gunicorn 24 and later open a control socket under $HOME, which the unit's
+# ProtectHome= hides; nothing here uses it.
+control_socket_disable = True
+
+# To the journal (stderr). The access line ends with the request id that nginx sent
+# and the app returned in X-Request-ID.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
