@@ -214,10 +214,11 @@ def prepare(args: argparse.Namespace) -> dict:
                 qtype=QuestionType.SINGLE,
                 count=count,
                 points=Decimal(1),
+                actor_id=None,
                 now=now,
             )
-            quizzes.publish_quiz(session, quiz, now=now)
-            quizzes.assign_quiz(session, quiz, committee, now=now)
+            quizzes.publish_quiz(session, quiz, actor_id=None, now=now)
+            quizzes.assign_quiz(session, quiz, committee, actor_id=None, now=now)
             return quiz
 
         stamp = datetime.now().strftime("%H%M%S")

@@ -96,6 +96,7 @@ def load_quizzes(session: Session, committee: OrgUnit, now: datetime) -> None:
             qtype=qtype,
             count=count,
             points=Decimal(points),
+            actor_id=None,
             now=now,
         )
     practice = quiz_setup.create_quiz(
@@ -123,11 +124,12 @@ def load_quizzes(session: Session, committee: OrgUnit, now: datetime) -> None:
         qtype=None,
         count=10,
         points=Decimal(1),
+        actor_id=None,
         now=now,
     )
     for quiz in (exam, practice):
-        quiz_setup.publish_quiz(session, quiz, now=now - timedelta(days=3))
-        quiz_setup.assign_quiz(session, quiz, committee, now=now - timedelta(days=3))
+        quiz_setup.publish_quiz(session, quiz, actor_id=None, now=now - timedelta(days=3))
+        quiz_setup.assign_quiz(session, quiz, committee, actor_id=None, now=now - timedelta(days=3))
     daily = daily_quiz.ensure_daily_quiz(session, committee, now=now - timedelta(days=3))
     members = {
         m.user.name: m

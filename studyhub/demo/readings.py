@@ -62,7 +62,7 @@ def load_readings(session: Session, committee: OrgUnit, now: datetime) -> None:
         if name not in DEMO_DAILY_FILES:
             library.publish_now(by_title[title], now=now - timedelta(days=2))
     entries = history.read_history(DEMO_DATA / "history_demo.csv", this_year=today.year)
-    history.import_history(session, entries, committee_id=None)
+    history.import_history(session, entries, committee_id=None, actor_id=None, now=now)
     session.flush()
 
 

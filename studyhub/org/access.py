@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
 from studyhub.core.errors import NotAllowed
-from studyhub.org.models import Member, OrgUnit, Role
+from studyhub.org.models import Member, OrgUnit, Role, UnitKind
 from studyhub.org.queries import grant_rows
 
 ROOT = "/"
@@ -188,3 +188,17 @@ def require_manage_member(grants: Grants, member: Member) -> None:
 def require_staff(grants: Grants) -> None:
     if not grants.is_staff:
         raise NotAllowed(_l("This page is for committee staff."))
+
+
+def can_view_audit_log(grants: Grants, unit: OrgUnit) -> bool:
+    """A unit's audit log: the staff over it; a branch's also its secretary (not another's)."""
+    if can_manage_unit(grants, unit):
+        return True
+    return unit.kind == UnitKind.BRANCH and _covers(
+        grants.paths(frozenset({Role.SECRETARY})), unit.path
+    )
+
+
+def require_view_audit_log(grants: Grants, unit: OrgUnit) -> None:
+    if not can_view_audit_log(grants, unit):
+        raise NotAllowed(_l("You may not see this audit log."))

@@ -43,8 +43,8 @@ def record_in(
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Record ``kind`` done by ``actor_id`` to an object of ``unit`` (in the caller's
-    transaction); see :func:`studyhub.audit.services.record`."""
-    return audit.record(
+    transaction, flushed like the act itself); see :func:`studyhub.audit.services.record`."""
+    entry = audit.record(
         session,
         kind,
         actor_id=actor_id,
@@ -58,6 +58,8 @@ def record_in(
         changes=changes,
         details=details,
     )
+    session.flush()
+    return entry
 
 
 def in_committee(session: Session, committee_id: int) -> OrgUnit:

@@ -74,7 +74,7 @@ def import_questions(
     result = importers.parse(path.read_bytes(), filename=path.name, file_format=file_format)
     savepoint = db.session.begin_nested()  # a blocked import leaves not even a new bank
     try:
-        report = _store(result, committee, bank_name, category_path, skip_invalid, now)
+        report = _store(result, committee, bank_name, category_path, skip_invalid, now, path.name)
     except DomainError as exc:
         report = imports.ImportReport(errors=[{"line": 0, "message": str(exc)}], is_blocked=True)
     if report.is_blocked:
@@ -92,6 +92,7 @@ def _store(
     result: ParseResult,
     committee: OrgUnit,
     bank_name: str,
+    file_name: str,
     category_path: str | None,
     skip_invalid: bool,
     now: datetime,
@@ -111,6 +112,7 @@ def _store(
             bank,
             prepared,
             category_path=category_path,
+            file_name=file_name,
             skip_invalid=skip_invalid,
             now=now,
             media_folder=media_folder(),

@@ -116,6 +116,7 @@ def import_readings(
                 plan,
                 by_user_id=None,
                 now=clock.now_utc(),
+                file_name=path.name,
                 timing=timing,
                 publish_undated=publish,
                 progress=bar.update,
@@ -160,6 +161,9 @@ def import_history(path: Path, committee_name: str | None, as_json: bool) -> Non
                 db.session,
                 rows,
                 committee_id=committee.id if committee else None,
+                actor_id=None,
+                now=clock.now_utc(),
+                file_name=path.name,
                 progress=bar.update,
             )
     except tables.ImportRejected as exc:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -111,3 +112,19 @@ class RemindForm(FlaskForm):
 
     plan_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     user_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters, read from the query string (a GET form, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    person = StringField(
+        _l("Person"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Name, phone or member number of who acted"),
+    )
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])

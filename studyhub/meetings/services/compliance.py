@@ -37,11 +37,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from studyhub.audit.services import diff
 from studyhub.core.clock import as_utc, local_date
 from studyhub.core.errors import InvalidInput
 from studyhub.meetings import queries
 from studyhub.meetings.models import MeetingKind, RequiredFrequency
 from studyhub.meetings.periods import Every, Period, month_starts
+from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit, UnitKind
 
 # The order kinds are shown in, and what a committee requires until its staff say otherwise.
@@ -97,7 +99,12 @@ def frequencies_of(session: Session, committee_id: int) -> dict[MeetingKind, Fre
 
 
 def save_frequencies(
-    session: Session, committee: OrgUnit, choices: Iterable[Frequency]
+    session: Session,
+    committee: OrgUnit,
+    choices: Iterable[Frequency],
+    *,
+    actor_id: int | None,
+    now: datetime,
 ) -> dict[MeetingKind, Frequency]:
     """Store how often the committee's branches must hold each kind (all checked first)."""
     if committee.kind != UnitKind.COMMITTEE:
@@ -110,6 +117,7 @@ def save_frequencies(
             raise InvalidInput(
                 _l("A meeting is required 1 to %(max)d times a period.", max=MAX_MINIMUM)
             )
+    before = _plain_frequencies(frequencies_of(session, committee.id))
     saved = {row.kind: row for row in session.scalars(queries.required_frequencies(committee.id))}
     for kind, choice in chosen.items():
         row = saved.get(kind)
@@ -119,7 +127,26 @@ def save_frequencies(
         row.period = Every(choice.every).value
         row.minimum = choice.minimum if choice.every != Every.NONE else 1
     session.flush()
-    return frequencies_of(session, committee.id)
+    result = frequencies_of(session, committee.id)
+    changed = diff(before, _plain_frequencies(result))
+    if changed:
+        record_in(
+            session,
+            committee,
+            "meeting_frequencies.changed",
+            actor_id=actor_id,
+            now=now,
+            object_type="org_unit",
+            object_id=committee.id,
+            summary=committee.name,
+            changes=changed,
+        )
+    return result
+
+
+def _plain_frequencies(frequencies: dict[MeetingKind, Frequency]) -> dict[str, str]:
+    """Each kind's requirement as text ("quarter × 2") for the audit entry."""
+    return {kind.value: f"{f.every.value} × {f.minimum}" for kind, f in frequencies.items()}
 
 
 def status_of(

@@ -54,6 +54,7 @@ from studyhub.meetings.services.import_file import (
     parse_datetime,
 )
 from studyhub.meetings.services.register import KIND_NAMES
+from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit
 from studyhub.readings.services.content import render_markdown
 from studyhub.web.sheets import Sheet
@@ -364,6 +365,17 @@ def apply_import(
         session.flush()
         if progress is not None:
             progress(len(batch))
+    record_in(
+        session,
+        unit,
+        "meetings.imported",
+        actor_id=by.id if by is not None else None,
+        now=now,
+        object_type="org_unit",
+        object_id=unit.id,
+        summary=source,
+        details={"file": source, "imported": len(new), "skipped": checked.known},
+    )
     return ImportResult(imported=len(new), skipped=checked.known)
 
 

@@ -31,6 +31,7 @@ from studyhub.meetings.models import (
 )
 from studyhub.meetings.services import attendance, evidence
 from studyhub.meetings.services.audit import changes, log_event, require_state, snapshot
+from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.plans.models import StudyPlan
 from studyhub.readings.services.content import render_markdown
@@ -272,6 +273,27 @@ def approve_meeting(session: Session, meeting: Meeting, *, by: User, now: dateti
     meeting.reviewed_at = now
     log_event(session, meeting, "approved", by=by, now=now)
     session.flush()
+    _record_review(session, meeting, "meeting.approved", by=by, now=now)
+
+
+def _record_review(
+    session: Session, meeting: Meeting, kind: str, *, by: User, now: datetime
+) -> None:
+    """Staff's decision on a submitted record, in the branch's audit log."""
+    branch = session.get(OrgUnit, meeting.branch_id)
+    assert branch is not None
+    record_in(
+        session,
+        branch,
+        kind,
+        actor_id=by.id,
+        now=now,
+        object_type="meeting",
+        object_id=meeting.id,
+        summary=meeting.title,
+        changes={"state": [MeetingState.SUBMITTED.value, meeting.state.value]},
+        details={"reason": meeting.state_reason} if kind == "meeting.returned" else None,
+    )
 
 
 def _reason(reason: str) -> str:
@@ -294,6 +316,7 @@ def return_meeting(
     meeting.reviewed_at = now
     log_event(session, meeting, "returned", by=by, now=now, reason=meeting.state_reason)
     session.flush()
+    _record_review(session, meeting, "meeting.returned", by=by, now=now)
 
 
 def cancel_meeting(

@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed
@@ -163,7 +163,9 @@ def frequencies(unit_id: int):
             for kind in KIND_ORDER
         ]
         try:
-            compliance.save_frequencies(db.session, committee, choices)
+            compliance.save_frequencies(
+                db.session, committee, choices, actor_id=current_user.id, now=clock.now_utc()
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "error")

@@ -305,7 +305,8 @@ def _assign_test(session: Session, plan: StudyPlan, *, now: datetime) -> None:
     if quiz is None:
         return
     for unit in session.scalars(queries.targets_of(plan.id)):
-        quiz_services.assign_quiz(session, quiz, unit, now=now)
+        # Part of the plan's publication (no one's act on the quiz itself).
+        quiz_services.assign_quiz(session, quiz, unit, actor_id=None, now=now)
 
 
 # Deadline overrides --------------------------------------------------------------------------

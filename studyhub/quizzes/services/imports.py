@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyhub.core.errors import Conflict, DomainError
+from studyhub.org.auditing import in_committee, record_in
 from studyhub.quizzes import queries
 from studyhub.quizzes.importers.model import (
     MEDIA_SCHEME,
@@ -140,6 +141,7 @@ def import_parse_result(
     media_folder: Path,
     media_url: media.MediaUrl,
     by_user_id: int | None = None,
+    file_name: str = "",
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Check and store a parsed file (see the module's docstring); returns the report."""
@@ -153,6 +155,7 @@ def import_parse_result(
         now=now,
         media_folder=media_folder,
         by_user_id=by_user_id,
+        file_name=file_name,
         on_progress=on_progress,
     )
 
@@ -199,9 +202,14 @@ def store_import(
     now: datetime,
     media_folder: Path,
     by_user_id: int | None = None,
+    file_name: str = "",
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Store a checked import in batches; nothing when its errors block it (see ``blocks``)."""
+    """Store a checked import in batches; nothing when its errors block it (see ``blocks``).
+
+    A stored import is recorded in the committee's audit log by ``by_user_id`` (None: a
+    command), with the file's name and the counts.
+    """
     if prepared.blocks(skip_invalid=skip_invalid):
         return prepared.report(stored=0, is_blocked=True)
     try:
@@ -221,7 +229,25 @@ def store_import(
         raise Conflict(
             _l("Another change to this bank was saved at the same time; import the file again.")
         ) from None
-    return prepared.report(stored=len(prepared.questions))
+    report = prepared.report(stored=len(prepared.questions))
+    record_in(
+        session,
+        in_committee(session, bank.committee_id),
+        "questions.imported",
+        actor_id=by_user_id,
+        now=now,
+        object_type="bank",
+        object_id=bank.id,
+        summary=f"{bank.name}: {file_name}" if file_name else bank.name,
+        details={
+            "file": file_name,
+            "stored": report.stored,
+            "duplicates": report.duplicates,
+            "skipped": len(report.skipped),
+            "errors": len(report.errors),
+        },
+    )
+    return report
 
 
 class _CategoryCache:

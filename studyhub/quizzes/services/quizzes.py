@@ -26,8 +26,10 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from studyhub.audit.services import diff
 from studyhub.core.clock import as_utc
 from studyhub.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from studyhub.org.auditing import in_committee, record_in
 from studyhub.org.models import Member, OrgUnit
 from studyhub.quizzes import queries
 from studyhub.quizzes.models import (
@@ -163,12 +165,47 @@ def create_quiz(
     return quiz
 
 
-def update_quiz(session: Session, quiz: Quiz, fields: QuizFields, *, now: datetime) -> None:
-    """Change a quiz's settings; attempts already started keep their deadline."""
-    for key, value in _clean(fields).items():
+def _record(
+    session: Session,
+    quiz: Quiz,
+    kind: str,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    changes: dict[str, list[Any]] | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An act on a quiz in its committee's audit log."""
+    record_in(
+        session,
+        in_committee(session, quiz.committee_id),
+        kind,
+        actor_id=actor_id,
+        now=now,
+        object_type="quiz",
+        object_id=quiz.id,
+        summary=quiz.title,
+        changes=changes,
+        details=details,
+    )
+
+
+def update_quiz(
+    session: Session, quiz: Quiz, fields: QuizFields, *, actor_id: int | None, now: datetime
+) -> None:
+    """Change a quiz's settings; attempts already started keep their deadline.
+
+    A change to a published quiz is recorded in the audit log with its fields before and after.
+    """
+    values = _clean(fields)
+    before = {key: getattr(quiz, key) for key in values}
+    for key, value in values.items():
         setattr(quiz, key, value)
     quiz.updated_at = now
     session.flush()
+    changed = diff(before, values)
+    if quiz.published_at is not None and changed:
+        _record(session, quiz, "quiz.changed", actor_id=actor_id, now=now, changes=changed)
 
 
 def has_attempts(session: Session, quiz: Quiz) -> bool:
@@ -197,7 +234,13 @@ def _next_position(quiz: Quiz) -> int:
 
 
 def add_question_slot(
-    session: Session, quiz: Quiz, *, question_id: int, points: Decimal, now: datetime
+    session: Session,
+    quiz: Quiz,
+    *,
+    question_id: int,
+    points: Decimal,
+    actor_id: int | None,
+    now: datetime,
 ) -> QuizSlot:
     """A fixed slot: question ``question_id`` of one of the committee's banks."""
     _require_editable(session, quiz)
@@ -214,6 +257,15 @@ def add_question_slot(
     quiz.slots.append(slot)
     quiz.updated_at = now
     session.flush()
+    if quiz.published_at is not None:
+        _record(
+            session,
+            quiz,
+            "quiz.changed",
+            actor_id=actor_id,
+            now=now,
+            details={"added_question": question_id, "points": points},
+        )
     return slot
 
 
@@ -227,6 +279,7 @@ def add_rule_slot(
     qtype: QuestionType | None,
     count: int,
     points: Decimal,
+    actor_id: int | None,
     now: datetime,
 ) -> QuizSlot:
     """A random rule: ``count`` questions of the bank (or category), of ``qtype`` if given."""
@@ -253,10 +306,24 @@ def add_rule_slot(
     quiz.slots.append(slot)
     quiz.updated_at = now
     session.flush()
+    if quiz.published_at is not None:
+        _record(
+            session,
+            quiz,
+            "quiz.changed",
+            actor_id=actor_id,
+            now=now,
+            details={
+                "added_rule": {"bank": bank.id, "category": category_id, "count": count},
+                "points": points,
+            },
+        )
     return slot
 
 
-def remove_slot(session: Session, quiz: Quiz, slot_id: int, *, now: datetime) -> None:
+def remove_slot(
+    session: Session, quiz: Quiz, slot_id: int, *, actor_id: int | None, now: datetime
+) -> None:
     """Take a slot out; the ones after it move up."""
     _require_editable(session, quiz)
     slot = next((s for s in quiz.slots if s.id == slot_id), None)
@@ -272,6 +339,15 @@ def remove_slot(session: Session, quiz: Quiz, slot_id: int, *, now: datetime) ->
         other.position = -other.position
     quiz.updated_at = now
     session.flush()
+    if quiz.published_at is not None:
+        _record(
+            session,
+            quiz,
+            "quiz.changed",
+            actor_id=actor_id,
+            now=now,
+            details={"removed_slot": {"question": slot.question_id, "bank": slot.bank_id}},
+        )
 
 
 # Drawing -------------------------------------------------------------------------------------
@@ -515,25 +591,45 @@ def question_count(quiz: Quiz) -> int:
 # Publishing and assignment -------------------------------------------------------------------
 
 
-def publish_quiz(session: Session, quiz: Quiz, *, now: datetime) -> None:
+def publish_quiz(session: Session, quiz: Quiz, *, actor_id: int | None, now: datetime) -> None:
     """Make the quiz visible to the units it is assigned to; refused while a rule cannot be met."""
     problems = slot_problems(session, quiz)
     if problems:
         raise InvalidInput(" ".join(problems))
     if quiz.published_at is None:
         quiz.published_at = now
+        _record(
+            session,
+            quiz,
+            "quiz.published",
+            actor_id=actor_id,
+            now=now,
+            changes={"published": [False, True]},
+            details={"questions": question_count(quiz), "max_score": max_score(quiz)},
+        )
     quiz.updated_at = now
     session.flush()
 
 
-def unpublish_quiz(session: Session, quiz: Quiz, *, now: datetime) -> None:
+def unpublish_quiz(session: Session, quiz: Quiz, *, actor_id: int | None, now: datetime) -> None:
     """Hide the quiz from members; attempts in progress can still be finished."""
+    if quiz.published_at is not None:
+        _record(
+            session,
+            quiz,
+            "quiz.unpublished",
+            actor_id=actor_id,
+            now=now,
+            changes={"published": [True, False]},
+        )
     quiz.published_at = None
     quiz.updated_at = now
     session.flush()
 
 
-def assign_quiz(session: Session, quiz: Quiz, unit: OrgUnit, *, now: datetime) -> QuizAssignment:
+def assign_quiz(
+    session: Session, quiz: Quiz, unit: OrgUnit, *, actor_id: int | None, now: datetime
+) -> QuizAssignment:
     """Give the quiz to ``unit`` and everyone under it (once; a repeat changes nothing)."""
     if unit.committee_id != quiz.committee_id:
         raise NotFound(_l("This unit is not in the quiz's committee."))
@@ -554,16 +650,37 @@ def assign_quiz(session: Session, quiz: Quiz, unit: OrgUnit, *, now: datetime) -
                 QuizAssignment.quiz_id == quiz.id, QuizAssignment.unit_id == unit.id
             )
         ).one()
+    if quiz.published_at is not None:
+        _record(
+            session,
+            quiz,
+            "quiz.changed",
+            actor_id=actor_id,
+            now=now,
+            details={"assigned_to": unit.name},
+        )
     return assignment
 
 
-def unassign_quiz(session: Session, quiz: Quiz, unit_id: int) -> None:
-    session.execute(
+def unassign_quiz(
+    session: Session, quiz: Quiz, unit_id: int, *, actor_id: int | None, now: datetime
+) -> None:
+    removed = session.execute(
         delete(QuizAssignment).where(
             QuizAssignment.quiz_id == quiz.id, QuizAssignment.unit_id == unit_id
         )
-    )
+    ).rowcount
     session.flush()
+    if removed and quiz.published_at is not None:
+        unit = session.get(OrgUnit, unit_id)
+        _record(
+            session,
+            quiz,
+            "quiz.changed",
+            actor_id=actor_id,
+            now=now,
+            details={"unassigned_from": unit.name if unit else unit_id},
+        )
 
 
 def ancestor_ids(path: str) -> list[int]:

@@ -189,7 +189,12 @@ def add_question_slots(quiz_id: int):
     def work() -> None:
         for question_id in ids:
             quizzes.add_question_slot(
-                db.session, quiz, question_id=question_id, points=form.points.data, now=now
+                db.session,
+                quiz,
+                question_id=question_id,
+                points=form.points.data,
+                actor_id=current_user.id,
+                now=now,
             )
 
     return _run(quiz, work, _("%(n)d questions were added.", n=len(ids)))
@@ -217,6 +222,7 @@ def add_rule_slot(quiz_id: int):
             qtype=QuestionType(qtype) if qtype else None,
             count=form.count.data,
             points=form.points.data,
+            actor_id=current_user.id,
             now=clock.now_utc(),
         ),
         _("The random rule was added."),
@@ -231,7 +237,9 @@ def remove_slot(quiz_id: int, slot_id: int):
         abort(400)
     return _run(
         quiz,
-        lambda: quizzes.remove_slot(db.session, quiz, slot_id, now=clock.now_utc()),
+        lambda: quizzes.remove_slot(
+            db.session, quiz, slot_id, actor_id=current_user.id, now=clock.now_utc()
+        ),
         _("Removed from the quiz."),
     )
 
@@ -244,7 +252,9 @@ def publish_quiz(quiz_id: int):
         abort(400)
     return _run(
         quiz,
-        lambda: quizzes.publish_quiz(db.session, quiz, now=clock.now_utc()),
+        lambda: quizzes.publish_quiz(
+            db.session, quiz, actor_id=current_user.id, now=clock.now_utc()
+        ),
         _("The quiz is published: members of the units it is assigned to can take it."),
     )
 
@@ -257,7 +267,9 @@ def unpublish_quiz(quiz_id: int):
         abort(400)
     return _run(
         quiz,
-        lambda: quizzes.unpublish_quiz(db.session, quiz, now=clock.now_utc()),
+        lambda: quizzes.unpublish_quiz(
+            db.session, quiz, actor_id=current_user.id, now=clock.now_utc()
+        ),
         _("The quiz is hidden from members."),
     )
 
@@ -274,7 +286,9 @@ def assign_quiz(quiz_id: int):
     unit = db.get_or_404(OrgUnit, form.unit_id.data)
     return _run(
         quiz,
-        lambda: quizzes.assign_quiz(db.session, quiz, unit, now=clock.now_utc()),
+        lambda: quizzes.assign_quiz(
+            db.session, quiz, unit, actor_id=current_user.id, now=clock.now_utc()
+        ),
         _("Assigned to %(unit)s.", unit=unit.name),
     )
 
@@ -287,7 +301,9 @@ def unassign_quiz(quiz_id: int, unit_id: int):
         abort(400)
     return _run(
         quiz,
-        lambda: quizzes.unassign_quiz(db.session, quiz, unit_id),
+        lambda: quizzes.unassign_quiz(
+            db.session, quiz, unit_id, actor_id=current_user.id, now=clock.now_utc()
+        ),
         _("The assignment was removed."),
     )
 

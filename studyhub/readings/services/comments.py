@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from studyhub.accounts.models import User
 from studyhub.core.errors import Closed, InvalidInput, NotAllowed
 from studyhub.org import access
+from studyhub.org.auditing import record_in
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
 from studyhub.readings.models import Comment, Reading
@@ -131,14 +132,52 @@ def hide_comment(
     comment.hidden_by_id = by_user_id
     comment.hidden_reason = reason or None
     session.flush()
+    _record(session, comment, "comment.hidden", actor_id=by_user_id, now=now, reason=reason)
 
 
-def unhide_comment(session: Session, comment: Comment) -> None:
+def unhide_comment(
+    session: Session, comment: Comment, *, actor_id: int | None, now: datetime
+) -> None:
     """Show a hidden comment again."""
+    if comment.hidden_at is None:
+        return
     comment.hidden_at = None
     comment.hidden_by_id = None
     comment.hidden_reason = None
     session.flush()
+    _record(session, comment, "comment.unhidden", actor_id=actor_id, now=now)
+
+
+def _record(
+    session: Session,
+    comment: Comment,
+    kind: str,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    reason: str = "",
+) -> None:
+    """Moderation in the audit log of the commenter's branch (or the reading's committee)."""
+    unit = session.get(OrgUnit, comment.branch_id) if comment.branch_id else None
+    if unit is None:
+        reading = session.get(Reading, comment.reading_id)
+        assert reading is not None
+        unit = session.get(OrgUnit, reading.committee_id)
+        assert unit is not None
+    hidden = kind == "comment.hidden"
+    record_in(
+        session,
+        unit,
+        kind,
+        actor_id=actor_id,
+        now=now,
+        object_type="comment",
+        object_id=comment.id,
+        summary=comment.body[:120],
+        changes={"hidden": [not hidden, hidden]},
+        details={"reading_id": comment.reading_id, "author_id": comment.user_id}
+        | ({"reason": reason} if reason else {}),
+    )
 
 
 def delete_own_comment(session: Session, comment: Comment, *, user_id: int, now: datetime) -> None:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from studyhub.audit import services as audit
 from studyhub.core.errors import Conflict, InvalidInput
+from studyhub.org.auditing import in_committee, record_in
 from studyhub.readings import queries
 from studyhub.readings.models import HistoryEntry
 from studyhub.readings.services.tables import (
@@ -187,9 +190,16 @@ def import_history(
     rows: list[tuple[str, HistoryFields]],
     *,
     committee_id: int | None,
+    actor_id: int | None,
+    now: datetime,
+    file_name: str = "",
     progress: Callable[[int], None] | None = None,
 ) -> HistorySummary:
-    """Add the checked rows, update changed texts, leave identical entries alone."""
+    """Add the checked rows, update changed texts, leave identical entries alone.
+
+    The import is recorded in the committee's audit log (entries shared by every
+    committee: at the root, which system admins see).
+    """
     summary = HistorySummary()
     existing = {
         (e.month, e.day, e.year, e.title): e
@@ -208,4 +218,26 @@ def import_history(
         if progress is not None:
             progress(1)
     session.flush()
+    details = {"file": file_name, **summary.as_dict()}
+    if committee_id is None:
+        audit.record(
+            session,
+            "history.imported",
+            actor_id=actor_id,
+            now=now,
+            object_type="history",
+            summary=file_name,
+            details=details,
+        )
+    else:
+        record_in(
+            session,
+            in_committee(session, committee_id),
+            "history.imported",
+            actor_id=actor_id,
+            now=now,
+            object_type="history",
+            summary=file_name,
+            details=details,
+        )
     return summary

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.core.errors import InvalidInput
+from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit
 from studyhub.readings.models import Reading, ReadingColumn
 from studyhub.readings.services import library
@@ -364,9 +365,11 @@ def write_readings(
     now: datetime,
     timing: library.StudyTiming,
     publish_undated: bool,
+    file_name: str = "",
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Write a checked plan: new columns, then the readings (scheduled when dated)."""
+    """Write a checked plan: new columns, then the readings (scheduled when dated); recorded
+    in the committee's audit log by ``by_user_id`` (None: a command)."""
     committee = plan.committee
     summary = ImportSummary(unchanged=len(plan.unchanged))
     for name in plan.new_columns:
@@ -402,4 +405,15 @@ def write_readings(
         if progress is not None:
             progress(1)
     session.flush()
+    record_in(
+        session,
+        committee,
+        "readings.imported",
+        actor_id=by_user_id,
+        now=now,
+        object_type="org_unit",
+        object_id=committee.id,
+        summary=file_name or committee.name,
+        details={"file": file_name, **summary.as_dict()},
+    )
     return summary

@@ -118,7 +118,7 @@ def unhide_comment(comment_id: int):
     comment, _branch = _moderated(comment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    comments.unhide_comment(db.session, comment)
+    comments.unhide_comment(db.session, comment, actor_id=current_user.id, now=clock.now_utc())
     return committed(_("The comment is shown again."), _comments_url(comment.reading_id))
 
 

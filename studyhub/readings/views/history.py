@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed
@@ -135,8 +135,16 @@ def import_history(committee_id: int):
             form.file.data.save(path)
             try:
                 rows = history.read_history(path, this_year=_this_year(committee))
-                summary = history.import_history(db.session, rows, committee_id=committee.id)
+                summary = history.import_history(
+                    db.session,
+                    rows,
+                    committee_id=committee.id,
+                    actor_id=current_user.id,
+                    now=clock.now_utc(),
+                    file_name=Path(form.file.data.filename or "").name[:100],
+                )
             except tables.ImportRejected as exc:
+                db.session.rollback()
                 problems = exc.problems
                 form.form_errors.append(str(exc))
             except DomainError as exc:

@@ -11,11 +11,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
+from studyhub.audit.services import diff
 from studyhub.core.clock import local_date
 from studyhub.core.errors import Closed, Conflict, InvalidInput
+from studyhub.org.auditing import record_in
 from studyhub.org.models import Member, OrgUnit
 from studyhub.reports import queries, scoring
 from studyhub.reports.models import RatingOverride, ScoreAdjustment
@@ -85,6 +88,17 @@ def add_adjustment(
     )
     session.add(entry)
     session.flush()
+    record_in(
+        session,
+        member.branch,
+        "score.adjusted",
+        actor_id=by.id,
+        now=now,
+        object_type="member",
+        object_id=member.id,
+        summary=f"{member.user.name} {quarter.label}: {value:+} ({entry.reason})",
+        details={"adjustment_id": entry.id, "quarter": quarter.label, "points": value},
+    )
     return entry
 
 
@@ -96,6 +110,19 @@ def revoke_adjustment(session: Session, entry: ScoreAdjustment, *, by: User, now
     entry.revoked_by_id = by.id
     entry.revoked_at = now
     session.flush()
+    member = session.scalars(select(Member).where(Member.user_id == entry.user_id)).one()
+    label = Quarter(entry.year, entry.quarter).label
+    record_in(
+        session,
+        member.branch,
+        "score.adjustment_revoked",
+        actor_id=by.id,
+        now=now,
+        object_type="member",
+        object_id=member.id,
+        summary=f"{member.user.name} {label}: {entry.points:+} ({entry.reason})",
+        details={"adjustment_id": entry.id, "quarter": label, "points": entry.points},
+    )
 
 
 def set_override(
@@ -114,6 +141,7 @@ def set_override(
     found = session.scalars(
         queries.override_of(member.committee_id, quarter, member.user_id)
     ).first()
+    before = {"rating": found.rating, "reason": found.reason} if found else {}
     if found is None:
         found = RatingOverride(
             committee_id=member.committee_id,
@@ -127,10 +155,24 @@ def set_override(
     found.created_by_id = by.id
     found.created_at = now
     session.flush()
+    record_in(
+        session,
+        member.branch,
+        "rating.overridden",
+        actor_id=by.id,
+        now=now,
+        object_type="member",
+        object_id=member.id,
+        summary=f"{member.user.name} {quarter.label}: {found.rating}",
+        changes=diff(before, {"rating": found.rating, "reason": found.reason}),
+        details={"quarter": quarter.label},
+    )
     return found
 
 
-def clear_override(session: Session, member: Member, quarter: Quarter) -> bool:
+def clear_override(
+    session: Session, member: Member, quarter: Quarter, *, actor_id: int | None, now: datetime
+) -> bool:
     """Back to the suggested rating; False when there was no override."""
     _require_open(session, member.committee_id, quarter)
     found = session.scalars(
@@ -138,6 +180,19 @@ def clear_override(session: Session, member: Member, quarter: Quarter) -> bool:
     ).first()
     if found is None:
         return False
+    before = {"rating": found.rating, "reason": found.reason}
     session.delete(found)
     session.flush()
+    record_in(
+        session,
+        member.branch,
+        "rating.override_cleared",
+        actor_id=actor_id,
+        now=now,
+        object_type="member",
+        object_id=member.id,
+        summary=f"{member.user.name} {quarter.label}",
+        changes=diff(before, {}),
+        details={"quarter": quarter.label},
+    )
     return True

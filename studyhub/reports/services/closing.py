@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
 from studyhub.core.errors import Closed, Conflict, InvalidInput
+from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit
 from studyhub.reports import queries
 from studyhub.reports.models import FrozenScore, QuarterClose
@@ -100,6 +101,18 @@ def close_quarter(
     record.closed_at = now
     record.history = [*(record.history or []), entry]
     session.flush()
+    record_in(
+        session,
+        committee,
+        "quarter.closed",
+        actor_id=by.id if by else None,
+        now=now,
+        object_type="quarter_close",
+        object_id=record.id,
+        summary=f"{committee.name} {quarter.label}",
+        changes={"is_closed": [False, True]},
+        details={"quarter": quarter.label, "members": entry["members"]},
+    )
     return record
 
 
@@ -129,4 +142,19 @@ def reopen_quarter(
         },
     ]
     session.flush()
+    committee = session.get(OrgUnit, record.committee_id)
+    assert committee is not None
+    label = Quarter(record.year, record.quarter).label
+    record_in(
+        session,
+        committee,
+        "quarter.reopened",
+        actor_id=by.id,
+        now=now,
+        object_type="quarter_close",
+        object_id=record.id,
+        summary=f"{committee.name} {label}: {text}",
+        changes={"is_closed": [True, False]},
+        details={"quarter": label, "reason": text},
+    )
     return record

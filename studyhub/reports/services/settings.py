@@ -14,7 +14,9 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from studyhub.audit.services import diff
 from studyhub.core.errors import InvalidInput
+from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit
 from studyhub.reports import queries, scoring
 from studyhub.reports.models import ScoreDimension, ScoreSettings
@@ -65,6 +67,7 @@ def save_settings(
     dimensions: Sequence[DimensionChoice],
     thresholds: scoring.Thresholds,
     adjustment_cap: Decimal,
+    actor_id: int | None,
     now: datetime,
 ) -> scoring.Settings:
     """Store the committee's settings after checking them all; nothing is saved on an error.
@@ -92,6 +95,7 @@ def save_settings(
     if adjustment_cap < 0 or adjustment_cap > MAX_CAP:
         raise InvalidInput(_l("The adjustment cap is between 0 and 100."))
 
+    before = _plain_settings(settings_for(session, committee.id))
     existing = {row.code: row for row in session.scalars(queries.dimensions_of(committee.id))}
     for position, choice in enumerate(
         sorted(dimensions, key=lambda d: scoring.CODES.index(d.code))
@@ -115,4 +119,29 @@ def save_settings(
     saved.adjustment_cap = adjustment_cap
     saved.updated_at = now
     session.flush()
-    return settings_for(session, committee.id)
+    result = settings_for(session, committee.id)
+    changes = diff(before, _plain_settings(result))
+    if changes:
+        record_in(
+            session,
+            committee,
+            "score_settings.changed",
+            actor_id=actor_id,
+            now=now,
+            object_type="org_unit",
+            object_id=committee.id,
+            summary=committee.name,
+            changes=changes,
+        )
+    return result
+
+
+def _plain_settings(settings: scoring.Settings) -> dict[str, str]:
+    """The settings as flat, comparable fields (a weight per dimension, the thresholds, the
+    cap) for the audit entry's before and after."""
+    fields = {
+        f"weight.{d.code}": str(d.weight) if d.is_active else "-" for d in settings.dimensions
+    }
+    fields.update({f"threshold.{k}": str(v) for k, v in settings.thresholds.to_dict().items()})
+    fields["adjustment_cap"] = str(settings.adjustment_cap)
+    return fields

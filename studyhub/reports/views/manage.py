@@ -67,6 +67,7 @@ def score_settings(committee_id: int):
                     basic=Decimal(form.basic.data),
                 ),
                 adjustment_cap=Decimal(form.adjustment_cap.data),
+                actor_id=current_user.id,
                 now=clock.now_utc(),
             )
             return committed(

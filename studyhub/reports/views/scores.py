@@ -269,7 +269,9 @@ def clear_override(member_id: int, quarter_label: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return run_button(
-        lambda: adjustment_services.clear_override(db.session, member, quarter),
+        lambda: adjustment_services.clear_override(
+            db.session, member, quarter, actor_id=current_user.id, now=clock.now_utc()
+        ),
         _("The suggested rating stands again."),
         url_for("reports.member_score", member_id=member.id, quarter=quarter.label),
     )

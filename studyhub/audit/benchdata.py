@@ -1,0 +1,104 @@
+"""Synthetic audit entries for ``studyhub gen-data --audit-entries N``.
+
+The log of a large committee after years of use: ``count`` entries spread evenly
+over :data:`SPAN_DAYS` days before ``now`` (in time order, as ids grow with time),
+nine in ten in one of the given branches and the rest at the committee, by one
+of the given actors, of the kinds the application records, some with fields
+before and after. Rows are inserted :data:`BATCH` at a time with Core
+``insert()``; nothing but one batch is held in memory. The generator knows
+nothing of the tree: the caller passes the scopes and the actors.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from studyhub.audit.models import AuditEntry
+
+BATCH = 5000
+SPAN_DAYS = 3 * 365
+COMMITTEE_SHARE = 0.1
+
+# (kind, object type, the changed field and its two values, or None)
+KINDS: tuple[tuple[str, str, tuple[str, Any, Any] | None], ...] = (
+    ("member.updated", "member", ("phone", "13900000000", "13911111111")),
+    ("member.moved", "member", ("branch", "第一支部", "第二支部")),
+    ("member.deactivated", "member", ("is_active", True, False)),
+    ("role.appointed", "user", ("role", None, "branch_committee")),
+    ("score.adjusted", "member", None),
+    ("rating.overridden", "member", ("rating", None, "excellent")),
+    ("meeting.approved", "meeting", ("state", "submitted", "approved")),
+    ("meeting.returned", "meeting", ("state", "submitted", "returned")),
+    ("comment.hidden", "comment", ("hidden", False, True)),
+    ("export.downloaded", "org_unit", None),
+    ("account.code_issued", "member", None),
+)
+COMMITTEE_KINDS: tuple[tuple[str, str, tuple[str, Any, Any] | None], ...] = (
+    ("quiz.published", "quiz", ("published", False, True)),
+    ("quiz.changed", "quiz", ("pass_percent", "60", "70")),
+    ("roster.imported", "org_unit", None),
+    ("questions.imported", "bank", None),
+    ("score_settings.changed", "org_unit", ("adjustment_cap", "5", "10")),
+    ("export.downloaded", "org_unit", None),
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where generated entries may fall: a unit's path and ids."""
+
+    path: str
+    committee_id: int
+    branch_id: int | None
+
+
+def insert_entries(
+    session: Session,
+    *,
+    count: int,
+    committee: Scope,
+    branches: Sequence[Scope],
+    actor_ids: Sequence[int],
+    now: datetime,
+    rng: random.Random,
+    advance: Callable[[int], None],
+) -> None:
+    """Insert ``count`` entries in batches, calling ``advance(n)`` after each."""
+    if count <= 0:
+        return
+    step = timedelta(days=SPAN_DAYS) / count
+    start = now - timedelta(days=SPAN_DAYS)
+    batch: list[dict[str, Any]] = []
+    for number in range(count):
+        at_committee = not branches or rng.random() < COMMITTEE_SHARE
+        scope = committee if at_committee else rng.choice(branches)
+        kind, object_type, change = rng.choice(COMMITTEE_KINDS if at_committee else KINDS)
+        batch.append(
+            {
+                "at": start + step * number,
+                "actor_id": rng.choice(actor_ids) if actor_ids else None,
+                "kind": kind,
+                "object_type": object_type,
+                "object_id": rng.randrange(1, 1_000_000),
+                "summary": f"{kind} #{number}",
+                "committee_id": scope.committee_id,
+                "branch_id": scope.branch_id,
+                "scope_path": scope.path,
+                "changes": {change[0]: [change[1], change[2]]} if change else None,
+                "details": {"generated": True} if change is None else None,
+            }
+        )
+        if len(batch) >= BATCH:
+            session.execute(insert(AuditEntry), batch)
+            advance(len(batch))
+            batch = []
+    if batch:
+        session.execute(insert(AuditEntry), batch)
+        advance(len(batch))

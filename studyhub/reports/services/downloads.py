@@ -1,0 +1,43 @@
+"""Recording that someone downloaded an export (scores, the audit log) in the audit log.
+
+A download carries members' data out of the application, so who took which
+file of which unit, and when, is kept like any other privileged act. The view
+records it before the file is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from studyhub.audit.models import AuditEntry
+from studyhub.org.auditing import record_in
+from studyhub.org.models import OrgUnit
+
+
+def record_download(
+    session: Session,
+    unit: OrgUnit,
+    *,
+    export: str,
+    file_name: str,
+    actor_id: int | None,
+    now: datetime,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Record that ``actor_id`` downloaded ``file_name`` (an ``export`` such as "scores")
+    of ``unit``."""
+    return record_in(
+        session,
+        unit,
+        "export.downloaded",
+        actor_id=actor_id,
+        now=now,
+        object_type="org_unit",
+        object_id=unit.id,
+        summary=f"{unit.name}: {file_name}",
+        details={"export": export, "file": file_name, **(details or {})},
+    )

@@ -1,0 +1,130 @@
+"""The organisation's privileged acts are recorded in the audit log, in the act's transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from studyhub.core.clock import as_utc
+from studyhub.org import roster, services
+from studyhub.org.models import MemberStatus, Role, RoleAssignment
+from tests.audit_helpers import assert_in, entries, one_entry
+from tests.conftest import NOW
+from tests.org.test_roster import HEADER, check, write_csv
+
+
+@pytest.fixture
+def tree(make):
+    committee = make.committee("审计党委")
+    first = make.branch(committee, "一支部")
+    second = make.branch(committee, "二支部")
+    staff = make.member(first, name="组织员", role=Role.STAFF, role_unit=committee)
+    member = make.member(first, name="张三")
+    return committee, first, second, staff, member
+
+
+def test_appointing_and_ending_a_role_are_recorded(session, make, tree):
+    committee, first, _second, staff, member = tree
+    old = make.member(first, name="老书记", role=Role.SECRETARY)
+    services.appoint(session, member.user, first, Role.SECRETARY, by=staff.user, now=NOW)
+    entry = [e for e in entries(session, "role.appointed") if e.object_id == member.user_id][0]
+    assert entry.actor_id == staff.user_id and as_utc(entry.at) == NOW
+    assert_in(entry, first)
+    assert entry.changes == {"role": [None, "secretary"]}
+    assert entry.details == {"replaced": old.user.name}
+    assert "张三" in entry.summary
+
+    assignment = session.query(RoleAssignment).filter_by(user_id=member.user_id).one()
+    services.revoke(session, assignment, actor_id=staff.user_id, now=NOW)
+    ended = one_entry(session, "role.revoked")
+    assert ended.actor_id == staff.user_id
+    assert_in(ended, first)
+    assert ended.changes == {"role": ["secretary", None]}
+
+
+def test_appointing_twice_records_once(session, tree):
+    _committee, first, _second, staff, member = tree
+    for _ in range(2):
+        services.appoint(session, member.user, first, Role.BRANCH_COMMITTEE, by=staff.user, now=NOW)
+    assert (
+        len([e for e in entries(session, "role.appointed") if e.object_id == member.user_id]) == 1
+    )
+
+
+def test_editing_a_member_records_the_fields_before_and_after(session, tree):
+    _committee, first, _second, staff, member = tree
+    fields = services.MemberFields(
+        name="张三丰",
+        phone=member.user.phone,
+        member_no=member.user.member_no,
+        status=MemberStatus.PROBATIONARY,
+        joined_on=date(2020, 1, 2),
+    )
+    assert services.update_member(session, member, fields, actor_id=staff.user_id, now=NOW)
+    entry = one_entry(session, "member.updated")
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (
+        staff.user_id,
+        "member",
+        member.id,
+    )
+    assert_in(entry, first)
+    assert entry.changes == {
+        "joined_on": ["2001-07-01", "2020-01-02"],
+        "name": ["张三", "张三丰"],
+        "status": ["full", "probationary"],
+    }
+    # Saving the same values again records nothing.
+    assert not services.update_member(session, member, fields, actor_id=staff.user_id, now=NOW)
+    assert len(entries(session, "member.updated")) == 1
+
+
+def test_a_move_is_recorded_in_both_branches(session, tree):
+    _committee, first, second, staff, member = tree
+    services.move_member(session, member, second, group=None, actor_id=staff.user_id, now=NOW)
+    moved = entries(session, "member.moved")
+    assert [e.scope_path for e in moved] == [first.path, second.path]
+    assert all(e.actor_id == staff.user_id and e.object_id == member.id for e in moved)
+    assert moved[0].changes == {"branch": ["一支部", "二支部"]}
+
+
+def test_deactivation_and_reactivation_are_recorded(session, tree):
+    _committee, first, _second, staff, member = tree
+    services.set_member_active(member, is_active=False, actor_id=staff.user_id, now=NOW)
+    services.set_member_active(member, is_active=False, actor_id=staff.user_id, now=NOW)
+    off = one_entry(session, "member.deactivated")
+    assert off.actor_id == staff.user_id and off.changes == {"is_active": [True, False]}
+    assert_in(off, first)
+    services.set_member_active(member, is_active=True, actor_id=staff.user_id, now=NOW)
+    assert one_entry(session, "member.reactivated").changes == {"is_active": [False, True]}
+
+
+def test_a_roster_import_is_recorded_with_its_counts(session, tree, tmp_path):
+    committee, _first, _second, staff, member = tree
+    rows = [
+        HEADER,
+        ["王五", "13900001111", "W0001", "正式党员", "2010-07-01", "二支部", "", ""],
+        [member.user.name, member.user.phone, member.user.member_no, "", "", "二支部", "", ""],
+    ]
+    checked = check(session, committee, write_csv(tmp_path / "名册.csv", rows))
+    assert checked.errors == []
+    roster.apply_roster(
+        session,
+        committee,
+        checked,
+        now=NOW,
+        actor_id=staff.user_id,
+        file_name="名册.csv",
+    )
+    entry = one_entry(session, "roster.imported")
+    assert entry.actor_id == staff.user_id
+    assert_in(entry, committee)
+    assert entry.details == {"file": "名册.csv", "imported": 1, "updated": 1, "unchanged": 0}
+    # The member the file moved is recorded too, by the same person.
+    assert [e.actor_id for e in entries(session, "member.moved")] == [staff.user_id] * 2
+
+
+def test_a_command_is_recorded_without_an_actor(session, tree):
+    _committee, _first, second, _staff, member = tree
+    services.move_member(session, member, second, group=None, actor_id=None, now=NOW)
+    assert {e.actor_id for e in entries(session, "member.moved")} == {None}
