@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
+from studyhub.web import ops
 from studyhub.web.home import home_panels
 
 bp = Blueprint("web", __name__)
@@ -28,7 +29,15 @@ def home():
 
 @bp.get("/healthz")
 def health():
+    """Liveness: the process answers (nothing else is asked)."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def ready():
+    """Readiness: the database answers and its migrations are the installed code's."""
+    state = ops.check_readiness(db.session.connection, ops.installed_migrations(current_app))
+    return state.as_json(), 200 if state.is_ready else 503, {"Cache-Control": "no-store"}
 
 
 def floor():
