@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.readings.views import bp as readings_bp
     from studyhub.reports.views import bp as reports_bp
     from studyhub.web.filters import register_filters
+    from studyhub.web.security import register_security_headers
     from studyhub.web.ops import register_ops
     from studyhub.web.views import bp as web_bp
     from studyhub.web.views import empty_page, floor, member_floor, register_error_handlers
@@ -110,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp)
     app.register_blueprint(reports_bp)
     register_error_handlers(app)
+    register_security_headers(app)
     register_filters(app)
     register_ops(app)
     register_commands(app)

@@ -110,6 +110,8 @@ class BaseConfig:
     EXPORT_INLINE_MAX_MEMBERS = 5000
     EXPORT_FOLDER: str | None = None
     BENCH_FLOOR = False
+    # Strict-Transport-Security max-age in seconds; 0 sends none (production sets a year).
+    HSTS_SECONDS = 0
 
 
 class DevelopmentConfig(BaseConfig):
@@ -128,6 +130,7 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
+    HSTS_SECONDS = 365 * 24 * 3600  # served over HTTPS only (behind the proxy)
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

@@ -241,5 +241,5 @@ class MeetingImportForm(FlaskForm):
             FileRequired(_l("Choose a file.")),
             FileAllowed(["xlsx"], _l("Upload the filled-in template (.xlsx).")),
         ],
-        render_kw={"accept": ".xlsx", "style": "max-width: 100%"},
+        render_kw={"accept": ".xlsx"},
     )

@@ -80,5 +80,5 @@ class ImportForm(FlaskForm):
             FileRequired(_l("Choose a file.")),
             FileAllowed(["xlsx", "csv"], _l("The roster must be an .xlsx or .csv file.")),
         ],
-        render_kw={"accept": ".xlsx,.csv", "style": "max-width: 100%"},
+        render_kw={"accept": ".xlsx,.csv"},
     )

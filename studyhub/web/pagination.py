@@ -10,6 +10,20 @@ from sqlalchemy.orm import Session
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+MAX_PAGE = 2**31 - 1  # times MAX_PER_PAGE, still an offset every database takes
+
+
+def page_number(value: str) -> int:
+    """``?page=`` for ``request.args.get("page", 1, type=page_number)``.
+
+    Raises ``ValueError`` (so ``get`` gives its default) for anything but a
+    whole number from 1 to :data:`MAX_PAGE`: a larger one would overflow the
+    statement's OFFSET.
+    """
+    number = int(value)
+    if not 1 <= number <= MAX_PAGE:
+        raise ValueError(f"not a page: {value!r}")
+    return number
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from studyhub.reports.views.common import committee_of, grants, picker, quarter_
 from studyhub.web.charts import Series, line_chart
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.ids import db_id
+from studyhub.web.pagination import page_number
 
 STATUS_LABELS = {
     queries.NOT_STARTED: _l("Not started"),
@@ -90,7 +91,7 @@ def branch_dashboard(branch_id: int):
             plan,
             found.branch,
             status=status,
-            page=request.args.get("page", 1, type=int),
+            page=request.args.get("page", 1, type=page_number),
         )
         if plan is not None
         else None
@@ -194,7 +195,7 @@ def remind(branch_id: int):
             branch_id=branch.id,
             plan=choice.plan.id,
             status=request.args.get("status") or None,
-            page=request.args.get("page", type=int),
+            page=request.args.get("page", type=page_number),
             _anchor="members",
         )
     )
@@ -243,7 +244,7 @@ def unit_dashboard(unit_id: int):
             unit,
             timezone=committee.timezone,
             today=today,
-            page=request.args.get("page", 1, type=int),
+            page=request.args.get("page", 1, type=page_number),
         )
         if choice.plan is not None
         else None
