@@ -16,6 +16,9 @@ bind = os.environ.get("STUDYHUB_WEB_BIND", "127.0.0.1:8000")
 # its own database connection pool, so workers x machines must stay below
 # PostgreSQL's max_connections.
 workers = int(os.environ.get("STUDYHUB_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Tells the app how many workers there are (it warns at start when login attempts would be
+# counted in memory by each of several workers: set STUDYHUB_RATELIMIT_STORAGE_URI).
+raw_env = [f"WEB_CONCURRENCY={workers}"]
 
 # A large export streams for up to this long; nginx's proxy_read_timeout matches.
 timeout = 120

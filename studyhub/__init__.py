@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
     )
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    proxies = trusted_proxies(app.config.get("PROXY_FIX"))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _import_models()
@@ -63,6 +65,24 @@ def _import_models() -> None:
     import studyhub.audit.models
     import studyhub.meetings.models
     import studyhub.notify.models
+def trusted_proxies(setting: Any) -> int:
+    """How many proxies' ``X-Forwarded-For`` entries to trust: ``PROXY_FIX`` as a number.
+
+    Unset, false or 0: none (the headers are ignored, the client address is the
+    socket's). ``true`` or ``1``: the nearest proxy (nginx on the same machine).
+    ``N``: a chain of N proxies; the client address is the N-th entry from the
+    right, so whatever a client writes at the left of the header is not believed.
+    """
+    if setting is True:
+        return 1
+    if isinstance(setting, str):
+        setting = setting.strip().lower()
+        if setting in {"true", "yes", "on"}:
+            return 1
+        setting = int(setting) if setting.isdigit() else 0
+    return max(int(setting or 0), 0)
+
+
     import studyhub.org.models
     import studyhub.plans.models
     import studyhub.points.models
@@ -73,7 +93,16 @@ def _import_models() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from studyhub.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+    from studyhub.extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        select_locale,
+        warn_about_memory_limits,
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(package_folder("migrations")), render_as_batch=True)
@@ -89,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.accounts.views import bp as accounts_bp
     from studyhub.cli import register_commands
     from studyhub.meetings.views import bp as meetings_bp
+    warn_about_memory_limits(app, sys.argv, dict(os.environ))
     from studyhub.notify.views import bp as notify_bp
     from studyhub.org.views import bp as org_bp
     from studyhub.plans.views import bp as plans_bp

@@ -35,11 +35,24 @@ class BaseConfig:
     # A CSRF token must outlive the longest timed exam plus a lunch break.
     WTF_CSRF_TIME_LIMIT = 12 * 3600
 
-    # Rate limits: login attempts counted per (account, address) together.
+    # Logins end on logout, after SESSION_IDLE_MINUTES without a request (unless "keep me
+    # logged in" was ticked; an exam's answer saves count as requests) and SESSION_ABSOLUTE_DAYS
+    # after the password was given, whatever happens (the remember-me cookie too).
+    SESSION_IDLE_MINUTES = 120
+    SESSION_ABSOLUTE_DAYS = 30
+
+    # Rate limits. Failed logins are counted per account (all its identifiers), per address,
+    # and per browser that has logged in to the account before (a signed device cookie):
+    # see accounts/throttle.py. Counts live in RATELIMIT_STORAGE_URI: memory:// is per
+    # process; with several workers use redis://127.0.0.1:6379 (a warning says so at start).
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_RATE_LIMIT = "10 per 15 minutes"
+    LOGIN_ACCOUNT_LIMIT = "10 per 15 minutes"
+    LOGIN_ADDRESS_LIMIT = "30 per 15 minutes"
+    LOGIN_DEVICE_LIMIT = "10 per 15 minutes"
+    DEVICE_COOKIE_NAME = "studyhub_device"
+    DEVICE_COOKIE_DAYS = 365
 
     # werkzeug's default (scrypt); tests use a cheaper method.
     PASSWORD_HASH_METHOD = "scrypt"
@@ -98,7 +111,9 @@ class BaseConfig:
     SCHEDULER_LOCK_POLL_SECONDS = 5.0
     SCHEDULER_LEASE_SECONDS = 60.0
 
-    # Behind a reverse proxy: trust one hop's X-Forwarded-For/-Proto/-Host.
+    # Behind reverse proxies: 1 (or true) trusts the nearest proxy's X-Forwarded-For, -Proto
+    # and -Host; N trusts the last N addresses of X-Forwarded-For (N proxies in a chain).
+    # Unset, X-Forwarded-* headers are ignored: anyone can send them.
     PROXY_FIX = False
     # Links in e-mails sent by the scheduler (no request to take the host from), e.g.
     # https://study.example.org.

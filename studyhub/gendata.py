@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from studyhub.accounts.models import User, new_session_token
+from studyhub.accounts.models import LoginSession, User
 from studyhub.accounts.services import hash_password
 from studyhub.core import clock
 from studyhub.core.errors import Conflict, DomainError, InvalidInput
@@ -314,7 +314,6 @@ def _planned_members(gen: Generation) -> Iterator[_PlannedMember]:
                     "member_no": member_no_for(gen.seed, serial),
                     "password_hash": gen.password_hash,
                     "must_change_password": False,
-                    "session_token": new_session_token(),
                     "is_enabled": True,
                     "is_admin": False,
                     "created_at": now,
@@ -411,6 +410,8 @@ def _clear_org(session: Session, committee: OrgUnit, seed: int) -> None:
     for kind in (UnitKind.GROUP, UnitKind.BRANCH, UnitKind.GENERAL_BRANCH, UnitKind.COMMITTEE):
         session.execute(
             delete(OrgUnit)
+    logins = LoginSession.__table__  # benchmarks log generated members in
+    session.execute(delete(logins).where(logins.c.user_id.in_(generated)))
             .where(under(OrgUnit.path, committee.path), OrgUnit.kind == kind)
             .execution_options(synchronize_session="fetch")
         )

@@ -11,7 +11,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from studyhub import create_app
 from studyhub.accounts.models import User
-from studyhub.accounts.services import hash_password
+from studyhub.accounts.services import hash_password, start_session
 from studyhub.core.schema import drop_all_tables
 from studyhub.extensions import db, limiter
 from studyhub.org import services as org
@@ -276,3 +276,7 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return c
 
     return do_login
+        # A remembered login (no idle limit) that outlives any clock a test sets; committed
+        # (to the test's savepoint) so that a request that fails and rolls back keeps it.
+        start_session(user, now=NOW, lifetime=timedelta(days=36500), is_remembered=True)
+        db.session.commit()

@@ -31,14 +31,14 @@ def test_environment_overrides_are_parsed(tmp_path):
             "STUDYHUB_DATABASE_URL": "postgresql+psycopg://db/x",
             "STUDYHUB_RATELIMIT_ENABLED": "false",
             "STUDYHUB_PASSWORD_MIN_LENGTH": "10",
-            "STUDYHUB_LOGIN_RATE_LIMIT": "5 per minute",
+            "STUDYHUB_LOGIN_ACCOUNT_LIMIT": "5 per minute",
             "OTHER": "ignored",
         },
     )
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/x"
     assert settings["RATELIMIT_ENABLED"] is False
     assert settings["PASSWORD_MIN_LENGTH"] == 10
-    assert settings["LOGIN_RATE_LIMIT"] == "5 per minute"
+    assert settings["LOGIN_ACCOUNT_LIMIT"] == "5 per minute"
     assert "OTHER" not in settings
 
 

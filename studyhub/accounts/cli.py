@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from studyhub.accounts import services
-from studyhub.accounts.models import User, new_session_token
+from studyhub.accounts.models import User
 from studyhub.accounts.queries import user_by_login
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
@@ -47,6 +47,6 @@ def create_admin(name: str, login: str, password: str) -> None:
     user.is_enabled = True
     user.password_hash = services.hash_password(password, method=method)
     user.must_change_password = False
-    user.session_token = new_session_token()
+    services.end_all_sessions(user, now=now, reason="password")
     db.session.commit()
     click.echo(f"Administrator {name} can log in as {login}.")

@@ -1,12 +1,62 @@
-"""Queries over users."""
+"""Queries over users and their logins."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from datetime import datetime
+from typing import Any
 
-from studyhub.accounts.models import User
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, or_, select, type_coerce
+
+from studyhub.accounts.models import LoginSession, TokenDigest, User
 
 
 def user_by_login(identifier: str) -> Select[tuple[User]]:
     """The user whose phone number or member number is ``identifier``."""
     return select(User).where(or_(User.phone == identifier, User.member_no == identifier))
+
+
+def _open_login(user_id: Any, token: Any, now: Any) -> ColumnElement[bool]:
+    """The login row of ``token`` belongs to ``user_id``, has not ended and has not expired."""
+    return and_(
+        LoginSession.token_hash == type_coerce(token, TokenDigest()),
+        LoginSession.user_id == user_id,
+        LoginSession.ended_at.is_(None),
+        LoginSession.expires_at > now,
+    )
+
+
+def logged_in_user(user_id: int, token: str, now: datetime) -> Select[tuple[User, int, bool]]:
+    """(user, login id, is remembered) for the user loader, in one statement.
+
+    No row when the login ended or expired or the account is disabled. The
+    idle limit is checked by the caller (it lives in the session cookie).
+    """
+    return (
+        select(User, LoginSession.id, LoginSession.is_remembered)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, User.is_enabled.is_(True), _open_login(User.id, token, now))
+    )
+
+
+def valid_login_clause(user_id: Any, token: Any, now: Any) -> Exists:
+    """A boolean SQL expression: this login may act for ``user_id`` without more checks.
+
+    For a statement that checks the request's login itself instead of loading
+    the user first (an exam's answer save). The arguments are values or SQL
+    expressions, typically a column (``attempt.c.user_id``) and the caller's own
+    bind parameters: ``token`` is the second part of the id flask-login keeps
+    (given as it is; the comparison hashes it), ``now`` the request's time. True
+    when the login is open (not ended, not past its absolute lifetime), the
+    account enabled and no password change pending. The idle limit is not
+    checked: an answer save is activity, and an exam is never cut off by it.
+    """
+    return exists(
+        select(LoginSession.id)
+        .join(User, User.id == LoginSession.user_id)
+        .where(
+            _open_login(user_id, token, now),
+            User.is_enabled.is_(True),
+            User.must_change_password.is_(False),
+        )
+        .correlate_except(LoginSession, User)
+    )

@@ -1,15 +1,18 @@
-"""Login, logout and password change."""
+"""Login, logout, logging out everywhere and password change."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,8 +23,8 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from studyhub.accounts import services
-from studyhub.accounts.forms import ChangePasswordForm, LoginForm
+from studyhub.accounts import queries, services, throttle
+from studyhub.accounts.forms import ActivationForm, ChangePasswordForm, LoginForm
 from studyhub.accounts.models import User
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
@@ -31,28 +34,98 @@ bp = Blueprint("accounts", __name__)
 
 # Pages a user who must change their password may still open.
 OPEN_DURING_FORCED_CHANGE = frozenset(
-    {"accounts.change_password", "accounts.logout", "static", "web.health"}
+    {
+        "accounts.change_password",
+        "accounts.activate",
+        "accounts.logout",
+        "accounts.logout_everywhere",
+        "static",
+        "web.health",
+    }
 )
+# The session cookie's record of this login's last request (epoch seconds), for the idle
+# limit; rewritten at most every SEEN_EVERY_SECONDS so most responses set no cookie.
+SEEN_KEY = "_seen"
+SEEN_EVERY_SECONDS = 60
 
 
 F = TypeVar("F", bound=Callable)
 
 
 def _login_of(user_id: str) -> tuple[int, str] | None:
-    """(user id, session token) from the id flask-login keeps ("<id>:<token>")."""
+    """(user id, login token) from the id flask-login keeps ("<id>:<token>")."""
     raw_id, _sep, token = user_id.partition(":")
-    return (int(raw_id), token) if raw_id.isdigit() else None
+    return (int(raw_id), token) if raw_id.isdigit() and token else None
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The user of this request's login, in one statement (the user joined with its login).
+
+    Refused (None, so the request is anonymous) when the login ended (logout,
+    "log out everywhere", a password change…), passed its absolute lifetime
+    (``SESSION_ABSOLUTE_DAYS``), the account is disabled, or a login that is
+    not remembered has been idle longer than ``SESSION_IDLE_MINUTES``.
+
+    Why the idle clock lives in the signed session cookie (``_seen``) and not in
+    the ``login_session`` row: a row touched on every request would make every
+    page view a database write (and on SQLite a wait for the write lock). The
+    cookie is signed, so it cannot be moved forward by hand, and an old copy of
+    it carries its old time. ``_seen`` is renewed at most once a minute. A
+    remembered login ("keep me logged in") has no idle limit, only the
+    absolute one; its remember-me cookie names the same row, so ending the row
+    ends both cookies. An exam's answer saves check the login in their own
+    statement without the idle limit and renew ``_seen``
+    (:func:`keep_session_alive`), so an exam in progress is never cut off.
+    """
     login = _login_of(user_id)
     if login is None:
         return None
-    user = db.session.get(User, login[0])
-    if user is None or user.session_token != login[1] or not user.is_enabled:
-        return None  # the same as services.login_is_valid but for the forced password change
+    now = clock.now_utc()
+    row = db.session.execute(queries.logged_in_user(login[0], login[1], now)).first()
+    if row is None:
+        return None
+    user, login_id, is_remembered = row
+    if not is_remembered and _idle_too_long(now):
+        return None
+    user.login_token, user.login_id, user.login_is_remembered = login[1], login_id, is_remembered
+    keep_session_alive(now)
     return user
+
+
+def _idle_too_long(now: datetime) -> bool:
+    seen = session.get(SEEN_KEY)
+    if not isinstance(seen, int | float):
+        return True
+    return now.timestamp() - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60
+
+
+def keep_session_alive(now: datetime) -> None:
+    """Note activity of this request's login in its session cookie (the idle clock)."""
+    seen = session.get(SEEN_KEY)
+    stamp = int(now.timestamp())
+    if not isinstance(seen, int | float) or stamp - seen >= SEEN_EVERY_SECONDS:
+        session[SEEN_KEY] = stamp
+
+
+def start_login(user: User, *, remember: bool, now: datetime) -> None:
+    """Log ``user`` in on this browser: a new login row, the cookies naming it, the idle clock.
+
+    Every view that logs someone in calls this (the login form, activation, a
+    password change that keeps this device in); it writes, so the caller is a
+    write unit (or has called ``begin_writing``).
+    """
+    lifetime = timedelta(days=current_app.config["SESSION_ABSOLUTE_DAYS"])
+    services.start_session(
+        user,
+        now=now,
+        lifetime=lifetime,
+        is_remembered=remember,
+        address=get_remote_address(),
+    )
+    user.login_is_remembered = remember
+    login_user(user, remember=remember, duration=lifetime)
+    session[SEEN_KEY] = int(now.timestamp())
 
 
 def checks_its_own_login(view: F) -> F:
@@ -60,16 +133,16 @@ def checks_its_own_login(view: F) -> F:
 
     For the one request every member makes many times (an exam's answer
     save): instead of loading the user first, it reads :func:`session_login`
-    and its statement checks the user's session token, ``is_enabled`` and
-    ``must_change_password`` with :func:`services.login_is_valid`. Its other requests
-    (forms) are checked as usual.
+    and its statement checks the login with
+    :func:`studyhub.accounts.queries.valid_login_clause`, then calls
+    :func:`keep_session_alive`. Its other requests (forms) are checked as usual.
     """
     view.checks_its_own_login = True  # type: ignore[attr-defined]
     return view
 
 
 def session_login() -> tuple[int, str] | None:
-    """The (user id, session token) this request's session is logged in as, unchecked.
+    """The (user id, login token) this request's session is logged in as, unchecked.
 
     Restores a login from the remember-me cookie first (as flask-login would
     on first use of ``current_user``) when the session has none.
@@ -94,12 +167,6 @@ def force_password_change():
     return None
 
 
-def login_rate_key() -> str:
-    """Attempts count per account and address together, never per address alone."""
-    identifier = services.normalise_login(request.form.get("identifier", ""))[:32]
-    return f"{identifier}|{get_remote_address()}"
-
-
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
@@ -110,59 +177,110 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=login_rate_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
 def login():
+    """The login form; failed attempts are throttled (see :mod:`studyhub.accounts.throttle`).
+
+    A blocked attempt gets 429 without its password being checked; a right
+    password starts a login (:func:`start_login`).
+    """
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.identifier.data, form.password.data)
-        if user is not None:
-            services.record_login(user, now=clock.now_utc())
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            if user.must_change_password:
-                return redirect(url_for("accounts.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
+        config = current_app.config
+        user = services.find_account(db.session, form.identifier.data)
+        device = throttle.read_device(
+            request.cookies.get(config["DEVICE_COOKIE_NAME"]), config["SECRET_KEY"]
+        )
+        user_id = user.id if user is not None else None
+        attempt = throttle.LoginAttempt(
+            account=throttle.account_key(user_id, services.normalise_login(form.identifier.data)),
+            address=get_remote_address() or "",
+            device=device.id if device is not None and device.knows(user_id) else None,
+        )
+        limits = throttle.LoginLimits.from_config(config)
+        if throttle.is_blocked(attempt, limits):
+            abort(429)
+        if services.password_matches(
+            user, form.password.data, method=config["PASSWORD_HASH_METHOD"]
+        ):
+            assert user is not None
+            return _logged_in(user, remember=form.remember.data, device=device)
+        throttle.record_failure(attempt, limits)
         failed = True
     return render_template("accounts/login.html", form=form, failed=failed)
+
+
+def _logged_in(user: User, *, remember: bool, device: throttle.Device | None):
+    now = clock.now_utc()
+    services.record_login(user, now=now)
+    start_login(user, remember=remember, now=now)
+    if user.must_change_password:
+        response = redirect(url_for("accounts.change_password"))
+    else:
+        response = redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
+    _set_device_cookie(response, (device or throttle.new_device()).with_login(user.id))
+    return response
+
+
+def _set_device_cookie(response, device: throttle.Device) -> None:
+    """Remember on this browser that ``device``'s accounts logged in here (throttling)."""
+    config = current_app.config
+    response.set_cookie(
+        config["DEVICE_COOKIE_NAME"],
+        throttle.device_cookie(device, config["SECRET_KEY"]),
+        max_age=int(timedelta(days=config["DEVICE_COOKIE_DAYS"]).total_seconds()),
+        httponly=True,
+        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        samesite="Lax",
+    )
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    """End this login on the server: its session and remember-me cookies stop working."""
+    if current_user.login_id is not None:
+        services.end_session(db.session, current_user.login_id, now=clock.now_utc())
     logout_user()
     flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every login of this account, on every device, this one included."""
+    user: User = current_user._get_current_object()
+    services.end_all_sessions(user, now=clock.now_utc(), reason="everywhere")
+    logout_user()
+    flash(_("You have logged out on every device."), "info")
     return redirect(url_for("accounts.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    """Change one's password: every other login ends, this device stays logged in."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user: User = current_user._get_current_object()
+        remembered = user.login_is_remembered
+        now = clock.now_utc()
         try:
             services.change_password(
                 user,
                 current=form.current.data,
                 new=form.new.data,
-                now=clock.now_utc(),
+                now=now,
                 method=current_app.config["PASSWORD_HASH_METHOD"],
                 min_length=current_app.config["PASSWORD_MIN_LENGTH"],
             )
         except DomainError as exc:
             form.new.errors = [*form.new.errors, str(exc)]
         else:
-            db.session.commit()
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(user, remember=remembered in request.cookies)
+            start_login(user, remember=remembered, now=now)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.home"))
     return render_template(
@@ -171,3 +289,53 @@ def change_password():
         forced=current_user.must_change_password,
         min_length=current_app.config["PASSWORD_MIN_LENGTH"],
     )
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ACTIVATION_RATE_LIMIT"], methods=["POST"])
+def activate():
+    """Choose one's own password with an activation code from the branch secretary.
+
+    The slip's QR code opens ``/activate?login=<phone>#<code>``: the login comes
+    prefilled from the query, the code from the fragment (static/js/activate.js),
+    which never reaches the server or its logs; without JavaScript the member
+    types the code. Each code allows a few tries (``ACTIVATION_MAX_FAILURES``),
+    and the page's POSTs from one address are rate-limited.
+    """
+    form = ActivationForm(identifier=request.args.get("login", "")[:32])
+    if form.validate_on_submit():
+        now = clock.now_utc()
+        try:
+            user = services.activate_account(
+                db.session,
+                form.identifier.data,
+                form.code.data,
+                form.new.data,
+                now=now,
+                key=current_app.config["SECRET_KEY"],
+                method=current_app.config["PASSWORD_HASH_METHOD"],
+                min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                max_failures=current_app.config["ACTIVATION_MAX_FAILURES"],
+            )
+        except services.WrongActivationCode as exc:
+            # Not the edge helper: the wrong try must be saved although the act failed
+            # (it is what limits guessing a code).
+            db.session.commit()
+            form.form_errors.append(str(exc))
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            services.record_login(user, now=now)
+            start_login(user, remember=True, now=now)
+            db.session.commit()
+            flash(_("Your account is ready: you are logged in with your new password."), "success")
+            return redirect(url_for("web.home"))
+    response = make_response(
+        render_template(
+            "accounts/activate.html",
+            form=form,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

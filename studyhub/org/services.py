@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
-from studyhub.accounts.services import hash_password
+from studyhub.accounts.services import end_all_sessions, hash_password
 from studyhub.audit.services import diff as audit_diff
 from studyhub.core.errors import Conflict, InvalidInput
 from studyhub.org.auditing import record_in
@@ -351,13 +351,18 @@ def move_member(
 def set_member_active(
     member: Member, *, is_active: bool, actor_id: int | None, now: datetime
 ) -> None:
-    """Deactivate (moved away, deceased…) or reactivate; history is kept, login follows."""
+    """Deactivate (moved away, deceased…) or reactivate; history is kept, login follows.
+
+    Deactivating ends every login of the member at once (all devices).
+    """
     if member.is_active == is_active:
         return
     member.is_active = is_active
     member.user.is_enabled = is_active
     member.updated_at = now
     session = Session.object_session(member)
+    if not is_active:
+        end_all_sessions(member.user, now=now, reason="deactivated")
     assert session is not None
     record_in(
         session,

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from studyhub.accounts.models import User
+from studyhub.accounts.queries import valid_login_clause
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
 from studyhub.quizzes.models import (
@@ -286,9 +287,12 @@ def attempt_item(attempt_id: int, position: int) -> Select[tuple[AttemptItem]]:
 @cache
 def save_target() -> Select:
     """What saving one answer needs, in one row: the attempt (locked), its quiz's mode, the item,
-    and its member's login (to check the request's login in the same statement).
+    and whether the request's login may act for the attempt's member (``is_logged_in``).
 
-    Binds ``attempt_id`` and ``position``. The item's columns are ``NULL`` when
+    Binds ``attempt_id``, ``position``, ``login_token`` (the request's login, as
+    :func:`studyhub.accounts.views.session_login` gives it, or None) and ``now``.
+    ``is_logged_in`` is :func:`studyhub.accounts.queries.valid_login_clause`: this
+    module does not know what a login holds. The item's columns are ``NULL`` when
     the attempt has no such position; no row at all when there is no such
     attempt. The attempt's row is locked (``FOR UPDATE OF attempt`` on
     PostgreSQL), so a save and the submission follow one another. Built once,
@@ -300,13 +304,13 @@ def save_target() -> Select:
     item = AttemptItem.__table__
     version = QuestionVersion.__table__
     question = Question.__table__
-    user = User.__table__
+    is_logged_in = valid_login_clause(
+        attempt.c.user_id, bindparam("login_token"), bindparam("now")
+    ).label("is_logged_in")
     return (
         select(
             attempt.c.user_id,
-            user.c.session_token,
-            user.c.is_enabled,
-            user.c.must_change_password,
+            is_logged_in,
             attempt.c.state,
             attempt.c.deadline_at,
             quiz.c.mode,
@@ -319,7 +323,6 @@ def save_target() -> Select:
         )
         .select_from(attempt)
         .join(quiz, quiz.c.id == attempt.c.quiz_id)
-        .join(user, user.c.id == attempt.c.user_id)
         .outerjoin(
             item,
             and_(item.c.attempt_id == attempt.c.id, item.c.position == bindparam("position")),

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from studyhub.accounts.services import end_all_sessions
 from studyhub.core import clock
 from studyhub.core.clock import as_utc
 from studyhub.quizzes.models import Attempt, AttemptState, QuizMode, ReviewTiming
@@ -195,7 +196,7 @@ def test_json_save_checks_the_login_in_its_own_statement(client, login, session,
     attempt = started(client, login, session, world, make_quiz(session, world))
     user = world.member.user
     if change == "logged_out_elsewhere":
-        user.session_token = "renewed-token"
+        end_all_sessions(user, now=clock.now_utc())
     elif change == "disabled":
         user.is_enabled = False
     else:

@@ -37,7 +37,6 @@ from sqlalchemy import JSON, Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from studyhub.accounts.services import login_is_valid
 from studyhub.core.clock import as_utc
 from studyhub.core.errors import Closed, Conflict, InvalidInput, NotFound, NotLoggedIn
 from studyhub.quizzes import queries
@@ -309,7 +308,7 @@ def save_answer(
     now: datetime,
     grace: timedelta = DEFAULT_GRACE,
     user_id: int | None = None,
-    session_token: str | None = None,
+    login_token: str | None = None,
 ) -> Saved:
     """Save the answer to question ``position`` if ``seq`` is newer than the saved one.
 
@@ -318,8 +317,9 @@ def save_answer(
     the item with its version) in one statement and writes with one more,
     because it runs for every answer of every member taking an exam. With
     ``user_id`` the attempt must be that user's (:class:`NotFound` otherwise);
-    with ``session_token`` too, that user's login must still be valid
-    (:func:`studyhub.accounts.services.login_is_valid`; :class:`NotLoggedIn`
+    with ``login_token`` too (the request's login, opaque here), that login must
+    still be valid for that user (the statement checks it with
+    :func:`studyhub.accounts.queries.valid_login_clause`; :class:`NotLoggedIn`
     otherwise): the page's save checks the login here rather than loading the
     user first.
 
@@ -335,16 +335,12 @@ def save_answer(
     _check_seq(seq)
     attempt_id = attempt if isinstance(attempt, int) else attempt.id
     row = session.execute(
-        queries.save_target(), {"attempt_id": attempt_id, "position": position}
+        queries.save_target(),
+        {"attempt_id": attempt_id, "position": position, "login_token": login_token, "now": now},
     ).first()
     if row is None or (user_id is not None and row.user_id != user_id):
         raise NotFound(_l("This attempt is not yours."))
-    if session_token is not None and not login_is_valid(
-        session_token,
-        session_token=row.session_token,
-        is_enabled=row.is_enabled,
-        must_change_password=row.must_change_password,
-    ):
+    if login_token is not None and not row.is_logged_in:
         raise NotLoggedIn(_l("Please log in to open this page."))
     if row.state == AttemptState.SUBMITTED:
         raise AttemptClosed(_l("This attempt has been submitted."), was_submitted_now=False)

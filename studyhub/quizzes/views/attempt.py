@@ -42,7 +42,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from studyhub.accounts.views import checks_its_own_login, session_login
+from studyhub.accounts.views import checks_its_own_login, keep_session_alive, session_login
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed, NotLoggedIn
 from studyhub.extensions import csrf, db, login_manager
@@ -248,7 +248,7 @@ def _save_json(attempt_id: int, login: tuple[int, str], now):
     itself checks that the attempt is that user's and that the login is valid.
     """
     token, position, response, seq = _json_body()
-    user_id, session_token = login
+    user_id, login_token = login
     try:
         if not token or not hmac.compare_digest(token, _token(attempt_id, user_id)):
             if not current_user.is_authenticated:
@@ -260,7 +260,7 @@ def _save_json(attempt_id: int, login: tuple[int, str], now):
                 db.session,
                 attempt_id,
                 user_id=user_id,
-                session_token=session_token,
+                login_token=login_token,
                 position=position,
                 response=response,
                 seq=seq,
@@ -272,6 +272,7 @@ def _save_json(attempt_id: int, login: tuple[int, str], now):
             return body
 
         body = _retrying(work)
+        keep_session_alive(now)  # an exam in progress is never cut off by the idle limit
     except attempts.AttemptClosed as exc:
         db.session.commit()  # the automatic submission, if this save made it
         result_url = url_for("quizzes.result", attempt_id=attempt_id)

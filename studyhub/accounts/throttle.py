@@ -1,0 +1,162 @@
+"""Login throttling: failed password checks counted per account, per address and per device.
+
+The rules (settings in ``config.py``; every count is of FAILED attempts in a
+moving window, so correct logins never use up anything):
+
+- **Per account** (``LOGIN_ACCOUNT_LIMIT``, 10 per 15 minutes): the account is
+  its user id, so the phone number and the member number share one count; an
+  identifier that names no account is counted by itself (it behaves the same).
+- **Per address** (``LOGIN_ADDRESS_LIMIT``, 30 per 15 minutes): stops one
+  address spraying a password over many accounts within a few dozen tries,
+  while 50 members of one office (one NAT address) who type their passwords
+  right are never refused, and a few typos among them stay far below the cap.
+- **A colleague cannot lock the owner out.** A browser that has logged in to
+  an account before carries a signed *device cookie* naming it (OWASP's
+  "device cookies"). Attempts from such a browser are counted in that
+  device's own bucket (``LOGIN_DEVICE_LIMIT``) and neither count towards nor
+  are stopped by the account's and the address's buckets. So a colleague at
+  the next desk (same NAT address) who tries 10 wrong passwords blocks only
+  browsers that never logged in to the account, for at most the window; the
+  owner's own phone still logs in. An owner on a new device waits out the
+  window, or gets a fresh activation code from their secretary.
+
+Counts live in the rate limiter's storage (``RATELIMIT_STORAGE_URI``): Redis
+shares them between every worker process and machine. When the storage
+cannot be reached the check lets the attempt through and logs an error:
+logging in matters more than counting.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from limits import RateLimitItem, parse
+from limits.strategies import MovingWindowRateLimiter
+
+from studyhub.extensions import limiter
+
+log = logging.getLogger(__name__)
+
+# Accounts one browser remembers having logged in to (a shared family phone).
+DEVICE_MAX_ACCOUNTS = 8
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    account: str
+    address: str
+    device: str
+
+    @classmethod
+    def from_config(cls, config) -> LoginLimits:
+        return cls(
+            account=config["LOGIN_ACCOUNT_LIMIT"],
+            address=config["LOGIN_ADDRESS_LIMIT"],
+            device=config["LOGIN_DEVICE_LIMIT"],
+        )
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """Who is trying: the account (``user:<id>`` or ``name:<identifier>``), address, device.
+
+    ``device`` is set only when this browser's device cookie names the account.
+    """
+
+    account: str
+    address: str
+    device: str | None = None
+
+
+def account_key(user_id: int | None, identifier: str) -> str:
+    return f"user:{user_id}" if user_id is not None else f"name:{identifier[:32]}"
+
+
+def _buckets(attempt: LoginAttempt, limits: LoginLimits) -> list[tuple[RateLimitItem, str]]:
+    if attempt.device is not None:
+        return [(parse(limits.device), f"login-device/{attempt.account}/{attempt.device}")]
+    return [
+        (parse(limits.address), f"login-address/{attempt.address}"),
+        (parse(limits.account), f"login-account/{attempt.account}"),
+    ]
+
+
+def _strategy() -> MovingWindowRateLimiter | None:
+    if not limiter.enabled:
+        return None
+    return MovingWindowRateLimiter(limiter.storage)
+
+
+def is_blocked(attempt: LoginAttempt, limits: LoginLimits) -> bool:
+    """Whether a bucket of this attempt is full (the attempt is refused unchecked)."""
+    strategy = _strategy()
+    if strategy is None:
+        return False
+    try:
+        return any(not strategy.test(item, key) for item, key in _buckets(attempt, limits))
+    except Exception:  # the storage is down: let people log in
+        log.exception("login throttling storage unavailable; attempt not checked")
+        return False
+
+
+def record_failure(attempt: LoginAttempt, limits: LoginLimits) -> None:
+    """Count a failed password check in each of the attempt's buckets."""
+    strategy = _strategy()
+    if strategy is None:
+        return
+    try:
+        for item, key in _buckets(attempt, limits):
+            strategy.hit(item, key)
+    except Exception:
+        log.exception("login throttling storage unavailable; failure not counted")
+
+
+# Device cookies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Device:
+    """A browser: its random id and the accounts that logged in on it (newest first)."""
+
+    id: str
+    user_ids: tuple[int, ...]
+
+    def knows(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.user_ids
+
+    def with_login(self, user_id: int) -> Device:
+        others = tuple(u for u in self.user_ids if u != user_id)
+        return Device(self.id, (user_id, *others)[:DEVICE_MAX_ACCOUNTS])
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="studyhub-login-device")
+
+
+def read_device(value: str | None, secret_key: str) -> Device | None:
+    """The device a cookie value names, or None when absent, forged or malformed."""
+    if not value:
+        return None
+    try:
+        data = _serializer(secret_key).loads(value)
+        return Device(str(data["d"]), tuple(int(u) for u in _ids(data["u"])))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def _ids(raw: object) -> Iterable[object]:
+    if not isinstance(raw, list):
+        raise ValueError("user ids must be a list")
+    return raw
+
+
+def new_device() -> Device:
+    return Device(secrets.token_urlsafe(12), ())
+
+
+def device_cookie(device: Device, secret_key: str) -> str:
+    return _serializer(secret_key).dumps({"d": device.id, "u": list(device.user_ids)})
