@@ -13,10 +13,12 @@ downloads one. Without it the browser tests skip.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,43 @@ def _load_data(app: Flask) -> dict[str, int]:
         return units
 
 
+class BrowserClockCookies:
+    """Cookie lifetimes counted from the browser's clock, not the server's.
+
+    The server runs in this process, on the tests' clock (``TEST_START`` in
+    tests/conftest.py); Chromium runs on the machine's. A cookie's ``Expires``
+    written by the server could be already past for the browser; ``Max-Age``
+    counts from the browser's own now, so the cookie lasts as long as the server
+    meant, whenever the suite runs.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            headers = [
+                (name, _relative_expiry(value) if name.lower() == "set-cookie" else value)
+                for name, value in headers
+            ]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+_EXPIRES = re.compile(r";\s*Expires=([^;]*)", re.IGNORECASE)
+
+
+def _relative_expiry(cookie: str) -> str:
+    match = _EXPIRES.search(cookie)
+    if match is None:
+        return cookie
+    if re.search(r";\s*Max-Age=", cookie, re.IGNORECASE):
+        return _EXPIRES.sub("", cookie)
+    seconds = (parsedate_to_datetime(match.group(1)) - clock.now_utc()).total_seconds()
+    return _EXPIRES.sub(f"; Max-Age={max(0, int(seconds))}", cookie)
+
+
 @pytest.fixture(scope="session", params=E2E_DATABASES)
 def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     tmp_dir = tmp_path_factory.mktemp(f"e2e-{request.param}")
@@ -132,7 +171,7 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     reset_schema(app)
     unit_ids = _load_data(app)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, BrowserClockCookies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     try:
@@ -168,8 +207,17 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context = browser.new_context(**PHONE, base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    violations: list[str] = []
+
+    def note_violation(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", note_violation)
     yield page
     context.close()
+    # No page the test opened needed anything the Content-Security-Policy forbids.
+    assert violations == [], violations
 
 
 @pytest.fixture(scope="session")
