@@ -140,8 +140,13 @@ def _plain_settings(settings: scoring.Settings) -> dict[str, str]:
     """The settings as flat, comparable fields (a weight per dimension, the thresholds, the
     cap) for the audit entry's before and after."""
     fields = {
-        f"weight.{d.code}": str(d.weight) if d.is_active else "-" for d in settings.dimensions
+        f"weight.{d.code}": _number(d.weight) if d.is_active else "-" for d in settings.dimensions
     }
-    fields.update({f"threshold.{k}": str(v) for k, v in settings.thresholds.to_dict().items()})
-    fields["adjustment_cap"] = str(settings.adjustment_cap)
+    fields.update({f"threshold.{k}": _number(v) for k, v in settings.thresholds.to_dict().items()})
+    fields["adjustment_cap"] = _number(settings.adjustment_cap)
     return fields
+
+
+def _number(value: object) -> str:
+    """A number as people write it, whatever its stored scale (10.00 → "10", 7.50 → "7.5")."""
+    return format(Decimal(str(value)).normalize(), "f")

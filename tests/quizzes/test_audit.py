@@ -1,0 +1,108 @@
+"""Publishing a quiz, changing a published one and importing questions are recorded."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from studyhub.quizzes import importers
+from studyhub.quizzes.cli import media_url
+from studyhub.quizzes.services import imports, quizzes
+from tests.audit_helpers import assert_in, entries, one_entry
+from tests.conftest import NOW
+from tests.quizzes.attempt_helpers import make_quiz, numbered
+from tests.quizzes.test_import_service import media_folder
+
+AIKEN = """党的最高理想是什么？
+A. 共产主义
+B. 小康社会
+ANSWER: A
+"""
+
+
+def test_publishing_and_unpublishing_are_recorded_at_the_committee(session, world):
+    quiz = make_quiz(session, world, publish=False)
+    quizzes.publish_quiz(session, quiz, actor_id=world.staff.user_id, now=NOW)
+    quizzes.publish_quiz(session, quiz, actor_id=world.staff.user_id, now=NOW)  # no change
+    published = one_entry(session, "quiz.published")
+    assert (published.actor_id, published.object_type, published.object_id) == (
+        world.staff.user_id,
+        "quiz",
+        quiz.id,
+    )
+    assert_in(published, world.committee)
+    assert published.changes == {"published": [False, True]}
+    assert published.details["questions"] == 4
+    quizzes.unpublish_quiz(session, quiz, actor_id=world.staff.user_id, now=NOW)
+    assert one_entry(session, "quiz.unpublished").changes == {"published": [True, False]}
+
+
+def test_changes_to_a_published_quiz_are_recorded_and_a_draft_s_are_not(session, world):
+    draft = make_quiz(session, world, publish=False)
+    quizzes.update_quiz(
+        session,
+        draft,
+        replace(quizzes.fields_of(draft), pass_percent=Decimal(80)),
+        actor_id=world.staff.user_id,
+        now=NOW,
+    )
+    assert entries(session, "quiz.changed") == []
+
+    quiz = make_quiz(session, world, publish=True)
+    quizzes.update_quiz(
+        session,
+        quiz,
+        replace(quizzes.fields_of(quiz), pass_percent=Decimal(75), title="新标题"),
+        actor_id=world.staff.user_id,
+        now=NOW,
+    )
+    assigned, changed = entries(session, "quiz.changed")  # make_quiz assigned it once published
+    assert assigned.details == {"assigned_to": world.branch.name}
+    assert changed.actor_id == world.staff.user_id
+    assert changed.changes["pass_percent"] == ["60.00", "75"]
+    assert changed.changes["title"][1] == "新标题"
+    assert_in(changed, world.committee)
+
+    quizzes.add_question_slot(
+        session,
+        quiz,
+        question_id=numbered(session, world.bank, 1).id,
+        points=Decimal(2),
+        actor_id=world.staff.user_id,
+        now=NOW,
+    )
+    quizzes.remove_slot(session, quiz, quiz.slots[0].id, actor_id=world.staff.user_id, now=NOW)
+    quizzes.unassign_quiz(session, quiz, world.branch.id, actor_id=world.staff.user_id, now=NOW)
+    details = [e.details for e in entries(session, "quiz.changed")[2:]]
+    assert [sorted(d) for d in details] == [
+        ["added_question", "points"],
+        ["removed_slot"],
+        ["unassigned_from"],
+    ]
+
+
+def test_a_question_import_is_recorded_with_the_file_and_counts(session, app, world):
+    result = importers.parse(AIKEN.encode(), filename="题库.txt", file_format="aiken")
+    imports.import_parse_result(
+        session,
+        world.bank,
+        result,
+        category_path=None,
+        skip_invalid=False,
+        now=NOW,
+        media_folder=media_folder(app),
+        media_url=media_url,
+        by_user_id=world.staff.user_id,
+        file_name="题库.txt",
+    )
+    entry = one_entry(session, "questions.imported")
+    assert entry.actor_id == world.staff.user_id
+    assert (entry.object_type, entry.object_id) == ("bank", world.bank.id)
+    assert_in(entry, world.committee)
+    assert entry.details == {
+        "file": "题库.txt",
+        "stored": 1,
+        "duplicates": 0,
+        "skipped": 0,
+        "errors": 0,
+    }
