@@ -145,6 +145,7 @@ def unit(unit_id: int):
         can_manage=can_manage,
         can_add_child=can_manage and bool(ALLOWED_CHILDREN[unit.kind]),
         can_add_member=can_manage and unit.kind in (UnitKind.BRANCH, UnitKind.GROUP),
+        can_view_audit=unit.kind != UnitKind.GROUP and access.can_view_audit_log(me, unit),
         rename_form=RenameForm(name=unit.name) if can_manage else None,
         appoint_form=_appoint_form(unit, me) if can_manage else None,
         revoke_form=ConfirmForm() if can_manage else None,
