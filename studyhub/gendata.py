@@ -47,6 +47,8 @@ from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import LoginSession, User
 from studyhub.accounts.services import hash_password
+from studyhub.audit import benchdata as audit_data
+from studyhub.audit.models import AuditEntry
 from studyhub.core import clock
 from studyhub.core.errors import Conflict, DomainError, InvalidInput
 from studyhub.extensions import db
@@ -143,6 +145,7 @@ class Generation:
     now: datetime
     password_hash: str
     attempts: int = 0  # submitted exam attempts to generate (the quizzes step)
+    audit_entries: int = 0  # audit log entries to generate (the audit step)
     branches: list[BranchPlan] = field(default_factory=list)
 
     def rng(self, label: str) -> random.Random:
@@ -405,16 +408,51 @@ def _clear_org(session: Session, committee: OrgUnit, seed: int) -> None:
     session.execute(delete(roles).where(roles.c.unit_id.in_(units)))
     members = Member.__table__
     session.execute(delete(members).where(members.c.committee_id == committee.id))
+    logins = LoginSession.__table__  # benchmarks log generated members in
+    session.execute(delete(logins).where(logins.c.user_id.in_(generated)))
     users = User.__table__
     session.execute(delete(users).where(users.c.member_no.startswith(member_no_prefix(seed))))
     for kind in (UnitKind.GROUP, UnitKind.BRANCH, UnitKind.GENERAL_BRANCH, UnitKind.COMMITTEE):
         session.execute(
             delete(OrgUnit)
-    logins = LoginSession.__table__  # benchmarks log generated members in
-    session.execute(delete(logins).where(logins.c.user_id.in_(generated)))
             .where(under(OrgUnit.path, committee.path), OrgUnit.kind == kind)
             .execution_options(synchronize_session="fetch")
         )
+
+
+# -- step: the audit log ----------------------------------------------------------
+
+
+def _create_audit(gen: Generation, advance: Callable[[int], None]) -> None:
+    """Years of audit entries over the committee's branches, by its staff and secretaries."""
+    actors = list(
+        gen.session.scalars(
+            select(RoleAssignment.user_id)
+            .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+            .where(under(OrgUnit.path, gen.committee.path))
+            .order_by(RoleAssignment.user_id)
+            .limit(1000)
+        )
+    )
+    audit_data.insert_entries(
+        gen.session,
+        count=gen.audit_entries,
+        committee=audit_data.Scope(gen.committee.path, gen.committee.id, None),
+        branches=[audit_data.Scope(b.path, gen.committee.id, b.id) for b in gen.branches],
+        actor_ids=actors,
+        now=gen.now,
+        rng=gen.rng("audit"),
+        advance=advance,
+    )
+
+
+def _clear_audit(session: Session, committee: OrgUnit, seed: int) -> None:
+    """Delete the entries of the generated committee and of its generated people (a
+    benchmark's data, removed with it; the application itself never deletes an entry)."""
+    entries = AuditEntry.__table__
+    generated = select(User.id).where(User.member_no.startswith(member_no_prefix(seed)))
+    session.execute(delete(entries).where(under(entries.c.scope_path, committee.path)))
+    session.execute(delete(entries).where(entries.c.actor_id.in_(generated)))
 
 
 STEPS: list[Step] = [
@@ -423,6 +461,7 @@ STEPS: list[Step] = [
     Step("Staff", lambda gen: 1, _create_staff),
     Step("Quizzes", quiz_data.size, quiz_data.run, quiz_data.clear),
     Step("Plans", plan_data.size, plan_data.run, plan_data.clear),
+    Step("Audit", lambda gen: gen.audit_entries, _create_audit, _clear_audit),
 ]
 
 
@@ -460,6 +499,7 @@ def generate(
     replace: bool = False,
     on_progress: Progress | None = None,
     attempts: int = 0,
+    audit_entries: int = 0,
 ) -> Generation:
     """Run every step for a new committee named after ``seed``; the caller commits.
 
@@ -495,6 +535,7 @@ def generate(
         now=now,
         password_hash=password_hash,
         attempts=attempts,
+        audit_entries=audit_entries,
     )
     report = on_progress or (lambda label, done, total: None)
     for step in STEPS:
@@ -616,8 +657,17 @@ class _ProgressBars:
     help="Submitted exam attempts (with their items) over the members; a question bank is "
     "always made.",
 )
+@click.option(
+    "--audit-entries",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Audit log entries over the committee and its branches (e.g. 1000000).",
+)
 @with_appcontext
-def gen_data_command(members: int, branches: int, seed: int, replace: bool, attempts: int) -> None:
+def gen_data_command(
+    members: int, branches: int, seed: int, replace: bool, attempts: int, audit_entries: int
+) -> None:
     """Generate a synthetic committee in batches, with a progress bar."""
     started = clock.now_utc()
     password_hash = hash_password(PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
@@ -633,6 +683,7 @@ def gen_data_command(members: int, branches: int, seed: int, replace: bool, atte
             replace=replace,
             on_progress=bars,
             attempts=attempts,
+            audit_entries=audit_entries,
         )
     except DomainError as exc:
         db.session.rollback()
@@ -647,6 +698,8 @@ def gen_data_command(members: int, branches: int, seed: int, replace: bool, atte
     if attempts:
         rows = attempts * (1 + quiz_data.ITEMS_PER_ATTEMPT)
         click.echo(f"{attempts} exam attempts ({rows} rows with their items).")
+    if audit_entries:
+        click.echo(f"{audit_entries} audit log entries.")
     click.echo(f"Logins (password for all: {PASSWORD}):")
     for login in sample_logins(db.session, gen.committee):
         where = f"  {login.unit_name} ({login.unit_size} members)" if login.unit_size else ""

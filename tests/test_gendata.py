@@ -112,7 +112,8 @@ def test_small_run_builds_the_tree_members_and_roles(session, password_hash):
     assert ("Members", 300, 300) in progress
     assert ("Staff", 1, 1) in progress
     assert ("Quizzes", 500, 500) in progress  # the question bank; no attempts asked for
-    assert progress[-1] == ("Plans", 300, 300)
+    assert ("Plans", 300, 300) in progress
+    assert progress[-1] == ("Audit", 0, 0)  # no audit entries asked for
 
 
 def test_every_member_sits_under_their_branch_and_group(session, password_hash):
@@ -224,3 +225,39 @@ def test_command_generates_and_refuses_a_second_time(app, session):
     again = runner.invoke(args=["gen-data", "--members", "40", "--branches", "2", "--seed", "8"])
     assert again.exit_code == 1
     assert "exists already; use --replace" in again.output
+
+
+def test_audit_entries_fall_in_the_committee_and_go_with_replace(session, password_hash):
+    from studyhub.audit.models import AuditEntry
+    from studyhub.org.queries import under
+
+    def in_committee(committee):
+        return session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(under(AuditEntry.scope_path, committee.path))
+        )
+
+    steps = []
+    gen = run(
+        session,
+        password_hash,
+        members=60,
+        branches=3,
+        seed=8,
+        audit_entries=12_000,
+        on_progress=lambda label, done, total: steps.append((label, done, total)),
+    )
+    # The generated ones, and the staff's appointment and the quizzes' publication.
+    assert in_committee(gen.committee) >= 12_000
+    assert ("Audit", 12_000, 12_000) in steps
+    branch_ids = {b.id for b in gen.branches}
+    rows = session.execute(
+        select(AuditEntry.branch_id, AuditEntry.scope_path, AuditEntry.at).where(
+            AuditEntry.summary.like("%#%")
+        )
+    ).all()
+    assert {r.branch_id for r in rows} <= branch_ids | {None}
+    assert all(r.scope_path.startswith(gen.committee.path) for r in rows)
+    again = run(session, password_hash, members=60, branches=3, seed=8, replace=True)
+    assert in_committee(again.committee) < 100
