@@ -50,13 +50,16 @@ def valid_login_clause(user_id: Any, token: Any, now: Any) -> Exists:
     account enabled and no password change pending. The idle limit is not
     checked: an answer save is activity, and an exam is never cut off by it.
     """
+    # Its own alias of the user table: a caller's statement may hold ``user`` itself
+    # (``user_id`` may be ``User.id``), which must stay the outer one.
+    account = User.__table__.alias("login_account")
     return exists(
         select(LoginSession.id)
-        .join(User, User.id == LoginSession.user_id)
+        .join(account, account.c.id == LoginSession.user_id)
         .where(
             _open_login(user_id, token, now),
-            User.is_enabled.is_(True),
-            User.must_change_password.is_(False),
+            account.c.is_enabled.is_(True),
+            account.c.must_change_password.is_(False),
         )
-        .correlate_except(LoginSession, User)
+        .correlate_except(LoginSession, account)
     )

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from studyhub.accounts.models import LoginSession
+from studyhub.accounts.models import LoginSession, User
+from studyhub.accounts.queries import valid_login_clause
 from studyhub.core import clock
 from studyhub.org import services as org
 from studyhub.quizzes.models import Attempt
@@ -292,3 +293,18 @@ def test_the_user_loader_is_one_statement(client, login, make, count_queries):
         client.get("/account/password")
     loads = [s for s in statements if "login_session" in s]
     assert len(loads) == 1 and "JOIN login_session" in loads[0].replace("\n", " ")
+
+
+def test_the_login_clause_holds_only_for_its_own_user(client, make, session):
+    """``valid_login_clause`` in a statement over users: a token opens only its own account."""
+    owner, other = make.member(), make.member()
+    log_in(client, owner.user)
+    with client.session_transaction() as sess:
+        token = sess["_user_id"].partition(":")[2]
+    check = select(User.id, valid_login_clause(User.id, token, T0).label("ok")).where(
+        User.id.in_([owner.user.id, other.user.id])
+    )
+    assert dict(session.execute(check).all()) == {owner.user.id: True, other.user.id: False}
+    assert not session.scalar(select(valid_login_clause(owner.user.id, "made-up", T0)))
+    later = T0 + timedelta(days=365)
+    assert not session.scalar(select(valid_login_clause(owner.user.id, token, later)))
