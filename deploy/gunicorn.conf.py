@@ -41,7 +41,8 @@ forwarded_allow_ips = "127.0.0.1"
 control_socket_disable = True
 
 # To the journal (stderr). The access line ends with the request id that nginx sent
-# and the app returned in X-Request-ID.
-accesslog = "-"
+# and the app returned in X-Request-ID. With STUDYHUB_LOG_FORMAT=json the app writes
+# its own JSON line per request (with the same id), so gunicorn's is left out.
+accesslog = None if os.environ.get("STUDYHUB_LOG_FORMAT") == "json" else "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'

@@ -115,6 +115,10 @@ class BaseConfig:
     # and -Host; N trusts the last N addresses of X-Forwarded-For (N proxies in a chain).
     # Unset, X-Forwarded-* headers are ignored: anyone can send them.
     PROXY_FIX = False
+    # Logs: "text" (default), or "json": one object per line on stderr, each with the id of
+    # its request (X-Request-ID), and one line per request. LOG_LEVEL is studyhub's own.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
     # Links in e-mails sent by the scheduler (no request to take the host from), e.g.
     # https://study.example.org.
     BASE_URL: str | None = None
