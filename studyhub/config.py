@@ -56,11 +56,14 @@ class BaseConfig:
 
     # werkzeug's default (scrypt); tests use a cheaper method.
     PASSWORD_HASH_METHOD = "scrypt"
-    # First passwords of added or imported members are the last 6 digits of the phone and
-    # must be changed at first login: a slow hash adds nothing to a million-guess space but
-    # makes a 20,000-row import take hours, so they get a cheaper one.
-    INITIAL_PASSWORD_HASH_METHOD = "pbkdf2:sha256:20000"
     PASSWORD_MIN_LENGTH = 8
+    # Added and imported members have no password until they activate their account with
+    # a code from their secretary: it lasts this many days, and this many wrong tries end it.
+    # The activation page's tries from one address (an office's members activating together
+    # behind one NAT address stay well under it).
+    ACTIVATION_CODE_DAYS = 14
+    ACTIVATION_MAX_FAILURES = 5
+    ACTIVATION_RATE_LIMIT = "60 per 10 minutes"
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -143,7 +146,6 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    INITIAL_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SERVER_NAME = "localhost"
 
 

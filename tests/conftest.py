@@ -215,9 +215,10 @@ class Factory:
         role: Role | None = None,
         role_unit: OrgUnit | None = None,
         must_change_password: bool = False,
-        password: str = PASSWORD,
+        password: str | None = PASSWORD,
         status: MemberStatus = MemberStatus.FULL,
     ) -> Member:
+        """A member; ``password=None`` leaves the account not activated (no usable password)."""
         branch = branch or self.branch()
         n = next(_serial)
         member = org.add_member(
@@ -232,8 +233,7 @@ class Factory:
             ),
             group=group,
             now=NOW,
-            password_method=self.method,
-            password_hash=self._hash(password),
+            password_hash=None if password is None else self._hash(password),
         )
         member.user.must_change_password = must_change_password
         if role is not None:

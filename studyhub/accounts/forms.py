@@ -34,3 +34,30 @@ class ChangePasswordForm(FlaskForm):
             EqualTo("new", _l("The two new passwords differ.")),
         ],
     )
+
+
+class ActivationForm(FlaskForm):
+    """Activate an account (or reset a forgotten password) with a code from the secretary."""
+
+    identifier = StringField(
+        _l("Phone or member number"),
+        validators=[DataRequired(_l("Enter your phone number or member number.")), Length(max=32)],
+    )
+    code = StringField(
+        _l("Activation code"),
+        validators=[
+            DataRequired(_l("Enter the activation code from your slip.")),
+            Length(max=16),
+        ],
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=128)],
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Enter the new password again.")),
+            EqualTo("new", _l("The two new passwords differ.")),
+        ],
+    )

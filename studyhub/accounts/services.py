@@ -364,4 +364,3 @@ def activate_account(
     end_all_sessions(user, now=now, reason="activation")
     session.flush()
     return user
-

@@ -15,6 +15,7 @@ from studyhub.demo.people import (
     BRANCHES,
     COMMITTEE,
     DEMO_PASSWORD,
+    NOT_ACTIVATED,
     DemoLogin,
     demo_logins,
 )
@@ -66,10 +67,9 @@ def load_demo(*, password_method: str) -> list[DemoLogin]:
                 fields,
                 group=groups[index % len(groups)],
                 now=now,
-                password_method=password_method,
-                password_hash=password_hash,
+                password_hash=None if name in NOT_ACTIVATED else password_hash,
             )
-            member.user.must_change_password = False
+            member.user.must_change_password = name in NOT_ACTIVATED
             if index == 0:
                 org.appoint(session, member.user, branch, Role.SECRETARY, by=None, now=now)
             elif index == 1:

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 COMMITTEE = "市科技局机关党委"
 DEMO_PASSWORD = "demo2026"
 ADMIN_LOGIN = "admin"
+# Members who have not activated their account yet (no password: the branch's
+# activation slips list them).
+NOT_ACTIVATED = ("彭志诚", "吕玉珍", "苏永贵")
 
 # (general branch or None, branch, groups, member names)
 BRANCHES: list[tuple[str | None, str, list[str], list[str]]] = [

@@ -135,6 +135,30 @@ def can_reset_password(grants: Grants, target: Member, target_grants: Grants) ->
     return True
 
 
+def can_issue_code(grants: Grants, target: Member, target_grants: Grants) -> bool:
+    """Who may give a member a new activation code (which is also how a password is reset).
+
+    Whoever may reset the member's password (staff over them; only admins for staff
+    and admins), and the secretary of the member's branch for an active member who
+    holds no staff or admin role. Branch committee members see the branch but do not
+    hand out its credentials; nobody issues their own code.
+    """
+    if target.user_id == grants.user_id:
+        return False
+    if can_reset_password(grants, target, target_grants):
+        return True
+    if target_grants.is_admin or target_grants.is_staff or not target.is_active:
+        return False
+    return _covers(grants.paths(frozenset({Role.SECRETARY})), target.org_path)
+
+
+def can_print_slips(grants: Grants, unit: OrgUnit) -> bool:
+    """Activation slips of a branch: for its secretary and the staff over it."""
+    return can_manage_unit(grants, unit) or _covers(
+        grants.paths(frozenset({Role.SECRETARY})), unit.path
+    )
+
+
 def can_change_login(grants: Grants, target: Member, target_grants: Grants) -> bool:
     """The phone and member number are what one logs in with: one's own may be changed by
     whoever manages oneself; anyone else's follows the reset rule (staff and admins' only by

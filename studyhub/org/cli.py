@@ -53,7 +53,6 @@ def import_members(path: Path, committee_name: str | None, as_json: bool) -> Non
                 committee,
                 checked,
                 now=clock.now_utc(),
-                password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
                 actor_id=None,
                 file_name=path.name,
                 on_progress=bar.update,

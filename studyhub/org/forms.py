@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from studyhub.org.models import MemberStatus, Role, UnitKind
@@ -81,4 +81,12 @@ class ImportForm(FlaskForm):
             FileAllowed(["xlsx", "csv"], _l("The roster must be an .xlsx or .csv file.")),
         ],
         render_kw={"accept": ".xlsx,.csv"},
+    )
+
+
+class SlipsForm(FlaskForm):
+    """Print a branch's activation slips: new members only, or everyone."""
+
+    everyone = BooleanField(
+        _l("Also members who have activated (they keep their password unless they use the code)")
     )

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
-from studyhub.accounts.services import end_all_sessions, hash_password
+from studyhub.accounts.services import end_all_sessions, unusable_password
 from studyhub.audit.services import diff as audit_diff
 from studyhub.core.errors import Conflict, InvalidInput
 from studyhub.org.auditing import record_in
@@ -40,15 +40,6 @@ ROLE_UNIT_KINDS: dict[Role, tuple[UnitKind, ...]] = {
     Role.ADMIN: (UnitKind.COMMITTEE,),
     Role.GROUP_LEADER: (UnitKind.GROUP,),
 }
-
-
-def initial_password(phone: str | None, member_no: str | None) -> str:
-    """The first password of an imported or added member: the last 6 digits of the phone.
-
-    It must be changed at first login; members are told it by their secretary.
-    """
-    source = phone or member_no or ""
-    return source[-6:]
 
 
 def _clean_name(name: str) -> str:
@@ -199,10 +190,14 @@ def add_member(
     *,
     group: OrgUnit | None = None,
     now: datetime,
-    password_method: str,
     password_hash: str | None = None,
 ) -> Member:
-    """Create a member and their account; the first password must be changed at login."""
+    """Create a member and their account.
+
+    The account has no usable password (unless ``password_hash`` gives one, as the
+    demo and tests do): the member activates it with a code from their secretary
+    (``studyhub.org.activation``). Nothing someone else knows opens it.
+    """
     fields = check_member_fields(fields)
     org_path = _placement(branch, group)
     _check_unique_login(session, fields, except_user_id=None)
@@ -210,8 +205,7 @@ def add_member(
         name=fields.name,
         phone=fields.phone,
         member_no=fields.member_no,
-        password_hash=password_hash
-        or hash_password(initial_password(fields.phone, fields.member_no), method=password_method),
+        password_hash=password_hash or unusable_password(),
         must_change_password=True,
         created_at=now,
     )

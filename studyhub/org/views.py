@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -19,12 +20,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from studyhub.accounts import services as account_services
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed, RowError
 from studyhub.extensions import db
-from studyhub.org import access, queries, roster, services
+from studyhub.org import access, activation, queries, roster, services
 from studyhub.org.forms import (
     ROLE_LABELS,
     STATUS_CHOICES,
@@ -35,6 +37,7 @@ from studyhub.org.forms import (
     MemberForm,
     MoveForm,
     RenameForm,
+    SlipsForm,
     UnitForm,
 )
 from studyhub.org.models import (
@@ -145,6 +148,7 @@ def unit(unit_id: int):
         can_manage=can_manage,
         can_add_child=can_manage and bool(ALLOWED_CHILDREN[unit.kind]),
         can_add_member=can_manage and unit.kind in (UnitKind.BRANCH, UnitKind.GROUP),
+        can_print_slips=unit.kind == UnitKind.BRANCH and access.can_print_slips(me, unit),
         can_view_audit=unit.kind != UnitKind.GROUP and access.can_view_audit_log(me, unit),
         rename_form=RenameForm(name=unit.name) if can_manage else None,
         appoint_form=_appoint_form(unit, me) if can_manage else None,
@@ -252,12 +256,11 @@ def new_member(unit_id: int):
                 _member_fields(form),
                 group=groups.get(form.group_id.data),
                 now=clock.now_utc(),
-                password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
             )
             return committed(
                 _(
-                    "%(name)s was added. The first password is the last 6 digits of the phone "
-                    "(or member number) and must be changed at first login.",
+                    "%(name)s was added. Give them an activation code (on this page or on the "
+                    "branch's activation slips) to choose their own password.",
                     name=member.user.name,
                 ),
                 url_for("org.member", member_id=member.id),
@@ -276,7 +279,8 @@ def member(member_id: int):
         "org/member.html",
         member=member,
         can_manage=access.can_manage_member(me, member),
-        can_reset=access.can_reset_password(me, member, target_grants),
+        can_reset=access.can_issue_code(me, member, target_grants),
+        is_activated=account_services.has_usable_password(member.user),
         can_set_active=access.can_set_active(me, member, target_grants),
         member_roles=target_grants.scopes,
         form=ConfirmForm(),
@@ -394,21 +398,89 @@ def set_member_active(member_id: int):
 @bp.post("/members/<int:member_id>/reset-password")
 @login_required
 def reset_password(member_id: int):
+    """A new activation code for one member, shown once (how a forgotten password is reset)."""
     member = db.get_or_404(Member, member_id)
-    me = grants()
-    if not access.can_reset_password(me, member, access.grants_for(db.session, member.user)):
+    if not access.can_issue_code(grants(), member, access.grants_for(db.session, member.user)):
         raise NotAllowed(_("You may not reset this member's password."))
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    temporary = account_services.reset_password(
-        member.user, now=clock.now_utc(), method=current_app.config["PASSWORD_HASH_METHOD"]
+    now = clock.now_utc()
+    slip = activation.reset_with_code(
+        db.session, member, actor_id=current_user.id, now=now, **_code_settings()
     )
     db.session.commit()
-    response = make_response(
-        render_template("org/password_reset.html", member=member, temporary=temporary)
+    return _no_store(
+        render_template(
+            "org/activation_code.html",
+            member=member,
+            slip=_printed(slip),
+            expires_at=now + _code_settings()["valid_for"],
+        )
     )
+
+
+def _code_settings() -> dict:
+    return {
+        "valid_for": timedelta(days=current_app.config["ACTIVATION_CODE_DAYS"]),
+        "key": current_app.config["SECRET_KEY"],
+    }
+
+
+def _no_store(body: str):
+    """A page that shows activation codes: never kept by the browser or a proxy."""
+    response = make_response(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _printed(slip: activation.Slip) -> dict:
+    """What a slip shows: the activation link (the code in its fragment) and its QR code."""
+    link = url_for("accounts.activate", login=slip.login, _external=True) + "#" + slip.code
+    return {
+        "name": slip.member.user.name,
+        "login": slip.login,
+        "code": slip.printed_code,
+        "link": link,
+        "qr": Markup(activation.qr_svg(link)),
+    }
+
+
+@bp.route("/units/<int:unit_id>/activation-slips", methods=["GET", "POST"])
+@login_required
+def activation_slips(unit_id: int):
+    """A branch's activation slips: the page says how many; printing issues fresh codes."""
+    unit = db.get_or_404(OrgUnit, unit_id)
+    if unit.kind != UnitKind.BRANCH:
+        abort(404)
+    if not access.can_print_slips(grants(), unit):
+        raise NotAllowed(_("You may not print this branch's activation slips."))
+    form = SlipsForm()
+    if form.validate_on_submit():
+        now = clock.now_utc()
+        slips = activation.issue_slips(
+            db.session,
+            unit,
+            everyone=form.everyone.data,
+            actor_id=current_user.id,
+            now=now,
+            **_code_settings(),
+        )
+        db.session.commit()
+        return _no_store(
+            render_template(
+                "org/activation_slips_print.html",
+                unit=unit,
+                slips=[_printed(s) for s in slips],
+                expires_at=now + _code_settings()["valid_for"],
+            )
+        )
+    return render_template(
+        "org/activation_slips.html",
+        unit=unit,
+        form=form,
+        waiting=activation.count_slips(db.session, unit, everyone=False, issuer_id=current_user.id),
+        days=current_app.config["ACTIVATION_CODE_DAYS"],
+    )
 
 
 @bp.post("/units/<int:unit_id>/roles")
@@ -500,7 +572,6 @@ def import_members(unit_id: int):
                 unit,
                 checked,
                 now=clock.now_utc(),
-                password_method=current_app.config["INITIAL_PASSWORD_HASH_METHOD"],
                 actor_id=current_user.id,
                 file_name=filename,
             ),

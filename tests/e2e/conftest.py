@@ -51,8 +51,8 @@ PHONE = {
     "locale": "zh-CN",
 }
 
-# A member added by a secretary who has not logged in yet: the first password
-# is the phone's last six digits and must be changed.
+# A member added by a secretary who has not activated the account yet: no password
+# (not even the phone's last six digits, the first password of older versions).
 NEWCOMER_NAME = "新党员"
 NEWCOMER_PHONE = "13912345678"
 NEWCOMER_PASSWORD = "345678"
@@ -90,7 +90,7 @@ def e2e_database_url(test_url: str) -> str:
 
 
 def _load_data(app: Flask) -> dict[str, int]:
-    """The demo organisation plus a newcomer who must change the first password."""
+    """The demo organisation plus a newcomer who has not activated the account."""
     with app.app_context():
         load_demo(password_method=app.config["PASSWORD_HASH_METHOD"])
         units = {u.name: u.id for u in db.session.scalars(select(OrgUnit))}
@@ -107,7 +107,6 @@ def _load_data(app: Flask) -> dict[str, int]:
                 joined_on=date(2020, 7, 1),
             ),
             now=clock.now_utc(),
-            password_method=app.config["PASSWORD_HASH_METHOD"],
         )
         assert newcomer.user.must_change_password
         db.session.commit()

@@ -1,4 +1,4 @@
-"""A member on a phone: logging in, a wrong password, the forced first password change."""
+"""A member on a phone: logging in, a wrong password, a newcomer without a password."""
 
 from __future__ import annotations
 
@@ -62,33 +62,19 @@ def test_wrong_password_shows_the_error_and_stays_on_login(page: Page):
     assert page.locator("#login-error").count() == 0
 
 
-def test_newcomer_must_change_the_first_password(page: Page):
+def test_newcomer_has_no_first_password_and_is_told_to_ask_for_a_code(page: Page):
+    # The phone's last six digits were the first password of older versions: no longer.
     log_in(page, NEWCOMER_PHONE, NEWCOMER_PASSWORD)
-    assert path_of(page) == "/account/password"
-    assert page.locator("main .flash-info").is_visible()
-
-    # Nothing else opens until the password is changed.
-    page.goto("/")
-    assert path_of(page) == "/account/password"
-
-    new_password = "Study2026x"
-    page.fill("input[name=current]", NEWCOMER_PASSWORD)
-    page.fill("input[name=new]", new_password)
-    page.fill("input[name=confirm]", new_password)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-    assert path_of(page) == "/"
-    assert NEWCOMER_NAME in page.inner_text("main h1")
-    assert page.locator("main .flash-success").is_visible()
-    assert page.locator("#today-reading").is_visible()
-
-    # The new password works on a fresh login and the old one no longer does.
-    with page.expect_navigation():
-        page.click("header form.logout button")
     assert path_of(page) == "/login"
-    log_in(page, NEWCOMER_PHONE, NEWCOMER_PASSWORD)
     assert page.locator("#login-error").is_visible()
-    log_in(page, NEWCOMER_PHONE, new_password)
-    assert path_of(page) == "/"
-    assert NEWCOMER_NAME in page.inner_text("main h1")
+    page.goto("/")
+    assert path_of(page) == "/login"
+
+    # The login page says what to do, and leads to the activation page.
+    hint = page.locator("#forgot-password")
+    assert hint.is_visible()
+    with page.expect_navigation():
+        hint.locator("a").click()
+    assert path_of(page) == "/activate"
+    assert page.locator("#activate input[name=code]").is_visible()
+    assert NEWCOMER_NAME not in page.inner_text("body")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash
 
 from studyhub.accounts.models import User
+from studyhub.accounts.services import authenticate, has_usable_password
 from studyhub.core.errors import InvalidInput
 from studyhub.org import roster, services
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, RoleAssignment, UnitKind
@@ -89,7 +89,6 @@ def run_import(session, committee: OrgUnit, path: Path, **kwargs) -> roster.Impo
         committee,
         checked,
         now=NOW,
-        password_method="pbkdf2:sha256:1000",
         actor_id=None,
         **kwargs,
     )
@@ -113,7 +112,7 @@ GOOD_ROWS = [
 ]
 
 
-def test_valid_xlsx_creates_members_with_initial_passwords(session, org, tmp_path):
+def test_valid_xlsx_creates_members_without_usable_passwords(session, org, tmp_path):
     rows = [list(r) for r in GOOD_ROWS]
     rows[1][4] = datetime(2001, 7, 1)  # a real Excel date cell
     rows[1][1] = 13700000001  # a phone typed as a number
@@ -130,7 +129,8 @@ def test_valid_xlsx_creates_members_with_initial_passwords(session, org, tmp_pat
     assert wang.joined_on == date(2001, 7, 1)
     assert wang.position == "组织委员"
     assert wang.user.must_change_password is True
-    assert check_password_hash(wang.user.password_hash, "000001")
+    assert not has_usable_password(wang.user)
+    assert authenticate(session, "13700000001", "000001") is None
     li = member_by_no(session, "A002")
     assert li.user.phone == "13700000002"
     assert li.status is MemberStatus.PROBATIONARY
@@ -139,7 +139,7 @@ def test_valid_xlsx_creates_members_with_initial_passwords(session, org, tmp_pat
     assert zhao.user.phone is None
     assert zhao.branch_id == org.twin_a.id
     assert zhao.joined_on == date(1998, 10, 1)
-    assert check_password_hash(zhao.user.password_hash, "A003")  # no phone: the member number
+    assert authenticate(session, "A003", "A003") is None  # nor the member number
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
@@ -245,7 +245,6 @@ def test_each_bad_row_is_reported_at_its_row_and_nothing_is_written(session, org
             org.committee,
             checked,
             now=NOW,
-            password_method="pbkdf2:sha256:1000",
             actor_id=None,
         )
     assert count_members(session) == before

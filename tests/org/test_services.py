@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text
 
-from studyhub.accounts.services import authenticate
+from studyhub.accounts.services import authenticate, has_usable_password
 from studyhub.core.errors import Conflict, DomainError, InvalidInput
 from studyhub.org import queries
 from studyhub.org import services as org
@@ -58,7 +58,6 @@ def add(session, branch, app, **kwargs):
         branch,
         fields(**kwargs),
         now=NOW,
-        password_method=app.config["PASSWORD_HASH_METHOD"],
     )
 
 
@@ -268,13 +267,16 @@ def test_roles_only_on_their_kind_of_unit(session, tree):
 # --- the roster ------------------------------------------------------------------------
 
 
-def test_add_member_normalises_and_sets_the_initial_password(app, session, tree):
+def test_add_member_normalises_and_leaves_no_usable_password(app, session, tree):
     member = add(session, tree["branch_a"], app, name="  王   五 ", phone="138-1234 5678")
     assert member.user.name == "王 五"
     assert member.user.phone == "13812345678"
     assert member.user.must_change_password is True
     assert member.committee_id == tree["committee"].id
-    assert authenticate(session, "13812345678", "345678") is member.user
+    # No first password anyone could guess: nothing opens the account until it is activated.
+    assert not has_usable_password(member.user)
+    assert authenticate(session, "13812345678", "345678") is None
+    assert authenticate(session, "13812345678", member.user.password_hash) is None
 
 
 @pytest.mark.parametrize("phone", ["12812345678", "1381234567", "phone", "+8613812345678"])
@@ -314,7 +316,6 @@ def test_add_member_only_to_a_branch_and_its_own_group(app, session, tree):
             fields(),
             group=tree["group_b"],
             now=NOW,
-            password_method=app.config["PASSWORD_HASH_METHOD"],
         )
 
 

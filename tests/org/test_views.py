@@ -164,9 +164,7 @@ def test_staff_create_rename_branch_and_group(client, login, session, org):
     assert branch.name == "第三党支部"
 
 
-def test_added_member_logs_in_with_last_six_digits_and_must_change(
-    client, login, session, org, app
-):
+def test_added_member_has_no_password_until_activated(client, login, session, org, app):
     login(org["staff"].user)
     response = client.post(
         f"/org/units/{org['group_a'].id}/members/new",
@@ -190,12 +188,13 @@ def test_added_member_logs_in_with_last_six_digits_and_must_change(
     assert "新同志 was added." in page.text
     assert "Probationary member" in page.text
 
+    assert "activation code" in page.text and "6 digits" not in page.text
+    assert "Show a new activation code" in page.text
+
+    # No first password: the phone's last digits (or anything else) do not log in.
     newcomer = english(app.test_client())
-    assert post_login(newcomer, "13800138000", "wrong1").status_code == 200
-    response = post_login(newcomer, "13800138000", "138000")
-    assert response.status_code == 302
-    assert response.location == "/account/password"
-    assert newcomer.get("/").location == "/account/password"
+    assert WRONG_LOGIN in post_login(newcomer, "13800138000", "138000").text
+    assert newcomer.get("/").location.startswith("/login")
 
 
 def test_double_submit_of_add_member_gives_a_clear_error(client, login, session, org):
@@ -311,7 +310,9 @@ def test_deactivated_member_cannot_log_in(client, login, session, make, org, app
     assert post_login(english(app.test_client()), member.user.phone, PASSWORD).status_code == 302
 
 
-def test_reset_password_shows_it_once_and_ends_sessions(client, login, session, make, org, app):
+def test_reset_password_shows_a_new_code_once_and_ends_sessions(
+    client, login, session, make, org, app
+):
     member = make.member(org["branch_a"], name="忘密码")
     phone = member.user.phone
     member_client = login(member.user, english(app.test_client()))
@@ -322,17 +323,20 @@ def test_reset_password_shows_it_once_and_ends_sessions(client, login, session, 
     response = client.post(f"/org/members/{member.id}/reset-password")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    temporary = re.search(r'id="temporary-password">([^<]+)<', response.text).group(1).strip()
-    assert len(temporary) >= 8
-    assert temporary not in client.get(f"/org/members/{member.id}").text
+    code = re.search(r'class="slip-code">([^<]+)<', response.text).group(1).strip()
+    assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}", code)
+    assert code not in client.get(f"/org/members/{member.id}").text
     # The member's open session is over, the old password no longer works…
     assert member_client.get("/").location.startswith("/login")
     assert WRONG_LOGIN in post_login(english(app.test_client()), phone, PASSWORD).text
-    # …and the temporary one works once, forcing a change.
+    # …and the code lets them choose a new one (and logs them in).
     fresh = english(app.test_client())
-    response = post_login(fresh, phone, temporary)
-    assert response.location == "/account/password"
-    assert fresh.get("/").location == "/account/password"
+    response = fresh.post(
+        "/activate",
+        data={"identifier": phone, "code": code, "new": "again2026x", "confirm": "again2026x"},
+    )
+    assert response.location == "/"
+    assert fresh.get("/").status_code == 200
 
 
 def test_staff_cannot_reset_another_staff_members_password_but_an_admin_can(

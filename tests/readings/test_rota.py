@@ -363,7 +363,6 @@ def test_two_sessions_racing_for_a_day_get_one_reader(app):
                         joined_on=None,
                     ),
                     now=NOW,
-                    password_method=app.config["PASSWORD_HASH_METHOD"],
                     password_hash="x",
                 )
                 member_ids.append(member.id)

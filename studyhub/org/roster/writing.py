@@ -26,15 +26,15 @@ def apply_roster(
     roster: CheckedRoster,
     *,
     now: datetime,
-    password_method: str,
     actor_id: int | None,
     file_name: str = "",
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Write a checked roster: add new members, update and move known ones. Flushes only.
 
-    New members get the initial password (the phone's last 6 digits) and must
-    change it at first login. ``on_progress(n)`` is called after every ``n`` rows.
+    New members have no usable password until they activate their account with a
+    code from their secretary (activation slips). ``on_progress(n)`` is called after
+    every ``n`` rows.
     The import is recorded in the committee's audit log with its counts, and each
     change to a known member in their branch's.
     """
@@ -66,7 +66,6 @@ def apply_roster(
                     entry.fields,
                     group=group,
                     now=now,
-                    password_method=password_method,
                 )
                 result.imported += 1
             elif entry.action is Action.UPDATE and _update(
