@@ -40,6 +40,8 @@ class BaseConfig:
     # after the password was given, whatever happens (the remember-me cookie too).
     SESSION_IDLE_MINUTES = 120
     SESSION_ABSOLUTE_DAYS = 30
+    # Login records are deleted this many days after their login's absolute end (a daily job).
+    LOGIN_SESSION_KEEP_DAYS = 30
 
     # Rate limits. Failed logins are counted per account (all its identifiers), per address,
     # and per browser that has logged in to the account before (a signed device cookie):

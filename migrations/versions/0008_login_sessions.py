@@ -39,6 +39,7 @@ def upgrade():
     )
     with op.batch_alter_table('login_session', schema=None) as batch_op:
         batch_op.create_index('ix_login_session_user_open', ['user_id', 'ended_at'], unique=False)
+        batch_op.create_index('ix_login_session_expires_at', ['expires_at'], unique=False)
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('session_token')
 

@@ -115,7 +115,10 @@ class LoginSession(db.Model):
     """
 
     __tablename__ = "login_session"
-    __table_args__ = (Index("ix_login_session_user_open", "user_id", "ended_at"),)
+    __table_args__ = (
+        Index("ix_login_session_user_open", "user_id", "ended_at"),
+        Index("ix_login_session_expires_at", "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

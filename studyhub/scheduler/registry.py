@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
+from studyhub.accounts import jobs as accounts_jobs
 from studyhub.core.clock import local_date
 from studyhub.meetings import jobs as meetings_jobs
 from studyhub.notify import jobs as notify_jobs
@@ -136,6 +137,12 @@ def _remind_missing_meetings(session: Session, now: datetime, config: Mapping[st
 
 
 def _heartbeat(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
+def _purge_old_logins(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return accounts_jobs.purge_old_logins(
+        session, now=now, keep=timedelta(days=config.get("LOGIN_SESSION_KEEP_DAYS", 30))
+    )
+
+
     return f"pid {os.getpid()}"
 
 
@@ -197,6 +204,13 @@ JOBS: tuple[Job, ...] = (
         description="Remind secretaries of required meetings not yet held as a period ends.",
     ),
 )
+    Job(
+        "accounts.purge_old_logins",
+        _purge_old_logins,
+        cron={"hour": "3", "minute": "20"},
+        once_per="day",
+        description="Delete login records whose login ended long ago.",
+    ),
 
 
 def jobs_for(config: Mapping[str, Any]) -> tuple[Job, ...]:

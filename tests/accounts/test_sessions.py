@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from studyhub.accounts.jobs import purge_old_logins
 from studyhub.accounts.models import LoginSession, User
 from studyhub.accounts.queries import valid_login_clause
+from studyhub.accounts.services import end_all_sessions, start_session
 from studyhub.core import clock
 from studyhub.org import services as org
 from studyhub.quizzes.models import Attempt
@@ -308,3 +310,14 @@ def test_the_login_clause_holds_only_for_its_own_user(client, make, session):
     assert not session.scalar(select(valid_login_clause(owner.user.id, "made-up", T0)))
     later = T0 + timedelta(days=365)
     assert not session.scalar(select(valid_login_clause(owner.user.id, token, later)))
+
+
+def test_old_logins_are_purged_once_long_over(make, session):
+    member = make.member()
+    keep = timedelta(days=30)
+    for created in (NOW - timedelta(days=90), NOW - timedelta(days=45), NOW):
+        start_session(member.user, now=created, lifetime=timedelta(days=30), is_remembered=True)
+    end_all_sessions(member.user, now=NOW)
+    assert purge_old_logins(session, now=NOW, keep=keep) == 1  # expired 60 days ago
+    assert purge_old_logins(session, now=NOW, keep=keep) == 0
+    assert len(logins_of(session, member.user)) == 2

@@ -28,6 +28,7 @@ NAMES = [
     "reports.run_export_jobs",
     "reports.queue_quarter_exports",
     "meetings.remind_missing_meetings",
+    "accounts.purge_old_logins",
 ]
 
 
