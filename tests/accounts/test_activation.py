@@ -283,3 +283,15 @@ def test_a_wrong_code_on_the_page_counts_and_says_why(client, session, make):
     session.expire_all()
     assert code_row(session, member.user).failed_attempts == 1
     assert NEW_PASSWORD not in response.text
+
+
+def test_the_activation_page_is_rate_limited_per_address(app, client, session, make, monkeypatch):
+    monkeypatch.setitem(app.config, "ACTIVATION_RATE_LIMIT", "3 per 10 minutes")
+    member = make.member(password=None)
+    issue(session, member.user)
+    data = {"identifier": member.user.phone, "code": "2222-2222", "new": "x", "confirm": "x"}
+    statuses = [client.post("/activate", data=data).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    # Another address is not affected.
+    other = client.post("/activate", data=data, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 200
