@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,7 +23,7 @@ from studyhub.accounts.models import (
 )
 from studyhub.accounts.queries import user_by_login
 from studyhub.core.clock import as_utc
-from studyhub.core.errors import InvalidInput
+from studyhub.core.errors import Conflict, InvalidInput
 
 # Hashes verified when no usable account matches, one per hash method (made on first use).
 _dummy_hashes: dict[str, str] = {}
@@ -305,7 +306,15 @@ def issue_activation_codes(
             user.password_changed_at = now
             end_all_sessions(user, now=now, reason="reset")
         codes[user.id] = code
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # A first code for a user is an INSERT: two people issuing one at the same moment
+        # meet at the unique user_id; the second unit fails (and is rolled back at its edge)
+        # with a message instead of an error page.
+        raise Conflict(
+            _l("Someone issued codes for these members at the same moment. Try again.")
+        ) from exc
     return codes
 
 

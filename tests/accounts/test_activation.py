@@ -7,14 +7,14 @@ import importlib.util
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from werkzeug.security import generate_password_hash
 
 from studyhub import package_folder
 from studyhub.accounts import services
 from studyhub.accounts.models import ActivationCode
 from studyhub.core.clock import as_utc
-from studyhub.core.errors import InvalidInput
+from studyhub.core.errors import Conflict, InvalidInput
 from studyhub.extensions import db
 from tests.conftest import NOW, PASSWORD
 
@@ -295,3 +295,32 @@ def test_the_activation_page_is_rate_limited_per_address(app, client, session, m
     # Another address is not affected.
     other = client.post("/activate", data=data, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other.status_code == 200
+
+
+def test_two_first_codes_at_once_give_a_clear_conflict(session, make):
+    member = make.member(password=None)
+    raced = []
+
+    def the_other_request(flushing, _context, _instances):
+        # Another request inserts the user's first code after this one looked for it.
+        if raced:
+            return
+        raced.append(True)
+        flushing.connection().execute(
+            insert(ActivationCode).values(
+                user_id=member.user_id,
+                code_hash="x" * 64,
+                issued_at=NOW,
+                expires_at=NOW + DAYS,
+                failed_attempts=0,
+            )
+        )
+
+    event.listen(session(), "before_flush", the_other_request)
+    try:
+        with pytest.raises(Conflict):
+            services.issue_activation_codes(
+                session, [member.user], by_id=None, now=NOW, valid_for=DAYS, key=KEY
+            )
+    finally:
+        event.remove(session(), "before_flush", the_other_request)
