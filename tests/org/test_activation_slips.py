@@ -186,7 +186,8 @@ def test_the_secretary_resets_a_members_password_with_a_code_shown_once(
     assert (entry.object_id, entry.scope_path) == (settled.id, branch["branch"].path)
     # A member without a password yet gets "a new code" (recorded as a code issued).
     new_one = branch["new_one"]
-    assert "Show a new activation code" in client.get(f"/org/members/{new_one.id}").text
+    new_page = client.get(f"/org/members/{new_one.id}").text
+    assert "Show a new activation code" in new_page and "Not activated yet" in new_page
     assert client.post(f"/org/members/{new_one.id}/reset-password").status_code == 200
     assert [e.object_id for e in entries(session, "account.code_issued")] == [new_one.id]
 
