@@ -28,6 +28,9 @@ class AuditEntry(db.Model):
         Index("ix_audit_entry_actor_at", "actor_id", "at"),
         Index("ix_audit_entry_kind_at", "kind", "at"),
         Index("ix_audit_entry_object", "object_type", "object_id"),
+        # A committee's and a branch's log, newest first (migration 0010).
+        Index("ix_audit_entry_committee_at", "committee_id", "at"),
+        Index("ix_audit_entry_branch_at", "branch_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
