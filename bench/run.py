@@ -405,6 +405,13 @@ def export_source(rev: str, target: Path) -> Path:
         ["git", "archive", rev], cwd=PROJECT_ROOT, capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    # Since setup.py maps templates/ and migrations/ into the package, the app finds them
+    # as studyhub.templates and studyhub.migrations, which the editable install of the
+    # checkout would answer with the checkout's folders: link the tree's own into its
+    # package, where the import path finds them first.
+    for name in ("templates", "migrations"):
+        if (target / name / "__init__.py").exists():
+            (target / "studyhub" / name).symlink_to(Path("..") / name)
     sys.path.insert(0, str(target))
     return target
 
