@@ -14,7 +14,12 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from studyhub.config import load_config
+from studyhub.core import units
 from studyhub.web.ids import IdConverter
+from studyhub.web.saving import App, install_units
+
+# SQLite: how long a write unit waits for the write lock before its request answers 503.
+SQLITE_BUSY_TIMEOUT_MS = 10000
 
 
 def package_folder(name: str) -> Path:
@@ -37,7 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # STUDYHUB_INSTANCE_PATH, else Flask's rule: instance/ beside the package in a checkout
     # (pip install -e .), <virtualenv>/var/studyhub-instance for an installed wheel.
     configured = os.environ.get("STUDYHUB_INSTANCE_PATH")
-    app = Flask(
+    app = App(
         __name__,
         instance_path=str(Path(configured).resolve()) if configured else None,
         template_folder=str(package_folder("templates")),
@@ -54,17 +59,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    install_units(app)
     _import_models()
     _register_blueprints(app)
     return app
 
 
-def _import_models() -> None:
-    """Every domain's models, so the metadata (and Alembic) sees every table."""
-    import studyhub.accounts.models
-    import studyhub.audit.models
-    import studyhub.meetings.models
-    import studyhub.notify.models
 def trusted_proxies(setting: Any) -> int:
     """How many proxies' ``X-Forwarded-For`` entries to trust: ``PROXY_FIX`` as a number.
 
@@ -83,6 +83,12 @@ def trusted_proxies(setting: Any) -> int:
     return max(int(setting or 0), 0)
 
 
+def _import_models() -> None:
+    """Every domain's models, so the metadata (and Alembic) sees every table."""
+    import studyhub.accounts.models
+    import studyhub.audit.models
+    import studyhub.meetings.models
+    import studyhub.notify.models
     import studyhub.org.models
     import studyhub.plans.models
     import studyhub.points.models
@@ -112,13 +118,13 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=None)
     limiter.init_app(app)
+    warn_about_memory_limits(app, sys.argv, dict(os.environ))
 
 
 def _register_blueprints(app: Flask) -> None:
     from studyhub.accounts.views import bp as accounts_bp
     from studyhub.cli import register_commands
     from studyhub.meetings.views import bp as meetings_bp
-    warn_about_memory_limits(app, sys.argv, dict(os.environ))
     from studyhub.notify.views import bp as notify_bp
     from studyhub.org.views import bp as org_bp
     from studyhub.plans.views import bp as plans_bp
@@ -127,8 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.reports.views import bp as reports_bp
     from studyhub.web.filters import register_filters
     from studyhub.web.help import bp as help_bp
-    from studyhub.web.security import register_security_headers
     from studyhub.web.ops import register_ops
+    from studyhub.web.security import register_security_headers
     from studyhub.web.views import bp as web_bp
     from studyhub.web.views import empty_page, floor, member_floor, register_error_handlers
 
@@ -163,12 +169,19 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
+    """SQLite: a write unit takes the write lock when it begins, and waits for it.
+
+    A deferred transaction that reads and then writes fails at once ("database is
+    locked", without waiting) when another connection wrote in between; one that
+    begins with the lock waits up to the busy timeout and then cannot fail that way.
+    Read units begin deferred and run beside the writer (WAL). See core/units.py.
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if units.is_write() else "BEGIN")

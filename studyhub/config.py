@@ -136,6 +136,8 @@ class BaseConfig:
     BENCH_FLOOR = False
     # Strict-Transport-Security max-age in seconds; 0 sends none (production sets a year).
     HSTS_SECONDS = 0
+    # A GET that writes fails loudly instead of being rolled back (web/saving.py).
+    STRICT_UNITS = False
 
 
 class DevelopmentConfig(BaseConfig):
@@ -149,6 +151,7 @@ class TestingConfig(BaseConfig):
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SERVER_NAME = "localhost"
+    STRICT_UNITS = True
 
 
 class ProductionConfig(BaseConfig):

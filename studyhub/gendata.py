@@ -57,6 +57,8 @@ from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, RoleAssignm
 from studyhub.org.queries import branch_sizes_under, under
 from studyhub.plans import benchdata as plan_data
 from studyhub.quizzes import benchdata as quiz_data
+from studyhub.readings.models import ReadingColumn
+from studyhub.web.saving import unit_of_work
 
 BATCH_SIZE = 5000
 UNIT_BATCH = 500  # branches (with their groups) per statement
@@ -412,6 +414,8 @@ def _clear_org(session: Session, committee: OrgUnit, seed: int) -> None:
     session.execute(delete(logins).where(logins.c.user_id.in_(generated)))
     users = User.__table__
     session.execute(delete(users).where(users.c.member_no.startswith(member_no_prefix(seed))))
+    columns = ReadingColumn.__table__  # the default ones every committee starts with
+    session.execute(delete(columns).where(columns.c.committee_id == committee.id))
     for kind in (UnitKind.GROUP, UnitKind.BRANCH, UnitKind.GENERAL_BRANCH, UnitKind.COMMITTEE):
         session.execute(
             delete(OrgUnit)
@@ -673,24 +677,23 @@ def gen_data_command(
     password_hash = hash_password(PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
     bars = _ProgressBars()
     try:
-        gen = generate(
-            db.session,
-            members=members,
-            branches=branches,
-            seed=seed,
-            now=started,
-            password_hash=password_hash,
-            replace=replace,
-            on_progress=bars,
-            attempts=attempts,
-            audit_entries=audit_entries,
-        )
+        with unit_of_work():  # one transaction: a failed run leaves nothing half-made
+            gen = generate(
+                db.session,
+                members=members,
+                branches=branches,
+                seed=seed,
+                now=started,
+                password_hash=password_hash,
+                replace=replace,
+                on_progress=bars,
+                attempts=attempts,
+                audit_entries=audit_entries,
+            )
     except DomainError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     finally:
         bars.close()
-    db.session.commit()
     seconds = (clock.now_utc() - started).total_seconds()
     click.echo(
         f"\n{gen.committee.name}: {members} members in {branches} branches, {seconds:.1f} s."

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import event
@@ -86,6 +86,7 @@ def app(request, tmp_path_factory) -> Iterator[Flask]:
     )
     reset_schema(app)
     app.test_client_class = FreshContextClient
+    app.test_cli_runner_class = CommittingCliRunner
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -106,6 +107,19 @@ class TestScopedSession(scoped_session):
         super().remove()
 
 
+def _commit_the_setup() -> None:
+    """What the test set up is committed data for the request or command that follows:
+    that unit of work commits or rolls back only its own changes, as in production."""
+    if isinstance(db.session, TestScopedSession):
+        db.session.commit()
+
+
+class CommittingCliRunner(FlaskCliRunner):
+    def invoke(self, *args, **kwargs):
+        _commit_the_setup()
+        return super().invoke(*args, **kwargs)
+
+
 class FreshContextClient(FlaskClient):
     """Gives every request its own app context (and so its own ``g``).
 
@@ -114,6 +128,7 @@ class FreshContextClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        _commit_the_setup()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -270,13 +285,13 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
 
     def do_login(user: User, c: FlaskClient | None = None) -> FlaskClient:
         c = c or client
+        # A remembered login (no idle limit) that outlives any clock a test sets; committed
+        # (to the test's savepoint) so that a request that fails and rolls back keeps it.
+        start_session(user, now=NOW, lifetime=timedelta(days=36500), is_remembered=True)
+        db.session.commit()
         with c.session_transaction() as sess:
             sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
         return c
 
     return do_login
-        # A remembered login (no idle limit) that outlives any clock a test sets; committed
-        # (to the test's savepoint) so that a request that fails and rolls back keeps it.
-        start_session(user, now=NOW, lifetime=timedelta(days=36500), is_remembered=True)
-        db.session.commit()

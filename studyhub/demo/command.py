@@ -13,6 +13,7 @@ from studyhub.demo.load import load_demo
 from studyhub.demo.people import DEMO_PASSWORD
 from studyhub.extensions import db
 from studyhub.scheduler.process import configure_logging, start_in_background
+from studyhub.web.saving import unit_of_work
 
 
 @click.command("demo")
@@ -27,8 +28,8 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
         click.echo("Dropping every table…")
         drop_all_tables(db.engine)
     upgrade()
-    logins = load_demo(password_method=current_app.config["PASSWORD_HASH_METHOD"])
-    db.session.commit()
+    with unit_of_work():
+        logins = load_demo(password_method=current_app.config["PASSWORD_HASH_METHOD"])
     click.echo("")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for login in logins:

@@ -19,6 +19,7 @@ from studyhub.meetings.services import import_file, imports, register
 from studyhub.org.cli import committee_by_name, fail_import
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import committees
+from studyhub.web.saving import command_unit
 
 KINDS = ("register", "stats")
 
@@ -87,6 +88,7 @@ def export_meetings(
 @click.option("--committee", "committee_name", help="The committee (optional when there is one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
+@command_unit
 def import_meetings(path: Path, committee_name: str | None, as_json: bool) -> None:
     """Import past meetings from the XLSX template, all or nothing.
 
@@ -114,7 +116,6 @@ def import_meetings(path: Path, committee_name: str | None, as_json: bool) -> No
         result = imports.apply_import(
             db.session, committee, checked, by=None, now=now, source=path.name, progress=bar.update
         )
-    db.session.commit()
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:

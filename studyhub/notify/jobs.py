@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.notify.mail import Sender, SmtpSender, SmtpSettings, build_email
 from studyhub.notify.models import DeliveryStatus, EmailDelivery, Message
+from studyhub.web.saving import commit_now
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def deliver_outbox(
     if smtp_settings is None:
         return 0
     batch = _claim(session, now=now, limit=batch_size)
-    session.commit()
+    commit_now()
     sent = 0
     with nullcontext(send) if send is not None else SmtpSender(smtp_settings) as sender:
         for mail in batch:
@@ -75,7 +76,7 @@ def deliver_outbox(
                 .values(attempts=attempts, **outcome)
                 .execution_options(synchronize_session=False)
             )
-            session.commit()
+            commit_now()
     if batch:
         log.info("outbox: %d of %d e-mails sent", sent, len(batch))
     return sent

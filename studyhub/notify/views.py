@@ -12,6 +12,7 @@ from studyhub.notify import queries, services
 from studyhub.notify.forms import MarkAllReadForm
 from studyhub.notify.mail import is_local_path, is_web_url
 from studyhub.web.pagination import paginate
+from studyhub.web.saving import begin_writing
 
 bp = Blueprint("notify", __name__, url_prefix="/inbox")
 
@@ -41,8 +42,11 @@ def inbox():
 def message(message_id: int):
     """Opening a message marks it read, then follows its link when that stays on this site."""
     message = db.first_or_404(queries.own_message(current_user.id, message_id))
-    if services.mark_read(message, now=clock.now_utc()):
-        db.session.commit()
+    if message.read_at is None:
+        # The first open marks it read: this GET goes on as a write unit (see
+        # web/saving.py); a message read already is only shown.
+        begin_writing()
+        services.mark_read(message, now=clock.now_utc())
     if is_local_path(message.link):
         return redirect(message.link)
     return render_template(
@@ -58,7 +62,6 @@ def mark_all_read():
     if not MarkAllReadForm().validate_on_submit():
         abort(400)
     count = services.mark_all_read(db.session, user_id=current_user.id, now=clock.now_utc())
-    db.session.commit()
     if count:
         flash(_("%(n)d messages marked as read.", n=count), "success")
     return redirect(url_for("notify.inbox"))

@@ -17,6 +17,7 @@ from studyhub.core.errors import DomainError, RowError
 from studyhub.extensions import db
 from studyhub.org import queries, roster
 from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.web.saving import command_unit
 
 
 @click.command("import-members")
@@ -24,6 +25,7 @@ from studyhub.org.models import OrgUnit, UnitKind
 @click.option("--committee", "committee_name", help="The committee (optional when there is one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
+@command_unit
 def import_members(path: Path, committee_name: str | None, as_json: bool) -> None:
     """Import or update members from an XLSX or CSV roster, all or nothing.
 
@@ -58,9 +60,7 @@ def import_members(path: Path, committee_name: str | None, as_json: bool) -> Non
                 on_progress=bar.update,
             )
     except DomainError as exc:
-        db.session.rollback()
-        _fail([RowError(None, None, str(exc))], as_json)
-    db.session.commit()
+        _fail([RowError(None, None, str(exc))], as_json)  # exiting rolls the command back
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +28,11 @@ from studyhub.org.models import (
     UnitKind,
 )
 from studyhub.org.queries import under
+
+# What every new committee starts with, from the domains above org (they add to it when
+# they are imported: readings adds the default columns), so that no page has to make a
+# committee's defaults the first time someone looks (pages never write on GET).
+COMMITTEE_DEFAULTS: list[Callable[[Session, OrgUnit], object]] = []
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 MEMBER_NO_RE = re.compile(r"^[0-9A-Za-z\-]{1,32}$")
@@ -69,6 +74,8 @@ def create_committee(session: Session, name: str, *, now: datetime, timezone: st
     unit.committee_id = unit.id
     _set_path(unit)
     session.flush()
+    for seed in COMMITTEE_DEFAULTS:
+        seed(session, unit)
     return unit
 
 
@@ -354,9 +361,9 @@ def set_member_active(
     member.is_active = is_active
     member.user.is_enabled = is_active
     member.updated_at = now
-    session = Session.object_session(member)
     if not is_active:
         end_all_sessions(member.user, now=now, reason="deactivated")
+    session = Session.object_session(member)
     assert session is not None
     record_in(
         session,

@@ -198,7 +198,7 @@ def new_unit(unit_id: int):
     if not form.kind.choices:
         raise NotAllowed(_("Nothing can be placed under a Party group."))
     if form.validate_on_submit():
-        try:
+        with errors_on(form, form.name):
             child = services.create_unit(
                 db.session,
                 parent,
@@ -206,10 +206,6 @@ def new_unit(unit_id: int):
                 name=form.name.data,
                 now=clock.now_utc(),
             )
-        except DomainError as exc:
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
-            db.session.commit()
             flash(_("%(name)s was created.", name=child.name), "success")
             return redirect(url_for("org.unit", unit_id=child.id))
     return render_template("org/new_unit.html", parent=parent, form=form)
@@ -366,9 +362,9 @@ def move_member(member_id: int):
                 now=clock.now_utc(),
             )
         except DomainError as exc:
+            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(
                 _("%(name)s now belongs to %(unit)s.", name=member.user.name, unit=target.name),
                 "success",

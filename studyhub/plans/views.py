@@ -265,7 +265,7 @@ def new():
         form.year.data, form.quarter.data = year, quarter
         form.title.data = plans.default_title(year, quarter)
     if form.validate_on_submit():
-        with errors_on(form, rollback=True):
+        with errors_on(form):
             created = plans.create_plan(
                 db.session, committee, form.to_fields(), by_user_id=current_user.id, now=now
             )
@@ -284,7 +284,7 @@ def edit(plan_id: int):
     if request.method == "GET":
         form.fill(plans.fields_of(loaded.plan))
     if form.validate_on_submit():
-        with errors_on(form, rollback=True):
+        with errors_on(form):
             plans.update_plan(db.session, loaded.plan, form.to_fields(), now=clock.now_utc())
             return committed(_("Saved."), url_for("plans.plan", plan_id=plan_id))
     return render_template(
@@ -294,7 +294,7 @@ def edit(plan_id: int):
 
 def _done(plan_id: int, endpoint: str, work, message: str | None = None, **args: Any):
     """Run one service call for a POST button, commit, and go back to ``endpoint``."""
-    return run_button(work, message, url_for(endpoint, plan_id=plan_id, **args), rollback=True)
+    return run_button(work, message, url_for(endpoint, plan_id=plan_id, **args))
 
 
 @bp.get("/<int:plan_id>/materials")
@@ -385,7 +385,7 @@ def targets(plan_id: int):
     if request.method == "GET":
         form.unit_ids.data = [t.id for t in loaded.targets]
     if form.validate_on_submit():
-        with errors_on(form, rollback=True):
+        with errors_on(form):
             plans.set_targets(
                 db.session,
                 loaded.plan,
@@ -458,7 +458,7 @@ def extend_branch(plan_id: int):
     loaded = _managed(plan_id)
     branch_form, member_form = _extension_forms(loaded)
     if branch_form.validate_on_submit():
-        with errors_on(branch_form, rollback=True):
+        with errors_on(branch_form):
             plans.grant_extension(
                 db.session,
                 loaded.plan,
@@ -478,7 +478,7 @@ def extend_member(plan_id: int):
     loaded = _managed(plan_id)
     branch_form, member_form = _extension_forms(loaded)
     if member_form.validate_on_submit():
-        with errors_on(member_form, rollback=True):
+        with errors_on(member_form):
             member = plans.find_member(db.session, loaded.plan, member_form.identifier.data)
             plans.grant_extension(
                 db.session,

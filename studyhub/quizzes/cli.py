@@ -21,6 +21,7 @@ from studyhub.quizzes.importers.detect import FORMATS
 from studyhub.quizzes.importers.model import ParseResult
 from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import imports
+from studyhub.web.saving import command_unit
 
 
 def media_folder() -> Path:
@@ -53,6 +54,7 @@ def media_url(stored_name: str) -> str:
 @click.option("--skip-invalid", is_flag=True, help="Import the valid questions, skip the others.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @with_appcontext
+@command_unit
 def import_questions(
     path: Path,
     bank_name: str,
@@ -72,19 +74,14 @@ def import_questions(
     now = clock.now_utc()
     click.echo(f"Reading {path.name}…", err=True)
     result = importers.parse(path.read_bytes(), filename=path.name, file_format=file_format)
-    savepoint = db.session.begin_nested()  # a blocked import leaves not even a new bank
     try:
         report = _store(result, committee, bank_name, category_path, skip_invalid, now, path.name)
     except DomainError as exc:
         report = imports.ImportReport(errors=[{"line": 0, "message": str(exc)}], is_blocked=True)
-    if report.is_blocked:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
-        db.session.commit()
     _print(report, as_json)
     if report.is_blocked:
         click.echo(f"{len(report.errors)} error(s); nothing was imported.", err=True)
+        # Exiting rolls the whole command back: a blocked import leaves not even a new bank.
         click.get_current_context().exit(1)
 
 
@@ -92,10 +89,10 @@ def _store(
     result: ParseResult,
     committee: OrgUnit,
     bank_name: str,
-    file_name: str,
     category_path: str | None,
     skip_invalid: bool,
     now: datetime,
+    file_name: str,
 ) -> imports.ImportReport:
     bank, created = bank_service.bank_by_name(
         db.session, committee, bank_name, create=True, now=now
@@ -112,10 +109,10 @@ def _store(
             bank,
             prepared,
             category_path=category_path,
-            file_name=file_name,
             skip_invalid=skip_invalid,
             now=now,
             media_folder=media_folder(),
+            file_name=file_name,
             on_progress=bar.update,
         )
 

@@ -17,6 +17,7 @@ from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.readings.services import history, imports, library, tables
+from studyhub.web.saving import command_unit
 
 SHOWN_PROBLEMS = 50
 
@@ -81,6 +82,7 @@ def _fail(exc: DomainError) -> NoReturn:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
+@command_unit
 def import_readings(
     path: Path, committee_name: str | None, create_columns: bool, publish: bool, as_json: bool
 ) -> None:
@@ -123,7 +125,6 @@ def import_readings(
             )
     except DomainError as exc:
         _fail(exc)
-    db.session.commit()
     if as_json:
         click.echo(json.dumps({"ok": True, **summary.as_dict()}, ensure_ascii=False))
         return
@@ -145,6 +146,7 @@ def import_readings(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
+@command_unit
 def import_history(path: Path, committee_name: str | None, as_json: bool) -> None:
     """Import 党史今天 entries from CSV or XLSX (月, 日, 年, 标题, 内容), all or nothing.
 
@@ -170,7 +172,6 @@ def import_history(path: Path, committee_name: str | None, as_json: bool) -> Non
         _reject(exc, as_json)
     except DomainError as exc:
         _fail(exc)
-    db.session.commit()
     if as_json:
         click.echo(json.dumps({"ok": True, **summary.as_dict()}, ensure_ascii=False))
         return

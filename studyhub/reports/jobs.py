@@ -29,7 +29,7 @@ def run_export_jobs(
     now: datetime,
     folder: Path,
     email: bool = False,
-    commit: Callable[[], None] | None = None,
+    commit_each: Callable[[], None] | None = None,
     excused_counts_as: str = "excluded",
 ) -> int:
     """Produce the pending exports, committing after each; returns how many."""
@@ -38,7 +38,7 @@ def run_export_jobs(
         now=now,
         folder=folder,
         email=email,
-        commit=commit,
+        commit_each=commit_each,
         excused_counts_as=excused_counts_as,
     )
 

@@ -61,6 +61,8 @@ class AdvisoryLock:
         conn = self.engine.connect()
         try:
             got = conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})
+            # Not a unit of work: the lock's own connection, outside the session, ends the
+            # statement's transaction so the lock (a session lock) is all it holds.
             conn.commit()
         except BaseException:
             conn.close()

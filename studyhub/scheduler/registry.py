@@ -27,6 +27,7 @@ from studyhub.plans import jobs as plans_jobs
 from studyhub.quizzes import jobs as quizzes_jobs
 from studyhub.readings import jobs as readings_jobs
 from studyhub.reports import jobs as reports_jobs
+from studyhub.web.saving import commit_now
 
 JobFunction = Callable[[Session, datetime, Mapping[str, Any]], Any]
 
@@ -118,7 +119,7 @@ def _run_export_jobs(session: Session, now: datetime, config: Mapping[str, Any])
         now=now,
         folder=reports_jobs.export_folder(config),
         email=mail_enabled(config),
-        commit=session.commit,
+        commit_each=commit_now,
         excused_counts_as=config.get("MEETING_EXCUSED_COUNTS_AS", "excluded"),
     )
 
@@ -136,13 +137,13 @@ def _remind_missing_meetings(session: Session, now: datetime, config: Mapping[st
     )
 
 
-def _heartbeat(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
 def _purge_old_logins(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     return accounts_jobs.purge_old_logins(
         session, now=now, keep=timedelta(days=config.get("LOGIN_SESSION_KEEP_DAYS", 30))
     )
 
 
+def _heartbeat(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     return f"pid {os.getpid()}"
 
 
@@ -203,7 +204,6 @@ JOBS: tuple[Job, ...] = (
         once_per="day",
         description="Remind secretaries of required meetings not yet held as a period ends.",
     ),
-)
     Job(
         "accounts.purge_old_logins",
         _purge_old_logins,
@@ -211,6 +211,7 @@ JOBS: tuple[Job, ...] = (
         once_per="day",
         description="Delete login records whose login ended long ago.",
     ),
+)
 
 
 def jobs_for(config: Mapping[str, Any]) -> tuple[Job, ...]:

@@ -1,7 +1,8 @@
 """Running one job: an app context, one session, ``now`` from the clock, one commit.
 
-The runner is the edge where a job's work is committed (jobs flush; the
-outbox job also commits per mail so a crash does not resend). For a job with
+The runner is the edge where a job's work is committed: each run is one
+:func:`~studyhub.web.saving.unit_of_work` (jobs flush; the outbox job also
+commits per mail with ``commit_now`` so a crash does not resend). For a job with
 a period it first inserts that period's ``JobRun``; the unique (job, period)
 constraint means a second run for the period, even from another process,
 does nothing.
@@ -22,6 +23,7 @@ from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.scheduler.models import JobRun
 from studyhub.scheduler.registry import Job
+from studyhub.web.saving import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -47,35 +49,29 @@ def run_job(app: Flask, job: Job, *, now: datetime | None = None, force: bool = 
     re-running an idempotent job); the period keeps its one ``JobRun``.
     Errors roll the work back and propagate.
     """
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         session = db.session
         now = now or clock.now_utc()
         period = job.period(now, app.config["SCHEDULER_TIMEZONE"])
-        try:
-            run = _start_run(session, job.name, period, now) if period else None
-            if period and run is None and not force:
-                session.rollback()
-                outcome = Outcome(job.name, period, ran=False)
-                log.info("%s", outcome.describe())
-                return outcome
-            result = job.function(session, now, app.config)
-            if run is not None:
-                run.finished_at = clock.now_utc()
-            session.commit()
-        except BaseException:
+        run = _start_run(session, job.name, period, now) if period else None
+        if period and run is None and not force:
             session.rollback()
-            raise
-        outcome = Outcome(job.name, period, ran=True, result=result)
-        log.info("%s", outcome.describe())
-        return outcome
+            outcome = Outcome(job.name, period, ran=False)
+            log.info("%s", outcome.describe())
+            return outcome
+        result = job.function(session, now, app.config)
+        if run is not None:
+            run.finished_at = clock.now_utc()
+    outcome = Outcome(job.name, period, ran=True, result=result)
+    log.info("%s", outcome.describe())
+    return outcome
 
 
 def _start_run(session: Session, job: str, period: str, now: datetime) -> JobRun | None:
     """This period's ``JobRun``, new; ``None`` when the period already has one.
 
-    The insert comes first, before any read: on SQLite that takes the write
-    lock at the start of the transaction (a transaction that reads first and
-    writes later fails when another connection wrote in between); on
+    The unit is a write unit (on SQLite its transaction took the write lock when
+    it began, so the job's reads and writes cannot fail "database is locked"); on
     PostgreSQL a concurrent run of the same period waits here for the first
     to commit, then finds the row taken.
     """

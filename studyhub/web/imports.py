@@ -84,8 +84,9 @@ class PreviewedImport(Generic[C]):
         apply: Callable[[C, str], R],
         done: Callable[[R], ResponseReturnValue],
     ) -> ResponseReturnValue:
-        """Write a previewed upload with ``apply(checked, filename)`` and commit; ``done``
-        answers with the result. A second confirmation finds the file gone and does nothing."""
+        """Write a previewed upload with ``apply(checked, filename)`` (the edge commits);
+        ``done`` answers with the result. A second confirmation finds the file gone and does
+        nothing."""
         form = ConfirmImportForm()
         if not form.validate_on_submit():
             abort(400)
@@ -103,7 +104,6 @@ class PreviewedImport(Generic[C]):
             return self.render(checked=self.failed(str(exc)))
         finally:
             path.unlink(missing_ok=True)
-        db.session.commit()
         return done(result)
 
     def _check(self, path: Path) -> C:

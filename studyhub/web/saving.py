@@ -1,12 +1,30 @@
-"""The end of a view that changes something: one service call, then one commit.
+"""The edge of every unit of work: where it commits, rolls back, or waits its turn.
 
-A service fails with a :class:`~studyhub.core.errors.DomainError` whose message a
-person can read, before the view commits. A form page shows that message on the
-form and renders again; a button flashes it and goes back. Nothing is committed
-then. Most services check before they change anything, so there is nothing to
-undo; a view whose service may fail after it has flushed (a unique constraint
-turned into a message) passes ``rollback=True``, so that the page it renders next
-reads the database as it was.
+One rule for every write, wherever it comes from:
+
+- **A request is the unit of work.** :class:`App` (the application class) runs
+  each request in a unit: a ``POST``/``PUT``/``PATCH``/``DELETE`` is a write unit,
+  committed after its view returns a response below 400 and rolled back
+  otherwise (an exception, ``abort``, an error status). A ``GET``/``HEAD`` is a
+  read unit and never writes: it is never committed, and under ``testing`` a
+  statement that writes, or changes left pending, fail loudly. The rare page
+  that must write on ``GET`` (a download that the audit log records) says so
+  with :func:`writes_on_get`.
+- **Views never commit.** A form page shows a service's :class:`DomainError` on
+  the form (:func:`errors_on`, which rolls back); a button flashes it and goes
+  back (:func:`run_button`); anything else that refuses returns an error status
+  (the edge rolls back) or calls :func:`refused`. Flashes said by a request
+  whose commit failed are taken back, so nobody reads "saved" for a lost write.
+- **Jobs and commands** run in :func:`unit_of_work` (the scheduler's runner) or
+  under :func:`command_unit` (a CLI command is one unit). A long import that
+  commits per batch, or a job that commits per item, calls :func:`commit_now`.
+- **Writers queue instead of failing.** The unit is known before its first
+  statement (``studyhub.core.units``): on SQLite a write unit's transaction
+  begins with ``BEGIN IMMEDIATE`` and waits for the write lock up to the busy
+  timeout, so it cannot fail with "database is locked" when it writes after
+  reading; reads run beside it (WAL). A database still busy after the timeout
+  answers 503 with ``Retry-After`` (a page, or JSON to a JSON request), never a
+  500 (:func:`busy_response`).
 
 A form view::
 
@@ -19,24 +37,265 @@ A form view::
 A button view::
 
     return run_button(lambda: plans.publish_plan(...), _("Published."), url_for(...))
+
+A command::
+
+    @bp.cli.command("import")
+    @command_unit
+    def import_command(...): ...
+
+``commit_now`` below holds the only ``Session.commit()`` of the application
+(``tests/web/test_units.py`` checks it).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
-from flask import flash, redirect
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    has_app_context,
+    jsonify,
+    redirect,
+    request,
+    session,
+)
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response
+from wtforms import Field
 
+from studyhub.core import units
 from studyhub.core.errors import DomainError
+from studyhub.core.units import Unit
 from studyhub.extensions import db
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_AFTER_SECONDS = 5
+_WRITES_ON_GET = "_studyhub_writes_on_get"
+_READS_FIRST = "_studyhub_reads_first"
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")
+
+
+# The one commit --------------------------------------------------------------------------
+
+
+def commit_now() -> None:
+    """Commit the current unit's work so far (the application's only ``commit()``).
+
+    The edges below call it; a job that commits per item (the outbox, per mail)
+    or an import that commits per batch calls it itself. A read unit cannot.
+    """
+    if units.current() is Unit.READ:
+        raise RuntimeError(f"a read unit ({_where()}) tried to commit")
+    db.session.commit()
+
+
+def _where() -> str:
+    try:
+        return f"{request.method} {request.path}"
+    except RuntimeError:
+        return "outside a request"
+
+
+# Jobs and commands -------------------------------------------------------------------------
 
 
 @contextmanager
-def errors_on(form: FlaskForm, *, rollback: bool = False) -> Iterator[None]:
-    """Show a :class:`DomainError` raised in the block on ``form`` (after a rollback, if asked).
+def unit_of_work() -> Iterator[None]:
+    """One write unit outside a request: commits at the end, rolls back on any exception.
+
+    Enter it before the unit's first statement (SQLite takes the write lock then).
+    """
+    with units.running(Unit.WRITE):
+        try:
+            yield
+        except BaseException as exc:
+            if _is_success_exit(exc):  # a command that ends with exit(0) succeeded
+                commit_now()
+            else:
+                db.session.rollback()
+            raise
+        commit_now()
+
+
+def _is_success_exit(exc: BaseException) -> bool:
+    """``SystemExit(0)`` or click's ``Exit(0)`` (``ctx.exit()``): the command succeeded."""
+    code = getattr(exc, "exit_code", getattr(exc, "code", 1))
+    return type(exc).__name__ in ("Exit", "SystemExit") and code in (0, None)
+
+
+def command_unit(command: Callable[P, T]) -> Callable[P, T]:
+    """A CLI command that is one unit of work (put it under ``@….command``)."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        with unit_of_work():
+            return command(*args, **kwargs)
+
+    return run
+
+
+# Requests ----------------------------------------------------------------------------------
+
+
+def writes_on_get(view: Callable[P, T]) -> Callable[P, T]:
+    """Mark a ``GET`` view that must write (say why where it is used): a write unit."""
+    setattr(view, _WRITES_ON_GET, True)
+    return view
+
+
+def reads_first(view: Callable[P, T]) -> Callable[P, T]:
+    """Mark a write view that reads slowly before it writes (the login's password check).
+
+    It starts as a read unit, so it holds no write lock while it reads; it calls
+    :func:`begin_writing` before it changes anything.
+    """
+    setattr(view, _READS_FIRST, True)
+    return view
+
+
+def begin_writing() -> None:
+    """End the read so far and go on as a write unit (objects loaded reload on use)."""
+    if units.current() is Unit.WRITE:
+        return
+    db.session.rollback()
+    units.switch(Unit.WRITE)
+
+
+def keep_changes() -> None:
+    """Commit this request's work although its response is an error status.
+
+    For an answer that refuses but has done something that stands: a save that
+    finds the time up submits the attempt, then says 409.
+    """
+    g._studyhub_keep_changes = True
+
+
+class App(Flask):
+    """The Flask application whose every request is one unit of work (see the module)."""
+
+    def full_dispatch_request(self) -> Response:
+        unit = _unit_of(self, request.method, request.endpoint)
+        with units.running(unit):
+            if unit is Unit.WRITE or request.method not in READ_METHODS:
+                g._studyhub_flashes = list(session.get("_flashes", ()))
+            return super().full_dispatch_request()
+
+    def dispatch_request(self) -> Any:
+        try:
+            response = self.make_response(super().dispatch_request())
+        except BaseException:
+            _abandon()
+            raise
+        if units.current() is Unit.WRITE:
+            if response.status_code >= 400 and not g.get("_studyhub_keep_changes"):
+                _abandon()
+                return response
+            try:
+                commit_now()
+            except BaseException:
+                _abandon()
+                raise
+        elif self.config.get("STRICT_UNITS"):
+            _check_nothing_pending()
+        return response
+
+
+def _unit_of(app: Flask, method: str, endpoint: str | None) -> Unit:
+    view = app.view_functions.get(endpoint) if endpoint else None
+    if method in READ_METHODS:
+        return Unit.WRITE if getattr(view, _WRITES_ON_GET, False) else Unit.READ
+    return Unit.READ if getattr(view, _READS_FIRST, False) else Unit.WRITE
+
+
+def _abandon() -> None:
+    """Roll the request's work back and take back the flashes it said."""
+    db.session.rollback()
+    before = g.pop("_studyhub_flashes", None)
+    if before is None:
+        return
+    if before:
+        session["_flashes"] = before
+    else:
+        session.pop("_flashes", None)
+
+
+def _check_nothing_pending() -> None:
+    pending = db.session.new or db.session.dirty or db.session.deleted
+    if pending:
+        raise RuntimeError(f"{_where()} left changes pending in a read unit: {list(pending)!r}")
+
+
+def _refuse_writes_in_reads(conn, cursor, statement: str, parameters, context, executemany):
+    if units.current() is not Unit.READ or not has_app_context():
+        return
+    if not current_app.config.get("STRICT_UNITS"):
+        return
+    if statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
+        raise RuntimeError(f"{_where()} wrote in a read unit: {statement[:200]}")
+
+
+def install_units(app: Flask) -> None:
+    """Under ``STRICT_UNITS`` (on in testing), a read unit's writing statement fails loudly."""
+    if app.config.get("STRICT_UNITS") and not event.contains(
+        Engine, "before_cursor_execute", _refuse_writes_in_reads
+    ):
+        event.listen(Engine, "before_cursor_execute", _refuse_writes_in_reads)
+
+
+# A busy database ---------------------------------------------------------------------------
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A database that stayed locked past the busy timeout (SQLite) or a lock wait that
+    timed out (PostgreSQL's ``lock_timeout``)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    text = str(exc.orig).lower()
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or "lock timeout" in text
+        or type(exc.orig).__name__ == "LockNotAvailable"
+    )
+
+
+def busy_response(render_page: Callable[[int, str], Any]) -> Response:
+    """503 with ``Retry-After``: JSON for a JSON request, else ``render_page(503, message)``."""
+    log.warning("database busy on %s", _where())
+    message = _("Too many people are saving at this moment. Please try again in a few seconds.")
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        response = jsonify(saved=False, busy=True, error=message)
+        response.status_code = 503
+    else:
+        response = current_app.make_response(render_page(503, message))
+        response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+# Form pages and buttons --------------------------------------------------------------------
+
+
+@contextmanager
+def errors_on(form: FlaskForm, field: Field | None = None) -> Iterator[None]:
+    """Show a :class:`DomainError` raised in the block on ``form`` (or on its ``field``),
+    after a rollback.
 
     The block ends with ``return committed(...)``; when the service fails, the view
     goes on after the block and renders the form with the error.
@@ -44,34 +303,37 @@ def errors_on(form: FlaskForm, *, rollback: bool = False) -> Iterator[None]:
     try:
         yield
     except DomainError as exc:
-        if rollback:
-            db.session.rollback()
-        form.form_errors.append(str(exc))
+        db.session.rollback()
+        if field is None:
+            form.form_errors.append(str(exc))
+        else:
+            field.errors = [*field.errors, str(exc)]
 
 
 def committed(message: str, url: str) -> Response:
-    """Commit the unit of work, say ``message`` and go to ``url``."""
-    db.session.commit()
+    """Say ``message`` and go to ``url``; the edge commits (and takes the message back
+    if the commit fails)."""
     flash(message, "success")
     return redirect(url)
 
 
-def run_button(
-    work: Callable[[], object], message: str | None, url: str, *, rollback: bool = False
-) -> Response:
+def refused(exc: DomainError, url: str) -> Response:
+    """Roll back, flash why not and go to ``url``."""
+    db.session.rollback()
+    flash(str(exc), "error")
+    return redirect(url)
+
+
+def run_button(work: Callable[[], object], message: str | None, url: str) -> Response:
     """Call one service for a POST button, then go to ``url``.
 
-    It commits and says ``message`` (when given), or says why not (after a rollback,
-    if asked).
+    On success it says ``message`` (when given) and the edge commits; a
+    :class:`DomainError` is rolled back and flashed.
     """
     try:
         work()
     except DomainError as exc:
-        if rollback:
-            db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        if message:
-            flash(message, "success")
+        return refused(exc, url)
+    if message:
+        flash(message, "success")
     return redirect(url)

@@ -15,6 +15,7 @@ from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.web import ops
 from studyhub.web.home import home_panels
+from studyhub.web.saving import busy_response, is_busy
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
@@ -105,8 +106,10 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
-        log.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
+        if is_busy(exc):  # still locked after the busy timeout: "try again", never a 500
+            return busy_response(_render_error)
+        log.exception("Unhandled error on %s %s", request.method, request.path)
         if current_app.testing and current_app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise exc
         return _render_error(500)

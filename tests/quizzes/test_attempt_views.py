@@ -361,12 +361,23 @@ def test_time_is_up_on_touch(client, login, session, world):
     assert attempt.score == 1 and items_of(session, attempt)[1].response is None
 
 
-def test_opening_an_expired_attempt_submits_it(client, login, session, world):
+def test_opening_an_expired_attempt_leads_to_submitting_it(client, login, session, world):
+    """A page never writes on GET: the expired attempt's page says time is up and its one
+    button submits it (automatically, with the answers saved in time)."""
     quiz = make_quiz(session, world, time_limit_seconds=60)
     attempt = started(client, login, session, world, quiz)
     attempt.deadline_at = now() - timedelta(minutes=5)
     session.flush()
     response = client.get(f"/quizzes/attempts/{attempt.id}", follow_redirects=True)
+    assert 'id="time-up"' in response.get_data(as_text=True)
+    session.refresh(attempt)
+    assert attempt.state == AttemptState.IN_PROGRESS
+    token = attempt_token(attempt)
+    response = client.post(
+        f"/quizzes/attempts/{attempt.id}/submit",
+        data={"attempt_token": token},
+        follow_redirects=True,
+    )
     assert "automatically, when the time was up" in response.get_data(as_text=True)
     session.refresh(attempt)
     assert attempt.state == AttemptState.SUBMITTED and attempt.is_auto_submitted
@@ -479,8 +490,11 @@ def test_practice_without_javascript_checks_and_stays(client, login, session, wo
     assert as_utc(items_of(session, attempt)[truefalse - 1].saved_at) <= now()
 
 
-def test_a_save_that_finds_sqlite_locked_is_run_again(client, login, session, world, monkeypatch):
-    """SQLite refuses a write at once when another process wrote since this one read."""
+def test_a_save_that_finds_the_database_busy_answers_503_and_the_page_retries(
+    client, login, session, world, monkeypatch
+):
+    """Still locked after the busy timeout: 503 with Retry-After and JSON, nothing saved;
+    the page's script keeps the answer and sends it again (5xx), and that one is saved."""
     attempt = started(client, login, session, world, make_quiz(session, world))
     real_save = attempts.save_answer
     calls = []
@@ -492,6 +506,10 @@ def test_a_save_that_finds_sqlite_locked_is_run_again(client, login, session, wo
         return real_save(*args, **kwargs)
 
     monkeypatch.setattr(attempts, "save_answer", locked_once)
+    busy = save_json(client, attempt, 1, "B", 1)
+    assert busy.status_code == 503 and busy.headers["Retry-After"]
+    assert busy.get_json()["saved"] is False and busy.get_json()["busy"] is True
+    assert items_of(session, attempt)[0].response is None
     body = save_json(client, attempt, 1, "B", 1).get_json()
     assert body["saved"] is True and len(calls) == 2
     assert items_of(session, attempt)[0].response == "B"

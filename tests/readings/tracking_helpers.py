@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.org.models import OrgUnit
@@ -14,6 +15,14 @@ from tests.conftest import NOW
 
 
 def make_column(session: Session, committee: OrgUnit, name: str = "党务指南") -> ReadingColumn:
+    """The committee's column ``name`` (a new committee has the default ones already)."""
+    found = session.scalars(
+        select(ReadingColumn).where(
+            ReadingColumn.committee_id == committee.id, ReadingColumn.name == name
+        )
+    ).first()
+    if found is not None:
+        return found
     column = ReadingColumn(committee_id=committee.id, name=name, sort_order=1)
     session.add(column)
     session.flush()

@@ -66,9 +66,9 @@ def open_checkin(meeting_id: int):
     try:
         attendance.open_checkin(db.session, meeting, by=current_user, now=clock.now_utc())
     except DomainError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
         return back_to(meeting)
-    db.session.commit()
     return redirect(url_for("meetings.checkin_screen", meeting_id=meeting.id))
 
 
@@ -146,7 +146,6 @@ def checkin(meeting_id: int):
                 now=now,
                 grace=timedelta(minutes=current_app.config["CHECKIN_LATE_GRACE_MINUTES"]),
             )
-            db.session.commit()
             return render_template("meetings/checkin.html", meeting=meeting, done=row)
         row = attendance.scanned(
             db.session, meeting, current_user, token=token, secret=secret, now=now
@@ -221,9 +220,9 @@ def mark(meeting_id: int, attendance_id: int):
                 now=clock.now_utc(),
             )
         except DomainError as exc:
+            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             if changed:
                 flash(_("Attendance of %(name)s is saved.", name=row.user.name), "success")
     return redirect(

@@ -170,7 +170,6 @@ def frequencies(unit_id: int):
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(_("The required meetings were saved."), "success")
             return redirect(url_for("meetings.unit_compliance", unit_id=committee.id))
     return render_template(

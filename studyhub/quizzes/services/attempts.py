@@ -590,10 +590,9 @@ class Overview:
 def overview(
     session: Session, quiz: Quiz, *, user_id: int, now: datetime, grace: timedelta = DEFAULT_GRACE
 ) -> Overview:
-    """The quiz page's facts; an attempt in progress whose time is up is submitted first."""
+    """The quiz page's facts (it writes nothing: an attempt in progress whose time is up is
+    still the current one; its page leads to submitting it, or the scheduler's job does)."""
     found = list(session.scalars(queries.attempts_of(quiz.id, user_id)))
-    for attempt in found:
-        touch_attempt(session, attempt, now=now, grace=grace)
     current = next((a for a in found if a.state == AttemptState.IN_PROGRESS), None)
     reason = None
     try:

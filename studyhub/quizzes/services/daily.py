@@ -144,6 +144,17 @@ def settings_of(session: Session, quiz: Quiz) -> DailySettings:
     )
 
 
+def default_settings(session: Session, committee: OrgUnit) -> DailySettings:
+    """What :func:`ensure_daily_quiz` would start with, without making the quiz."""
+    rule = points.rule_for(session, committee.id, points.DAILY_QUIZ)
+    return DailySettings(
+        bank_ids=list(session.scalars(select(Bank.id).where(Bank.committee_id == committee.id))),
+        question_count=DEFAULT_QUESTIONS,
+        points=rule.points,
+        daily_cap=rule.daily_cap,
+    )
+
+
 def configure_daily(
     session: Session, quiz: Quiz, settings: DailySettings, *, now: datetime
 ) -> None:

@@ -23,9 +23,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import (
     abort,
@@ -39,8 +38,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from studyhub.accounts.views import checks_its_own_login, keep_session_alive, session_login
 from studyhub.core import clock
@@ -51,11 +48,8 @@ from studyhub.quizzes.models import Attempt, AttemptState, Quiz
 from studyhub.quizzes.services import attempts, quizzes, review
 from studyhub.quizzes.views import bp
 from studyhub.web.related import related_links
+from studyhub.web.saving import keep_changes, refused
 
-T = TypeVar("T")
-BUSY_RETRIES = 3
-# A write that changes nothing: on SQLite it takes the database's write lock.
-WRITE_LOCK = text("UPDATE attempt SET id = id WHERE 1 = 0")
 SEED_BOUND = 2**31
 
 
@@ -87,27 +81,6 @@ def _own_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-def _retrying(work: Callable[[], T]) -> T:
-    """Run a unit of work that ends in a commit; on SQLite, again if the database was locked.
-
-    A SQLite transaction that has read and then writes fails at once (without
-    waiting) when another process committed in between, and every request
-    reads first (the login). Answers arrive in bursts, so such a unit is rolled
-    back and run again in a transaction that takes the write lock before it
-    reads anything: that one waits its turn (the busy timeout) and cannot fail
-    this way. PostgreSQL waits on the attempt's row lock instead.
-    """
-    for tries in range(1, BUSY_RETRIES + 1):
-        try:
-            return work()
-        except OperationalError as exc:
-            if "database is locked" not in str(exc.orig) or tries == BUSY_RETRIES:
-                raise
-            db.session.rollback()
-            db.session.execute(WRITE_LOCK)
-    raise AssertionError("unreachable")
-
-
 def _attempt_url(attempt: Attempt, position: int | None = None) -> str:
     if position is None:
         return url_for("quizzes.attempt", attempt_id=attempt.id)
@@ -127,20 +100,12 @@ def start(quiz_id: int):
         abort(400)
     now = clock.now_utc()
     seed = secrets.randbelow(SEED_BOUND)
-
-    def work() -> Attempt:
-        found = attempts.start_attempt(
+    try:
+        attempt = attempts.start_attempt(
             db.session, quiz, user_id=current_user.id, now=now, seed=seed, grace=_grace()
         )
-        db.session.commit()
-        return found
-
-    try:
-        attempt = _retrying(work)
     except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("quizzes.quiz", quiz_id=quiz.id))
+        return refused(exc, url_for("quizzes.quiz", quiz_id=quiz.id))
     return redirect(_attempt_url(attempt))
 
 
@@ -153,11 +118,10 @@ def attempt(attempt_id: int):
     """The questions, one per screen (``?q=`` picks it), the navigator and the countdown."""
     now = clock.now_utc()
     attempt = _own_attempt(attempt_id)
-    if attempts.touch_attempt(db.session, attempt, now=now, grace=_grace()):
-        db.session.commit()
-        flash(_("Time is up. Your attempt was submitted with the answers saved in time."), "info")
     if attempt.state == AttemptState.SUBMITTED:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    if attempts.is_expired(attempt, now=now, grace=_grace()):
+        return redirect(url_for("quizzes.confirm_submit", attempt_id=attempt.id))
     quiz = attempt.quiz
     items = attempts.item_views(db.session, attempt, now=now)[1]
     current = request.args.get("q", type=int) or next(
@@ -255,35 +219,27 @@ def _save_json(attempt_id: int, login: tuple[int, str], now):
                 return login_manager.unauthorized()
             _check_token(_own_attempt(attempt_id), token)  # someone else's attempt is a 404
 
-        def work() -> dict[str, Any]:
-            saved = attempts.save_answer(
-                db.session,
-                attempt_id,
-                user_id=user_id,
-                login_token=login_token,
-                position=position,
-                response=response,
-                seq=seq,
-                now=now,
-                grace=_grace(),
-            )
-            body = _saved_json(attempt_id, saved)
-            db.session.commit()
-            return body
-
-        body = _retrying(work)
-        keep_session_alive(now)  # an exam in progress is never cut off by the idle limit
+        saved = attempts.save_answer(
+            db.session,
+            attempt_id,
+            user_id=user_id,
+            login_token=login_token,
+            position=position,
+            response=response,
+            seq=seq,
+            now=now,
+            grace=_grace(),
+        )
     except attempts.AttemptClosed as exc:
-        db.session.commit()  # the automatic submission, if this save made it
+        keep_changes()  # the automatic submission, if this save made it
         result_url = url_for("quizzes.result", attempt_id=attempt_id)
         return jsonify(saved=False, closed=True, error=str(exc), result_url=result_url), 409
     except NotLoggedIn:
-        db.session.rollback()
         return login_manager.unauthorized()
     except DomainError as exc:
-        db.session.rollback()
         return jsonify(saved=False, error=str(exc)), exc.http_status
-    return jsonify(body)
+    keep_session_alive(now)  # an exam in progress is never cut off by the idle limit
+    return jsonify(_saved_json(attempt_id, saved))
 
 
 def _save_form(attempt: Attempt, now):
@@ -295,28 +251,20 @@ def _save_form(attempt: Attempt, now):
     flag_sent = "flag_shown" in request.form
     try:
         _check_token(attempt, form.attempt_token.data)
-
-        def work() -> None:
-            attempts.save_screen(
-                db.session,
-                attempt,
-                position=position,
-                response=request.form.getlist("response"),
-                is_flagged=bool(form.flagged.data) if flag_sent else None,
-                now=now,
-                grace=_grace(),
-            )
-            db.session.commit()
-
-        _retrying(work)
+        attempts.save_screen(
+            db.session,
+            attempt,
+            position=position,
+            response=request.form.getlist("response"),
+            is_flagged=bool(form.flagged.data) if flag_sent else None,
+            now=now,
+            grace=_grace(),
+        )
     except attempts.AttemptClosed as exc:
-        db.session.commit()
-        flash(str(exc), "info")
+        flash(str(exc), "info")  # the automatic submission, if this save made it, stays
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(_attempt_url(attempt, position))
+        return refused(exc, _attempt_url(attempt, position))
     if go == "finish":
         return redirect(url_for("quizzes.confirm_submit", attempt_id=attempt.id))
     step = {"next": 1, "prev": -1}.get(go, 0)
@@ -333,25 +281,19 @@ def flag(attempt_id: int):
     token, position, flagged = _json_flag()
     try:
         _check_token(attempt, token)
-
-        def work() -> None:
-            attempts.flag_item(
-                db.session,
-                attempt,
-                position=position,
-                is_flagged=flagged,
-                now=now,
-                grace=_grace(),
-            )
-            db.session.commit()
-
-        _retrying(work)
+        attempts.flag_item(
+            db.session,
+            attempt,
+            position=position,
+            is_flagged=flagged,
+            now=now,
+            grace=_grace(),
+        )
     except attempts.AttemptClosed as exc:
-        db.session.commit()
+        keep_changes()  # the automatic submission, if this flag made it
         result_url = url_for("quizzes.result", attempt_id=attempt.id)
         return jsonify(saved=False, closed=True, error=str(exc), result_url=result_url), 409
     except DomainError as exc:
-        db.session.rollback()
         return jsonify(saved=False, error=str(exc)), exc.http_status
     return jsonify(saved=True, flagged=flagged)
 
@@ -362,11 +304,14 @@ def flag(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/submit")
 @login_required
 def confirm_submit(attempt_id: int):
-    """Before submitting: the questions not answered yet first, then those flagged."""
+    """Before submitting: the questions not answered yet first, then those flagged.
+
+    An attempt whose time is up comes here too (a page never writes on GET): it says
+    so, and its one button submits it with the answers saved in time (the
+    scheduler's job submits it anyway when nobody does).
+    """
     now = clock.now_utc()
     attempt = _own_attempt(attempt_id)
-    if attempts.touch_attempt(db.session, attempt, now=now, grace=_grace()):
-        db.session.commit()
     if attempt.state == AttemptState.SUBMITTED:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     items = attempts.item_views(db.session, attempt, now=now)[1]
@@ -379,6 +324,7 @@ def confirm_submit(attempt_id: int):
         total=len(items),
         remaining=attempts.remaining_seconds(attempt, now=now),
         token=attempt_token(attempt),
+        is_time_up=attempts.is_expired(attempt, now=now, grace=_grace()),
     )
 
 
@@ -391,15 +337,9 @@ def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     form = SubmitForm()
     _check_token(attempt, form.attempt_token.data)
-
-    def work() -> bool:
-        done = attempts.finish_attempt(
-            db.session, attempt, now=now, grace=_grace(), timed_out=form.timed_out.data == "1"
-        )
-        db.session.commit()
-        return done
-
-    _retrying(work)
+    attempts.finish_attempt(
+        db.session, attempt, now=now, grace=_grace(), timed_out=form.timed_out.data == "1"
+    )
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
 
 
@@ -412,8 +352,6 @@ def result(attempt_id: int):
     """Score and pass or fail, then whatever the review policy shows now."""
     now = clock.now_utc()
     attempt = _own_attempt(attempt_id)
-    if attempts.touch_attempt(db.session, attempt, now=now, grace=_grace()):
-        db.session.commit()
     if attempt.state != AttemptState.SUBMITTED:
         return redirect(_attempt_url(attempt))
     shown, items = attempts.item_views(db.session, attempt, now=now)

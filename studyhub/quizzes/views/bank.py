@@ -120,7 +120,7 @@ def banks(committee_id: int):
     committee = managed_committee(committee_id)
     form = BankForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, form.name):
             bank = bank_service.create_bank(
                 db.session,
                 committee,
@@ -128,12 +128,10 @@ def banks(committee_id: int):
                 description=form.description.data or "",
                 now=clock.now_utc(),
             )
-        except DomainError as exc:
-            form.name.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The bank %(name)s was created.", name=bank.name), "success")
-            return redirect(url_for("quizzes.bank", bank_id=bank.id))
+            return committed(
+                _("The bank %(name)s was created.", name=bank.name),
+                url_for("quizzes.bank", bank_id=bank.id),
+            )
     rows = db.session.execute(queries.banks_of(committee.id)).all()
     return render_template("quizzes/bank/banks.html", committee=committee, rows=rows, form=form)
 
@@ -213,15 +211,11 @@ def categories(bank_id: int):
     bank, committee = _bank(bank_id)
     form = CategoryForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, form.path):
             category = bank_service.ensure_category(db.session, bank, form.path.data)
-        except DomainError as exc:
-            form.path.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The category %(name)s is ready.", name=form.path.data.strip()), "success")
-            return redirect(
-                url_for("quizzes.categories", bank_id=bank.id, _anchor=f"c{category.id}")
+            return committed(
+                _("The category %(name)s is ready.", name=form.path.data.strip()),
+                url_for("quizzes.categories", bank_id=bank.id, _anchor=f"c{category.id}"),
             )
     tree = bank_service.category_tree(db.session, bank)
     return render_template(
@@ -514,11 +508,11 @@ def _confirm_import(bank: Bank, committee: OrgUnit):
             media_folder=media_folder(),
             media_url=media_url,
             by_user_id=current_user.id,
+            file_name=(form.filename.data or path.name)[:100],
         )
     except DomainError as exc:
+        db.session.rollback()
         report = imports.ImportReport(errors=[{"line": 0, "message": str(exc)}], is_blocked=True)
-    else:
-        db.session.commit()
     finally:
         path.unlink(missing_ok=True)
     return _render_import(bank, committee, report=report, filename=form.filename.data)

@@ -27,7 +27,7 @@ from studyhub.quizzes.models import Attempt, AttemptState, QuizMode
 from studyhub.quizzes.services import attempts, daily, review
 from studyhub.quizzes.views import bp, managed_committee
 from studyhub.web.home import HomePanel, register_home_panel
-from studyhub.web.saving import committed, errors_on
+from studyhub.web.saving import committed, errors_on, refused
 
 SEED_LIMIT = 2**31
 
@@ -100,10 +100,7 @@ def daily_start():
             seed=secrets.randbelow(SEED_LIMIT),
         )
     except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("quizzes.daily_home"))
-    db.session.commit()
+        return refused(exc, url_for("quizzes.daily_home"))
     if attempt.state == AttemptState.SUBMITTED:
         return redirect(url_for("quizzes.daily_home"))
     position = _next_position(_views(attempt)) or 1
@@ -147,14 +144,10 @@ def daily_answer(attempt_id: int, position: int):
             now=now,
         )
     except attempts.AttemptClosed as exc:
-        db.session.commit()  # it may have been submitted just now
-        flash(str(exc), "info")
+        flash(str(exc), "info")  # it may have been submitted just now: that stays
         return redirect(url_for("quizzes.daily_home"))
     except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(here)
-    db.session.commit()
+        return refused(exc, here)
     if result.points:
         flash(ngettext("+%(num)d point", "+%(num)d points", result.points), "success")
     if result.is_finished:
@@ -172,10 +165,11 @@ def daily_settings(committee_id: int):
     now = clock.now_utc()
     committee = managed_committee(committee_id)
     quiz = daily.daily_quiz_of(db.session, committee.id)
-    if quiz is None:
-        quiz = daily.ensure_daily_quiz(db.session, committee, now=now)
-        db.session.commit()
-    current = daily.settings_of(db.session, quiz)
+    current = (
+        daily.settings_of(db.session, quiz)
+        if quiz is not None
+        else daily.default_settings(db.session, committee)  # made on the first save
+    )
     form = DailySettingsForm(
         data=None
         if request.method == "POST"
@@ -191,7 +185,8 @@ def daily_settings(committee_id: int):
         for bank, _total, live in db.session.execute(queries.banks_of(committee.id))
     ]
     if form.validate_on_submit():
-        with errors_on(form, rollback=True):
+        with errors_on(form):
+            quiz = quiz or daily.ensure_daily_quiz(db.session, committee, now=now)
             daily.configure_daily(
                 db.session,
                 quiz,

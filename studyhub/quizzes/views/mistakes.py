@@ -20,6 +20,7 @@ from studyhub.quizzes import queries
 from studyhub.quizzes.forms import ReviewAnswerForm
 from studyhub.quizzes.services import content, mistakes
 from studyhub.quizzes.views import bp
+from studyhub.web.saving import refused
 
 BOOK_PER_PAGE = 30
 
@@ -91,14 +92,11 @@ def mistakes_answer(card_id: int):
             now=now,
         )
     except Conflict as exc:
-        db.session.rollback()
+        db.session.rollback()  # not refused(): an answered card is news, not an error
         flash(str(exc), "info")
         return redirect(url_for("quizzes.mistakes_review"))
     except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("quizzes.mistakes_review"))
-    db.session.commit()
+        return refused(exc, url_for("quizzes.mistakes_review"))
     return render_template(
         "quizzes/mistakes/feedback.html",
         result=result,

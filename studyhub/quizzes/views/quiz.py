@@ -89,7 +89,7 @@ def new_quiz(committee_id: int):
     committee = managed_committee(committee_id)
     form = QuizForm()
     if form.validate_on_submit():
-        with errors_on(form, rollback=True):
+        with errors_on(form):
             quiz = quizzes.create_quiz(
                 db.session,
                 committee,
@@ -109,9 +109,13 @@ def edit_quiz(quiz_id: int):
     if request.method == "GET":
         form.fill(quizzes.fields_of(quiz), committee.timezone)
     elif form.validate_on_submit():
-        with errors_on(form, rollback=True):
+        with errors_on(form):
             quizzes.update_quiz(
-                db.session, quiz, form.to_fields(committee.timezone), now=clock.now_utc()
+                db.session,
+                quiz,
+                form.to_fields(committee.timezone),
+                actor_id=current_user.id,
+                now=clock.now_utc(),
             )
             return committed(_("The quiz was saved."), _admin_url(quiz))
     return render_template("quizzes/quiz/form.html", committee=committee, form=form, quiz=quiz)
@@ -168,7 +172,7 @@ def quiz_admin(quiz_id: int):
 
 def _run(quiz: Quiz, work, success: str):
     """Call one service, then commit and say so, or roll back and show why not."""
-    return run_button(work, success, _admin_url(quiz), rollback=True)
+    return run_button(work, success, _admin_url(quiz))
 
 
 def _form_errors(form) -> str:
@@ -343,7 +347,6 @@ def quiz(quiz_id: int):
     quizzes.taker_for(db.session, quiz, user_id=current_user.id)
     grace = timedelta(seconds=current_app.config["QUIZ_GRACE_SECONDS"])
     facts = attempts.overview(db.session, quiz, user_id=current_user.id, now=now, grace=grace)
-    db.session.commit()  # an attempt whose time was up is now submitted
     shown = {
         a.id: review.attempt_visibility(
             review.ReviewPolicy.of(quiz),

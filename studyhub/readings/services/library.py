@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.core.clock import as_utc
 from studyhub.core.errors import Conflict, InvalidInput
+from studyhub.org import services as org_services
 from studyhub.org.models import OrgUnit
 from studyhub.readings.models import Reading, ReadingColumn, Tag, Upload
 from studyhub.readings.services import content
@@ -264,6 +265,15 @@ def ensure_default_columns(session: Session, committee: OrgUnit) -> list[Reading
     except IntegrityError:  # another request created them at the same moment
         pass
     return list(session.scalars(_columns_of(committee.id)))
+
+
+def columns_of(session: Session, committee: OrgUnit) -> list[ReadingColumn]:
+    """The committee's columns (a committee gets the default ones when it is created)."""
+    return list(session.scalars(_columns_of(committee.id)))
+
+
+if ensure_default_columns not in org_services.COMMITTEE_DEFAULTS:
+    org_services.COMMITTEE_DEFAULTS.append(ensure_default_columns)
 
 
 def _columns_of(committee_id: int):

@@ -115,6 +115,12 @@ def remaining_seconds(reading: Reading, receipt: ReadReceipt | None, *, now: dat
     return max(0, reading.min_seconds - receipt.seconds_spent - _uncredited(receipt, now))
 
 
+def receipt_of(session: Session, reading: Reading, *, user_id: int) -> ReadReceipt | None:
+    """The user's receipt for ``reading``, if they opened it before (it writes nothing)."""
+    key = {"reading_id": reading.id, "user_id": user_id}
+    return session.scalars(queries.receipt_of(), key).first()
+
+
 def open_reading(
     session: Session, reading: Reading, *, user_id: int, now: datetime
 ) -> tuple[ReadReceipt, bool]:

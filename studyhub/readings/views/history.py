@@ -148,9 +148,9 @@ def import_history(committee_id: int):
                 problems = exc.problems
                 form.form_errors.append(str(exc))
             except DomainError as exc:
+                db.session.rollback()
                 form.form_errors.append(str(exc))
             else:
-                db.session.commit()
                 flash(
                     _(
                         "Imported: %(created)d added, %(updated)d updated, "

@@ -92,9 +92,8 @@ def images(committee_id: int):
                     now=clock.now_utc(),
                 )
             except DomainError as exc:
+                db.session.rollback()
                 error = str(exc)
-            else:
-                db.session.commit()
         if _wants_json():
             if upload is None:
                 return jsonify(error=error), 400

@@ -27,7 +27,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.org import queries as org_queries
 from studyhub.org.models import OrgUnit, UnitKind
@@ -109,8 +109,7 @@ def library_home():
 def library(committee_id: int):
     committee = managed_committee(committee_id)
     now = clock.now_utc()
-    columns = library_service.ensure_default_columns(db.session, committee)
-    db.session.commit()
+    columns = library_service.columns_of(db.session, committee)
     form = LibraryFilterForm(request.args)
     form.column.choices = [SelectChoice(0, _("All columns"))] + [
         SelectChoice(c.id, c.name) for c in columns
@@ -230,7 +229,6 @@ def _form_page(form: ReadingForm, committee: OrgUnit, reading: Reading | None, p
 @login_required
 def new_reading(committee_id: int):
     committee = managed_committee(committee_id)
-    library_service.ensure_default_columns(db.session, committee)
     form = ReadingForm()
     _reading_choices(form, committee, None)
     preview = _preview(form)
@@ -352,18 +350,15 @@ def columns(committee_id: int):
     committee = managed_committee(committee_id)
     form = ColumnForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, form.name):
             column = library_service.create_column(
                 db.session, committee, name=form.name.data, description=form.description.data
             )
-        except DomainError as exc:
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
-            db.session.commit()
-            flash(_("The column %(name)s was added.", name=column.name), "success")
-            return redirect(url_for("readings.columns", committee_id=committee.id))
-    all_columns = library_service.ensure_default_columns(db.session, committee)
-    db.session.commit()
+            return committed(
+                _("The column %(name)s was added.", name=column.name),
+                url_for("readings.columns", committee_id=committee.id),
+            )
+    all_columns = library_service.columns_of(db.session, committee)
     return render_template(
         "readings/library/columns.html",
         committee=committee,
@@ -406,7 +401,6 @@ def move_column(column_id: int):
     if not form.validate_on_submit() or form.value.data not in ("up", "down"):
         abort(400)
     library_service.move_column(db.session, column, offset=-1 if form.value.data == "up" else 1)
-    db.session.commit()
     return redirect(url_for("readings.columns", committee_id=column.committee_id))
 
 

@@ -25,6 +25,7 @@ from studyhub.readings.views import bp
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
+from studyhub.web.saving import begin_writing, refused
 
 ARCHIVE_PER_PAGE = 20
 HISTORY_PER_PAGE = 30
@@ -69,9 +70,14 @@ def reading(reading_id: int):
     now = clock.now_utc()
     reader = _require_reader()
     reading = _visible_reading(reading_id, reader, now)
-    receipt, is_new = tracking.open_reading(db.session, reading, user_id=reader.user_id, now=now)
-    if is_new:  # later visits write nothing (and keep the loaded objects for the page)
-        db.session.commit()
+    receipt = tracking.receipt_of(db.session, reading, user_id=reader.user_id)
+    if receipt is None:
+        # The first open starts the receipt: the time a member without JavaScript has
+        # read is counted from it. The one GET that writes, once per member and
+        # reading: it goes on as a write unit (on SQLite it waits for the write lock,
+        # see web/saving.py), every later visit stays a read.
+        begin_writing()
+        receipt = tracking.open_reading(db.session, reading, user_id=reader.user_id, now=now)[0]
     me = _grants()
     # Only staff can moderate every comment; plain members skip loading the committee.
     committee = db.session.get(OrgUnit, reader.committee_id) if me.manage_paths else None
@@ -130,7 +136,6 @@ def progress(reading_id: int):
         reached_end=reached_end,
         now=now,
     )
-    db.session.commit()
     return jsonify(
         studied=result.is_studied,
         seconds_spent=result.receipt.seconds_spent,
@@ -149,10 +154,7 @@ def studied(reading_id: int):
     try:
         result = tracking.mark_studied(db.session, reading, user_id=reader.user_id, now=now)
     except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("readings.reading", reading_id=reading.id))
-    db.session.commit()
+        return refused(exc, url_for("readings.reading", reading_id=reading.id))
     if result.newly_studied:
         if result.points:
             flash(

@@ -210,12 +210,12 @@ def run_export_jobs(
     now: datetime,
     folder: Path,
     email: bool = False,
-    commit: Callable[[], None] | None = None,
+    commit_each: Callable[[], None] | None = None,
     excused_counts_as: str = "excluded",
 ) -> int:
     """Produce every pending job, oldest first; returns how many were produced.
 
-    ``commit`` (the runner's) is called after each job, so a finished job is
+    ``commit_each`` (the runner's ``commit_now``) is called after each job, so a finished job is
     visible — and its lock released — before the next one starts.
     """
     done = 0
@@ -229,6 +229,6 @@ def run_export_jobs(
             excused_counts_as=excused_counts_as,
         )
         done += 1
-        if commit is not None:
-            commit()
+        if commit_each is not None:
+            commit_each()
     return done

@@ -170,9 +170,9 @@ def remind(branch_id: int):
             email=mail_enabled(current_app.config),
         )
     except DomainError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
     else:
-        db.session.commit()
         if done.reminded:
             flash(
                 ngettext(

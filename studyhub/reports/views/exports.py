@@ -30,7 +30,7 @@ from studyhub.reports import access
 from studyhub.reports.jobs import export_folder
 from studyhub.reports.models import ExportJob
 from studyhub.reports.quarters import Quarter
-from studyhub.reports.services import export_jobs, exports, frozen
+from studyhub.reports.services import downloads, export_jobs, exports, frozen
 from studyhub.reports.views import bp
 from studyhub.reports.views.common import (
     committee_of,
@@ -39,6 +39,7 @@ from studyhub.reports.views.common import (
     quarter_arg,
     unit_or_404,
 )
+from studyhub.web.saving import writes_on_get
 
 MIME_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -49,6 +50,7 @@ EXPORTABLE = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
 
 @bp.get("/units/<int:unit_id>/scores/<quarter_label>.<file_format>")
 @login_required
+@writes_on_get  # the audit log records every download; a big unit's file is asked of a job
 def download_scores(unit_id: int, quarter_label: str, file_format: str):
     """The unit's quarter as a file; staff for their committee, secretaries their branch."""
     now = clock.now_utc()
@@ -63,12 +65,26 @@ def download_scores(unit_id: int, quarter_label: str, file_format: str):
         job = export_jobs.request_export(
             db.session, committee, unit, quarter, file_format, by=current_user, now=now
         )
-        db.session.commit()
         return redirect(url_for("reports.export_job", job_id=job.id))
     name = exports.file_name(unit, quarter, file_format)
+    _audited(unit, name, quarter)
     if file_format == "csv":
         return _stream_csv(committee, unit, quarter, name)
     return _send_xlsx(committee, unit, quarter, name)
+
+
+def _audited(unit: OrgUnit, name: str, quarter: Quarter) -> None:
+    """Record the download (the edge commits it before the file leaves: a GET that writes,
+    since the log must hold every export that was taken; the entry is the only write)."""
+    downloads.record_download(
+        db.session,
+        unit,
+        export="scores",
+        file_name=name,
+        actor_id=current_user.id,
+        now=clock.now_utc(),
+        details={"quarter": quarter.label},
+    )
 
 
 def _stream_csv(committee: OrgUnit, unit: OrgUnit, quarter: Quarter, name: str) -> Response:
@@ -133,6 +149,7 @@ def export_job(job_id: int):
 
 @bp.get("/exports/<int:job_id>/file")
 @login_required
+@writes_on_get  # the audit log records every download
 def export_file(job_id: int):
     job, unit = _job_or_404(job_id)
     if job.state != export_jobs.DONE or not job.stored_name:
@@ -141,9 +158,11 @@ def export_file(job_id: int):
     if not path.exists():
         abort(404)
     quarter = Quarter(job.year, job.quarter or 1)
+    name = exports.file_name(unit, quarter, job.file_format)
+    _audited(unit, name, quarter)
     return send_file(
         path,
         mimetype=MIME_TYPES.get(job.file_format, "application/octet-stream"),
         as_attachment=True,
-        download_name=exports.file_name(unit, quarter, job.file_format),
+        download_name=name,
     )

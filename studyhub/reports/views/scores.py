@@ -192,9 +192,9 @@ def close_quarter(committee_id: int, quarter_label: str):
             excused_counts_as=excused_counts_as(),
         )
     except DomainError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
     else:
-        db.session.commit()
         flash(
             _(
                 "Quarter %(quarter)s is closed: %(n)d members' scores are frozen.",
