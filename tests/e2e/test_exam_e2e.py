@@ -118,10 +118,15 @@ def _exam(live_server: LiveServer, title: str, phone: str, **settings: Any) -> E
             )
             for question_id in ids:
                 quizzes.add_question_slot(
-                    session, quiz, question_id=question_id, points=Decimal(20), now=now
+                    session,
+                    quiz,
+                    question_id=question_id,
+                    points=Decimal(20),
+                    actor_id=None,
+                    now=now,
                 )
-            quizzes.publish_quiz(session, quiz, now=now)
-            quizzes.assign_quiz(session, quiz, branch, now=now)
+            quizzes.publish_quiz(session, quiz, actor_id=None, now=now)
+            quizzes.assign_quiz(session, quiz, branch, actor_id=None, now=now)
             session.commit()
         return Exam(quiz_id=quiz.id, user_id=user_id)
 

@@ -15,6 +15,7 @@ from studyhub.meetings.services import compliance as service
 from studyhub.meetings.services import records
 from studyhub.meetings.services.compliance import Frequency, Status
 from studyhub.org.models import UnitKind
+from tests.conftest import NOW
 from tests.meetings.conftest import minutes, plan_lesson
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -158,7 +159,7 @@ def test_frequencies_default_and_saved(session, world):
         Frequency(MeetingKind.LESSON, Every.QUARTER, 1),
         Frequency(MeetingKind.THEME_DAY, Every.MONTH, 1),
     ]
-    saved = service.save_frequencies(session, world.committee, choices)
+    saved = service.save_frequencies(session, world.committee, choices, actor_id=None, now=NOW)
     assert saved[MeetingKind.COMMITTEE_MEETING] == Frequency(
         MeetingKind.COMMITTEE_MEETING, Every.QUARTER, 2, is_default=False
     )
@@ -181,18 +182,22 @@ def test_frequencies_refuse_bad_minimum(session, world, minimum):
     choices = [Frequency(kind, Every.MONTH, 1) for kind in service.KIND_ORDER[1:]]
     choices.append(Frequency(MeetingKind.COMMITTEE_MEETING, Every.MONTH, minimum))
     with pytest.raises(InvalidInput):
-        service.save_frequencies(session, world.committee, choices)
+        service.save_frequencies(session, world.committee, choices, actor_id=None, now=NOW)
     assert session.query(RequiredFrequency).count() == 0
 
 
 def test_frequencies_need_every_kind_and_a_committee(session, world):
     with pytest.raises(InvalidInput):
         service.save_frequencies(
-            session, world.committee, [Frequency(MeetingKind.LESSON, Every.MONTH, 1)]
+            session,
+            world.committee,
+            [Frequency(MeetingKind.LESSON, Every.MONTH, 1)],
+            actor_id=None,
+            now=NOW,
         )
     every_kind = [Frequency(kind, Every.MONTH, 1) for kind in service.KIND_ORDER]
     with pytest.raises(InvalidInput):
-        service.save_frequencies(session, world.branch_a, every_kind)
+        service.save_frequencies(session, world.branch_a, every_kind, actor_id=None, now=NOW)
 
 
 def test_compliance_is_three_statements(session, world, count_queries):

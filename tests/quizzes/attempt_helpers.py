@@ -171,7 +171,9 @@ def make_quiz(
     if questions is None and rules is None:
         questions = [world.questions[t] for t in ("single", "multiple", "truefalse", "fillin")]
     for question in questions or []:
-        quizzes.add_question_slot(session, quiz, question_id=question.id, points=points, now=NOW)
+        quizzes.add_question_slot(
+            session, quiz, question_id=question.id, points=points, actor_id=None, now=NOW
+        )
     for rule in rules or []:
         args: dict[str, Any] = {
             "bank_id": world.bank.id,
@@ -182,10 +184,10 @@ def make_quiz(
             "points": points,
         }
         args.update(rule)
-        quizzes.add_rule_slot(session, quiz, now=NOW, **args)
+        quizzes.add_rule_slot(session, quiz, actor_id=None, now=NOW, **args)
     if publish:
-        quizzes.publish_quiz(session, quiz, now=NOW)
-        quizzes.assign_quiz(session, quiz, assign_to or world.branch, now=NOW)
+        quizzes.publish_quiz(session, quiz, actor_id=None, now=NOW)
+        quizzes.assign_quiz(session, quiz, assign_to or world.branch, actor_id=None, now=NOW)
     session.commit()
     return quiz
 

@@ -246,23 +246,28 @@ def test_publishing_refuses_a_rule_the_bank_cannot_meet(session, world, categori
     problems = quizzes.slot_problems(session, quiz)
     assert len(problems) == 1 and "only 0" in problems[0]
     with pytest.raises(InvalidInput, match="asks for 1 questions but only 0"):
-        quizzes.publish_quiz(session, quiz, now=NOW)
+        quizzes.publish_quiz(session, quiz, actor_id=None, now=NOW)
     assert quiz.published_at is None
-    quizzes.remove_slot(session, quiz, quiz.slots[1].id, now=NOW)
-    quizzes.publish_quiz(session, quiz, now=NOW)
+    quizzes.remove_slot(session, quiz, quiz.slots[1].id, actor_id=None, now=NOW)
+    quizzes.publish_quiz(session, quiz, actor_id=None, now=NOW)
     assert quiz.published_at == NOW
 
 
 def test_publishing_needs_questions_and_live_ones(session, world):
     quiz = make_quiz(session, world, publish=False, questions=[])
     with pytest.raises(InvalidInput, match="at least one"):
-        quizzes.publish_quiz(session, quiz, now=NOW)
+        quizzes.publish_quiz(session, quiz, actor_id=None, now=NOW)
     quizzes.add_question_slot(
-        session, quiz, question_id=world.questions["single"].id, points=Decimal(1), now=NOW
+        session,
+        quiz,
+        question_id=world.questions["single"].id,
+        points=Decimal(1),
+        actor_id=None,
+        now=NOW,
     )
     banks.set_retired(session, world.questions["single"], is_retired=True, now=NOW)
     with pytest.raises(InvalidInput, match="retired"):
-        quizzes.publish_quiz(session, quiz, now=NOW)
+        quizzes.publish_quiz(session, quiz, actor_id=None, now=NOW)
 
 
 def test_slots_are_fixed_once_members_started(session, world):
@@ -270,10 +275,15 @@ def test_slots_are_fixed_once_members_started(session, world):
     start(session, quiz, world.member)
     with pytest.raises(Conflict):
         quizzes.add_question_slot(
-            session, quiz, question_id=numbered(session, world.bank, 5).id, points=1, now=NOW
+            session,
+            quiz,
+            question_id=numbered(session, world.bank, 5).id,
+            points=1,
+            actor_id=None,
+            now=NOW,
         )
     with pytest.raises(Conflict):
-        quizzes.remove_slot(session, quiz, quiz.slots[0].id, now=NOW)
+        quizzes.remove_slot(session, quiz, quiz.slots[0].id, actor_id=None, now=NOW)
 
 
 def test_slots_only_from_the_committees_banks(session, world):
@@ -283,7 +293,9 @@ def test_slots_only_from_the_committees_banks(session, world):
     foreign = numbered(session, other_bank, 1)
     quiz = make_quiz(session, world, publish=False, questions=[])
     with pytest.raises(NotFound):
-        quizzes.add_question_slot(session, quiz, question_id=foreign.id, points=1, now=NOW)
+        quizzes.add_question_slot(
+            session, quiz, question_id=foreign.id, points=1, actor_id=None, now=NOW
+        )
     with pytest.raises(NotFound):
         quizzes.add_rule_slot(
             session,
@@ -294,6 +306,7 @@ def test_slots_only_from_the_committees_banks(session, world):
             qtype=None,
             count=1,
             points=Decimal(1),
+            actor_id=None,
             now=NOW,
         )
 
@@ -316,17 +329,17 @@ def test_who_may_take_a_quiz(session, world):
         quizzes.taker_for(session, quiz, user_id=world.outsider.user_id)
     with pytest.raises(NotFound):
         quizzes.taker_for(session, quiz, user_id=world.stranger.user_id)
-    quizzes.unpublish_quiz(session, quiz, now=NOW)
+    quizzes.unpublish_quiz(session, quiz, actor_id=None, now=NOW)
     with pytest.raises(NotFound):
         quizzes.taker_for(session, quiz, user_id=world.member.user_id)
 
 
 def test_assigning_twice_is_one_assignment_and_only_within_the_committee(session, world):
     quiz = make_quiz(session, world)
-    again = quizzes.assign_quiz(session, quiz, world.branch, now=NOW)
+    again = quizzes.assign_quiz(session, quiz, world.branch, actor_id=None, now=NOW)
     assert again.unit_id == world.branch.id
     with pytest.raises(NotFound):
-        quizzes.assign_quiz(session, quiz, world.stranger.branch, now=NOW)
+        quizzes.assign_quiz(session, quiz, world.stranger.branch, actor_id=None, now=NOW)
 
 
 # Saving ---------------------------------------------------------------------------------

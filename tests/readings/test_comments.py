@@ -210,7 +210,7 @@ def test_a_secretary_of_another_branch_cannot_hide(session, org, reading):
 def test_unhide_shows_the_comment_again(session, org, reading):
     comment = post(session, reading, org["alice"])
     comments.hide_comment(session, comment, by_user_id=org["staff"].user_id, now=NOW)
-    comments.unhide_comment(session, comment)
+    comments.unhide_comment(session, comment, actor_id=None, now=NOW)
     assert comment.hidden_at is None and comment.hidden_by_id is None
     assert bodies(section(session, reading, org["bob"])) == [comment.body]
 
