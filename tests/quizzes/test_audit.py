@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from studyhub.quizzes import importers
 from studyhub.quizzes.cli import media_url
-from studyhub.quizzes.services import imports, quizzes
+from studyhub.quizzes.services import daily, imports, quizzes
 from tests.audit_helpers import assert_in, entries, one_entry
 from tests.conftest import NOW
 from tests.quizzes.attempt_helpers import make_quiz, numbered
@@ -105,4 +105,23 @@ def test_a_question_import_is_recorded_with_the_file_and_counts(session, app, wo
         "duplicates": 0,
         "skipped": 0,
         "errors": 0,
+    }
+
+
+def test_daily_quiz_settings_record_what_changed(session, world):
+    quiz = daily.ensure_daily_quiz(session, world.committee, now=NOW)
+    current = daily.settings_of(session, quiz)
+    daily.configure_daily(
+        session,
+        quiz,
+        replace(current, question_count=7, points=current.points + 1),
+        actor_id=world.staff.user_id,
+        now=NOW,
+    )
+    entry = one_entry(session, "daily_quiz_settings.changed")
+    assert entry.actor_id == world.staff.user_id
+    assert_in(entry, world.committee)
+    assert entry.changes == {
+        "points": [current.points, current.points + 1],
+        "question_count": [current.question_count, 7],
     }

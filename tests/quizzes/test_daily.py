@@ -148,6 +148,7 @@ def test_the_daily_cap_is_the_committees(session, setting):
         daily.DailySettings(
             bank_ids=daily.chosen_bank_ids(quiz), question_count=5, points=2, daily_cap=5
         ),
+        actor_id=None,
         now=NOW,
     )
     attempt = daily.start_daily(session, quiz, user_id=member.user_id, now=NOW, seed=1)
@@ -165,10 +166,14 @@ def test_settings_are_checked(session, setting, make):
     _committee, _member, bank, _questions, quiz = setting
     other_bank = make_bank(session, make.committee(), name="别人的题库")
     with pytest.raises(InvalidInput):
-        daily.configure_daily(session, quiz, daily.DailySettings([bank.id], 0, 1, 5), now=NOW)
+        daily.configure_daily(
+            session, quiz, daily.DailySettings([bank.id], 0, 1, 5), actor_id=None, now=NOW
+        )
     with pytest.raises(NotFound):
-        daily.configure_daily(session, quiz, daily.DailySettings([other_bank.id], 5, 1, 5), now=NOW)
-    daily.configure_daily(session, quiz, daily.DailySettings([], 5, 1, 5), now=NOW)
+        daily.configure_daily(
+            session, quiz, daily.DailySettings([other_bank.id], 5, 1, 5), actor_id=None, now=NOW
+        )
+    daily.configure_daily(session, quiz, daily.DailySettings([], 5, 1, 5), actor_id=None, now=NOW)
     assert quiz.published_at is None  # no bank, no daily quiz
 
 

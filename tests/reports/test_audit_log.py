@@ -261,3 +261,22 @@ def test_no_route_changes_the_log_and_the_page_offers_no_action(app, log, login)
     assert 'method="post"' not in html.split('id="audit-entries"')[1]
     assert "<form" not in html.split('id="audit-entries"')[1].split("</ol>")[0]
     assert login(log.staff.user).post(page_url(log.committee)).status_code == 405
+
+
+def test_a_general_branch_s_log_holds_its_branches_only(session, make, log, login):
+    from studyhub.org.models import UnitKind
+
+    general = make.unit(log.committee, UnitKind.GENERAL_BRANCH, "总支")
+    inner = make.unit(general, UnitKind.BRANCH, "总支一支部")
+    entry = record_in(
+        session,
+        inner,
+        "member.updated",
+        actor_id=log.staff.user_id,
+        now=NOW,
+        object_type="member",
+        summary="总支里的记录",
+    )
+    shown = shown_ids(login(log.staff.user).get(page_url(general)))
+    assert entry.id in shown
+    assert not shown & {log.in_a.id, log.in_b.id, log.at_committee.id}

@@ -32,8 +32,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from studyhub.audit.services import diff
 from studyhub.core.clock import local_date
 from studyhub.core.errors import Closed, InvalidInput, NotFound
+from studyhub.org.auditing import in_committee, record_in
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.points import queries as point_queries
 from studyhub.points import services as points
@@ -156,9 +158,15 @@ def default_settings(session: Session, committee: OrgUnit) -> DailySettings:
 
 
 def configure_daily(
-    session: Session, quiz: Quiz, settings: DailySettings, *, now: datetime
+    session: Session,
+    quiz: Quiz,
+    settings: DailySettings,
+    *,
+    actor_id: int | None,
+    now: datetime,
 ) -> None:
-    """Choose the banks, the questions a day and the points (per right answer, daily cap)."""
+    """Choose the banks, the questions a day and the points (per right answer, daily cap);
+    a change is recorded in the committee's audit log."""
     if not 1 <= settings.question_count <= MAX_QUESTIONS:
         raise InvalidInput(_l("A daily quiz has 1 to %(n)d questions a day.", n=MAX_QUESTIONS))
     owned = set(
@@ -170,6 +178,7 @@ def configure_daily(
     )
     if set(settings.bank_ids) - owned:
         raise NotFound(_l("This bank does not exist."))
+    before = settings_of(session, quiz)
     points.set_rule(
         session,
         quiz.committee_id,
@@ -179,6 +188,22 @@ def configure_daily(
     )
     quiz.daily_question_count = settings.question_count
     _set_banks(session, quiz, settings.bank_ids, now=now)
+    changed = diff(
+        {**before.__dict__, "bank_ids": sorted(before.bank_ids)},
+        {**settings.__dict__, "bank_ids": sorted(settings.bank_ids)},
+    )
+    if changed:
+        record_in(
+            session,
+            in_committee(session, quiz.committee_id),
+            "daily_quiz_settings.changed",
+            actor_id=actor_id,
+            now=now,
+            object_type="quiz",
+            object_id=quiz.id,
+            summary=quiz.title,
+            changes=changed,
+        )
 
 
 def today_of(session: Session, quiz: Quiz, now: datetime) -> date:

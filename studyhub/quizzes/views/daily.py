@@ -196,6 +196,7 @@ def daily_settings(committee_id: int):
                     points=form.points.data,
                     daily_cap=form.daily_cap.data,
                 ),
+                actor_id=current_user.id,
                 now=now,
             )
             return committed(
