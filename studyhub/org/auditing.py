@@ -62,6 +62,31 @@ def record_in(
     return entry
 
 
+def record_download(
+    session: Session,
+    unit: OrgUnit,
+    *,
+    export: str,
+    file_name: str,
+    actor_id: int | None,
+    now: datetime,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Record that ``actor_id`` downloaded ``file_name`` (an ``export`` such as "scores" or
+    "meeting_register") of ``unit``: a download carries members' data out of the application."""
+    return record_in(
+        session,
+        unit,
+        "export.downloaded",
+        actor_id=actor_id,
+        now=now,
+        object_type="org_unit",
+        object_id=unit.id,
+        summary=f"{unit.name}: {file_name}",
+        details={"export": export, "file": file_name, **(details or {})},
+    )
+
+
 def in_committee(session: Session, committee_id: int) -> OrgUnit:
     """The committee a record names by id (from the identity map when loaded)."""
     unit = session.get(OrgUnit, committee_id)

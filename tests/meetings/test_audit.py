@@ -9,7 +9,7 @@ from studyhub.meetings.models import MeetingKind
 from studyhub.meetings.periods import Every
 from studyhub.meetings.services import compliance, imports, records
 from studyhub.meetings.services.compliance import Frequency
-from tests.audit_helpers import assert_in, one_entry
+from tests.audit_helpers import assert_in, entries, one_entry
 from tests.meetings.conftest import minutes, plan_lesson
 from tests.meetings.test_import import GOOD, check, write_xlsx
 from tests.meetings.test_import import NOW as IMPORT_NOW
@@ -71,3 +71,24 @@ def test_changed_frequencies_are_recorded_before_and_after(session, world):
         session, world.committee, choices, actor_id=world.staff.user_id, now=AFTER
     )
     one_entry(session, "meeting_frequencies.changed")
+
+
+def test_register_and_statistics_downloads_are_recorded(session, world, client, login):
+    login(world.secretary_a.user)
+    response = client.get(f"/meetings/branches/{world.branch_a.id}/register.xlsx?year=2026")
+    response.get_data()
+    response.close()
+    assert response.status_code == 200
+    register_entry = one_entry(session, "export.downloaded")
+    assert register_entry.actor_id == world.secretary_a.user_id
+    assert_in(register_entry, world.branch_a)
+    assert register_entry.details["export"] == "meeting_register"
+    login(world.staff.user)
+    stats = client.get(f"/meetings/units/{world.committee.id}/statistics.xlsx?year=2026")
+    stats.get_data()
+    stats.close()
+    assert stats.status_code == 200
+    assert {e.details["export"] for e in entries(session, "export.downloaded")} == {
+        "meeting_register",
+        "meeting_statistics",
+    }

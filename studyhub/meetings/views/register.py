@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Response, send_file
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from studyhub.core import clock
 from studyhub.extensions import db
@@ -21,12 +21,23 @@ from studyhub.meetings.services import register
 from studyhub.meetings.views import bp, grants
 from studyhub.meetings.views.compliance import OVERVIEW_KINDS, unit_of, year_arg
 from studyhub.org import access as org_access
-from studyhub.org.models import UnitKind
+from studyhub.org.auditing import record_download
+from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.web.saving import writes_on_get
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _send(write: Callable[[Path], object], name: str) -> Response:
+def _send(unit: OrgUnit, export: str, write: Callable[[Path], object], name: str) -> Response:
+    """Write the file, record its download in the unit's audit log, and send it."""
+    record_download(
+        db.session,
+        unit,
+        export=export,
+        file_name=name,
+        actor_id=current_user.id,
+        now=clock.now_utc(),
+    )
     handle, raw_path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     path = Path(raw_path)
@@ -41,11 +52,14 @@ def _send(write: Callable[[Path], object], name: str) -> Response:
 
 @bp.get("/branches/<int:unit_id>/register.xlsx")
 @login_required
+@writes_on_get  # the audit log records every download
 def register_download(unit_id: int):
     branch = unit_of(unit_id, UnitKind.BRANCH)
     org_access.require_view_unit(grants(), branch)
     year = year_arg(clock.local_date(clock.now_utc(), branch.timezone).year)
     return _send(
+        branch,
+        "meeting_register",
         lambda path: register.write_register(db.session, branch, year, path),
         f"{branch.name}{year}年会议台账.xlsx",
     )
@@ -53,12 +67,15 @@ def register_download(unit_id: int):
 
 @bp.get("/units/<int:unit_id>/statistics.xlsx")
 @login_required
+@writes_on_get  # the audit log records every download
 def statistics_download(unit_id: int):
     unit = unit_of(unit_id, *OVERVIEW_KINDS)
     org_access.require_manage_unit(grants(), unit)
     now = clock.now_utc()
     year = year_arg(clock.local_date(now, unit.timezone).year)
     return _send(
+        unit,
+        "meeting_statistics",
         lambda path: register.write_statistics(db.session, unit, year, path, now=now),
         f"{unit.name}{year}年三会一课统计.xlsx",
     )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from studyhub.audit.models import AuditEntry
-from studyhub.org.auditing import record_in
+from studyhub.org import auditing
 from studyhub.org.models import OrgUnit
 
 
@@ -29,15 +29,13 @@ def record_download(
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Record that ``actor_id`` downloaded ``file_name`` (an ``export`` such as "scores")
-    of ``unit``."""
-    return record_in(
+    of ``unit`` (see :func:`studyhub.org.auditing.record_download`)."""
+    return auditing.record_download(
         session,
         unit,
-        "export.downloaded",
+        export=export,
+        file_name=file_name,
         actor_id=actor_id,
         now=now,
-        object_type="org_unit",
-        object_id=unit.id,
-        summary=f"{unit.name}: {file_name}",
-        details={"export": export, "file": file_name, **(details or {})},
+        details=details,
     )
