@@ -54,15 +54,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
     )
-    proxies = trusted_proxies(app.config.get("PROXY_FIX"))
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.wsgi_app = behind_proxies(app.wsgi_app, app.config.get("PROXY_FIX"))  # type: ignore[method-assign]
 
     _init_extensions(app)
     install_units(app)
     _import_models()
     _register_blueprints(app)
     return app
+
+
+def behind_proxies(wsgi_app: Any, setting: Any) -> Any:
+    """``wsgi_app`` reading the client address from ``trusted_proxies(setting)`` proxies'
+    ``X-Forwarded-For`` (and ``https`` and the host from the nearest one), or as it is."""
+    proxies = trusted_proxies(setting)
+    if not proxies:
+        return wsgi_app
+    return ProxyFix(wsgi_app, x_for=proxies, x_proto=1, x_host=1)
 
 
 def trusted_proxies(setting: Any) -> int:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from studyhub import trusted_proxies
+from studyhub import behind_proxies, trusted_proxies
 from studyhub.accounts import throttle
 from studyhub.accounts.models import LoginSession
 from studyhub.extensions import warn_about_memory_limits, worker_processes
@@ -148,7 +147,7 @@ def test_x_forwarded_for_is_believed_for_the_configured_proxies_only(
     entry from the right; whatever the client wrote before it is not believed."""
     assert trusted_proxies(2) == 2 and trusted_proxies(True) == 1 and trusted_proxies("3") == 3
     assert trusted_proxies(False) == 0 and trusted_proxies(None) == 0 and trusted_proxies(0) == 0
-    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=trusted_proxies(2)))
+    monkeypatch.setattr(app, "wsgi_app", behind_proxies(app.wsgi_app, 2))  # as create_app does
     member = make.member()
     forwarded = "6.6.6.6, 198.51.100.23, 10.0.0.2"  # forged by the client, seen by LB, by nginx
     response = attempt(
@@ -200,3 +199,10 @@ def test_memory_limits_with_several_workers_log_a_warning(app, monkeypatch, capl
     assert not warn_about_memory_limits(app, ["gunicorn", "-w", "1"], {})
     monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/1")
     assert not warn_about_memory_limits(app, argv, {})
+
+
+def test_without_proxy_fix_the_app_is_not_wrapped(app):
+    plain = object()
+    assert behind_proxies(plain, False) is plain and behind_proxies(plain, None) is plain
+    assert behind_proxies(plain, 2).x_for == 2 and behind_proxies(plain, True).x_for == 1
+    assert app.config["PROXY_FIX"] is False  # the test app reads the socket's address
