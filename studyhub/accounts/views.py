@@ -318,16 +318,14 @@ def activate():
                 max_failures=current_app.config["ACTIVATION_MAX_FAILURES"],
             )
         except services.WrongActivationCode as exc:
-            # Not the edge helper: the wrong try must be saved although the act failed
-            # (it is what limits guessing a code).
-            db.session.commit()
+            # The page answers 200, so the edge commits the wrong try the service counted
+            # (it is what limits guessing a code), although the activation failed.
             form.form_errors.append(str(exc))
         except DomainError as exc:
             form.form_errors.append(str(exc))
         else:
             services.record_login(user, now=now)
             start_login(user, remember=True, now=now)
-            db.session.commit()
             flash(_("Your account is ready: you are logged in with your new password."), "success")
             return redirect(url_for("web.home"))
     response = make_response(

@@ -404,7 +404,6 @@ def reset_password(member_id: int):
     slip = activation.reset_with_code(
         db.session, member, actor_id=current_user.id, now=now, **_code_settings()
     )
-    db.session.commit()
     return _no_store(
         render_template(
             "org/activation_code.html",
@@ -461,7 +460,6 @@ def activation_slips(unit_id: int):
             now=now,
             **_code_settings(),
         )
-        db.session.commit()
         return _no_store(
             render_template(
                 "org/activation_slips_print.html",
