@@ -63,10 +63,11 @@ def password_matches(user: User | None, password: str, *, method: str | None = N
     least one check at that method's cost: an unknown account, a disabled one
     and one without a usable password (not activated) check a dummy hash made
     with it, and an account whose hash was made with another method (an older
-    setting, or ``INITIAL_PASSWORD_HASH_METHOD``) checks the dummy as well as
-    its own hash. So the time of a refusal tells nothing about whether, or in
-    which state, the account exists. Without ``method`` (commands, service
-    tests) a cheap dummy stands in and only the account's own hash is checked.
+    setting, such as the cheaper hash of first passwords before migration 0009)
+    checks the dummy as well as its own hash. So the time of a refusal tells
+    nothing about whether, or in which state, the account exists. Without
+    ``method`` (commands, service tests) a cheap dummy stands in and only the
+    account's own hash is checked.
     """
     dummy = _dummy_hash(method or _FALLBACK_METHOD)
     if user is None or not user.is_enabled or not has_usable_password(user):
