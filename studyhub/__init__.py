@@ -17,6 +17,7 @@ from studyhub.config import load_config
 from studyhub.core import units
 from studyhub.web.ids import IdConverter
 from studyhub.web.saving import App, install_units
+from studyhub.web.storage import init_storage
 
 # SQLite: how long a write unit waits for the write lock before its request answers 503.
 SQLITE_BUSY_TIMEOUT_MS = 10000
@@ -125,6 +126,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=None)
     limiter.init_app(app)
+    init_storage(app)
     warn_about_memory_limits(app, sys.argv, dict(os.environ))
 
 

@@ -80,11 +80,18 @@ class BaseConfig:
     # Comments one member may post per minute and per 24 hours.
     COMMENT_MAX_PER_MINUTE = 3
     COMMENT_MAX_PER_DAY = 30
-    # Uploaded images: folder (default instance/uploads) and the largest accepted file.
+    # Uploaded files (reading images, quiz media, meeting attachments, imports waiting for
+    # confirmation): in UPLOAD_FOLDER (default instance/uploads) or, with STORAGE_URL
+    # s3://bucket/prefix, in an S3-compatible bucket (see web/storage.py). The largest
+    # accepted reading image.
     UPLOAD_FOLDER: str | None = None
+    STORAGE_URL: str | None = None
+    STORAGE_ENDPOINT_URL: str | None = None
+    STORAGE_ACCESS_KEY: str | None = None
+    STORAGE_SECRET_KEY: str | None = None
+    STORAGE_REGION: str | None = None
+    STORAGE_ADDRESSING_STYLE = "auto"
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
-    # Images and sounds embedded in imported questions (default instance/uploads/quiz-media).
-    QUIZ_MEDIA_FOLDER: str | None = None
     # Answers arriving this long after an attempt's deadline still count (slow networks).
     QUIZ_GRACE_SECONDS = 60
 
