@@ -12,6 +12,7 @@ from studyhub.accounts.queries import user_by_login
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
+from studyhub.web.saving import command_unit
 
 
 @click.command("create-admin")
@@ -21,6 +22,7 @@ from studyhub.extensions import db
 )
 @click.password_option(help="Password (asked for when not given).")
 @with_appcontext
+@command_unit
 def create_admin(name: str, login: str, password: str) -> None:
     """Create a system administrator (or make an existing account one)."""
     method = current_app.config["PASSWORD_HASH_METHOD"]
@@ -48,5 +50,4 @@ def create_admin(name: str, login: str, password: str) -> None:
     user.password_hash = services.hash_password(password, method=method)
     user.must_change_password = False
     services.end_all_sessions(user, now=now, reason="password")
-    db.session.commit()
     click.echo(f"Administrator {name} can log in as {login}.")

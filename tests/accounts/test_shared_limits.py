@@ -92,7 +92,8 @@ def environment(tmp_path: Path) -> dict[str, str]:
 
 def studyhub(env: dict[str, str], *args: str) -> None:
     command = [str(Path(sys.executable).parent / "studyhub"), *args]
-    subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"studyhub {' '.join(args)} failed:\n{done.stderr[-3000:]}"
 
 
 @contextmanager
