@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     install_units(app)
     _import_models()
+    _import_erasers()
     _register_blueprints(app)
     return app
 
@@ -104,6 +105,15 @@ def _import_models() -> None:
     import studyhub.readings.models
     import studyhub.reports.models
     import studyhub.scheduler.models  # noqa: F401
+
+
+def _import_erasers() -> None:
+    """Every domain's part of erasing a departed member (``studyhub.org.erasure.ERASERS``)."""
+    import studyhub.meetings.erasure
+    import studyhub.plans.erasure
+    import studyhub.quizzes.erasure
+    import studyhub.readings.erasure
+    import studyhub.reports.erasure  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:

@@ -56,7 +56,13 @@ class AuditLogIsAppendOnly(RuntimeError):
 
 @event.listens_for(Session, "before_flush")
 def _refuse_changes(session: Session, flush_context, instances) -> None:
-    """The application only ever adds entries: an update or delete is a bug, refused loudly."""
+    """The application only ever adds entries: an update or delete is a bug, refused loudly.
+
+    The one exception is erasure of a departed member's personal data:
+    :func:`studyhub.audit.services.erase_person` rewrites the ``summary``,
+    ``changes`` and ``details`` of the entries that mention them, with plain
+    ``UPDATE`` statements (not through the session's flush, so not through here).
+    """
     for obj in session.dirty:
         if isinstance(obj, AuditEntry) and session.is_modified(obj):
             raise AuditLogIsAppendOnly(f"audit entries cannot be changed ({obj!r})")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.audit.models import AuditEntry
+from studyhub.core.scrub import scrub_columns
 
 
 def _plain(value: Any) -> Any:
@@ -75,3 +77,46 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def former_values(
+    session: Session, *, object_type: str, object_id: int, fields: Sequence[str]
+) -> set[str]:
+    """Every text value the entries about one object recorded for ``fields`` (before and
+    after each change): a member's earlier names and phones, for erasure to find."""
+    found: set[str] = set()
+    for changes in session.scalars(
+        select(AuditEntry.changes).where(
+            AuditEntry.object_type == object_type,
+            AuditEntry.object_id == object_id,
+            AuditEntry.changes.is_not(None),
+        )
+    ):
+        for field in fields:
+            pair = (changes or {}).get(field)
+            if isinstance(pair, list):
+                found.update(v for v in pair if isinstance(v, str))
+    return found
+
+
+def erase_person(session: Session, *, needles: Sequence[str], placeholder: str) -> int:
+    """Erasure's one exception to the append-only log: rewrite the entries that hold a
+    departed member's personal data.
+
+    When staff erase a departed member's personal data (China's Personal
+    Information Protection Law; :func:`studyhub.org.erasure.erase_member`), the
+    entries written about them while they were a member (added, moved,
+    deactivated…) still carry their name or phone in ``summary``, ``changes`` or
+    ``details``. Only those three fields of only the entries that mention one of
+    ``needles`` are rewritten, each needle replaced by ``placeholder``; who acted,
+    what kind of act and when stay as they were. Nothing else may call this:
+    every other change of an entry is refused (see
+    :func:`studyhub.audit.models._refuse_changes`). Returns how many entries changed.
+    """
+    return scrub_columns(
+        session,
+        AuditEntry.__table__,
+        ("summary", "changes", "details"),
+        needles,
+        placeholder,
+    )

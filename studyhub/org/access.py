@@ -169,7 +169,15 @@ def can_change_login(grants: Grants, target: Member, target_grants: Grants) -> b
 
 
 def can_set_active(grants: Grants, target: Member, target_grants: Grants) -> bool:
-    """Deactivating closes the account, so it follows the reset rule (not one's own)."""
+    """Deactivating closes the account, so it follows the reset rule (not one's own).
+    An erased member stays deactivated for good."""
+    return target.erased_at is None and can_reset_password(grants, target, target_grants)
+
+
+def can_erase(grants: Grants, target: Member, target_grants: Grants) -> bool:
+    """Erasing a departed member's personal data: staff over the member's branch (admins
+    for staff and admins, as for deactivating; never one's own). That the member has been
+    deactivated and not yet erased is the service's rule (``org.erasure``)."""
     return can_reset_password(grants, target, target_grants)
 
 

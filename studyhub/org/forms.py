@@ -90,3 +90,16 @@ class SlipsForm(FlaskForm):
     everyone = BooleanField(
         _l("Also members who have activated (they keep their password unless they use the code)")
     )
+
+
+class EraseForm(FlaskForm):
+    """Confirming the erasure of a departed member's personal data: their name, typed."""
+
+    typed_name = StringField(
+        _l("Type the member's name to confirm"),
+        validators=[DataRequired(_l("Type the member's name.")), Length(max=64)],
+    )
+    understood = BooleanField(
+        _l("I understand that this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )

@@ -127,6 +127,8 @@ class Member(db.Model):
     joined_on: Mapped[date | None] = mapped_column(Date)
     position: Mapped[str | None] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When staff erased the departed member's personal data (org.erasure); never undone.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

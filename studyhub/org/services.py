@@ -358,6 +358,8 @@ def set_member_active(
     """
     if member.is_active == is_active:
         return
+    if is_active and member.erased_at is not None:
+        raise Conflict(_l("This member's personal data was erased: they cannot come back."))
     member.is_active = is_active
     member.user.is_enabled = is_active
     member.updated_at = now

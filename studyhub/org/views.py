@@ -26,13 +26,14 @@ from studyhub.accounts import services as account_services
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed, RowError
 from studyhub.extensions import db
-from studyhub.org import access, activation, queries, roster, services
+from studyhub.org import access, activation, erasure, queries, roster, services
 from studyhub.org.forms import (
     ROLE_LABELS,
     STATUS_CHOICES,
     UNIT_KIND_LABELS,
     AppointForm,
     ConfirmForm,
+    EraseForm,
     ImportForm,
     MemberForm,
     MoveForm,
@@ -274,10 +275,13 @@ def member(member_id: int):
     return render_template(
         "org/member.html",
         member=member,
-        can_manage=access.can_manage_member(me, member),
-        can_reset=access.can_issue_code(me, member, target_grants),
+        can_manage=access.can_manage_member(me, member) and member.erased_at is None,
+        can_reset=access.can_issue_code(me, member, target_grants) and member.erased_at is None,
         is_activated=account_services.has_usable_password(member.user),
         can_set_active=access.can_set_active(me, member, target_grants),
+        can_erase=not member.is_active
+        and member.erased_at is None
+        and access.can_erase(me, member, target_grants),
         member_roles=target_grants.scopes,
         form=ConfirmForm(),
     )
@@ -389,6 +393,38 @@ def set_member_active(member_id: int):
         member, is_active=form.value.data == "1", actor_id=current_user.id, now=clock.now_utc()
     )
     return committed(_("Saved."), url_for("org.member", member_id=member.id))
+
+
+@bp.route("/members/<int:member_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase_member(member_id: int):
+    """Erase a departed member's personal data, after typing their name (cannot be undone)."""
+    member = db.get_or_404(Member, member_id)
+    me = grants()
+    access.require_manage_member(me, member)
+    if not access.can_erase(me, member, access.grants_for(db.session, member.user)):
+        raise NotAllowed(_("You may not erase this member's personal data."))
+    form = EraseForm()
+    if request.method == "GET":
+        try:
+            erasure.require_erasable(member)
+        except DomainError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("org.member", member_id=member.id))
+    if form.validate_on_submit():
+        with errors_on(form, form.typed_name):
+            erasure.erase_member(
+                db.session,
+                member,
+                typed_name=form.typed_name.data,
+                actor_id=current_user.id,
+                now=clock.now_utc(),
+            )
+            return committed(
+                _("The member's personal data has been erased."),
+                url_for("org.member", member_id=member.id),
+            )
+    return render_template("org/erase_member.html", form=form, member=member)
 
 
 @bp.post("/members/<int:member_id>/reset-password")
@@ -541,9 +577,7 @@ def _roster_import(unit: OrgUnit) -> PreviewedImport[roster.CheckedRoster]:
         return render_template("org/import_members.html", unit=unit, **context)
 
     return PreviewedImport(
-        stash=roster.UploadStash(
-            f"{current_app.instance_path}/uploads/imports", owner=f"{unit.id}-{current_user.id}"
-        ),
+        stash=roster.UploadStash("imports", owner=f"{unit.id}-{current_user.id}"),
         check=check,
         failed=lambda message: roster.CheckedRoster(
             entries=[], errors=[RowError(None, None, message)]

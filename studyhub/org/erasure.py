@@ -1,0 +1,187 @@
+"""Erasing a departed member's personal data while keeping the figures they count in.
+
+China's Personal Information Protection Law gives a person who has left the
+right to have their personal data deleted; the branch's and the committee's
+history (completion, closed quarters' scores, attendance counts) must not
+change. So the rows stay and the identity goes:
+
+- the account: name → a placeholder ("已注销党员 #<member id>"), phone, member
+  number, e-mail, position and the date they joined emptied, the password made
+  unusable, every login record, activation code and appointment deleted (the
+  account can never log in again, since nothing is left to log in with);
+- their inbox (messages and e-mail copies) deleted;
+- the free text they wrote replaced by :data:`studyhub.core.scrub.ERASED_TEXT`,
+  and every copy of their name, phone, member number or e-mail that the
+  application made elsewhere (meeting records, frozen scores, evidence
+  snapshots, others' messages, audit entries…) replaced by the placeholder.
+
+The domains above org own most of that data, so each adds an :class:`Eraser` to
+:data:`ERASERS` when it is imported (as readings adds its committee defaults),
+and :func:`erase_member` runs them all. Content staff published for everyone
+(readings, question banks, plan guidance) is not searched: it is not about the
+member. Files already exported (score spreadsheets) are outside the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from studyhub.accounts.models import ActivationCode, LoginSession
+from studyhub.accounts.services import unusable_password
+from studyhub.audit import services as audit
+from studyhub.core.errors import Conflict, InvalidInput
+from studyhub.core.scrub import needles_of, scrub_columns
+from studyhub.notify.models import EmailDelivery, Message
+from studyhub.org.auditing import record_in
+from studyhub.org.models import Member, OrgUnit, RoleAssignment
+
+PLACEHOLDER = "已注销党员 #{member_id}"
+
+
+@dataclass(frozen=True)
+class ErasedPerson:
+    """Who is being erased: their ids, where they were, and what identified them."""
+
+    user_id: int
+    member_id: int
+    committee_id: int
+    branch_id: int
+    needles: tuple[str, ...]  # their name, phone, member number, e-mail (longest first)
+    placeholder: str
+    now: datetime
+
+    def scrub(self, session: Session, model: type, columns: tuple[str, ...], where=None) -> int:
+        """Replace this person's identifying strings in ``columns`` of ``model``'s rows."""
+        return scrub_columns(
+            session, model.__table__, columns, self.needles, self.placeholder, where=where
+        )
+
+
+# A domain's part of an erasure: changes its tables, returns {what: rows changed}.
+Eraser = Callable[[Session, ErasedPerson], dict[str, int]]
+ERASERS: list[Eraser] = []
+
+
+def register_eraser(eraser: Eraser) -> None:
+    """Add a domain's part to every erasure (once, however often its module is imported)."""
+    if eraser not in ERASERS:
+        ERASERS.append(eraser)
+
+
+def require_erasable(member: Member) -> None:
+    """Only a member already deactivated (who has left), and only once."""
+    if member.erased_at is not None:
+        raise Conflict(_l("This member's personal data has already been erased."))
+    if member.is_active:
+        raise Conflict(_l("Deactivate the member first: only a departed member can be erased."))
+
+
+def erase_member(
+    session: Session,
+    member: Member,
+    *,
+    typed_name: str | None = None,
+    actor_id: int | None,
+    now: datetime,
+) -> dict[str, int]:
+    """Erase a departed member's personal data; cannot be undone. Returns rows changed per part.
+
+    ``typed_name`` is the confirmation a person typed (the member's name); a
+    caller without a person (a test, a command) passes None. The audit log gets
+    a ``member.erased`` entry holding only the placeholder and the counts, and
+    the earlier entries that named the member are rewritten
+    (:func:`studyhub.audit.services.erase_person`).
+    """
+    require_erasable(member)
+    user = member.user
+    if typed_name is not None and typed_name.strip() != user.name.strip():
+        raise InvalidInput(_l("The name typed is not this member's name."))
+    person = ErasedPerson(
+        user_id=user.id,
+        member_id=member.id,
+        committee_id=member.committee_id,
+        branch_id=member.branch_id,
+        needles=needles_of(
+            [
+                user.name,
+                user.phone,
+                user.member_no,
+                user.email,
+                *audit.former_values(
+                    session,
+                    object_type="member",
+                    object_id=member.id,
+                    fields=("name", "phone", "member_no"),
+                ),
+            ]
+        ),
+        placeholder=PLACEHOLDER.format(member_id=member.id),
+        now=now,
+    )
+    session.flush()  # the plain UPDATEs below must see every pending change
+
+    user.name = person.placeholder
+    user.phone = None
+    user.member_no = None
+    user.email = None
+    user.password_hash = unusable_password()
+    user.must_change_password = True
+    user.is_enabled = False
+    user.last_login_at = None
+    member.position = None
+    member.joined_on = None
+    member.erased_at = now
+    member.updated_at = now
+    session.flush()
+
+    counts = {
+        "logins": _delete(session, LoginSession, LoginSession.user_id == user.id),
+        "activation_codes": _delete(session, ActivationCode, ActivationCode.user_id == user.id),
+        "roles": _delete(session, RoleAssignment, RoleAssignment.user_id == user.id),
+        "email_deliveries": _delete(
+            session,
+            EmailDelivery,
+            EmailDelivery.message_id.in_(select(Message.id).where(Message.user_id == user.id)),
+        ),
+        "messages": _delete(session, Message, Message.user_id == user.id),
+        "others_messages": person.scrub(
+            session,
+            Message,
+            ("subject", "body", "link"),
+            Message.user_id.in_(
+                select(Member.user_id).where(Member.committee_id == person.committee_id)
+            ),
+        ),
+    }
+    for eraser in ERASERS:
+        counts.update(eraser(session, person))
+    counts["audit_entries"] = audit.erase_person(
+        session, needles=person.needles, placeholder=person.placeholder
+    )
+    session.expire_all()  # loaded rows may hold what the plain UPDATEs replaced
+
+    branch = session.get(OrgUnit, person.branch_id)
+    assert branch is not None
+    record_in(
+        session,
+        branch,
+        "member.erased",
+        actor_id=actor_id,
+        now=now,
+        object_type="member",
+        object_id=person.member_id,
+        summary=person.placeholder,
+        details={"rows": {k: v for k, v in counts.items() if v}},
+    )
+    session.flush()
+    return counts
+
+
+def _delete(session: Session, model: type, where) -> int:
+    return session.execute(delete(model).where(where)).rowcount or 0
