@@ -16,7 +16,13 @@ from studyhub.core.errors import Closed, Conflict, InvalidInput, NotAllowed
 from studyhub.extensions import db
 from studyhub.org import services as org
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, RoleAssignment, UnitKind
-from studyhub.readings.models import AssignmentSource, LeadAssignment, LeadDayOff, LeadRotaEntry
+from studyhub.readings.models import (
+    AssignmentSource,
+    LeadAssignment,
+    LeadDayOff,
+    LeadRotaEntry,
+    ReadingColumn,
+)
 from studyhub.readings.services import rota
 from tests.conftest import NOW
 from tests.readings.tracking_helpers import make_reading
@@ -418,5 +424,9 @@ def test_two_sessions_racing_for_a_day_get_one_reader(app):
                 cleanup.execute(delete(Member).where(Member.branch_id == ids["branch"]))
                 cleanup.execute(delete(User).where(User.id.in_(user_ids)))
                 cleanup.execute(delete(OrgUnit).where(OrgUnit.id == ids["branch"]))
+                # A committee starts with the default reading columns.
+                cleanup.execute(
+                    delete(ReadingColumn).where(ReadingColumn.committee_id == ids["committee"])
+                )
                 cleanup.execute(delete(OrgUnit).where(OrgUnit.id == ids["committee"]))
                 cleanup.commit()
