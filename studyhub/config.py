@@ -42,6 +42,11 @@ class BaseConfig:
     SESSION_ABSOLUTE_DAYS = 30
     # Login records are deleted this many days after their login's absolute end (a daily job).
     LOGIN_SESSION_KEEP_DAYS = 30
+    # Retention of detail events (daily jobs; 0 keeps them for ever, the default): receipts
+    # of readings opened but never studied, last seen more than this many days ago, and the
+    # mistake book's review log. Nothing any score or dashboard counts is deleted.
+    RETENTION_DAYS_READ_EVENTS = 0
+    RETENTION_DAYS_REVIEW_EVENTS = 0
 
     # Rate limits. Failed logins are counted per account (all its identifiers), per address,
     # and per browser that has logged in to the account before (a signed device cookie):
@@ -140,6 +145,10 @@ class BaseConfig:
     # instance/exports).
     EXPORT_INLINE_MAX_MEMBERS = 5000
     EXPORT_FOLDER: str | None = None
+    # The scheduler's nightly backup (studyhub backup): archives in BACKUP_FOLDER (default
+    # instance/backups), the newest BACKUP_KEEP of them kept.
+    BACKUP_FOLDER: str | None = None
+    BACKUP_KEEP = 7
     BENCH_FLOOR = False
     # Strict-Transport-Security max-age in seconds; 0 sends none (production sets a year).
     HSTS_SECONDS = 0

@@ -1,4 +1,4 @@
-"""The quizzes' scheduled job: submit attempts whose time is up.
+"""The quizzes' scheduled jobs: submit attempts whose time is up; forget old reviews.
 
 Safe to run late or twice: it selects only attempts still in progress past
 their deadline and grace (an index range on ``(state, deadline_at)``), and
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from studyhub.quizzes import queries
-from studyhub.quizzes.models import Attempt
+from studyhub.quizzes.models import Attempt, MistakeReview
 from studyhub.quizzes.services import attempts
 
 BATCH = 200
@@ -36,3 +36,34 @@ def submit_expired_attempts(session: Session, *, now: datetime, grace: timedelta
             if attempts.submit_attempt(session, attempt, now=now, auto=True):
                 submitted += 1
         session.flush()
+
+
+PURGE_BATCH = 5000
+
+
+def purge_old_reviews(session: Session, *, now: datetime, keep_days: int) -> int:
+    """Delete the mistake book's review log rows older than ``keep_days`` days; returns how
+    many (0 when ``keep_days`` is 0: off). ``RETENTION_DAYS_REVIEW_EVENTS``.
+
+    Each review is a detail event: the card itself keeps what scheduling and the
+    member's pages use (its FSRS state, due date, review and lapse counts), and no
+    score reads the log. Batches walk the primary key once; a second run deletes nothing.
+    """
+    if keep_days <= 0:
+        return 0
+    cutoff = now - timedelta(days=keep_days)
+    deleted, last_id = 0, 0
+    while True:
+        ids = list(
+            session.scalars(
+                select(MistakeReview.id)
+                .where(MistakeReview.id > last_id, MistakeReview.reviewed_at < cutoff)
+                .order_by(MistakeReview.id)
+                .limit(PURGE_BATCH)
+            )
+        )
+        if not ids:
+            return deleted
+        session.execute(delete(MistakeReview).where(MistakeReview.id.in_(ids)))
+        deleted += len(ids)
+        last_id = ids[-1]

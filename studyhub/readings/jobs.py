@@ -1,23 +1,30 @@
-"""The readings' scheduled jobs: today's lead readers, and telling members of the day's reading.
+"""The readings' scheduled jobs: today's lead readers, telling members of the day's reading,
+and forgetting old receipts of readings never studied (when a retention is set).
 
-Both are safe to run late or twice: they select what is not done yet, and the
+All are safe to run late or twice: they select what is not done yet, and the
 unique constraints (one lead reader per branch and day, one message per user
 and key) back that up. The scheduler's registry commits after each run.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from studyhub.core.clock import local_date
 from studyhub.notify import services as notify
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.readings import queries
-from studyhub.readings.models import LeadAssignment, LeadDayOff, LeadRotaEntry, Reading
+from studyhub.readings.models import (
+    LeadAssignment,
+    LeadDayOff,
+    LeadRotaEntry,
+    Reading,
+    ReadReceipt,
+)
 from studyhub.readings.services import rota
 
 DAILY_READING_KIND = "daily_reading"
@@ -103,3 +110,40 @@ def notify_daily_reading(session: Session, *, now: datetime, email: bool = False
                 email=email,
             )
     return sent
+
+
+PURGE_BATCH = 5000
+
+
+def purge_old_read_events(session: Session, *, now: datetime, keep_days: int) -> int:
+    """Delete the read receipts of readings opened but never studied, last seen more than
+    ``keep_days`` days before ``now``; returns how many (0 when ``keep_days`` is 0: off).
+
+    ``RETENTION_DAYS_READ_EVENTS``. A receipt that counts as studied is what every
+    score, dashboard, streak and plan's progress reads (``studied_at``/``studied_on``),
+    so it is kept whatever its age; a receipt never studied only said "opened, read for
+    a while" (the time the page's beacons reported), which nothing counts. Deleted in
+    batches walking the primary key once; a second run finds nothing more.
+    """
+    if keep_days <= 0:
+        return 0
+    cutoff = now - timedelta(days=keep_days)
+    deleted, last_id = 0, 0
+    while True:
+        ids = list(
+            session.scalars(
+                select(ReadReceipt.id)
+                .where(
+                    ReadReceipt.id > last_id,
+                    ReadReceipt.studied_at.is_(None),
+                    ReadReceipt.last_seen_at < cutoff,
+                )
+                .order_by(ReadReceipt.id)
+                .limit(PURGE_BATCH)
+            )
+        )
+        if not ids:
+            return deleted
+        session.execute(delete(ReadReceipt).where(ReadReceipt.id.in_(ids)))
+        deleted += len(ids)
+        last_id = ids[-1]

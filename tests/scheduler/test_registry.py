@@ -29,6 +29,8 @@ NAMES = [
     "reports.queue_quarter_exports",
     "meetings.remind_missing_meetings",
     "accounts.purge_old_logins",
+    "readings.purge_old_read_events",
+    "quizzes.purge_old_reviews",
 ]
 
 
