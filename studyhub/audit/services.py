@@ -99,7 +99,13 @@ def former_values(
     return found
 
 
-def erase_person(session: Session, *, needles: Sequence[str], placeholder: str) -> int:
+def erase_person(
+    session: Session,
+    *,
+    needles: Sequence[str],
+    placeholder: str,
+    protected: Sequence[str] = (),
+) -> int:
     """Erasure's one exception to the append-only log: rewrite the entries that hold a
     departed member's personal data.
 
@@ -119,4 +125,5 @@ def erase_person(session: Session, *, needles: Sequence[str], placeholder: str) 
         ("summary", "changes", "details"),
         needles,
         placeholder,
+        protected=protected,
     )

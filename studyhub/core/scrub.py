@@ -47,16 +47,26 @@ def mentions(column: Any, needles: Sequence[str]) -> ColumnElement[bool]:
     return or_(*(text.contains(form, autoescape=True) for form in _spellings(needles)))
 
 
-def replaced(value: Any, needles: Sequence[str], placeholder: str) -> Any:
-    """``value`` with every needle replaced, inside strings, lists and dict values."""
+def replaced(
+    value: Any, needles: Sequence[str], placeholder: str, protected: Sequence[str] = ()
+) -> Any:
+    """``value`` with every needle replaced, inside strings, lists and dict values.
+
+    ``protected`` strings (other people's longer names that contain a needle: "张一鸣"
+    when "张一" is erased) are left whole.
+    """
     if isinstance(value, str):
+        for i, keep in enumerate(protected):
+            value = value.replace(keep, f"\x00{i}\x00")
         for needle in needles:
             value = value.replace(needle, placeholder)
+        for i, keep in enumerate(protected):
+            value = value.replace(f"\x00{i}\x00", keep)
         return value
     if isinstance(value, list):
-        return [replaced(v, needles, placeholder) for v in value]
+        return [replaced(v, needles, placeholder, protected) for v in value]
     if isinstance(value, dict):
-        return {k: replaced(v, needles, placeholder) for k, v in value.items()}
+        return {k: replaced(v, needles, placeholder, protected) for k, v in value.items()}
     return value
 
 
@@ -68,9 +78,11 @@ def scrub_columns(
     placeholder: str,
     *,
     where: ColumnElement[bool] | None = None,
+    protected: Sequence[str] = (),
 ) -> int:
     """Replace ``needles`` by ``placeholder`` in ``columns`` of the rows of ``table`` (within
-    ``where``) that mention one; returns how many rows changed.
+    ``where``) that mention one, leaving ``protected`` strings whole; returns how many rows
+    changed.
 
     Rows are found by SQL and rewritten one by one by primary key (a person is
     mentioned in few rows), with plain ``UPDATE`` statements: loaded ORM objects
@@ -88,7 +100,7 @@ def scrub_columns(
         values = {}
         for col in cols:
             old = row._mapping[col]
-            new = replaced(old, needles, placeholder)
+            new = replaced(old, needles, placeholder, protected)
             length = getattr(col.type, "length", None)
             if isinstance(new, str) and length:  # a longer placeholder must still fit
                 new = new[:length]

@@ -32,11 +32,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from studyhub.accounts.models import ActivationCode, LoginSession
+from studyhub.accounts.models import ActivationCode, LoginSession, User
 from studyhub.accounts.services import unusable_password
 from studyhub.audit import services as audit
 from studyhub.core.errors import Conflict, InvalidInput
-from studyhub.core.scrub import needles_of, scrub_columns
+from studyhub.core.scrub import MIN_NEEDLE, needles_of, scrub_columns
 from studyhub.notify.models import EmailDelivery, Message
 from studyhub.org.auditing import record_in
 from studyhub.org.models import Member, OrgUnit, RoleAssignment
@@ -55,11 +55,18 @@ class ErasedPerson:
     needles: tuple[str, ...]  # their name, phone, member number, e-mail (longest first)
     placeholder: str
     now: datetime
+    protected: tuple[str, ...] = ()  # others' names that contain theirs: left whole
 
     def scrub(self, session: Session, model: type, columns: tuple[str, ...], where=None) -> int:
         """Replace this person's identifying strings in ``columns`` of ``model``'s rows."""
         return scrub_columns(
-            session, model.__table__, columns, self.needles, self.placeholder, where=where
+            session,
+            model.__table__,
+            columns,
+            self.needles,
+            self.placeholder,
+            where=where,
+            protected=self.protected,
         )
 
 
@@ -123,6 +130,7 @@ def erase_member(
         ),
         placeholder=PLACEHOLDER.format(member_id=member.id),
         now=now,
+        protected=_longer_names(session, user),
     )
     session.flush()  # the plain UPDATEs below must see every pending change
 
@@ -162,7 +170,10 @@ def erase_member(
     for eraser in ERASERS:
         counts.update(eraser(session, person))
     counts["audit_entries"] = audit.erase_person(
-        session, needles=person.needles, placeholder=person.placeholder
+        session,
+        needles=person.needles,
+        placeholder=person.placeholder,
+        protected=person.protected,
     )
     session.expire_all()  # loaded rows may hold what the plain UPDATEs replaced
 
@@ -181,6 +192,19 @@ def erase_member(
     )
     session.flush()
     return counts
+
+
+def _longer_names(session: Session, user: User) -> tuple[str, ...]:
+    """Other people's names that contain this person's ("张一鸣" for "张一"), longest first,
+    so that erasing one person leaves another's name whole."""
+    if len(user.name.strip()) < MIN_NEEDLE:
+        return ()
+    names = session.scalars(
+        select(User.name)
+        .where(User.id != user.id, User.name.contains(user.name.strip(), autoescape=True))
+        .distinct()
+    )
+    return tuple(sorted({n for n in names if n != user.name}, key=lambda n: (-len(n), n)))
 
 
 def _delete(session: Session, model: type, where) -> int:

@@ -275,3 +275,15 @@ def test_every_domain_takes_part():
         "studyhub.readings.erasure",
         "studyhub.reports.erasure",
     }
+
+
+def test_another_members_longer_name_is_left_whole(session, q4, make):
+    make.member(q4.branch_b, name="张一鸣")
+    meeting = helpers.meeting(
+        session, q4.branch_a, at=at(2026, 11, 10, 2), attendance={q4.a1: AttendanceStatus.PRESENT}
+    )
+    meeting.minutes_markdown = "张一发言，张一鸣列席。"
+    org.set_member_active(q4.a1, is_active=False, actor_id=None, now=AFTER_Q4)
+    erasure.erase_member(session, q4.a1, actor_id=None, now=AFTER_Q4)
+    session.refresh(meeting)
+    assert meeting.minutes_markdown == f"已注销党员 #{q4.a1.id}发言，张一鸣列席。"
