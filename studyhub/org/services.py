@@ -238,6 +238,12 @@ def add_member(
 MEMBER_FIELDS = ("name", "phone", "member_no", "status", "joined_on", "position")
 
 
+def _require_not_erased(member: Member) -> None:
+    """An erased member's record stays as erasure left it (see ``org.erasure``)."""
+    if member.erased_at is not None:
+        raise Conflict(_l("This member's personal data was erased: the record cannot change."))
+
+
 def update_member(
     session: Session,
     member: Member,
@@ -247,6 +253,7 @@ def update_member(
     now: datetime,
 ) -> bool:
     """Change a member's details; returns whether anything changed (and records what did)."""
+    _require_not_erased(member)
     fields = check_member_fields(fields)
     _check_unique_login(session, fields, except_user_id=member.user_id)
     user = member.user
@@ -308,6 +315,7 @@ def move_member(
     The entry is recorded in the branch the member leaves and in the one they join
     (when they differ), so both branches' logs show the move.
     """
+    _require_not_erased(member)
     if branch.committee_id != member.committee_id:
         raise InvalidInput(_l("Members move only within their committee."))
     org_path = _placement(branch, group)

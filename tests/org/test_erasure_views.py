@@ -80,3 +80,17 @@ def test_a_member_may_not_erase_themselves_nor_a_peer(session, client, login, pe
     _deactivate(session, leaver)
     login(peer.user)
     assert client.post(f"/org/members/{leaver.id}/erase", data={}).status_code in {403, 404}
+
+
+def test_an_erased_record_is_neither_edited_nor_moved(session, client, login, people):
+    staff, _secretary, leaver = people
+    _deactivate(session, leaver)
+    login(staff.user)
+    client.post(f"/org/members/{leaver.id}/erase", data={"typed_name": "赵离开", "understood": "y"})
+    edited = client.post(
+        f"/org/members/{leaver.id}/edit",
+        data={"name": "赵离开", "phone": "13700000009", "status": "full"},
+    )
+    assert edited.status_code == 200 and "the record cannot change" in edited.text
+    erased = session.get(Member, leaver.id)
+    assert erased.user.phone is None and erased.user.name == f"已注销党员 #{leaver.id}"
