@@ -49,6 +49,7 @@ KINDS: dict[str, Any] = {
     "member.updated": _l("Member's details changed"),
     "member.moved": _l("Member moved"),
     "member.deactivated": _l("Member deactivated"),
+    "member.erased": _l("Member's personal data erased"),
     "member.reactivated": _l("Member reactivated"),
     "roster.imported": _l("Roster imported"),
     "questions.imported": _l("Questions imported"),
