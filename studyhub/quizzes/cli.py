@@ -22,11 +22,7 @@ from studyhub.quizzes.importers.model import ParseResult
 from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import imports
 from studyhub.web.saving import command_unit
-
-
-def media_folder() -> Path:
-    folder = current_app.config.get("QUIZ_MEDIA_FOLDER")
-    return Path(folder) if folder else Path(current_app.instance_path) / "uploads" / "quiz-media"
+from studyhub.web.storage import current_storage
 
 
 def media_url(stored_name: str) -> str:
@@ -111,7 +107,7 @@ def _store(
             category_path=category_path,
             skip_invalid=skip_invalid,
             now=now,
-            media_folder=media_folder(),
+            media_storage=current_storage(),
             file_name=file_name,
             on_progress=bar.update,
         )

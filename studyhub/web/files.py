@@ -2,24 +2,24 @@
 
 The type of an image is read from its bytes (the signature, then Pillow decoding
 the whole image), never from the file name or the browser's word; files are read
-with a size limit and written atomically, once per content. Reading images,
-quiz media and meeting attachments all go through here.
+with a size limit and written once per content into the app's storage (a folder or
+a bucket, see :mod:`studyhub.web.storage`). Reading images, quiz media and meeting
+attachments all go through here.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from studyhub.core.errors import InvalidInput
+from studyhub.web.storage import Storage
 
 CHUNK = 64 * 1024
 MAX_PIXELS = 40_000_000  # far above any photo a phone shows; stops decompression bombs
@@ -114,21 +114,12 @@ def display_name(filename: str | None, *, default: str) -> str:
     return (name or default)[:FILENAME_MAX]
 
 
-def write_once(path: Path, data: bytes) -> None:
-    """Write ``data`` at ``path`` atomically, unless an identical file is already there.
+def write_once(storage: Storage, key: str, data: bytes) -> None:
+    """Store ``data`` under ``key`` (atomically), unless an identical file is already there.
 
     Files are named by their content's hash and written before the transaction commits;
     when it rolls back the file stays, unreferenced and harmless, and the next upload of
     the same content reuses it."""
-    if path.exists() and path.stat().st_size == len(data):
+    if storage.size(key) == len(data):
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    storage.save(key, data)

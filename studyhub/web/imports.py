@@ -69,7 +69,8 @@ class PreviewedImport(Generic[C]):
         upload = form.file.data  # type: ignore[attr-defined]
         filename = Path(upload.filename or "").name
         token = self.stash.put(upload.stream, filename=filename, now=clock.now_utc())
-        checked = self._check(self.stash.path(token))
+        with self.stash.held(token) as path:
+            checked = self._check(path)
         if not self.is_ready(checked):
             self.stash.discard(token)
             return self.render(form=form, checked=checked)

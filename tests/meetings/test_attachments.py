@@ -15,6 +15,7 @@ from sqlalchemy import select
 from studyhub.core.errors import DomainError, InvalidInput
 from studyhub.meetings.models import MeetingAttachment, MeetingEvent
 from studyhub.meetings.services import attachments, records
+from studyhub.web.storage import EXTENSION, LocalStorage
 from tests.meetings.conftest import MEETING_AT, minutes, plan_lesson
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -28,7 +29,7 @@ def image_bytes(fmt: str = "JPEG", size=(8, 6)) -> bytes:
 
 @pytest.fixture
 def folder(app, tmp_path, monkeypatch) -> Path:
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    monkeypatch.setitem(app.extensions, EXTENSION, LocalStorage(tmp_path))
     return tmp_path / "meetings"
 
 
@@ -38,7 +39,7 @@ def attach(session, world, meeting, data: bytes, folder: Path, name="现场.jpg"
         meeting,
         io.BytesIO(data),
         filename=name,
-        folder=folder,
+        storage=LocalStorage(folder.parent),
         max_bytes=max_bytes,
         by=world.secretary_a.user,
         now=MEETING_AT,

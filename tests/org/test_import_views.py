@@ -66,8 +66,10 @@ def stash_folder(app) -> Path:
 
 
 def stashed_files(app) -> list[Path]:
+    """Files waiting for a confirmation (a claimed one leaves only its marker)."""
     folder = stash_folder(app)
-    return sorted(folder.iterdir()) if folder.exists() else []
+    found = sorted(folder.iterdir()) if folder.exists() else []
+    return [path for path in found if not path.name.endswith(".claimed")]
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from studyhub.accounts.services import authenticate, has_usable_password
 from studyhub.core.errors import InvalidInput
 from studyhub.org import roster, services
 from studyhub.org.models import Member, MemberStatus, OrgUnit, Role, RoleAssignment, UnitKind
+from studyhub.web.storage import LocalStorage
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
@@ -515,10 +516,11 @@ def test_import_into_a_branch_only_sees_that_branch(session, org, make, tmp_path
 
 
 def test_upload_stash_hands_a_file_out_once_and_only_to_its_owner(tmp_path):
-    stash = roster.UploadStash(tmp_path, owner="1-2")
+    stash = roster.UploadStash("imports", owner="1-2", storage=LocalStorage(tmp_path))
     token = stash.put(io.BytesIO(b"data"), filename="Roster.CSV", now=NOW)
     assert token.endswith(".csv")
-    assert roster.UploadStash(tmp_path, owner="1-3").claim(token) is None
+    other = roster.UploadStash("imports", owner="1-3", storage=LocalStorage(tmp_path))
+    assert other.claim(token) is None
     assert stash.claim("../../etc/passwd") is None
     claimed = stash.claim(token)
     assert claimed is not None and claimed.read_bytes() == b"data"

@@ -11,7 +11,7 @@ from studyhub.quizzes.services import daily, imports, quizzes
 from tests.audit_helpers import assert_in, entries, one_entry
 from tests.conftest import NOW
 from tests.quizzes.attempt_helpers import make_quiz, numbered
-from tests.quizzes.test_import_service import media_folder
+from tests.quizzes.test_import_service import media_storage
 
 AIKEN = """党的最高理想是什么？
 A. 共产主义
@@ -90,7 +90,7 @@ def test_a_question_import_is_recorded_with_the_file_and_counts(session, app, wo
         category_path=None,
         skip_invalid=False,
         now=NOW,
-        media_folder=media_folder(app),
+        media_storage=media_storage(app),
         media_url=media_url,
         by_user_id=world.staff.user_id,
         file_name="题库.txt",

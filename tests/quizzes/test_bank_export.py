@@ -19,6 +19,7 @@ from studyhub.quizzes.importers.xlsx import write_questions
 from studyhub.quizzes.models import Bank, Category, Question, QuestionTag, QuestionVersion
 from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import imports
+from studyhub.web.storage import LocalStorage
 from tests.conftest import NOW, shared_data
 from tests.quizzes.bank_helpers import (
     Org,
@@ -72,7 +73,7 @@ def import_xlsx(session, app, bank: Bank, data: bytes, **kwargs):
         category_path=kwargs.get("category_path"),
         skip_invalid=False,
         now=NOW,
-        media_folder=Path(app.instance_path) / "uploads" / "quiz-media",
+        media_storage=LocalStorage(Path(app.instance_path) / "uploads"),
         media_url=media_url,
     )
 

@@ -24,6 +24,7 @@ from studyhub.quizzes.models import (
 )
 from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import content, imports
+from studyhub.web.storage import LocalStorage
 from tests.conftest import NOW, shared_data
 from tests.quizzes.bank_helpers import Org, add, count_questions, single
 
@@ -38,8 +39,8 @@ def fetch(client, url: str, **kwargs):
     return response
 
 
-def media_folder(app) -> Path:
-    return Path(app.instance_path) / "uploads" / "quiz-media"
+def media_storage(app) -> LocalStorage:
+    return LocalStorage(Path(app.instance_path) / "uploads")
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def run(session, app, bank):
             into or bank,
             result,
             now=NOW,
-            media_folder=media_folder(app),
+            media_storage=media_storage(app),
             media_url=media_url,
             **options,
         )
@@ -346,7 +347,7 @@ def test_an_unsupported_media_file_is_an_error(session, app, bank):
         category_path=None,
         skip_invalid=False,
         now=NOW,
-        media_folder=media_folder(app),
+        media_storage=media_storage(app),
         media_url=media_url,
     )
     assert report.stored == 0
@@ -367,7 +368,7 @@ def test_tags_difficulty_and_invalid_content_from_a_parser(session, app, bank):
         qtype="fillin", stem_html="<p>____和____</p>", answer=[["一"]], title="两空", line=3
     )
     result = ParseResult(questions=[good, bad])
-    common = {"now": NOW, "media_folder": media_folder(app), "media_url": media_url}
+    common = {"now": NOW, "media_storage": media_storage(app), "media_url": media_url}
     blocked = imports.import_parse_result(
         session, bank, result, category_path=None, skip_invalid=False, **common
     )
@@ -398,7 +399,7 @@ def test_an_unreadable_file_blocks_even_when_skipping(session, app, bank):
         category_path=None,
         skip_invalid=True,
         now=NOW,
-        media_folder=media_folder(app),
+        media_storage=media_storage(app),
         media_url=media_url,
     )
     assert report.is_blocked and report.errors[0]["line"] == 0

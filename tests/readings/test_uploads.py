@@ -15,6 +15,7 @@ from studyhub.core.errors import InvalidInput
 from studyhub.org.models import Role
 from studyhub.readings.models import Upload
 from studyhub.readings.services import uploads
+from studyhub.web.storage import EXTENSION, LocalStorage
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
@@ -37,7 +38,7 @@ def noisy_png(side: int) -> bytes:
 
 @pytest.fixture
 def folder(app, tmp_path, monkeypatch) -> Path:
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    monkeypatch.setitem(app.extensions, EXTENSION, LocalStorage(tmp_path))
     return tmp_path
 
 
@@ -52,7 +53,7 @@ def save(session, committee, data: bytes, folder: Path, filename="photo.png", ma
         committee,
         io.BytesIO(data),
         filename=filename,
-        folder=folder,
+        storage=LocalStorage(folder),
         max_bytes=max_bytes,
         by_user_id=None,
         now=NOW,

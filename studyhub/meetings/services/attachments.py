@@ -2,9 +2,9 @@
 
 Photos must be JPEG, PNG or WebP, read from their bytes and decoded whole by
 Pillow (the readings upload check); PDFs must start with ``%PDF-``. The name
-and the browser's word about the type count for nothing. A file lives once at
-``<folder>/<committee id>/<sha256>.<ext>`` (``folder`` is the uploads folder's
-``meetings`` part), so the same photo on two records is one file; attaching
+and the browser's word about the type count for nothing. A file lives once under
+the key ``meetings/<committee id>/<sha256>.<ext>`` of the app's storage, so the
+same photo on two records is one file; attaching
 the same file to one record twice gives the same attachment.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +23,7 @@ from studyhub.meetings import queries
 from studyhub.meetings.models import Meeting, MeetingAttachment, MeetingState
 from studyhub.meetings.services.audit import log_event, require_state
 from studyhub.web.files import display_name, inspect_image, read_limited, sniff, write_once
+from studyhub.web.storage import Storage
 
 PDF_MAGIC = b"%PDF-"
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -41,8 +41,9 @@ def _kind(data: bytes) -> tuple[str, str]:
     return kind.mime_type, kind.extension
 
 
-def stored_path(folder: Path, attachment: MeetingAttachment) -> Path:
-    return folder / attachment.stored_name
+def stored_key(attachment: MeetingAttachment) -> str:
+    """The attachment's file in the storage."""
+    return f"meetings/{attachment.stored_name}"
 
 
 def add_attachment(
@@ -51,7 +52,7 @@ def add_attachment(
     stream: BinaryIO,
     *,
     filename: str | None,
-    folder: Path,
+    storage: Storage,
     max_bytes: int,
     by: User,
     now: datetime,
@@ -74,7 +75,7 @@ def add_attachment(
         uploaded_by_id=by.id,
         uploaded_at=now,
     )
-    write_once(stored_path(folder, attachment), data)
+    write_once(storage, stored_key(attachment), data)
     session.add(attachment)
     session.flush()
     log_event(

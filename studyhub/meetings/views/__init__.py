@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, redirect, url_for
+from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 
 from studyhub.core import clock
@@ -51,12 +49,6 @@ def require_confirmed() -> None:
     """A bare button's POST carries a valid CSRF token, or the request is refused."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-
-
-def attachment_folder() -> Path:
-    """``UPLOAD_FOLDER`` (default ``instance/uploads``), its ``meetings`` part."""
-    folder = current_app.config.get("UPLOAD_FOLDER")
-    return (Path(folder) if folder else Path(current_app.instance_path) / "uploads") / "meetings"
 
 
 from studyhub.meetings.views import (  # noqa: E402, F401

@@ -59,10 +59,7 @@ def _meetings_import(unit: OrgUnit) -> PreviewedImport[imports.CheckedImport]:
         )
 
     return PreviewedImport(
-        stash=MeetingFileStash(
-            f"{current_app.instance_path}/uploads/imports",
-            owner=f"meetings-{unit.id}-{current_user.id}",
-        ),
+        stash=MeetingFileStash("imports", owner=f"meetings-{unit.id}-{current_user.id}"),
         check=check,
         failed=lambda message: imports.CheckedImport(
             errors=[imports.RowError(None, None, message)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -49,7 +49,6 @@ from studyhub.meetings.services import attachments, attendance, records
 from studyhub.meetings.services.audit import STATE_LABELS
 from studyhub.meetings.views import (
     act,
-    attachment_folder,
     bp,
     grants,
     load_meeting,
@@ -63,6 +62,7 @@ from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import groups_of, member_of_user
 from studyhub.plans.models import StudyPlan
 from studyhub.web.saving import committed, errors_on, run_button
+from studyhub.web.storage import current_storage, send_stored
 
 UPCOMING_FROM = timedelta(hours=12)  # a meeting stays "upcoming" a while after its start
 LIST_LIMIT = 300
@@ -462,7 +462,7 @@ def attach(meeting_id: int):
             meeting,
             form.file.data.stream,
             filename=form.file.data.filename,
-            folder=attachment_folder(),
+            storage=current_storage(),
             max_bytes=current_app.config["MEETING_ATTACHMENT_MAX_BYTES"],
             by=current_user,
             now=clock.now_utc(),
@@ -503,18 +503,14 @@ def attachment_file(meeting_id: int, attachment_id: int):
     if not access.can_see_record(grants(), meeting):
         abort(404)
     attachment = _attachment(meeting, attachment_id)
-    path = attachments.stored_path(attachment_folder(), attachment)
-    if not path.is_file():
-        abort(404)
     is_pdf = attachment.mime_type == "application/pdf"
-    response = send_file(
-        path,
+    response = send_stored(
+        current_storage(),
+        attachments.stored_key(attachment),
         mimetype=attachment.mime_type,
         as_attachment=is_pdf,
         download_name=attachment.filename,
-        conditional=True,
         etag=attachment.sha256,
-        max_age=None,
     )
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"

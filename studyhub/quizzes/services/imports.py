@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -53,6 +52,7 @@ from studyhub.quizzes.models import (
 from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import content, media
 from studyhub.quizzes.services.content import Content
+from studyhub.web.storage import Storage
 
 BATCH = 500
 _MEDIA_REF = re.compile(re.escape(MEDIA_SCHEME) + r"""[^"'\s<>]*""")
@@ -138,7 +138,7 @@ def import_parse_result(
     category_path: str | Sequence[str] | None,
     skip_invalid: bool,
     now: datetime,
-    media_folder: Path,
+    media_storage: Storage,
     media_url: media.MediaUrl,
     by_user_id: int | None = None,
     file_name: str = "",
@@ -153,7 +153,7 @@ def import_parse_result(
         category_path=category_path,
         skip_invalid=skip_invalid,
         now=now,
-        media_folder=media_folder,
+        media_storage=media_storage,
         by_user_id=by_user_id,
         file_name=file_name,
         on_progress=on_progress,
@@ -200,7 +200,7 @@ def store_import(
     category_path: str | Sequence[str] | None,
     skip_invalid: bool,
     now: datetime,
-    media_folder: Path,
+    media_storage: Storage,
     by_user_id: int | None = None,
     file_name: str = "",
     on_progress: Callable[[int], None] | None = None,
@@ -220,7 +220,7 @@ def store_import(
                 category_ids.get(path)
             files = {f.sha256: f for item in prepared.questions for f in item.media}
             for file in files.values():
-                media.store(session, bank, file, folder=media_folder, now=now)
+                media.store(session, bank, file, storage=media_storage, now=now)
             for batch in _chunks(prepared.questions, BATCH):
                 _insert(session, bank, batch, category_ids, by_user_id=by_user_id, now=now)
                 if on_progress is not None:

@@ -1,11 +1,11 @@
 """Images and sounds embedded in questions, stored by their content.
 
-A file is kept once per bank as ``<folder>/<bank id>/<sha256>.<ext>`` (the
-folder is ``QUIZ_MEDIA_FOLDER``, by default ``instance/uploads/quiz-media``);
-the name is the content, so it can be cached for ever and importing the same
-file twice gives the same row. The kind is read from the bytes, never from the
-file's name: PNG, JPEG, GIF and WebP images, MP3, Ogg, WAV and M4A sounds.
-Anything else (SVG, which can carry scripts, included) is refused.
+A file is kept once per bank under the key ``quiz-media/<bank id>/<sha256>.<ext>``
+of the app's storage (a folder or a bucket); the name is the content, so it can be
+cached for ever and importing the same file twice gives the same row. The kind is
+read from the bytes, never from the file's name: PNG, JPEG, GIF and WebP images,
+MP3, Ogg, WAV and M4A sounds. Anything else (SVG, which can carry scripts,
+included) is refused.
 
 Questions refer to a file by the URL of the media page (``quizzes.media``);
 callers pass ``media_url`` (stored name → URL) because only they know how the
@@ -18,13 +18,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.quizzes.models import Bank, QuestionMedia
 from studyhub.web.files import write_once
+from studyhub.web.storage import Storage
 
 MediaUrl = Callable[[str], str]
 FILENAME_MAX = 200
@@ -96,11 +97,11 @@ def prepare(filename: str, data: bytes) -> MediaFile | None:
 
 
 def store(
-    session: Session, bank: Bank, file: MediaFile, *, folder: Path, now: datetime
+    session: Session, bank: Bank, file: MediaFile, *, storage: Storage, now: datetime
 ) -> QuestionMedia:
     """Write the file (once) and its row (once per bank)."""
     stored_name = file.stored_name(bank.id)
-    write_once(folder / stored_name, file.data)
+    write_once(storage, _key(stored_name), file.data)
     existing = session.scalar(
         select(QuestionMedia).where(
             QuestionMedia.bank_id == bank.id, QuestionMedia.sha256 == file.sha256
@@ -122,5 +123,10 @@ def store(
     return media
 
 
-def stored_path(folder: Path, media: QuestionMedia) -> Path:
-    return folder / media.stored_name
+def _key(stored_name: str) -> str:
+    return f"quiz-media/{stored_name}"
+
+
+def stored_key(media: QuestionMedia) -> str:
+    """The file's key in the storage."""
+    return _key(media.stored_name)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -56,6 +55,7 @@ from studyhub.quizzes.views import bp, grants, managed_committee, managed_commit
 from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
 from studyhub.web.saving import committed, errors_on, run_button
+from studyhub.web.storage import current_storage, send_stored
 from studyhub.web.uploads import UploadStash
 
 PER_PAGE = 20
@@ -85,11 +85,6 @@ def _category(category_id: int) -> tuple[Category, Bank, OrgUnit]:
 def _question(question_id: int) -> tuple[Question, Bank, OrgUnit]:
     question = db.get_or_404(Question, question_id)
     return question, *_bank(question.bank_id)
-
-
-def media_folder() -> Path:
-    folder = current_app.config.get("QUIZ_MEDIA_FOLDER")
-    return Path(folder) if folder else Path(current_app.instance_path) / "uploads" / "quiz-media"
 
 
 def media_url(stored_name: str) -> str:
@@ -414,8 +409,7 @@ def _set_retired(question_id: int, *, is_retired: bool):
 
 
 def _import_stash(bank: Bank) -> UploadStash:
-    folder = Path(current_app.instance_path) / "uploads" / "quiz-imports"
-    return UploadStash(folder, owner=f"{bank.id}-{current_user.id}")
+    return UploadStash("quiz-imports", owner=f"{bank.id}-{current_user.id}")
 
 
 def _prepare(bank: Bank, path: Path, *, filename: str, file_format: str):
@@ -448,9 +442,8 @@ def import_questions(bank_id: int):
     filename = Path(upload.filename or "questions").name
     stash = _import_stash(bank)
     token = stash.put(upload.stream, filename=filename, now=clock.now_utc())
-    prepared = _prepare(
-        bank, stash.path(token), filename=filename, file_format=form.file_format.data
-    )
+    with stash.held(token) as path:
+        prepared = _prepare(bank, path, filename=filename, file_format=form.file_format.data)
     skip_invalid = bool(form.skip_invalid.data)
     can_store = bool(prepared.questions) and not prepared.blocks(skip_invalid=skip_invalid)
     # invalid questions found without asking to skip them: offer to import the others
@@ -505,7 +498,7 @@ def _confirm_import(bank: Bank, committee: OrgUnit):
             category_path=form.category.data or None,
             skip_invalid=bool(form.skip_invalid.data),
             now=clock.now_utc(),
-            media_folder=media_folder(),
+            media_storage=current_storage(),
             media_url=media_url,
             by_user_id=current_user.id,
             file_name=(form.filename.data or path.name)[:100],
@@ -562,11 +555,8 @@ def media(bank_id: int, name: str):
     committee = db.session.get(OrgUnit, bank.committee_id)
     if committee is None or not access.can_see_committee(grants(), committee):
         abort(404)
-    path = media_service.stored_path(media_folder(), row)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype=row.mime_type, conditional=True, etag=row.sha256, max_age=None
+    response = send_stored(
+        current_storage(), media_service.stored_key(row), mimetype=row.mime_type, etag=row.sha256
     )
     response.headers["Cache-Control"] = MEDIA_CACHE
     response.headers["X-Content-Type-Options"] = "nosniff"

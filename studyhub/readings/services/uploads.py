@@ -2,8 +2,8 @@
 
 Only PNG, JPEG, GIF and WebP are accepted, and the type is read from the bytes
 (the signature, then Pillow decoding the whole image), never from the file
-name or the browser's word. A file is stored once per committee as
-``<folder>/<committee id>/<sha256>.<ext>``: the name is the content, so it can
+name or the browser's word. A file is stored once per committee under the key
+``<committee id>/<sha256>.<ext>`` of the app's storage: the name is the content, so it can
 be cached for ever, and uploading the same picture twice gives the same row.
 
 The file is written before the transaction commits; if the transaction rolls
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -25,11 +24,12 @@ from sqlalchemy.orm import Session
 from studyhub.org.models import OrgUnit
 from studyhub.readings.models import Upload
 from studyhub.web.files import display_name, inspect_image, read_limited, write_once
+from studyhub.web.storage import Storage
 
 
-def stored_path(folder: Path, upload: Upload) -> Path:
-    """Where an upload's file lives under the uploads folder."""
-    return folder / upload.stored_name
+def stored_key(upload: Upload) -> str:
+    """The upload's file in the storage: its stored name, at the top."""
+    return upload.stored_name
 
 
 def save_upload(
@@ -38,7 +38,7 @@ def save_upload(
     stream: BinaryIO,
     *,
     filename: str | None,
-    folder: Path,
+    storage: Storage,
     max_bytes: int,
     by_user_id: int | None,
     now: datetime,
@@ -62,7 +62,7 @@ def save_upload(
         created_by_id=by_user_id,
         created_at=now,
     )
-    write_once(stored_path(folder, upload), data)
+    write_once(storage, stored_key(upload), data)
     if existing is not None:
         return upload
     try:

@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,9 +33,10 @@ from studyhub.readings.forms import UploadForm
 from studyhub.readings.models import Upload
 from studyhub.readings.services import uploads
 from studyhub.readings.views import bp
-from studyhub.readings.views.library import PER_PAGE, grants, managed_committee, upload_folder
+from studyhub.readings.views.library import PER_PAGE, grants, managed_committee
 from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
+from studyhub.web.storage import current_storage, send_stored
 
 UPLOAD_CACHE = "private, max-age=31536000, immutable"  # the name is the content's hash
 
@@ -86,7 +86,7 @@ def images(committee_id: int):
                     committee,
                     form.file.data.stream,
                     filename=form.file.data.filename,
-                    folder=upload_folder(),
+                    storage=current_storage(),
                     max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
                     by_user_id=current_user.id,
                     now=clock.now_utc(),
@@ -133,11 +133,8 @@ def upload_file(committee_id: int, name: str):
     committee = db.session.get(OrgUnit, upload.committee_id)
     if committee is None or not _may_see_committee(grants(), committee):
         abort(404)
-    path = uploads.stored_path(upload_folder(), upload)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype=upload.mime_type, conditional=True, etag=upload.sha256, max_age=None
+    response = send_stored(
+        current_storage(), uploads.stored_key(upload), mimetype=upload.mime_type, etag=upload.sha256
     )
     response.headers["Cache-Control"] = UPLOAD_CACHE
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -9,7 +9,6 @@ the library's other pages).
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from flask import (
     abort,
@@ -66,12 +65,6 @@ def _timing() -> library_service.StudyTiming:
         floor=config["READING_MIN_SECONDS"],
         ceiling=config["READING_MAX_MIN_SECONDS"],
     )
-
-
-def upload_folder() -> Path:
-    """``UPLOAD_FOLDER``, or ``uploads`` in the instance folder."""
-    folder = current_app.config.get("UPLOAD_FOLDER")
-    return Path(folder) if folder else Path(current_app.instance_path) / "uploads"
 
 
 @bp.app_context_processor
