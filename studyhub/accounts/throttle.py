@@ -71,6 +71,17 @@ class LoginAttempt:
     address: str
     device: str | None = None
 
+    @classmethod
+    def of(
+        cls, *, user_id: int | None, identifier: str, address: str, device: Device | None
+    ) -> LoginAttempt:
+        """The attempt to log in to ``user_id`` (None: no such account) as ``identifier``."""
+        return cls(
+            account=account_key(user_id, identifier),
+            address=address,
+            device=device.id if device is not None and device.knows(user_id) else None,
+        )
+
 
 def account_key(user_id: int | None, identifier: str) -> str:
     return f"user:{user_id}" if user_id is not None else f"name:{identifier[:32]}"

@@ -29,6 +29,7 @@ from studyhub.accounts.models import User
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db, limiter, login_manager
+from studyhub.web.saving import begin_writing, reads_first
 
 bp = Blueprint("accounts", __name__)
 
@@ -177,11 +178,14 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first
 def login():
     """The login form; failed attempts are throttled (see :mod:`studyhub.accounts.throttle`).
 
     A blocked attempt gets 429 without its password being checked; a right
-    password starts a login (:func:`start_login`).
+    password starts a login (:func:`start_login`). The request reads until the
+    password is right: the slow hash check holds no write lock (SQLite), and a
+    refused attempt writes nothing to the database.
     """
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
@@ -193,11 +197,11 @@ def login():
         device = throttle.read_device(
             request.cookies.get(config["DEVICE_COOKIE_NAME"]), config["SECRET_KEY"]
         )
-        user_id = user.id if user is not None else None
-        attempt = throttle.LoginAttempt(
-            account=throttle.account_key(user_id, services.normalise_login(form.identifier.data)),
+        attempt = throttle.LoginAttempt.of(
+            user_id=user.id if user is not None else None,
+            identifier=services.normalise_login(form.identifier.data),
             address=get_remote_address() or "",
-            device=device.id if device is not None and device.knows(user_id) else None,
+            device=device,
         )
         limits = throttle.LoginLimits.from_config(config)
         if throttle.is_blocked(attempt, limits):
@@ -213,6 +217,7 @@ def login():
 
 
 def _logged_in(user: User, *, remember: bool, device: throttle.Device | None):
+    begin_writing()
     now = clock.now_utc()
     services.record_login(user, now=now)
     start_login(user, remember=remember, now=now)
