@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from studyhub.accounts.cli import create_admin
+from studyhub.backup.cli import backup_command, restore_command
 from studyhub.demo.command import demo_command
 from studyhub.gendata import gen_data_command
 from studyhub.meetings.cli import export_meetings, import_meetings
@@ -34,6 +35,8 @@ def register_commands(app: Flask) -> None:
         export_scores_command,
         export_meetings,
         import_meetings,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 

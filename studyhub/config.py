@@ -145,6 +145,10 @@ class BaseConfig:
     # instance/exports).
     EXPORT_INLINE_MAX_MEMBERS = 5000
     EXPORT_FOLDER: str | None = None
+    # The scheduler's nightly backup (studyhub backup): archives in BACKUP_FOLDER (default
+    # instance/backups), the newest BACKUP_KEEP of them kept.
+    BACKUP_FOLDER: str | None = None
+    BACKUP_KEEP = 7
     BENCH_FLOOR = False
     # Strict-Transport-Security max-age in seconds; 0 sends none (production sets a year).
     HSTS_SECONDS = 0

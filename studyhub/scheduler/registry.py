@@ -16,10 +16,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from studyhub.accounts import jobs as accounts_jobs
+from studyhub.backup import jobs as backup_jobs
+from studyhub.backup.files import StoredFiles
 from studyhub.core.clock import local_date
+from studyhub.extensions import db
 from studyhub.meetings import jobs as meetings_jobs
 from studyhub.notify import jobs as notify_jobs
 from studyhub.notify.mail import SmtpSettings, mail_enabled
@@ -28,6 +32,7 @@ from studyhub.quizzes import jobs as quizzes_jobs
 from studyhub.readings import jobs as readings_jobs
 from studyhub.reports import jobs as reports_jobs
 from studyhub.web.saving import commit_now
+from studyhub.web.storage import current_storage
 
 JobFunction = Callable[[Session, datetime, Mapping[str, Any]], Any]
 
@@ -155,6 +160,18 @@ def _purge_old_reviews(session: Session, now: datetime, config: Mapping[str, Any
     )
 
 
+def _back_up_nightly(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return backup_jobs.back_up_nightly(
+        db.engine,
+        StoredFiles(current_storage()),
+        now=now,
+        timezone=config["SCHEDULER_TIMEZONE"],
+        folder=backup_jobs.backup_folder(config, current_app.instance_path),
+        keep=int(config.get("BACKUP_KEEP") or backup_jobs.DEFAULT_KEEP),
+        before=commit_now,
+    )
+
+
 def _heartbeat(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     return f"pid {os.getpid()}"
 
@@ -236,6 +253,13 @@ JOBS: tuple[Job, ...] = (
         cron={"hour": "3", "minute": "35"},
         once_per="day",
         description="Delete the mistake book's old review log (RETENTION_DAYS_REVIEW_EVENTS).",
+    ),
+    Job(
+        "backup.nightly",
+        _back_up_nightly,
+        cron={"hour": "2", "minute": "30"},
+        once_per="day",
+        description="Back up the database and uploaded files to BACKUP_FOLDER; keep BACKUP_KEEP.",
     ),
 )
 

@@ -31,6 +31,7 @@ NAMES = [
     "accounts.purge_old_logins",
     "readings.purge_old_read_events",
     "quizzes.purge_old_reviews",
+    "backup.nightly",
 ]
 
 
