@@ -141,10 +141,9 @@ class BaseConfig:
     BASE_URL: str | None = None
     ROSTER_IMPORT_MAX_ROWS = 20000
     # Score exports of units with more members than this are made by a background job
-    # (the scheduler) and downloaded when ready; files go to EXPORT_FOLDER (default
-    # instance/exports).
+    # (the scheduler) and downloaded when ready; files go to the storage's exports/ (the
+    # uploads folder or the bucket, so any machine can serve them).
     EXPORT_INLINE_MAX_MEMBERS = 5000
-    EXPORT_FOLDER: str | None = None
     # The scheduler's nightly backup (studyhub backup): archives in BACKUP_FOLDER (default
     # instance/backups), the newest BACKUP_KEEP of them kept.
     BACKUP_FOLDER: str | None = None

@@ -7,27 +7,20 @@ export is queued once per committee and quarter (its unique ``dedupe_key``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from studyhub.reports.services import export_jobs
-
-
-def export_folder(config: Mapping[str, Any]) -> Path:
-    """Where export files are kept: ``EXPORT_FOLDER``, else ``instance/exports``."""
-    return Path(config.get("EXPORT_FOLDER") or Path(current_app.instance_path) / "exports")
+from studyhub.web.storage import Storage
 
 
 def run_export_jobs(
     session: Session,
     *,
     now: datetime,
-    folder: Path,
+    storage: Storage,
     email: bool = False,
     commit_each: Callable[[], None] | None = None,
     excused_counts_as: str = "excluded",
@@ -36,7 +29,7 @@ def run_export_jobs(
     return export_jobs.run_export_jobs(
         session,
         now=now,
-        folder=folder,
+        storage=storage,
         email=email,
         commit_each=commit_each,
         excused_counts_as=excused_counts_as,

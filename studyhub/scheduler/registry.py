@@ -122,7 +122,7 @@ def _run_export_jobs(session: Session, now: datetime, config: Mapping[str, Any])
     return reports_jobs.run_export_jobs(
         session,
         now=now,
-        folder=reports_jobs.export_folder(config),
+        storage=current_storage(),
         email=mail_enabled(config),
         commit_each=commit_now,
         excused_counts_as=config.get("MEETING_EXCUSED_COUNTS_AS", "excluded"),

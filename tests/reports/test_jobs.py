@@ -16,6 +16,7 @@ from studyhub.reports.models import ExportJob
 from studyhub.reports.services import closing, export_jobs
 from studyhub.scheduler.registry import find_job
 from studyhub.scheduler.runner import run_job
+from studyhub.web.storage import EXTENSION, LocalStorage
 from tests.reports import helpers
 from tests.reports.conftest import at
 from tests.reports.helpers import AFTER_Q4, IN_Q4, Q4
@@ -30,8 +31,13 @@ def frozen(monkeypatch):
 
 @pytest.fixture
 def folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path / "exports"))
+    """The exports' folder in the app's storage (a folder here)."""
+    monkeypatch.setitem(app.extensions, EXTENSION, LocalStorage(tmp_path))
     return tmp_path / "exports"
+
+
+def storage_of(folder):
+    return LocalStorage(folder.parent)
 
 
 def jobs(session):
@@ -58,8 +64,8 @@ def test_a_committee_created_after_the_quarter_gets_no_export(session, make):
 def test_running_jobs_produces_each_once_and_tells_staff(session, q4, folder):
     helpers.study(session, q4.a1, q4.dailies[0], at(2026, 10, 5, 3))
     export_jobs.queue_quarter_exports(session, now=AFTER_Q4)
-    assert export_jobs.run_export_jobs(session, now=AFTER_Q4, folder=folder) == 1
-    assert export_jobs.run_export_jobs(session, now=AFTER_Q4, folder=folder) == 0
+    assert export_jobs.run_export_jobs(session, now=AFTER_Q4, storage=storage_of(folder)) == 1
+    assert export_jobs.run_export_jobs(session, now=AFTER_Q4, storage=storage_of(folder)) == 0
     (job,) = jobs(session)
     assert (job.state, job.rows) == ("done", 6)
     workbook = load_workbook(folder / job.stored_name)
@@ -80,10 +86,10 @@ def test_a_failed_export_is_recorded_not_raised(session, q4, folder, monkeypatch
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(export_jobs, "export_scores", broken)
-    assert export_jobs.run_export_jobs(session, now=AFTER_Q4, folder=folder) == 1
+    assert export_jobs.run_export_jobs(session, now=AFTER_Q4, storage=storage_of(folder)) == 1
     (job,) = jobs(session)
     assert job.state == "failed" and job.error == "RuntimeError: disk full"
-    assert not any(folder.iterdir())
+    assert not folder.exists() or not any(folder.iterdir())
 
 
 def test_asking_twice_gives_the_same_job(session, q4):
@@ -123,7 +129,7 @@ def test_a_large_unit_is_exported_in_the_background(app, client, login, session,
     direct = client.get(f"/reports/units/{q4.branch_b.id}/scores/2026Q4.csv")
     assert direct.status_code == 200
 
-    export_jobs.run_export_jobs(session, now=AFTER_Q4, folder=folder)
+    export_jobs.run_export_jobs(session, now=AFTER_Q4, storage=storage_of(folder))
     page = client.get(f"/reports/exports/{job.id}")
     assert "Ready: 6 members." in page.text
     download = client.get(f"/reports/exports/{job.id}/file")

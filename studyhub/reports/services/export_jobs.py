@@ -3,16 +3,17 @@
 A web request for a unit with more members than ``EXPORT_INLINE_MAX_MEMBERS``
 becomes an ``ExportJob`` row; the scheduler's ``reports.run_export_jobs``
 claims pending jobs one at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
-so two schedulers never take the same job), writes the file into the export
-folder and tells whoever asked (or, for the quarter-end export, the
+so two schedulers never take the same job), writes the file into the app's
+storage (``exports/…``: a folder or the bucket every machine reads) and tells
+whoever asked (or, for the quarter-end export, the
 committee's staff). ``reports.queue_quarter_exports`` adds each committee's
 export of the quarter that just ended, once: its ``dedupe_key`` is unique.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from studyhub.reports import queries
 from studyhub.reports.models import ExportJob
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services.exports import FORMATS, export_scores
+from studyhub.web.storage import Storage
 
 KIND_SCORES = "scores"
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
@@ -133,11 +135,21 @@ def claim_next(session: Session) -> ExportJob | None:
     return job
 
 
+def _key(stored_name: str) -> str:
+    return f"exports/{stored_name}"
+
+
+def stored_key(job: ExportJob) -> str:
+    """The finished job's file in the storage."""
+    assert job.stored_name
+    return _key(job.stored_name)
+
+
 def produce(
     session: Session,
     job: ExportJob,
     *,
-    folder: Path,
+    storage: Storage,
     now: datetime,
     email: bool = False,
     excused_counts_as: str = "excluded",
@@ -147,29 +159,29 @@ def produce(
     committee = session.get(OrgUnit, job.committee_id)
     assert unit is not None and committee is not None
     quarter = Quarter(job.year, job.quarter or 1)
-    folder.mkdir(parents=True, exist_ok=True)
     stored = f"{job.id}-{secrets.token_hex(8)}.{job.file_format}"
-    partial = folder / (stored + ".part")
-    try:
-        with session.begin_nested():
-            rows = export_scores(
-                session,
-                committee,
-                unit,
-                quarter,
-                job.file_format,
-                partial,
-                now=now,
-                excused_counts_as=excused_counts_as,
-            )
-    except Exception as exc:  # noqa: BLE001 - any failure is the job's outcome
-        partial.unlink(missing_ok=True)
-        job.state = FAILED
-        job.error = f"{type(exc).__name__}: {exc}"[:500]
-        job.finished_at = now
-        session.flush()
-        return
-    os.replace(partial, folder / stored)
+    with tempfile.TemporaryDirectory(prefix="studyhub-export-") as work:
+        partial = Path(work) / stored
+        try:
+            with session.begin_nested():
+                rows = export_scores(
+                    session,
+                    committee,
+                    unit,
+                    quarter,
+                    job.file_format,
+                    partial,
+                    now=now,
+                    excused_counts_as=excused_counts_as,
+                )
+            with partial.open("rb") as made:
+                storage.save(_key(stored), made)
+        except Exception as exc:  # noqa: BLE001 - any failure is the job's outcome
+            job.state = FAILED
+            job.error = f"{type(exc).__name__}: {exc}"[:500]
+            job.finished_at = now
+            session.flush()
+            return
     job.state = DONE
     job.stored_name = stored
     job.rows = rows
@@ -208,7 +220,7 @@ def run_export_jobs(
     session: Session,
     *,
     now: datetime,
-    folder: Path,
+    storage: Storage,
     email: bool = False,
     commit_each: Callable[[], None] | None = None,
     excused_counts_as: str = "excluded",
@@ -223,7 +235,7 @@ def run_export_jobs(
         produce(
             session,
             job,
-            folder=folder,
+            storage=storage,
             now=now,
             email=email,
             excused_counts_as=excused_counts_as,

@@ -27,7 +27,6 @@ from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.reports import access
-from studyhub.reports.jobs import export_folder
 from studyhub.reports.models import ExportJob
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import downloads, export_jobs, exports, frozen
@@ -40,6 +39,7 @@ from studyhub.reports.views.common import (
     unit_or_404,
 )
 from studyhub.web.saving import writes_on_get
+from studyhub.web.storage import current_storage, send_stored
 
 MIME_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -154,15 +154,18 @@ def export_file(job_id: int):
     job, unit = _job_or_404(job_id)
     if job.state != export_jobs.DONE or not job.stored_name:
         abort(404)
-    path = export_folder(current_app.config) / job.stored_name
-    if not path.exists():
+    storage = current_storage()
+    key = export_jobs.stored_key(job)
+    if not storage.exists(key):
         abort(404)
     quarter = Quarter(job.year, job.quarter or 1)
     name = exports.file_name(unit, quarter, job.file_format)
     _audited(unit, name, quarter)
-    return send_file(
-        path,
+    return send_stored(
+        storage,
+        key,
         mimetype=MIME_TYPES.get(job.file_format, "application/octet-stream"),
         as_attachment=True,
         download_name=name,
+        etag=job.stored_name,
     )
