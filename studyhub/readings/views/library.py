@@ -111,14 +111,18 @@ def library(committee_id: int):
     form.tag.choices = [SelectChoice(0, _("All tags"))] + [SelectChoice(t.id, t.name) for t in tags]
     statuses = {s.value for s in library_service.ReadingStatus}
     status = form.status.data if form.status.data in statuses else None
+    # Only this committee's columns and tags filter (any other number, even one too
+    # large for the database, reads as "all").
+    column_id = form.column.data if form.column.data in {c.id for c in columns} else None
+    tag_id = form.tag.data if form.tag.data in {t.id for t in tags} else None
     page = paginate(
         db.session,
         queries.library_readings(
             committee.id,
             now=now,
             text=form.q.data,
-            column_id=form.column.data or None,
-            tag_id=form.tag.data or None,
+            column_id=column_id,
+            tag_id=tag_id,
             status=status,
         ),
         request.args.get("page", 1, type=int),
@@ -132,8 +136,8 @@ def library(committee_id: int):
     }
     filters = {
         "q": form.q.data or None,
-        "column": form.column.data or None,
-        "tag": form.tag.data or None,
+        "column": column_id,
+        "tag": tag_id,
         "status": status,
     }
     return render_template(
