@@ -37,6 +37,7 @@ from studyhub.org.models import MemberStatus, OrgUnit, UnitKind
 from tests.conftest import reset_schema
 
 CHROMIUM = "/usr/bin/chromium"
+LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 PHONE = {
@@ -188,6 +189,27 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
             db.engine.dispose()
 
 
+def browser_environment() -> dict[str, str] | None:
+    """Chromium's environment: the tests' own, or with its clock set by libfaketime.
+
+    ``STUDYHUB_E2E_BROWSER_FAKETIME='2026-12-07 23:59:30'`` starts the browser's
+    clock there (in ``TZ``, default Asia/Shanghai), to show that the browser tests
+    do not care what the machine's clock says. Only the browser: libfaketime breaks
+    Python's timed waits, and the server runs on the tests' fixed clock anyway.
+    """
+    start = os.environ.get("STUDYHUB_E2E_BROWSER_FAKETIME")
+    if not start:
+        return None
+    if not Path(LIBFAKETIME).exists():
+        pytest.skip(f"STUDYHUB_E2E_BROWSER_FAKETIME needs {LIBFAKETIME} (apt-get install faketime)")
+    return {
+        **os.environ,
+        "LD_PRELOAD": LIBFAKETIME,
+        "FAKETIME": f"@{start}",
+        "TZ": os.environ.get("TZ", "Asia/Shanghai"),
+    }
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
@@ -195,7 +217,9 @@ def browser() -> Iterator[Browser]:
             f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
         )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=browser_environment()
+        )
         yield browser
         browser.close()
 
