@@ -261,3 +261,17 @@ def log_in(page: Page, identifier: str, password: str) -> None:
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("main form button[type=submit]")
+
+
+def wait_until(page: Page, expression: str, *, timeout: float = 10_000) -> None:
+    """Wait until the JavaScript ``expression`` is true in the page.
+
+    Instead of ``page.wait_for_function``, whose predicate is evaluated as a string
+    in the page: the Content-Security-Policy forbids that (no 'unsafe-eval').
+    """
+    waited = 0.0
+    while not page.evaluate(expression):
+        if waited >= timeout:
+            raise AssertionError(f"still false after {timeout / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(100)
+        waited += 100

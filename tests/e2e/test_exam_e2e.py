@@ -37,7 +37,7 @@ from studyhub.quizzes.services import bank as banks
 from studyhub.quizzes.services import quizzes
 from studyhub.scheduler.registry import find_job
 from studyhub.scheduler.runner import run_job
-from tests.e2e.conftest import PHONE, LiveServer, log_in
+from tests.e2e.conftest import PHONE, LiveServer, log_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -201,14 +201,14 @@ def test_member_takes_an_exam_offline_and_back_and_keeps_every_answer(
     page.fill("#q4 input[name=response]", "工人阶级")
     page.locator("#q4 input[name=response]").blur()
     page.check("#q4 input[name=flagged]")
-    page.wait_for_function("window.studyhubAttempt.pending() >= 3")
+    wait_until(page, "window.studyhubAttempt.pending() >= 3")
     page.screenshot(path=str(screenshot_dir / f"exam-offline-{live_server.database}.png"))
     _attempt_now, items = _attempt(live_server, exam)
     assert items[2][1] is None and items[3][1] is None  # not on the server yet
 
     # Back online: the queue is sent, and the page says so.
     page.context.set_offline(False)
-    page.wait_for_function("window.studyhubAttempt.pending() === 0", timeout=15_000)
+    wait_until(page, "window.studyhubAttempt.pending() === 0", timeout=15_000)
     _saved(page)
     _attempt_now, items = _attempt(live_server, exam)
     assert [response for _position, response in items] == [

@@ -19,7 +19,7 @@ from studyhub.org.models import Member, OrgUnit
 from studyhub.plans.models import PlanMaterial, StudyPlan
 from studyhub.quizzes.models import Attempt, AttemptItem, AttemptState, QuestionType
 from studyhub.readings.models import Reading, ReadReceipt
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, wait_until
 from tests.e2e.test_dashboard_e2e import right_answer
 
 pytestmark = pytest.mark.e2e
@@ -170,7 +170,7 @@ def answer(page: Page, position: int, qtype: str, response: object) -> None:
             screen.locator(f"input[name=response][value='{key}']").check()
     else:
         screen.locator(f"input[name=response][value='{response}']").check()
-    page.wait_for_function("window.studyhubAttempt.pending() === 0")
+    wait_until(page, "window.studyhubAttempt.pending() === 0")
     saved = page.get_attribute("#attempt", "data-msg-saved")
     expect(page.locator("#save-status")).to_contain_text(saved)
     expect(page.locator(f".nav-item[data-position='{position}']")).to_have_class(
