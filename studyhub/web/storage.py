@@ -107,7 +107,10 @@ class Storage(ABC):
     @abstractmethod
     def create(self, key: str, data: bytes) -> bool:
         """Write the file only if no file has that key: of two processes creating one key
-        at the same moment exactly one gets True (a claim that holds across machines)."""
+        at the same moment exactly one gets True (a claim that holds across machines).
+
+        A bucket does this with a conditional write (``If-None-Match: *``: Amazon S3,
+        MinIO, and others); a service that ignores the condition lets both writers win."""
 
     @abstractmethod
     def open(self, key: str) -> BinaryIO:
