@@ -8,8 +8,11 @@ One rule for every write, wherever it comes from:
   otherwise (an exception, ``abort``, an error status). A ``GET``/``HEAD`` is a
   read unit and never writes: it is never committed, and under ``testing`` a
   statement that writes, or changes left pending, fail loudly. The rare page
-  that must write on ``GET`` (a download that the audit log records) says so
-  with :func:`writes_on_get`.
+  that must write on ``GET`` says so: a download that the audit log records is
+  :func:`writes_on_get`; a page whose first visit records it (a reading's first
+  open, a message's) calls :func:`begin_writing` on that visit only. A ``POST``
+  that reads slowly before it writes (the login's password check) is
+  :func:`reads_first` and calls :func:`begin_writing` when it writes.
 - **Views never commit.** A form page shows a service's :class:`DomainError` on
   the form (:func:`errors_on`, which rolls back); a button flashes it and goes
   back (:func:`run_button`); anything else that refuses returns an error status
@@ -62,6 +65,7 @@ from flask import (
     flash,
     g,
     has_app_context,
+    has_request_context,
     jsonify,
     redirect,
     request,
@@ -175,6 +179,8 @@ def begin_writing() -> None:
         return
     db.session.rollback()
     units.switch(Unit.WRITE)
+    if has_request_context() and "_studyhub_flashes" not in g:
+        g._studyhub_flashes = list(session.get("_flashes", ()))
 
 
 def keep_changes() -> None:
