@@ -80,9 +80,15 @@ def create_committee(session: Session, name: str, *, now: datetime, timezone: st
 
 
 def create_unit(
-    session: Session, parent: OrgUnit, *, kind: UnitKind, name: str, now: datetime
+    session: Session,
+    parent: OrgUnit,
+    *,
+    kind: UnitKind,
+    name: str,
+    now: datetime,
+    actor_id: int | None = None,
 ) -> OrgUnit:
-    """Add a general branch, branch or group under ``parent``."""
+    """Add a general branch, branch or group under ``parent`` (recorded in the new unit's log)."""
     name = _clean_name(name)
     if kind not in ALLOWED_CHILDREN[parent.kind]:
         raise InvalidInput(_l("This kind of unit cannot be placed there."))
@@ -102,10 +108,30 @@ def create_unit(
     session.flush()
     _set_path(unit)
     session.flush()
+    record_in(
+        session,
+        unit,
+        "unit.created",
+        actor_id=actor_id,
+        now=now,
+        object_type="org_unit",
+        object_id=unit.id,
+        summary=f"{parent.name} / {name}",
+        changes={"name": [None, name]},
+        details={"kind": kind, "parent": parent.name},
+    )
     return unit
 
 
-def rename_unit(session: Session, unit: OrgUnit, *, name: str) -> None:
+def rename_unit(
+    session: Session,
+    unit: OrgUnit,
+    *,
+    name: str,
+    actor_id: int | None = None,
+    now: datetime,
+) -> None:
+    """Rename a unit (recorded in its log with the name before and after)."""
     name = _clean_name(name)
     if name == unit.name:
         return
@@ -117,7 +143,20 @@ def rename_unit(session: Session, unit: OrgUnit, *, name: str) -> None:
     )
     if session.scalar(clash):
         raise Conflict(_l("%(name)s exists already there.", name=name))
+    before = unit.name
     unit.name = name
+    session.flush()
+    record_in(
+        session,
+        unit,
+        "unit.renamed",
+        actor_id=actor_id,
+        now=now,
+        object_type="org_unit",
+        object_id=unit.id,
+        summary=f"{before} → {name}",
+        changes={"name": [before, name]},
+    )
 
 
 @dataclass(frozen=True)
@@ -198,12 +237,16 @@ def add_member(
     group: OrgUnit | None = None,
     now: datetime,
     password_hash: str | None = None,
+    actor_id: int | None = None,
+    audited: bool = True,
 ) -> Member:
     """Create a member and their account.
 
     The account has no usable password (unless ``password_hash`` gives one, as the
     demo and tests do): the member activates it with a code from their secretary
     (``studyhub.org.activation``). Nothing someone else knows opens it.
+    The addition is recorded in the branch's audit log, unless ``audited`` is false
+    (a roster import records itself once, with its counts).
     """
     fields = check_member_fields(fields)
     org_path = _placement(branch, group)
@@ -232,6 +275,37 @@ def add_member(
     with _unique_login_guard(session):
         session.add_all([user, member])
         session.flush()
+    if audited:
+        record_in(
+            session,
+            branch,
+            "member.added",
+            actor_id=actor_id,
+            now=now,
+            object_type="member",
+            object_id=member.id,
+            summary=fields.name,
+            changes=audit_diff(
+                {},
+                {
+                    **dict(
+                        zip(
+                            MEMBER_FIELDS,
+                            (
+                                fields.name,
+                                fields.phone,
+                                fields.member_no,
+                                fields.status,
+                                fields.joined_on,
+                                fields.position,
+                            ),
+                            strict=True,
+                        )
+                    ),
+                    "group": group.name if group else None,
+                },
+            ),
+        )
     return member
 
 
@@ -467,16 +541,42 @@ def revoke(
     )
 
 
-def move_unit(session: Session, unit: OrgUnit, new_parent: OrgUnit) -> None:
-    """Re-hang a unit (and everything below it) under another parent in the same committee."""
+def move_unit(
+    session: Session,
+    unit: OrgUnit,
+    new_parent: OrgUnit,
+    *,
+    actor_id: int | None = None,
+    now: datetime,
+) -> None:
+    """Re-hang a unit (and everything below it) under another parent in the same committee.
+
+    Recorded in the unit's log under its old place and under its new one.
+    """
     if new_parent.path.startswith(unit.path):
         raise InvalidInput(_l("A unit cannot be moved below itself."))
     if unit.kind not in ALLOWED_CHILDREN[new_parent.kind]:
         raise InvalidInput(_l("This kind of unit cannot be placed there."))
     if new_parent.committee_id != unit.committee_id:
         raise InvalidInput(_l("Units move only within their committee."))
+    old_parent = unit.parent
+    if old_parent is not None and old_parent.id == new_parent.id:
+        return
     old_path = unit.path
     new_path = f"{new_parent.path}{unit.id}/"
+    changes = {"parent": [old_parent.name if old_parent else None, new_parent.name]}
+    record_in(
+        session,
+        unit,
+        "unit.moved",
+        actor_id=actor_id,
+        now=now,
+        object_type="org_unit",
+        object_id=unit.id,
+        summary=f"{unit.name}: {changes['parent'][0]} → {new_parent.name}",
+        changes=changes,
+        details={"path": [old_path, new_path]},
+    )
     cut = len(old_path) + 1
     for model, column in ((OrgUnit, OrgUnit.path), (Member, Member.org_path)):
         session.execute(
@@ -488,3 +588,16 @@ def move_unit(session: Session, unit: OrgUnit, new_parent: OrgUnit) -> None:
     unit.parent_id = new_parent.id
     session.flush()
     session.expire_all()
+    moved = session.get_one(OrgUnit, unit.id)
+    record_in(
+        session,
+        moved,
+        "unit.moved",
+        actor_id=actor_id,
+        now=now,
+        object_type="org_unit",
+        object_id=moved.id,
+        summary=f"{moved.name}: {changes['parent'][0]} → {new_parent.name}",
+        changes=changes,
+        details={"path": [old_path, new_path]},
+    )

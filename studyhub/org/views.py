@@ -185,7 +185,11 @@ def rename_unit(unit_id: int):
         flash(_("Enter a name."), "error")
         return redirect(url)
     return run_button(
-        lambda: services.rename_unit(db.session, unit, name=form.name.data), _("Renamed."), url
+        lambda: services.rename_unit(
+            db.session, unit, name=form.name.data, actor_id=current_user.id, now=clock.now_utc()
+        ),
+        _("Renamed."),
+        url,
     )
 
 
@@ -206,6 +210,7 @@ def new_unit(unit_id: int):
                 kind=UnitKind(form.kind.data),
                 name=form.name.data,
                 now=clock.now_utc(),
+                actor_id=current_user.id,
             )
             flash(_("%(name)s was created.", name=child.name), "success")
             return redirect(url_for("org.unit", unit_id=child.id))
@@ -253,6 +258,7 @@ def new_member(unit_id: int):
                 _member_fields(form),
                 group=groups.get(form.group_id.data),
                 now=clock.now_utc(),
+                actor_id=current_user.id,
             )
             return committed(
                 _(

@@ -8,7 +8,7 @@ import pytest
 
 from studyhub.core.clock import as_utc
 from studyhub.org import roster, services
-from studyhub.org.models import MemberStatus, Role, RoleAssignment
+from studyhub.org.models import MemberStatus, Role, RoleAssignment, UnitKind
 from tests.audit_helpers import assert_in, entries, one_entry
 from tests.conftest import NOW
 from tests.org.test_roster import HEADER, check, write_csv
@@ -128,3 +128,74 @@ def test_a_command_is_recorded_without_an_actor(session, tree):
     _committee, _first, second, _staff, member = tree
     services.move_member(session, member, second, group=None, actor_id=None, now=NOW)
     assert {e.actor_id for e in entries(session, "member.moved")} == {None}
+
+
+def test_creating_renaming_and_moving_a_unit_are_recorded_in_the_unit(session, make, tree):
+    committee, first, _second, staff, _member = tree
+    general = make.unit(committee, UnitKind.GENERAL_BRANCH, "机关党总支")
+    branch = services.create_unit(
+        session, committee, kind=UnitKind.BRANCH, name="三支部", now=NOW, actor_id=staff.user_id
+    )
+    created = [e for e in entries(session, "unit.created") if e.object_id == branch.id][0]
+    assert (created.actor_id, created.object_type, as_utc(created.at)) == (
+        staff.user_id,
+        "org_unit",
+        NOW,
+    )
+    assert_in(created, branch)
+    assert created.changes == {"name": [None, "三支部"]}
+    assert created.details == {"kind": "branch", "parent": committee.name}
+
+    services.rename_unit(session, branch, name="第三支部", actor_id=staff.user_id, now=NOW)
+    services.rename_unit(session, branch, name="第三支部", actor_id=staff.user_id, now=NOW)
+    renamed = one_entry(session, "unit.renamed")
+    assert renamed.actor_id == staff.user_id and renamed.object_id == branch.id
+    assert_in(renamed, branch)
+    assert renamed.changes == {"name": ["三支部", "第三支部"]}
+
+    old_path = branch.path
+    services.move_unit(session, branch, general, actor_id=staff.user_id, now=NOW)
+    services.move_unit(session, branch, general, actor_id=staff.user_id, now=NOW)  # no change
+    moved = entries(session, "unit.moved")
+    # Once under its old place and once under its new one, so both logs show the move.
+    assert [e.scope_path for e in moved] == [old_path, f"{general.path}{branch.id}/"]
+    assert all(e.actor_id == staff.user_id and e.object_id == branch.id for e in moved)
+    assert moved[0].changes == {"parent": [committee.name, "机关党总支"]}
+    assert first.path not in {e.scope_path for e in moved}
+
+
+def test_adding_a_member_is_recorded_in_the_branch_and_an_import_is_not_per_row(
+    session, tree, tmp_path
+):
+    committee, first, _second, staff, _member = tree
+    fields = services.MemberFields(
+        name="李四",
+        phone="13900002222",
+        member_no="L0001",
+        status=MemberStatus.FULL,
+        joined_on=date(2015, 7, 1),
+    )
+    added = services.add_member(session, first, fields, now=NOW, actor_id=staff.user_id)
+    (entry,) = [e for e in entries(session, "member.added") if e.object_id == added.id]
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (
+        staff.user_id,
+        "member",
+        added.id,
+    )
+    assert_in(entry, first)
+    assert entry.summary == "李四"
+    assert entry.changes == {
+        "joined_on": [None, "2015-07-01"],
+        "member_no": [None, "L0001"],
+        "name": [None, "李四"],
+        "phone": [None, "13900002222"],
+        "status": [None, "full"],
+    }
+
+    rows = [HEADER, ["王五", "13900001111", "W0001", "正式党员", "2010-07-01", "二支部", "", ""]]
+    checked = check(session, committee, write_csv(tmp_path / "名册.csv", rows))
+    before = len(entries(session, "member.added"))
+    roster.apply_roster(session, committee, checked, now=NOW, actor_id=staff.user_id)
+    # The import is one entry, with its counts, not one per member.
+    assert len(entries(session, "member.added")) == before
+    assert one_entry(session, "roster.imported").details["imported"] == 1

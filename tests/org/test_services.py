@@ -163,7 +163,7 @@ def test_members_under_query_uses_the_org_path_index(session, make, tree):
 
 def test_move_unit_rewrites_the_paths_below_it(session, tree):
     branch_a, group_a, committee = tree["branch_a"], tree["group_a"], tree["committee"]
-    org.move_unit(session, branch_a, committee)
+    org.move_unit(session, branch_a, committee, now=NOW)
     session.expire_all()
     assert branch_a.path == f"/{committee.id}/{branch_a.id}/"
     assert branch_a.parent_id == committee.id
@@ -178,9 +178,9 @@ def test_move_unit_rewrites_the_paths_below_it(session, tree):
 
 def test_move_unit_refuses_cycles_and_other_committees(session, make, tree):
     with pytest.raises(InvalidInput):
-        org.move_unit(session, tree["general"], tree["branch_a"])
+        org.move_unit(session, tree["general"], tree["branch_a"], now=NOW)
     with pytest.raises(InvalidInput):
-        org.move_unit(session, tree["branch_a"], make.committee())
+        org.move_unit(session, tree["branch_a"], make.committee(), now=NOW)
 
 
 def test_move_member_across_branches_ends_branch_roles(session, make, tree):
@@ -362,16 +362,17 @@ def test_rename_conflicts_with_a_sibling_only(session, make, tree):
         tree["branch_b"],
     )
     with pytest.raises(Conflict):
-        org.rename_unit(session, branch_b, name=general.name)  # both under the committee
+        org.rename_unit(session, branch_b, name=general.name, now=NOW)  # both under the committee
     assert branch_b.name != general.name
     # Units under different parents may share a name.
-    org.rename_unit(session, branch_a, name=branch_b.name)
+    org.rename_unit(session, branch_a, name=branch_b.name, now=NOW)
     session.flush()
     assert branch_a.name == branch_b.name
     # Committees are siblings at the root.
     other = make.committee()
     with pytest.raises(Conflict):
-        org.rename_unit(session, other, name=committee.name)
+        org.rename_unit(session, other, name=committee.name, now=NOW)
     with pytest.raises(InvalidInput):
-        org.rename_unit(session, branch_b, name="   ")
-    org.rename_unit(session, branch_b, name=f"  {branch_b.name} ")  # same name: nothing to do
+        org.rename_unit(session, branch_b, name="   ", now=NOW)
+    # Same name: nothing to do.
+    org.rename_unit(session, branch_b, name=f"  {branch_b.name} ", now=NOW)

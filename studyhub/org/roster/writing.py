@@ -66,6 +66,8 @@ def apply_roster(
                     entry.fields,
                     group=group,
                     now=now,
+                    actor_id=actor_id,
+                    audited=False,  # the import is recorded once below, with its counts
                 )
                 result.imported += 1
             elif entry.action is Action.UPDATE and _update(

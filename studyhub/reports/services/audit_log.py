@@ -75,6 +75,15 @@ KINDS: dict[str, Any] = {
     "daily_quiz_settings.changed": _l("Daily quiz settings changed"),
     "account.code_issued": _l("Activation code issued"),
     "account.password_reset": _l("Password reset with a new code"),
+    "unit.created": _l("Unit created"),
+    "unit.renamed": _l("Unit renamed"),
+    "unit.moved": _l("Unit moved"),
+    "member.added": _l("Member added"),
+    "plan.published": _l("Study plan published"),
+    "plan.changed": _l("Published study plan changed"),
+    "plan.extension_granted": _l("Study plan deadline extended"),
+    "plan.extension_revoked": _l("Study plan extension withdrawn"),
+    "question.changed": _l("Question of a published quiz changed"),
 }
 
 HEADERS = ["时间", "操作人", "类型", "对象", "单位", "摘要", "变更", "详情"]
