@@ -285,7 +285,13 @@ def edit(plan_id: int):
         form.fill(plans.fields_of(loaded.plan))
     if form.validate_on_submit():
         with errors_on(form):
-            plans.update_plan(db.session, loaded.plan, form.to_fields(), now=clock.now_utc())
+            plans.update_plan(
+                db.session,
+                loaded.plan,
+                form.to_fields(),
+                now=clock.now_utc(),
+                actor_id=current_user.id,
+            )
             return committed(_("Saved."), url_for("plans.plan", plan_id=plan_id))
     return render_template(
         "plans/plan_form.html", form=form, committee=loaded.committee, plan=loaded.plan
@@ -338,7 +344,11 @@ def add_material(plan_id: int):
         plan_id,
         "plans.materials",
         lambda: plans.add_material(
-            db.session, loaded.plan, form.reading_id.data, now=clock.now_utc()
+            db.session,
+            loaded.plan,
+            form.reading_id.data,
+            now=clock.now_utc(),
+            actor_id=current_user.id,
         ),
         q=request.args.get("q", ""),
     )
@@ -353,7 +363,9 @@ def remove_material(plan_id: int, reading_id: int):
     return _done(
         plan_id,
         "plans.materials",
-        lambda: plans.remove_material(db.session, loaded.plan, reading_id, now=clock.now_utc()),
+        lambda: plans.remove_material(
+            db.session, loaded.plan, reading_id, now=clock.now_utc(), actor_id=current_user.id
+        ),
     )
 
 
@@ -392,6 +404,7 @@ def targets(plan_id: int):
                 form.unit_ids.data or [],
                 now=clock.now_utc(),
                 email=_email(),
+                actor_id=current_user.id,
             )
             return committed(_("Saved."), url_for("plans.plan", plan_id=plan_id))
     selected = set(form.unit_ids.data or [])
@@ -413,7 +426,13 @@ def publish(plan_id: int):
     return _done(
         plan_id,
         "plans.plan",
-        lambda: plans.publish_plan(db.session, loaded.plan, now=clock.now_utc(), email=_email()),
+        lambda: plans.publish_plan(
+            db.session,
+            loaded.plan,
+            now=clock.now_utc(),
+            email=_email(),
+            actor_id=current_user.id,
+        ),
         _("The plan is published; its members have been told."),
     )
 
@@ -502,7 +521,13 @@ def revoke_extension(plan_id: int, extension_id: int):
     return _done(
         plan_id,
         "plans.extensions",
-        lambda: plans.revoke_extension(db.session, loaded.plan, extension_id),
+        lambda: plans.revoke_extension(
+            db.session,
+            loaded.plan,
+            extension_id,
+            actor_id=current_user.id,
+            now=clock.now_utc(),
+        ),
         _("The extension is withdrawn."),
     )
 

@@ -293,7 +293,7 @@ def test_a_second_extension_for_the_same_member_replaces_the_first(session, org)
         "住院",
         org.secretary.user_id,
     )
-    plans.revoke_extension(session, plan, second.id)
+    plans.revoke_extension(session, plan, second.id, actor_id=None, now=NOW)
     assert session.scalar(select(func.count()).select_from(PlanExtension)) == 0
 
 

@@ -6,12 +6,17 @@ to, materials and test that members can open), tells every member concerned
 once (one set-based insert into the outbox, keyed ``plan-published:<id>``) and
 gives the test to the same units. Changing the targets of a published plan
 tells and gives the test to the members newly covered, again once each.
+
+Publishing, every change to a published plan (fields, materials, targets) and
+each deadline extension granted or withdrawn are recorded in the audit log
+(the committee's; an extension in its branch's), in the act's transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
@@ -19,8 +24,10 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
+from studyhub.audit.services import diff
 from studyhub.core.errors import DomainError, InvalidInput, NotFound
 from studyhub.notify import services as notify
+from studyhub.org.auditing import in_committee, record_in
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.plans import queries
 from studyhub.plans.models import PlanExtension, PlanMaterial, PlanTarget, StudyPlan
@@ -108,6 +115,58 @@ def fields_of(plan: StudyPlan) -> PlanFields:
     )
 
 
+def _record(
+    session: Session,
+    plan: StudyPlan,
+    kind: str,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    changes: dict[str, list[Any]] | None = None,
+    details: dict[str, Any] | None = None,
+    unit: OrgUnit | None = None,
+) -> None:
+    """An act on a plan in its committee's audit log (or in ``unit``'s)."""
+    record_in(
+        session,
+        unit or in_committee(session, plan.committee_id),
+        kind,
+        actor_id=actor_id,
+        now=now,
+        object_type="study_plan",
+        object_id=plan.id,
+        summary=plan.title,
+        changes=changes,
+        details=details,
+    )
+
+
+def _audited_fields(plan: StudyPlan) -> dict[str, Any]:
+    """A plan's fields as the log compares them (the guidance by its length only)."""
+    return {
+        "title": plan.title,
+        "year": plan.year,
+        "quarter": plan.quarter,
+        "starts_on": plan.starts_on,
+        "due_on": plan.due_on,
+        "guidance_length": len(plan.guidance_markdown or ""),
+        "quiz_id": plan.quiz_id,
+    }
+
+
+def _record_change(
+    session: Session,
+    plan: StudyPlan,
+    changes: dict[str, list[Any]],
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """A change to a published plan (a draft's changes are not privileged acts)."""
+    if plan.published_at is not None and changes:
+        _record(session, plan, "plan.changed", actor_id=actor_id, now=now, changes=changes)
+
+
 def create_plan(
     session: Session,
     committee: OrgUnit,
@@ -127,12 +186,21 @@ def create_plan(
     return plan
 
 
-def update_plan(session: Session, plan: StudyPlan, fields: PlanFields, *, now: datetime) -> None:
+def update_plan(
+    session: Session,
+    plan: StudyPlan,
+    fields: PlanFields,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+) -> None:
     """Change the plan's fields; a published plan with a new test gives it to its units."""
     old_quiz_id = plan.quiz_id
+    before = _audited_fields(plan)
     _apply(session, plan, fields)
     plan.updated_at = now
     session.flush()
+    _record_change(session, plan, diff(before, _audited_fields(plan)), actor_id=actor_id, now=now)
     if plan.published_at is not None and plan.quiz_id != old_quiz_id:
         _check_test(session, plan)
         _assign_test(session, plan, now=now)
@@ -151,8 +219,26 @@ def _materials(session: Session, plan: StudyPlan) -> list[PlanMaterial]:
     )
 
 
+def _material_titles(session: Session, plan: StudyPlan) -> list[str]:
+    return [title for _position, title in session.execute(_titles_query(plan.id))]
+
+
+def _titles_query(plan_id: int) -> Any:
+    return (
+        select(PlanMaterial.position, Reading.title)
+        .join(Reading, Reading.id == PlanMaterial.reading_id)
+        .where(PlanMaterial.plan_id == plan_id)
+        .order_by(PlanMaterial.position, PlanMaterial.id)
+    )
+
+
 def add_material(
-    session: Session, plan: StudyPlan, reading_id: int, *, now: datetime
+    session: Session,
+    plan: StudyPlan,
+    reading_id: int,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
 ) -> PlanMaterial:
     """Add a reading of the committee at the end (a second add of the same one does nothing)."""
     reading = session.get(Reading, reading_id)
@@ -162,6 +248,7 @@ def add_material(
     for material in materials:
         if material.reading_id == reading_id:
             return material
+    before = _material_titles(session, plan)
     material = PlanMaterial(
         plan_id=plan.id,
         reading_id=reading_id,
@@ -170,10 +257,25 @@ def add_material(
     session.add(material)
     plan.updated_at = now
     session.flush()
+    _record_change(
+        session,
+        plan,
+        {"materials": [before, _material_titles(session, plan)]},
+        actor_id=actor_id,
+        now=now,
+    )
     return material
 
 
-def remove_material(session: Session, plan: StudyPlan, reading_id: int, *, now: datetime) -> None:
+def remove_material(
+    session: Session,
+    plan: StudyPlan,
+    reading_id: int,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+) -> None:
+    before = _material_titles(session, plan)
     session.execute(
         delete(PlanMaterial).where(
             PlanMaterial.plan_id == plan.id, PlanMaterial.reading_id == reading_id
@@ -183,6 +285,9 @@ def remove_material(session: Session, plan: StudyPlan, reading_id: int, *, now: 
         material.position = position
     plan.updated_at = now
     session.flush()
+    after = _material_titles(session, plan)
+    if after != before:
+        _record_change(session, plan, {"materials": [before, after]}, actor_id=actor_id, now=now)
 
 
 def move_material(
@@ -212,6 +317,7 @@ def set_targets(
     *,
     now: datetime,
     email: bool = False,
+    actor_id: int | None = None,
 ) -> None:
     """Give the plan to these units (each with everything under it) instead of the old ones.
 
@@ -226,6 +332,7 @@ def set_targets(
         raise NotFound(_l("Choose units of the plan's committee."))
     if plan.published_at is not None and not units:
         raise InvalidInput(_l("A published plan must be given to at least one unit."))
+    before = sorted(u.name for u in session.scalars(queries.targets_of(plan.id)))
     session.execute(
         delete(PlanTarget).where(PlanTarget.plan_id == plan.id, PlanTarget.unit_id.not_in(ids))
     )
@@ -235,6 +342,9 @@ def set_targets(
     session.flush()
     session.expire(plan, ["targets"])
     if plan.published_at is not None:
+        after = sorted(u.name for u in units)
+        if after != before:
+            _record_change(session, plan, {"targets": [before, after]}, actor_id=actor_id, now=now)
         _notify_published(session, plan, now=now, email=email)
         _assign_test(session, plan, now=now)
 
@@ -268,20 +378,42 @@ def _check_test(session: Session, plan: StudyPlan) -> None:
         raise InvalidInput(_l("Publish the test “%(title)s” first.", title=quiz.title))
 
 
-def publish_plan(session: Session, plan: StudyPlan, *, now: datetime, email: bool = False) -> int:
+def publish_plan(
+    session: Session,
+    plan: StudyPlan,
+    *,
+    now: datetime,
+    email: bool = False,
+    actor_id: int | None = None,
+) -> int:
     """Publish the plan: tell every member concerned (once) and give them the test.
 
-    Returns how many members were told now; publishing again tells nobody twice.
+    Returns how many members were told now; publishing again tells nobody twice
+    (and is not recorded again).
     """
     problems = publish_problems(session, plan)
     if problems:
         raise InvalidInput(" ".join(problems))
-    if plan.published_at is None:
+    first = plan.published_at is None
+    if first:
         plan.published_at = now
         plan.updated_at = now
     session.flush()
     told = _notify_published(session, plan, now=now, email=email)
     _assign_test(session, plan, now=now)
+    if first:
+        _record(
+            session,
+            plan,
+            "plan.published",
+            actor_id=actor_id,
+            now=now,
+            changes={"published_at": [None, now]},
+            details={
+                "targets": sorted(u.name for u in session.scalars(queries.targets_of(plan.id))),
+                "told": told,
+            },
+        )
     return told
 
 
@@ -376,6 +508,7 @@ def grant_extension(
             raise InvalidInput(_l("The plan is not given to this member."))
         stmt = queries.extension_for(plan.id, user_id=member.user_id)
     extension = session.scalars(stmt).first()
+    before = extension.due_on if extension is not None else plan.due_on
     if extension is None:
         extension = PlanExtension(
             plan_id=plan.id,
@@ -388,12 +521,72 @@ def grant_extension(
     extension.granted_by_id = by_user_id
     extension.granted_at = now
     session.flush()
+    _record_extension(
+        session,
+        plan,
+        extension,
+        "plan.extension_granted",
+        changes={"due_on": [before, due_on]},
+        actor_id=by_user_id,
+        now=now,
+    )
     return extension
 
 
-def revoke_extension(session: Session, plan: StudyPlan, extension_id: int) -> None:
+def _record_extension(
+    session: Session,
+    plan: StudyPlan,
+    extension: PlanExtension,
+    kind: str,
+    *,
+    changes: dict[str, list[Any]],
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """An extension in the log of the branch it is for (a member's: their branch's)."""
+    if extension.unit_id is not None:
+        unit = session.get_one(OrgUnit, extension.unit_id)
+        details: dict[str, Any] = {"branch": unit.name}
+    else:
+        member = session.scalars(
+            select(Member).where(
+                Member.user_id == extension.user_id, Member.committee_id == plan.committee_id
+            )
+        ).one()
+        unit = member.branch
+        details = {"member": member.user.name, "member_id": member.id}
+    _record(
+        session,
+        plan,
+        kind,
+        actor_id=actor_id,
+        now=now,
+        unit=unit,
+        changes=changes,
+        details={**details, "reason": extension.reason},
+    )
+
+
+def revoke_extension(
+    session: Session,
+    plan: StudyPlan,
+    extension_id: int,
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Withdraw an extension (recorded with the due date it gave and the plan's)."""
     extension = session.get(PlanExtension, extension_id)
     if extension is None or extension.plan_id != plan.id:
         raise NotFound(_l("This extension does not exist."))
+    _record_extension(
+        session,
+        plan,
+        extension,
+        "plan.extension_revoked",
+        changes={"due_on": [extension.due_on, plan.due_on]},
+        actor_id=actor_id,
+        now=now,
+    )
     session.delete(extension)
     session.flush()
