@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from studyhub.quizzes import importers
 from studyhub.quizzes.cli import media_url
+from studyhub.quizzes.models import QuestionType
+from studyhub.quizzes.services import bank as banks
 from studyhub.quizzes.services import daily, imports, quizzes
 from tests.audit_helpers import assert_in, entries, one_entry
 from tests.conftest import NOW
@@ -124,4 +126,87 @@ def test_daily_quiz_settings_record_what_changed(session, world):
     assert entry.changes == {
         "points": [current.points, current.points + 1],
         "question_count": [current.question_count, 7],
+    }
+
+
+def _edited(question, n: int, **changes) -> banks.QuestionFields:
+    """``numbered(…, n)``'s fields with ``changes``."""
+    values = {
+        "qtype": QuestionType.SINGLE,
+        "stem": f"第{n}题：下列哪一项正确？",
+        "options": [f"甲{n}", f"乙{n}", f"丙{n}", f"丁{n}"],
+        "answer": "B",
+        "category_id": question.category_id,
+    }
+    values.update(changes)
+    return banks.QuestionFields(**values)
+
+
+def test_editing_a_question_a_published_quiz_gives_is_recorded(session, world):
+    fixed = numbered(session, world.bank, 101)
+    history = banks.create_category(session, world.bank, name="党史")
+    early = banks.create_category(session, world.bank, name="建党初期", parent=history)
+    drawn = numbered(session, world.bank, 102, category=early)
+    loose = numbered(session, world.bank, 103)
+    make_quiz(session, world, questions=[loose], publish=False)  # a draft gives nothing yet
+    quiz = make_quiz(
+        session,
+        world,
+        questions=[fixed],
+        rules=[{"category_id": history.id, "qtype": QuestionType.SINGLE}],
+    )
+
+    banks.update_question(
+        session, loose, _edited(loose, 103, answer="C"), by_user_id=world.staff.user_id, now=NOW
+    )
+    assert entries(session, "question.changed") == []
+
+    banks.update_question(
+        session,
+        fixed,
+        _edited(fixed, 101, answer="C", title="改过的题"),
+        by_user_id=world.staff.user_id,
+        now=NOW,
+    )
+    # A question the rule may draw (a subcategory of the rule's) is the quiz's too.
+    banks.update_question(
+        session,
+        drawn,
+        _edited(drawn, 102, stem="新的题干"),
+        by_user_id=world.staff.user_id,
+        now=NOW,
+    )
+    banks.set_retired(session, drawn, is_retired=True, now=NOW, actor_id=world.staff.user_id)
+    banks.set_retired(session, loose, is_retired=True, now=NOW, actor_id=world.staff.user_id)
+    answer, stem, retired = entries(session, "question.changed")
+    assert (answer.actor_id, answer.object_type, answer.object_id) == (
+        world.staff.user_id,
+        "question",
+        fixed.id,
+    )
+    assert_in(answer, world.committee)
+    assert answer.changes == {"answer": ["B", "C"], "title": [None, "改过的题"]}
+    assert answer.details == {
+        "bank": world.bank.name,
+        "quizzes": [quiz.title],
+        "quiz_ids": [quiz.id],
+    }
+    assert stem.object_id == drawn.id
+    assert stem.changes["stem"][1] == "<p>新的题干</p>"
+    assert retired.changes == {"is_retired": [False, True]}
+
+
+def test_a_question_export_is_recorded(session, world, login):
+    numbered(session, world.bank, 1)
+    session.commit()
+    response = login(world.staff.user).get(f"/quizzes/banks/{world.bank.id}/export")
+    assert response.status_code == 200
+    entry = one_entry(session, "export.downloaded")
+    assert entry.actor_id == world.staff.user_id
+    assert_in(entry, world.committee)
+    assert entry.details == {
+        "export": "questions",
+        "file": f"{world.bank.name}.xlsx",
+        "bank": world.bank.name,
+        "category": None,
     }

@@ -13,6 +13,10 @@ difficulty and tags belong to the question, not the version.
 
 Two questions of a bank may not ask the same thing: the fingerprint (type,
 stem, options and answer with white space normalised) is unique per bank.
+
+An edit or a retirement that changes what a published quiz gives (a question
+one of its slots names, or may draw) is recorded in the committee's audit log
+with the fields before and after (``question.changed``).
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, delete, exists, func, literal, select, update
+from sqlalchemy import String, and_, delete, exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from studyhub.audit.services import diff
 from studyhub.core.errors import Conflict, InvalidInput
+from studyhub.org.auditing import in_committee, record_in
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import under
 from studyhub.quizzes import queries
@@ -40,6 +46,8 @@ from studyhub.quizzes.models import (
     QuestionTag,
     QuestionType,
     QuestionVersion,
+    Quiz,
+    QuizSlot,
 )
 from studyhub.quizzes.services import content
 from studyhub.quizzes.services.content import Content, TextFormat
@@ -327,6 +335,7 @@ def update_question(
     meta = _meta(session, bank, fields)
     tags = clean_tags(fields.tags)
     current = session.get_one(QuestionVersion, question.current_version_id)
+    before = _audited(session, question, current)
     if not built.same_as(_content_of(question, current)):
         if built.qtype != question.qtype and is_question_used(session, question.id):
             raise InvalidInput(
@@ -355,7 +364,98 @@ def update_question(
     question.updated_at = now
     set_tags(session, question, tags)
     session.flush()
+    _record_change(
+        session,
+        bank,
+        question,
+        diff(before, _audited(session, question, current)),
+        actor_id=by_user_id,
+        now=now,
+    )
     return current
+
+
+def _audited(session: Session, question: Question, version: QuestionVersion) -> dict[str, Any]:
+    """A question's fields as the audit log compares them."""
+    category = session.get(Category, question.category_id) if question.category_id else None
+    return {
+        "type": question.qtype,
+        "stem": version.stem_html,
+        "options": list(version.options or []),
+        "answer": version.answer,
+        "explanation": version.explanation_html,
+        "version": version.number,
+        "title": question.title,
+        "category": "/".join(category_names(session, category)) if category else None,
+        "difficulty": question.difficulty,
+        "tags": tags_of(session, [question.id])[question.id],
+    }
+
+
+def published_quizzes_using(session: Session, question: Question) -> list[Quiz]:
+    """The published quizzes that name ``question`` in a slot or may draw it."""
+    category_ids: list[int] = []
+    if question.category_id is not None:
+        category = session.get_one(Category, question.category_id)
+        category_ids = [int(part) for part in category.path.strip("/").split("/")]
+    draws = and_(
+        QuizSlot.question_id.is_(None),
+        QuizSlot.bank_id == question.bank_id,
+        or_(QuizSlot.qtype.is_(None), QuizSlot.qtype == question.qtype),
+        or_(
+            QuizSlot.category_id.is_(None),
+            QuizSlot.category_id == question.category_id,
+            and_(
+                QuizSlot.include_subcategories.is_(True),
+                QuizSlot.category_id.in_(category_ids),
+            ),
+        ),
+    )
+    return list(
+        session.scalars(
+            select(Quiz)
+            .where(
+                Quiz.published_at.is_not(None),
+                Quiz.id.in_(
+                    select(QuizSlot.quiz_id).where(or_(QuizSlot.question_id == question.id, draws))
+                ),
+            )
+            .order_by(Quiz.id)
+        )
+    )
+
+
+def _record_change(
+    session: Session,
+    bank: Bank,
+    question: Question,
+    changes: dict[str, list[Any]],
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Record a change of a question that published quizzes give (no entry otherwise)."""
+    if not changes:
+        return
+    quizzes = published_quizzes_using(session, question)
+    if not quizzes:
+        return
+    record_in(
+        session,
+        in_committee(session, bank.committee_id),
+        "question.changed",
+        actor_id=actor_id,
+        now=now,
+        object_type="question",
+        object_id=question.id,
+        summary=f"{bank.name}: {question.title or question.id}",
+        changes=changes,
+        details={
+            "bank": bank.name,
+            "quizzes": [quiz.title for quiz in quizzes],
+            "quiz_ids": [quiz.id for quiz in quizzes],
+        },
+    )
 
 
 def is_version_used(session: Session, version_id: int) -> bool:
@@ -367,12 +467,27 @@ def is_question_used(session: Session, question_id: int) -> bool:
     return bool(session.scalar(select(exists().where(AttemptItem.question_id == question_id))))
 
 
-def set_retired(session: Session, question: Question, *, is_retired: bool, now: datetime) -> None:
+def set_retired(
+    session: Session,
+    question: Question,
+    *,
+    is_retired: bool,
+    now: datetime,
+    actor_id: int | None = None,
+) -> None:
     """Retire a question (no new quiz draws it; past attempts keep it) or bring it back."""
     if question.is_retired != is_retired:
         question.is_retired = is_retired
         question.updated_at = now
         session.flush()
+        _record_change(
+            session,
+            session.get_one(Bank, question.bank_id),
+            question,
+            {"is_retired": [not is_retired, is_retired]},
+            actor_id=actor_id,
+            now=now,
+        )
 
 
 def split_tags(text: str | None) -> list[str]:

@@ -30,6 +30,7 @@ from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.org import access
+from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit
 from studyhub.quizzes import importers, queries
 from studyhub.quizzes.forms import (
@@ -54,7 +55,7 @@ from studyhub.quizzes.services import media as media_service
 from studyhub.quizzes.views import bp, grants, managed_committee, managed_committees
 from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
-from studyhub.web.saving import committed, errors_on, run_button
+from studyhub.web.saving import committed, errors_on, run_button, writes_on_get
 from studyhub.web.storage import current_storage, send_stored
 from studyhub.web.uploads import UploadStash
 
@@ -396,7 +397,13 @@ def _set_retired(question_id: int, *, is_retired: bool):
     question, _bank_, _committee_ = _question(question_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    bank_service.set_retired(db.session, question, is_retired=is_retired, now=clock.now_utc())
+    bank_service.set_retired(
+        db.session,
+        question,
+        is_retired=is_retired,
+        now=clock.now_utc(),
+        actor_id=current_user.id,
+    )
     return committed(
         _("The question was retired: new quizzes no longer draw it.")
         if is_retired
@@ -513,9 +520,10 @@ def _confirm_import(bank: Bank, committee: OrgUnit):
 
 @bp.get("/banks/<int:bank_id>/export")
 @login_required
+@writes_on_get  # the audit log records every download
 def export_questions(bank_id: int):
     """The bank's questions in use (``?category=`` one category and below) as the XLSX template."""
-    bank, _committee_ = _bank(bank_id)
+    bank, committee = _bank(bank_id)
     category = None
     if request.args.get("category"):
         category = db.session.get(Category, request.args.get("category", 0, type=db_id))
@@ -523,6 +531,15 @@ def export_questions(bank_id: int):
             abort(404)
     data = imports.export_questions(db.session, bank, category=category)
     name = f"{bank.name}-{category.name}" if category else bank.name
+    record_download(
+        db.session,
+        committee,
+        export="questions",
+        file_name=f"{name}.xlsx",
+        actor_id=current_user.id,
+        now=clock.now_utc(),
+        details={"bank": bank.name, "category": category.name if category else None},
+    )
     return send_file(
         io.BytesIO(data), as_attachment=True, download_name=f"{name}.xlsx", mimetype=XLSX_MIME
     )
