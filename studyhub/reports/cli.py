@@ -15,6 +15,8 @@ from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import committees
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import exports
+from studyhub.reports.services.downloads import record_download
+from studyhub.web.saving import unit_of_work
 
 
 def _unit(committee_id: int | None, branch_id: int | None) -> tuple[OrgUnit, OrgUnit]:
@@ -94,5 +96,18 @@ def export_scores_command(
             now=now,
             progress=bar.update,
             excused_counts_as=current_app.config.get("MEETING_EXCUSED_COUNTS_AS", "excluded"),
+        )
+    # The file carries members' data out of the application like a download: recorded
+    # (no one signed in: no actor) in a write unit of its own, after the long read.
+    db.session.rollback()
+    with unit_of_work():
+        record_download(
+            db.session,
+            db.session.get_one(OrgUnit, unit.id),
+            export="scores",
+            file_name=output.name,
+            actor_id=None,
+            now=now,
+            details={"quarter": quarter.label, "command": "export-scores"},
         )
     click.echo(f"{rows} members written to {output}")

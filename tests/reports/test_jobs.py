@@ -17,6 +17,7 @@ from studyhub.reports.services import closing, export_jobs
 from studyhub.scheduler.registry import find_job
 from studyhub.scheduler.runner import run_job
 from studyhub.web.storage import EXTENSION, LocalStorage
+from tests.audit_helpers import assert_in, entries
 from tests.reports import helpers
 from tests.reports.conftest import at
 from tests.reports.helpers import AFTER_Q4, IN_Q4, Q4
@@ -170,6 +171,14 @@ def test_export_scores_command_writes_xlsx_and_csv(session, q4, cli, tmp_path):
     rows = list(csv.reader(io.StringIO(path.read_text("utf-8-sig"))))
     assert [row[4] for row in rows[1:]] == ["乙书记", "李一"]
     assert {row[3] for row in rows[1:]} == {"第二支部"}
+    # Each file taken out is in the audit log, without an actor (no one signed in).
+    taken = entries(session, "export.downloaded")
+    assert [(e.actor_id, e.details) for e in taken] == [
+        (None, {"export": "scores", "file": name, "quarter": "2026Q4", "command": "export-scores"})
+        for name in ("q4.xlsx", "b.csv")
+    ]
+    assert_in(taken[0], q4.committee)
+    assert_in(taken[1], q4.branch_b)
 
 
 def test_export_scores_command_reads_a_closed_quarter(session, q4, cli, tmp_path):
