@@ -460,14 +460,15 @@ def _restore_tables(engine: Engine, archive: Path, manifest: Manifest, progress:
             if entry is None:
                 continue
             later = set(deferred.get(target.name, ()))
-            statement = insert(_insertable(target))
-            for batch in _rows(open_member(entry.member), entry, target):
-                if later:
-                    batch = [
-                        {k: None if k in later else v for k, v in row.items()} for row in batch
-                    ]
-                connection.execute(statement, batch)
-                progress.advance(len(batch))
+            if engine.dialect.name == "postgresql":
+                _copy_rows(connection, target, entry, open_member(entry.member), later, progress)
+            else:
+                statement = insert(_insertable(target))
+                for batch in _rows(open_member(entry.member), entry, target):
+                    if later:
+                        batch = [{**row, **dict.fromkeys(later)} for row in batch]
+                    connection.execute(statement, batch)
+                    progress.advance(len(batch))
             count = connection.scalar(select(func.count()).select_from(target))
             if count != entry.rows:
                 raise BackupError(
@@ -485,6 +486,46 @@ def _restore_tables(engine: Engine, archive: Path, manifest: Manifest, progress:
         if engine.dialect.name == "postgresql":
             _reset_sequences(connection, order)
         progress.finish()
+
+
+def _copy_rows(
+    connection: Connection,
+    table: Table,
+    entry: TableEntry,
+    stream: IO[bytes],
+    later: set[str],
+    progress: Progress,
+) -> None:
+    """PostgreSQL: load a table with ``COPY … FROM STDIN`` in the restore's transaction.
+
+    Several times faster than batched INSERTs; JSON columns go in as the JSON text
+    the archive holds (``null`` stays JSON null, a missing value SQL NULL).
+    """
+    decoders = [
+        (lambda v: v) if _kind(table.c[name]) == "json" else _decoder(_kind(table.c[name]))
+        for name in entry.columns
+    ]
+    skipped = [name in later for name in entry.columns]
+    columns = ", ".join(f'"{name}"' for name in entry.columns)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    count = 0
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy,
+        gzip.GzipFile(fileobj=stream, mode="rb") as lines,
+    ):
+        for line in lines:
+            copy.write_row(
+                [
+                    None if value is None or skip else decode(value)
+                    for decode, value, skip in zip(decoders, json.loads(line), skipped, strict=True)
+                ]
+            )
+            count += 1
+            if count % BATCH == 0:
+                progress.advance(BATCH)
+    progress.advance(count % BATCH)
 
 
 def _fill_in(

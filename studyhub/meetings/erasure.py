@@ -9,7 +9,7 @@ changes and the frozen study evidence, replaced by the placeholder.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from studyhub.core.scrub import ERASED_TEXT
@@ -50,9 +50,21 @@ def erase_person(session: Session, person: ErasedPerson) -> dict[str, int]:
         .values(reason=ERASED_TEXT)
     ).rowcount
     meetings = select(Meeting.id).where(Meeting.committee_id == person.committee_id)
+    # The meetings they were on the register of and no namesake was: there their name
+    # (host, recorder, in the minutes) can only be theirs.
+    theirs = and_(
+        Meeting.committee_id == person.committee_id,
+        Meeting.id.in_(select(Attendance.meeting_id).where(Attendance.user_id == person.user_id)),
+        Meeting.id.not_in(
+            select(Attendance.meeting_id).where(Attendance.user_id.in_(person.namesakes))
+        ),
+    )
     return {
         "leave_reasons": leave_reasons or 0,
         "absence_reasons": absence_reasons or 0,
+        "meetings_attended": person.scrub_own(session, Meeting, MEETING_TEXT, theirs)
+        if person.shared
+        else 0,
         "meetings_mentioning": person.scrub(
             session, Meeting, MEETING_TEXT, Meeting.committee_id == person.committee_id
         ),

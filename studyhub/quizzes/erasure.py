@@ -18,7 +18,7 @@ from studyhub.quizzes.models import Attempt, AttemptItem
 def erase_person(session: Session, person: ErasedPerson) -> dict[str, int]:
     attempts = select(Attempt.id).where(Attempt.user_id == person.user_id)
     return {
-        "answers_mentioning": person.scrub(
+        "answers_mentioning": person.scrub_own(
             session, AttemptItem, ("response",), AttemptItem.attempt_id.in_(attempts)
         ),
     }

@@ -7,7 +7,7 @@ a moderator's reason, becomes the placeholder. Read receipts hold no text.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from studyhub.core.scrub import ERASED_TEXT
@@ -32,11 +32,23 @@ def erase_person(session: Session, person: ErasedPerson) -> dict[str, int]:
     return {
         "comments": own_comments or 0,
         "reflections": own_reflections or 0,
+        "own_hidden_reasons": person.scrub_own(
+            session, Comment, ("hidden_reason",), Comment.user_id == person.user_id
+        ),
         "comments_mentioning": person.scrub(
-            session, Comment, ("body", "hidden_reason"), in_committee
+            session,
+            Comment,
+            ("body", "hidden_reason"),
+            and_(in_committee, Comment.user_id != person.user_id),
         ),
         "reflections_mentioning": person.scrub(
-            session, LeadAssignment, ("reflection",), LeadAssignment.branch_id.in_(branches)
+            session,
+            LeadAssignment,
+            ("reflection",),
+            and_(
+                LeadAssignment.branch_id.in_(branches),
+                LeadAssignment.member_id != person.member_id,
+            ),
         ),
     }
 

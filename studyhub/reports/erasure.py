@@ -3,29 +3,40 @@
 Closed quarters' frozen scores keep every figure, rank and rating; only the
 member as they were (name, member number) in the stored explanation becomes
 the placeholder. Staff's reasons for adjustments and overrides, and a quarter's
-reopening reason, lose the member's name too.
+reopening reason, lose the member's name too. The committee's exported files
+made before the erasure (score spreadsheets under ``exports/`` in the storage)
+are removed and their jobs marked expired.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from studyhub.org.erasure import ErasedPerson, register_eraser
 from studyhub.reports.models import FrozenScore, QuarterClose, RatingOverride, ScoreAdjustment
+from studyhub.reports.services import export_jobs
 
 
 def erase_person(session: Session, person: ErasedPerson) -> dict[str, int]:
     committee = person.committee_id
+    counts = {}
+    for model, columns, key in (
+        (FrozenScore, ("explanation",), "frozen_scores"),
+        (ScoreAdjustment, ("reason",), "adjustments"),
+        (RatingOverride, ("reason",), "overrides"),
+    ):
+        mine = model.user_id == person.user_id
+        counts[key] = person.scrub_own(session, model, columns, mine)
+        counts[f"{key}_mentioning"] = person.scrub(
+            session, model, columns, and_(model.committee_id == committee, ~mine)
+        )
+    if person.storage is not None:
+        counts["export_files"] = export_jobs.expire_files(
+            session, committee, before=person.now, storage=person.storage
+        )
     return {
-        "frozen_scores": person.scrub(
-            session, FrozenScore, ("explanation",), FrozenScore.committee_id == committee
-        ),
-        "adjustments_mentioning": person.scrub(
-            session, ScoreAdjustment, ("reason",), ScoreAdjustment.committee_id == committee
-        ),
-        "overrides_mentioning": person.scrub(
-            session, RatingOverride, ("reason",), RatingOverride.committee_id == committee
-        ),
+        **counts,
         "quarter_closes_mentioning": person.scrub(
             session,
             QuarterClose,

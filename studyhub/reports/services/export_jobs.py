@@ -37,6 +37,8 @@ from studyhub.web.storage import Storage
 
 KIND_SCORES = "scores"
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+# A finished job whose file was removed (a member's personal data was erased since).
+EXPIRED = "expired"
 
 
 def request_export(
@@ -188,6 +190,31 @@ def produce(
     job.finished_at = now
     session.flush()
     _tell(session, job, unit, quarter, now=now, email=email)
+
+
+def expire_files(session: Session, committee_id: int, *, before: datetime, storage: Storage) -> int:
+    """Remove the stored files of the committee's jobs finished before ``before`` and mark
+    the jobs expired; returns how many.
+
+    Erasure calls this (:mod:`studyhub.reports.erasure`): a file made before a member's
+    personal data was erased still holds their name and number, and outside the
+    database nothing else could find it. Staff export again (the new file shows the
+    placeholder). The files go at once, before the erasure commits: should it roll
+    back, the jobs are still "done" with no file, and the download answers 404.
+    """
+    found = session.scalars(
+        select(ExportJob).where(
+            ExportJob.committee_id == committee_id,
+            ExportJob.stored_name.is_not(None),
+            ExportJob.finished_at <= before,
+        )
+    ).all()
+    for job in found:
+        storage.delete(stored_key(job))
+        job.state = EXPIRED
+        job.stored_name = None
+    session.flush()
+    return len(found)
 
 
 def _tell(
