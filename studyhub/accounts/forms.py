@@ -61,3 +61,5 @@ class ActivationForm(FlaskForm):
             EqualTo("new", _l("The two new passwords differ.")),
         ],
     )
+    # Unchecked by default: an account is often activated on the secretary's PC.
+    remember = BooleanField(_l("Keep me logged in on this device"), default=False)

@@ -20,6 +20,19 @@ moving window, so correct logins never use up anything):
   owner's own phone still logs in. An owner on a new device waits out the
   window, or gets a fresh activation code from their secretary.
 
+**Addresses** are counted by network where one subscriber holds many: an
+IPv6 address by its /64 (one home or phone gets a whole /64, so counting
+single addresses would give an attacker unlimited ones), an IPv4 address
+(and an IPv4-mapped IPv6 one) by itself (:func:`address_bucket`). The
+activation page's rate limit keys on the same bucket.
+
+**An attempt is counted before its password is checked** (:func:`reserve`):
+it takes a place among the attempts in flight, and is refused when the
+failures in the window plus the attempts in flight would pass the limit; a
+wrong password then turns its place into a counted failure, a right one
+gives it back. So N parallel wrong tries against a nearly full bucket cannot
+all slip past it, while correct logins still use up nothing.
+
 Counts live in the rate limiter's storage (``RATELIMIT_STORAGE_URI``): Redis
 shares them between every worker process and machine. When the storage
 cannot be reached the check lets the attempt through and logs an error:
@@ -28,11 +41,13 @@ logging in matters more than counting.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItem, parse
 from limits.strategies import MovingWindowRateLimiter
@@ -41,6 +56,9 @@ from studyhub.extensions import limiter
 
 log = logging.getLogger(__name__)
 
+# How long an attempt in flight (its password being checked) holds its place at most: a
+# worker that dies mid-check gives the place back after this.
+IN_FLIGHT_SECONDS = 60
 # Accounts one browser remembers having logged in to (a shared family phone).
 DEVICE_MAX_ACCOUNTS = 8
 
@@ -78,13 +96,33 @@ class LoginAttempt:
         """The attempt to log in to ``user_id`` (None: no such account) as ``identifier``."""
         return cls(
             account=account_key(user_id, identifier),
-            address=address,
+            address=address_bucket(address),
             device=device.id if device is not None and device.knows(user_id) else None,
         )
 
 
 def account_key(user_id: int | None, identifier: str) -> str:
     return f"user:{user_id}" if user_id is not None else f"name:{identifier[:32]}"
+
+
+def address_bucket(address: str) -> str:
+    """What the per-address limits count: an IPv6 address's /64, an IPv4 address itself
+    (an IPv4-mapped IPv6 address as its IPv4 address); anything unparsable as it is."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        prefix = int(ip) >> 64 << 64
+        return str(ipaddress.IPv6Network((prefix, 64)))
+    return str(ip)
+
+
+def request_address_bucket() -> str:
+    """This request's address bucket (a key function for ``limiter.limit``)."""
+    return address_bucket(get_remote_address() or "")
 
 
 def _buckets(attempt: LoginAttempt, limits: LoginLimits) -> list[tuple[RateLimitItem, str]]:
@@ -102,28 +140,69 @@ def _strategy() -> MovingWindowRateLimiter | None:
     return MovingWindowRateLimiter(limiter.storage)
 
 
-def is_blocked(attempt: LoginAttempt, limits: LoginLimits) -> bool:
-    """Whether a bucket of this attempt is full (the attempt is refused unchecked)."""
+@dataclass(frozen=True)
+class Reservation:
+    """An attempt's place in flight in each of its buckets: settle it once, with
+    :meth:`failed` (a counted failure) or :meth:`succeeded` (the place is given back)."""
+
+    buckets: tuple[tuple[RateLimitItem, str], ...]
+
+    def failed(self) -> None:
+        strategy = _strategy()
+        if strategy is None:
+            return
+        try:
+            for item, key in self.buckets:
+                strategy.hit(item, key)
+        except Exception:
+            log.exception("login throttling storage unavailable; failure not counted")
+        self.succeeded()
+
+    def succeeded(self) -> None:
+        strategy = _strategy()
+        if strategy is None:
+            return
+        _give_back(strategy, [key for _item, key in self.buckets])
+
+
+def _in_flight_key(key: str) -> str:
+    return f"login-in-flight/{key}"
+
+
+def _give_back(strategy: MovingWindowRateLimiter, keys: list[str]) -> None:
+    try:
+        for key in keys:
+            strategy.storage.incr(_in_flight_key(key), IN_FLIGHT_SECONDS, amount=-1)
+    except Exception:
+        log.exception("login throttling storage unavailable; place in flight not given back")
+
+
+def reserve(attempt: LoginAttempt, limits: LoginLimits) -> Reservation | None:
+    """Count ``attempt`` before its password is checked; None when it is refused unchecked.
+
+    Each bucket's counter of attempts in flight is incremented first (atomically,
+    so parallel attempts see one another), then the failures in the window are
+    read: the attempt is refused when failures + attempts in flight (itself
+    included) pass the limit. A failure is recorded before its place is given
+    back (:meth:`Reservation.failed`), so it is never missed in between.
+    """
+    buckets = tuple(_buckets(attempt, limits))
     strategy = _strategy()
     if strategy is None:
-        return False
+        return Reservation(())
+    taken: list[str] = []
     try:
-        return any(not strategy.test(item, key) for item, key in _buckets(attempt, limits))
+        for item, key in buckets:
+            in_flight = strategy.storage.incr(_in_flight_key(key), IN_FLIGHT_SECONDS)
+            taken.append(key)
+            if in_flight > strategy.get_window_stats(item, key).remaining:
+                _give_back(strategy, taken)
+                return None
     except Exception:  # the storage is down: let people log in
         log.exception("login throttling storage unavailable; attempt not checked")
-        return False
-
-
-def record_failure(attempt: LoginAttempt, limits: LoginLimits) -> None:
-    """Count a failed password check in each of the attempt's buckets."""
-    strategy = _strategy()
-    if strategy is None:
-        return
-    try:
-        for item, key in _buckets(attempt, limits):
-            strategy.hit(item, key)
-    except Exception:
-        log.exception("login throttling storage unavailable; failure not counted")
+        _give_back(strategy, taken)
+        return Reservation(())
+    return Reservation(buckets)
 
 
 # Device cookies -------------------------------------------------------------------------------

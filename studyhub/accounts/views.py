@@ -169,10 +169,18 @@ def force_password_change():
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """``target`` when it is a path on this site, else None (no open redirect).
+
+    Browsers read a backslash as a slash (``/\\evil.com`` is ``//evil.com``) and drop
+    tabs and newlines (``/<tab>/evil.com``), so any backslash, control character or
+    whitespace refuses the target, as does anything naming a scheme or a host.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(c == "\\" or c.isspace() or ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 
@@ -182,7 +190,9 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     """The login form; failed attempts are throttled (see :mod:`studyhub.accounts.throttle`).
 
-    A blocked attempt gets 429 without its password being checked; a right
+    Each attempt is counted before its password is checked (:func:`throttle.reserve`),
+    so parallel tries cannot pass a full bucket; a right password gives its count
+    back. A blocked attempt gets 429 without its password being checked; a right
     password starts a login (:func:`start_login`). The request reads until the
     password is right: the slow hash check holds no write lock (SQLite), and a
     refused attempt writes nothing to the database.
@@ -203,15 +213,22 @@ def login():
             address=get_remote_address() or "",
             device=device,
         )
-        limits = throttle.LoginLimits.from_config(config)
-        if throttle.is_blocked(attempt, limits):
+        reservation = throttle.reserve(attempt, throttle.LoginLimits.from_config(config))
+        if reservation is None:
             abort(429)
-        if services.password_matches(
-            user, form.password.data, method=config["PASSWORD_HASH_METHOD"]
-        ):
+        matches = False
+        try:
+            matches = services.password_matches(
+                user, form.password.data, method=config["PASSWORD_HASH_METHOD"]
+            )
+        finally:  # counted as a failure unless the password was right
+            if matches:
+                reservation.succeeded()
+            else:
+                reservation.failed()
+        if matches:
             assert user is not None
             return _logged_in(user, remember=form.remember.data, device=device)
-        throttle.record_failure(attempt, limits)
         failed = True
     return render_template("accounts/login.html", form=form, failed=failed)
 
@@ -297,7 +314,11 @@ def change_password():
 
 
 @bp.route("/activate", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["ACTIVATION_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["ACTIVATION_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=throttle.request_address_bucket,
+)
 def activate():
     """Choose one's own password with an activation code from the branch secretary.
 
@@ -330,7 +351,8 @@ def activate():
             form.form_errors.append(str(exc))
         else:
             services.record_login(user, now=now)
-            start_login(user, remember=True, now=now)
+            # Not remembered unless asked: activation often happens on the secretary's PC.
+            start_login(user, remember=form.remember.data, now=now)
             flash(_("Your account is ready: you are logged in with your new password."), "success")
             return redirect(url_for("web.home"))
     response = make_response(

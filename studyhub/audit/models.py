@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from studyhub.extensions import db
+
+P = ParamSpec("P")
+T = TypeVar("T")
+# The one way past the append-only guard for bulk statements: this execution option on
+# a statement, or this key in ``Session.info`` while :func:`erasure_exception` runs.
+AUDIT_ERASURE = "audit_erasure"
 
 
 class AuditEntry(db.Model):
@@ -61,7 +70,9 @@ def _refuse_changes(session: Session, flush_context, instances) -> None:
     The one exception is erasure of a departed member's personal data:
     :func:`studyhub.audit.services.erase_person` rewrites the ``summary``,
     ``changes`` and ``details`` of the entries that mention them, with plain
-    ``UPDATE`` statements (not through the session's flush, so not through here).
+    ``UPDATE`` statements (not through the session's flush, so not through here, but
+    through :func:`_refuse_bulk_changes`, which lets them pass only inside
+    :func:`erasure_exception`).
     """
     for obj in session.dirty:
         if isinstance(obj, AuditEntry) and session.is_modified(obj):
@@ -69,3 +80,51 @@ def _refuse_changes(session: Session, flush_context, instances) -> None:
     for obj in session.deleted:
         if isinstance(obj, AuditEntry):
             raise AuditLogIsAppendOnly(f"audit entries cannot be deleted ({obj!r})")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    """A bulk ``UPDATE``/``DELETE`` of ``audit_entry`` run through a session is refused too
+    (``update(AuditEntry)``, ``AuditEntry.__table__.delete()``, ``query.delete()``), except
+    for erasure (:func:`erasure_exception`, or the ``audit_erasure=True`` execution
+    option). Raw SQL text is not inspected."""
+    if not (state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(AUDIT_ERASURE) or state.session.info.get(AUDIT_ERASURE):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) == AuditEntry.__tablename__:
+        verb = "changed" if state.is_update else "deleted"
+        raise AuditLogIsAppendOnly(f"audit entries cannot be {verb} (a bulk statement)")
+
+
+@contextmanager
+def erasing(session: Session) -> Iterator[None]:
+    """Let the bulk statements run through ``session`` in the block rewrite audit entries.
+
+    Only for erasure of a departed member's personal data
+    (:func:`studyhub.audit.services.erase_person`); use :func:`erasure_exception`.
+    """
+    depth = session.info.get(AUDIT_ERASURE, 0)
+    session.info[AUDIT_ERASURE] = depth + 1
+    try:
+        yield
+    finally:
+        if depth:
+            session.info[AUDIT_ERASURE] = depth
+        else:
+            session.info.pop(AUDIT_ERASURE, None)
+
+
+def erasure_exception(
+    function: Callable[Concatenate[Session, P], T],
+) -> Callable[Concatenate[Session, P], T]:
+    """Mark the one function allowed to rewrite audit entries (its first argument is the
+    session): its bulk statements pass the append-only guard while it runs."""
+
+    @functools.wraps(function)
+    def run(session: Session, *args: P.args, **kwargs: P.kwargs) -> T:
+        with erasing(session):
+            return function(session, *args, **kwargs)
+
+    return run

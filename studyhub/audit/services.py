@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from studyhub.audit.models import AuditEntry
+from studyhub.audit.models import AuditEntry, erasure_exception
 from studyhub.core.scrub import mentions, replaced
 
 # The fields of a member's (or an account's) ``changes`` that identify the person.
@@ -102,6 +102,7 @@ def former_values(
     return found
 
 
+@erasure_exception
 def erase_person(
     session: Session,
     *,

@@ -93,6 +93,10 @@ RETRY_AFTER_SECONDS = 5
 _WRITES_ON_GET = "_studyhub_writes_on_get"
 _READS_FIRST = "_studyhub_reads_first"
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")
+# The session cookie's keys that say who is logged in (flask-login's and the idle clock of
+# accounts.views): a unit rolled back puts them back as they were, so a logout (or a login)
+# whose commit failed does not end (or start) the login in the browser only.
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "_seen")
 
 
 # The one commit --------------------------------------------------------------------------
@@ -180,7 +184,7 @@ def begin_writing() -> None:
     db.session.rollback()
     units.switch(Unit.WRITE)
     if has_request_context() and "_studyhub_flashes" not in g:
-        g._studyhub_flashes = list(session.get("_flashes", ()))
+        _note_session()
 
 
 def keep_changes() -> None:
@@ -199,7 +203,7 @@ class App(Flask):
         unit = _unit_of(self, request.method, request.endpoint)
         with units.running(unit):
             if unit is Unit.WRITE or request.method not in READ_METHODS:
-                g._studyhub_flashes = list(session.get("_flashes", ()))
+                _note_session()
             return super().full_dispatch_request()
 
     def dispatch_request(self) -> Any:
@@ -229,9 +233,23 @@ def _unit_of(app: Flask, method: str, endpoint: str | None) -> Unit:
     return Unit.READ if getattr(view, _READS_FIRST, False) else Unit.WRITE
 
 
+def _note_session() -> None:
+    """Note what a rollback puts back in the session cookie: the flashes and the login."""
+    g._studyhub_flashes = list(session.get("_flashes", ()))
+    g._studyhub_login = {key: session[key] for key in _LOGIN_KEYS if key in session}
+
+
 def _abandon() -> None:
-    """Roll the request's work back and take back the flashes it said."""
+    """Roll the request's work back, take back the flashes it said and put the session's
+    login back as it was (a logout whose commit failed leaves the user logged in)."""
     db.session.rollback()
+    login = g.pop("_studyhub_login", None)
+    if login is not None:
+        for key in _LOGIN_KEYS:
+            if key in login and session.get(key) != login[key]:
+                session[key] = login[key]
+            elif key not in login and key in session:
+                del session[key]
     before = g.pop("_studyhub_flashes", None)
     if before is None:
         return
