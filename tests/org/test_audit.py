@@ -199,3 +199,21 @@ def test_adding_a_member_is_recorded_in_the_branch_and_an_import_is_not_per_row(
     # The import is one entry, with its counts, not one per member.
     assert len(entries(session, "member.added")) == before
     assert one_entry(session, "roster.imported").details["imported"] == 1
+
+
+def test_the_pages_record_their_acts_with_the_signed_in_actor(session, tree, client, login):
+    committee, first, _second, staff, _member = tree
+    session.commit()
+    login(staff.user)
+    client.post(f"/org/units/{committee.id}/new", data={"kind": "branch", "name": "四支部"})
+    created = entries(session, "unit.created")[-1]
+    assert (created.actor_id, created.changes) == (staff.user_id, {"name": [None, "四支部"]})
+    client.post(f"/org/units/{created.object_id}/rename", data={"name": "第四支部"})
+    assert one_entry(session, "unit.renamed").actor_id == staff.user_id
+    client.post(
+        f"/org/units/{first.id}/members/new",
+        data={"name": "新同志", "phone": "13800138000", "status": "full", "group_id": "0"},
+    )
+    added = entries(session, "member.added")[-1]
+    assert (added.actor_id, added.summary) == (staff.user_id, "新同志")
+    assert_in(added, first)

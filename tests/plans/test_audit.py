@@ -121,3 +121,16 @@ def test_an_extension_and_its_withdrawal_are_recorded_in_the_branch(session, org
     assert_in(withdrawn, org.other)
     assert withdrawn.actor_id == org.staff.user_id
     assert withdrawn.changes == {"due_on": [later.isoformat(), plan.due_on.isoformat()]}
+
+
+def test_the_pages_record_their_acts_with_the_signed_in_actor(session, org, client, login):
+    first, second = readings(session, org.committee, 2)
+    plan = make_plan(session, org.committee, materials=[first], targets=[org.branch], publish=False)
+    session.commit()
+    login(org.staff.user)
+    client.post(f"/plans/{plan.id}/publish")
+    client.post(f"/plans/{plan.id}/materials", data={"reading_id": str(second.id)})
+    assert one_entry(session, "plan.published").actor_id == org.staff.user_id
+    changed = one_entry(session, "plan.changed")
+    assert changed.actor_id == org.staff.user_id
+    assert changed.changes == {"materials": [[first.title], [first.title, second.title]]}
