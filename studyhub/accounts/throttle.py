@@ -193,7 +193,8 @@ def reserve(attempt: LoginAttempt, limits: LoginLimits) -> Reservation | None:
     taken: list[str] = []
     try:
         for item, key in buckets:
-            in_flight = strategy.storage.incr(_in_flight_key(key), IN_FLIGHT_SECONDS)
+            # At least itself, should the counter have expired under attempts in flight.
+            in_flight = max(strategy.storage.incr(_in_flight_key(key), IN_FLIGHT_SECONDS), 1)
             taken.append(key)
             if in_flight > strategy.get_window_stats(item, key).remaining:
                 _give_back(strategy, taken)
