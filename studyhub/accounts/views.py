@@ -300,6 +300,7 @@ def change_password():
                 min_length=current_app.config["PASSWORD_MIN_LENGTH"],
             )
         except DomainError as exc:
+            db.session.rollback()  # the page renders (200): nothing of the refusal is kept
             form.new.errors = [*form.new.errors, str(exc)]
         else:
             start_login(user, remember=remembered, now=now)
