@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from studyhub.core import clock
 from studyhub.extensions import db
+from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.queries import committees
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import exports
-from studyhub.reports.services.downloads import record_download
 from studyhub.web.saving import unit_of_work
 
 

@@ -17,9 +17,10 @@ from flask_login import current_user, login_required
 from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.org import access as org_access
+from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.reports.forms import AuditFilterForm
-from studyhub.reports.services import audit_log, downloads
+from studyhub.reports.services import audit_log
 from studyhub.reports.views import bp
 from studyhub.reports.views.common import grants, unit_or_404
 from studyhub.web.saving import writes_on_get
@@ -91,7 +92,7 @@ def audit_log_export(unit_id: int, file_format: str):
         abort(404)
     log_filter = _filter(AuditFilterForm(request.args))
     name = audit_log.file_name(unit, file_format)
-    downloads.record_download(
+    record_download(
         db.session,
         unit,
         export="audit",

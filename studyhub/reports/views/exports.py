@@ -25,11 +25,12 @@ from flask_login import current_user, login_required
 
 from studyhub.core import clock
 from studyhub.extensions import db
+from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.reports import access
 from studyhub.reports.models import ExportJob
 from studyhub.reports.quarters import Quarter
-from studyhub.reports.services import downloads, export_jobs, exports, frozen
+from studyhub.reports.services import export_jobs, exports, frozen
 from studyhub.reports.views import bp
 from studyhub.reports.views.common import (
     committee_of,
@@ -76,7 +77,7 @@ def download_scores(unit_id: int, quarter_label: str, file_format: str):
 def _audited(unit: OrgUnit, name: str, quarter: Quarter) -> None:
     """Record the download (the edge commits it before the file leaves: a GET that writes,
     since the log must hold every export that was taken; the entry is the only write)."""
-    downloads.record_download(
+    record_download(
         db.session,
         unit,
         export="scores",
