@@ -270,7 +270,7 @@ def main() -> None:
     )
     print(section)
     if not args.no_results:
-        write_section(section)
+        base.write_section(section, start=START, end=END, intro=INTRO)
     shutil.rmtree(instance, ignore_errors=True)  # the SQLite file is about 450 MB
 
 
@@ -337,20 +337,6 @@ def report(
     for label, plan in plans.items():
         lines += [f"Plan of the committee page's {label}:", "", "```", plan, "```", ""]
     return "\n".join(lines)
-
-
-def write_section(section: str) -> None:
-    """Put this run first in the audit log's section of RESULTS.md, keeping the rest."""
-    text = base.RESULTS.read_text() if base.RESULTS.exists() else base.RESULTS_HEADER
-    if START in text:
-        head, _s, rest = text.partition(START)
-        older, _e, tail = rest.partition(END)
-        runs = older.split("\n### ", 1)
-        previous = f"### {runs[1]}" if len(runs) > 1 else ""
-    else:
-        head, previous, tail = text.rstrip() + "\n\n", "", "\n"
-    body = f"{INTRO}\n\n{section}\n{previous}".strip()
-    base.RESULTS.write_text(f"{head}{START}\n{body}\n{END}{tail}".rstrip() + "\n")
 
 
 if __name__ == "__main__":

@@ -182,7 +182,9 @@ def main() -> None:
         backup = step(args, "backup", archive, source_uploads)
         restored = step(args, "restore", archive, target_uploads)
         load.append(os.getloadavg()[0])
-        write_section(report(args, started, load, backup, restored))
+        base.write_section(
+            report(args, started, load, backup, restored), start=START, end=END, intro=INTRO
+        )
         print(report(args, started, load, backup, restored))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -219,20 +221,6 @@ def report(args, started, load, backup, restored) -> str:
         f"| ≤ {GOAL_RESTORE_S} s: {'met' if met else 'NOT met'} |"
     )
     return "\n".join(lines) + "\n"
-
-
-def write_section(section: str) -> None:
-    """Put this run first in the backup section of RESULTS.md, keeping the rest."""
-    text = base.RESULTS.read_text() if base.RESULTS.exists() else base.RESULTS_HEADER
-    if START in text:
-        head, _s, rest = text.partition(START)
-        older, _e, tail = rest.partition(END)
-        runs = older.split("\n### ", 1)
-        previous = f"### {runs[1]}" if len(runs) > 1 else ""
-    else:
-        head, previous, tail = text.rstrip() + "\n\n", "", "\n"
-    body = f"{INTRO}\n\n{section}\n{previous}".strip()
-    base.RESULTS.write_text(f"{head}{START}\n{body}\n{END}{tail}".rstrip() + "\n")
 
 
 if __name__ == "__main__":

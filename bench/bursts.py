@@ -445,19 +445,8 @@ def main() -> None:
     base.tool("gunicorn")
     started = datetime.now().astimezone()
     instance = Path(tempfile.mkdtemp(prefix="studyhub-bench-bursts-"))
-    if args.database_url:
-        if "bench" not in base.database_name(args.database_url):
-            sys.exit("--database-url: use a database made for this, its name containing 'bench'")
-        url = args.database_url
-    else:
-        url = f"sqlite:///{instance / 'bench.sqlite'}"
-    env = {
-        **os.environ,
-        "STUDYHUB_ENV": "production",
-        "STUDYHUB_SECRET_KEY": secrets.token_hex(32),
-        "STUDYHUB_DATABASE_URL": url,
-        "STUDYHUB_INSTANCE_PATH": str(instance),
-    }
+    url = base.bench_database(args.database_url, instance)
+    env = base.server_env(url, instance)
     os.environ.update(env)
     server = None
     try:

@@ -29,7 +29,6 @@ import argparse
 import math
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -337,20 +336,6 @@ def report(*, started, args, subjects, info, gen_seconds, sql, sizes, scans, pag
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str) -> None:
-    """Put this run first in the dashboards' section of RESULTS.md, keeping the rest."""
-    text = base.RESULTS.read_text() if base.RESULTS.exists() else base.RESULTS_HEADER
-    if START in text:
-        head, _s, rest = text.partition(START)
-        older, _e, tail = rest.partition(END)
-        runs = older.split("\n### ", 1)
-        previous = f"### {runs[1]}" if len(runs) > 1 else ""
-    else:
-        head, previous, tail = text.rstrip() + "\n\n", "", "\n"
-    body = f"{INTRO}\n\n{section}\n{previous}".strip()
-    base.RESULTS.write_text(f"{head}{START}\n{body}\n{END}{tail}".rstrip() + "\n")
-
-
 INTRO = (
     "## Dashboards (bench/dashboards.py)\n\n"
     "The committee's ranking of branches and a branch secretary's table on PostgreSQL, "
@@ -371,13 +356,7 @@ def main() -> None:
     studyhub = base.tool("studyhub")
     started = datetime.now().astimezone()
     instance = Path(tempfile.mkdtemp(prefix="studyhub-dash-bench-"))
-    env = {
-        **os.environ,
-        "STUDYHUB_ENV": "production",
-        "STUDYHUB_SECRET_KEY": secrets.token_hex(32),
-        "STUDYHUB_DATABASE_URL": args.database_url,
-        "STUDYHUB_INSTANCE_PATH": str(instance),
-    }
+    env = base.server_env(args.database_url, instance)
     os.environ.update(env)
     try:
         subprocess.run([studyhub, "db", "upgrade"], env=env, check=True, capture_output=True)
@@ -431,7 +410,7 @@ def main() -> None:
     print()
     print(section)
     if not args.no_write:
-        write_section(section)
+        base.write_section(section, start=START, end=END, intro=INTRO)
         print(f"written to {base.RESULTS.relative_to(base.PROJECT_ROOT)}")
 
 

@@ -35,7 +35,6 @@ import argparse
 import http.client
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -503,20 +502,8 @@ def main() -> None:
     base.tool("gunicorn")  # missing tools stop the run before the data is built
     started = datetime.now().astimezone()
     instance = Path(tempfile.mkdtemp(prefix="studyhub-bench-quiz-"))
-    if args.database_url:
-        if "bench" not in base.database_name(args.database_url):
-            sys.exit("--database-url: use a database made for this, its name containing 'bench'")
-        url = args.database_url
-    else:
-        url = f"sqlite:///{instance / 'bench.sqlite'}"
-    env = {
-        **os.environ,
-        "STUDYHUB_ENV": "production",
-        "STUDYHUB_SECRET_KEY": secrets.token_hex(32),
-        "STUDYHUB_DATABASE_URL": url,
-        "STUDYHUB_INSTANCE_PATH": str(instance),
-        "STUDYHUB_BENCH_FLOOR": "1",
-    }
+    url = base.bench_database(args.database_url, instance)
+    env = base.server_env(url, instance, STUDYHUB_BENCH_FLOOR="1")
     os.environ.update(env)
     server = None
     try:

@@ -180,6 +180,29 @@ def database_name(url: str) -> str:
     return urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
 
 
+def bench_database(requested: str | None, instance: Path) -> str:
+    """The database to bench on: ``--database-url`` (its name must contain 'bench', so that no
+    working database is overwritten), else a new SQLite file in ``instance``."""
+    if requested:
+        if "bench" not in database_name(requested):
+            sys.exit("--database-url: use a database made for this, its name containing 'bench'")
+        return requested
+    return f"sqlite:///{instance / 'bench.sqlite'}"
+
+
+def server_env(url: str, instance: Path, **extra: str) -> dict[str, str]:
+    """The environment the app runs in for a benchmark: production settings, a fresh secret
+    key, ``url``'s database and ``instance`` (plus ``extra`` variables)."""
+    return {
+        **os.environ,
+        "STUDYHUB_ENV": "production",
+        "STUDYHUB_SECRET_KEY": secrets.token_hex(32),
+        "STUDYHUB_DATABASE_URL": url,
+        "STUDYHUB_INSTANCE_PATH": str(instance),
+        **extra,
+    }
+
+
 # -- HTTP without a client library: a form login, then the cookie for wrk -----------------
 
 
@@ -503,6 +526,21 @@ def write_results(section: str) -> None:
     RESULTS.write_text(f"{head}{RUNS_MARKER}\n\n{section}\n{older.lstrip()}".rstrip() + "\n")
 
 
+def write_section(section: str, *, start: str, end: str, intro: str) -> None:
+    """Put this run first in a benchmark's own section of RESULTS.md (between the ``start``
+    and ``end`` markers, under ``intro``), keeping its earlier runs and the other sections."""
+    text = RESULTS.read_text() if RESULTS.exists() else RESULTS_HEADER
+    if start in text:
+        head, _s, rest = text.partition(start)
+        older, _e, tail = rest.partition(end)
+        runs = older.split("\n### ", 1)
+        previous = f"### {runs[1]}" if len(runs) > 1 else ""
+    else:
+        head, previous, tail = text.rstrip() + "\n\n", "", "\n"
+    body = f"{intro}\n\n{section}\n{previous}".strip()
+    RESULTS.write_text(f"{head}{start}\n{body}\n{end}{tail}".rstrip() + "\n")
+
+
 # -- the run ------------------------------------------------------------------------------
 
 
@@ -512,21 +550,9 @@ def main() -> None:
     tool("gunicorn")  # missing tools stop the run before the data is built
     started = datetime.now().astimezone()
     instance = Path(tempfile.mkdtemp(prefix="studyhub-bench-"))
-    if args.database_url:
-        if "bench" not in database_name(args.database_url):
-            sys.exit("--database-url: use a database made for this, its name containing 'bench'")
-        url = args.database_url
-    else:
-        url = f"sqlite:///{instance / 'bench.sqlite'}"
+    url = bench_database(args.database_url, instance)
     source = export_source(args.rev, instance / "src") if args.rev else PROJECT_ROOT
-    env = {
-        **os.environ,
-        "STUDYHUB_ENV": "production",
-        "STUDYHUB_SECRET_KEY": secrets.token_hex(32),
-        "STUDYHUB_DATABASE_URL": url,
-        "STUDYHUB_INSTANCE_PATH": str(instance),
-        "STUDYHUB_BENCH_FLOOR": "1",
-    }
+    env = server_env(url, instance, STUDYHUB_BENCH_FLOOR="1")
     if args.rev:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     os.environ.update(env)  # the in-process app below reads the same settings
