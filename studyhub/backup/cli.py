@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,19 @@ def _store() -> StoredFiles:
     return StoredFiles(current_storage())
 
 
+@contextmanager
+def _progress_bars() -> Iterator[BarProgress]:
+    """Progress bars for the work inside, closed at its end; a ``BackupError`` becomes the
+    command's error message."""
+    progress = BarProgress()
+    try:
+        yield progress
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        progress.finish()
+
+
 @click.command("backup")
 @click.option(
     "-o",
@@ -56,13 +71,8 @@ def backup_command(output: Path) -> None:
 
     Safe while the app runs: the tables are read in one consistent snapshot.
     """
-    progress = BarProgress()
-    try:
+    with _progress_bars() as progress:
         result = back_up(db.engine, _store(), output, now=clock.now_utc(), progress=progress)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        progress.finish()
     manifest = result.manifest
     rows = sum(t.rows for t in manifest.tables)
     click.echo(
@@ -85,13 +95,8 @@ def restore_command(archive: Path, force: bool) -> None:
     Every checksum is checked first: a damaged archive restores nothing. An archive
     from an older version is restored at its revision, then upgraded.
     """
-    progress = BarProgress()
-    try:
+    with _progress_bars() as progress:
         result = restore(current_app, db.engine, _store(), archive, force=force, progress=progress)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        progress.finish()
     manifest = result.manifest
     rows = sum(t.rows for t in manifest.tables)
     click.echo(
