@@ -5,14 +5,40 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+# The fields two forms share, made anew in each form's class body (so each form keeps its
+# fields' order).
 
-class LoginForm(FlaskForm):
-    identifier = StringField(
+
+def _identifier_field() -> UnboundField:
+    return StringField(
         _l("Phone or member number"),
         validators=[DataRequired(_l("Enter your phone number or member number.")), Length(max=32)],
     )
+
+
+def _new_password_field() -> UnboundField:
+    return PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), Length(max=128)],
+    )
+
+
+def _confirm_password_field() -> UnboundField:
+    """The new password again, equal to the form's ``new`` field."""
+    return PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Enter the new password again.")),
+            EqualTo("new", _l("The two new passwords differ.")),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    identifier = _identifier_field()
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=128)]
     )
@@ -23,26 +49,14 @@ class ChangePasswordForm(FlaskForm):
     current = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
-    new = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=128)],
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(_l("Enter the new password again.")),
-            EqualTo("new", _l("The two new passwords differ.")),
-        ],
-    )
+    new = _new_password_field()
+    confirm = _confirm_password_field()
 
 
 class ActivationForm(FlaskForm):
     """Activate an account (or reset a forgotten password) with a code from the secretary."""
 
-    identifier = StringField(
-        _l("Phone or member number"),
-        validators=[DataRequired(_l("Enter your phone number or member number.")), Length(max=32)],
-    )
+    identifier = _identifier_field()
     code = StringField(
         _l("Activation code"),
         validators=[
@@ -50,16 +64,7 @@ class ActivationForm(FlaskForm):
             Length(max=16),
         ],
     )
-    new = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Enter a new password.")), Length(max=128)],
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(_l("Enter the new password again.")),
-            EqualTo("new", _l("The two new passwords differ.")),
-        ],
-    )
+    new = _new_password_field()
+    confirm = _confirm_password_field()
     # Unchecked by default: an account is often activated on the secretary's PC.
     remember = BooleanField(_l("Keep me logged in on this device"), default=False)
