@@ -88,17 +88,7 @@ def add_adjustment(
     )
     session.add(entry)
     session.flush()
-    record_in(
-        session,
-        member.branch,
-        "score.adjusted",
-        actor_id=by.id,
-        now=now,
-        object_type="member",
-        object_id=member.id,
-        summary=f"{member.user.name} {quarter.label}: {value:+} ({entry.reason})",
-        details={"adjustment_id": entry.id, "quarter": quarter.label, "points": value},
-    )
+    _record_adjustment(session, "score.adjusted", member, entry, by=by, now=now)
     return entry
 
 
@@ -111,11 +101,18 @@ def revoke_adjustment(session: Session, entry: ScoreAdjustment, *, by: User, now
     entry.revoked_at = now
     session.flush()
     member = session.scalars(select(Member).where(Member.user_id == entry.user_id)).one()
+    _record_adjustment(session, "score.adjustment_revoked", member, entry, by=by, now=now)
+
+
+def _record_adjustment(
+    session: Session, kind: str, member: Member, entry: ScoreAdjustment, *, by: User, now: datetime
+) -> None:
+    """Record an adjustment entry given or revoked in the member's branch."""
     label = Quarter(entry.year, entry.quarter).label
     record_in(
         session,
         member.branch,
-        "score.adjustment_revoked",
+        kind,
         actor_id=by.id,
         now=now,
         object_type="member",
