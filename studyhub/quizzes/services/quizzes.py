@@ -190,6 +190,28 @@ def _record(
     )
 
 
+def _record_change(
+    session: Session,
+    quiz: Quiz,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    changes: dict[str, list[Any]] | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """A change to a published quiz in the audit log (a draft's changes are not recorded)."""
+    if quiz.published_at is not None:
+        _record(
+            session,
+            quiz,
+            "quiz.changed",
+            actor_id=actor_id,
+            now=now,
+            changes=changes,
+            details=details,
+        )
+
+
 def update_quiz(
     session: Session, quiz: Quiz, fields: QuizFields, *, actor_id: int | None, now: datetime
 ) -> None:
@@ -204,8 +226,8 @@ def update_quiz(
     quiz.updated_at = now
     session.flush()
     changed = diff(before, values)
-    if quiz.published_at is not None and changed:
-        _record(session, quiz, "quiz.changed", actor_id=actor_id, now=now, changes=changed)
+    if changed:
+        _record_change(session, quiz, actor_id=actor_id, now=now, changes=changed)
 
 
 def has_attempts(session: Session, quiz: Quiz) -> bool:
@@ -257,15 +279,13 @@ def add_question_slot(
     quiz.slots.append(slot)
     quiz.updated_at = now
     session.flush()
-    if quiz.published_at is not None:
-        _record(
-            session,
-            quiz,
-            "quiz.changed",
-            actor_id=actor_id,
-            now=now,
-            details={"added_question": question_id, "points": points},
-        )
+    _record_change(
+        session,
+        quiz,
+        actor_id=actor_id,
+        now=now,
+        details={"added_question": question_id, "points": points},
+    )
     return slot
 
 
@@ -306,18 +326,16 @@ def add_rule_slot(
     quiz.slots.append(slot)
     quiz.updated_at = now
     session.flush()
-    if quiz.published_at is not None:
-        _record(
-            session,
-            quiz,
-            "quiz.changed",
-            actor_id=actor_id,
-            now=now,
-            details={
-                "added_rule": {"bank": bank.id, "category": category_id, "count": count},
-                "points": points,
-            },
-        )
+    _record_change(
+        session,
+        quiz,
+        actor_id=actor_id,
+        now=now,
+        details={
+            "added_rule": {"bank": bank.id, "category": category_id, "count": count},
+            "points": points,
+        },
+    )
     return slot
 
 
@@ -339,15 +357,13 @@ def remove_slot(
         other.position = -other.position
     quiz.updated_at = now
     session.flush()
-    if quiz.published_at is not None:
-        _record(
-            session,
-            quiz,
-            "quiz.changed",
-            actor_id=actor_id,
-            now=now,
-            details={"removed_slot": {"question": slot.question_id, "bank": slot.bank_id}},
-        )
+    _record_change(
+        session,
+        quiz,
+        actor_id=actor_id,
+        now=now,
+        details={"removed_slot": {"question": slot.question_id, "bank": slot.bank_id}},
+    )
 
 
 # Drawing -------------------------------------------------------------------------------------
@@ -650,15 +666,13 @@ def assign_quiz(
                 QuizAssignment.quiz_id == quiz.id, QuizAssignment.unit_id == unit.id
             )
         ).one()
-    if quiz.published_at is not None:
-        _record(
-            session,
-            quiz,
-            "quiz.changed",
-            actor_id=actor_id,
-            now=now,
-            details={"assigned_to": unit.name},
-        )
+    _record_change(
+        session,
+        quiz,
+        actor_id=actor_id,
+        now=now,
+        details={"assigned_to": unit.name},
+    )
     return assignment
 
 
