@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from studyhub.core.purge import delete_in_batches
 from studyhub.quizzes import queries
 from studyhub.quizzes.models import Attempt, MistakeReview
 from studyhub.quizzes.services import attempts
@@ -52,18 +53,6 @@ def purge_old_reviews(session: Session, *, now: datetime, keep_days: int) -> int
     if keep_days <= 0:
         return 0
     cutoff = now - timedelta(days=keep_days)
-    deleted, last_id = 0, 0
-    while True:
-        ids = list(
-            session.scalars(
-                select(MistakeReview.id)
-                .where(MistakeReview.id > last_id, MistakeReview.reviewed_at < cutoff)
-                .order_by(MistakeReview.id)
-                .limit(PURGE_BATCH)
-            )
-        )
-        if not ids:
-            return deleted
-        session.execute(delete(MistakeReview).where(MistakeReview.id.in_(ids)))
-        deleted += len(ids)
-        last_id = ids[-1]
+    return delete_in_batches(
+        session, MistakeReview, MistakeReview.reviewed_at < cutoff, batch=PURGE_BATCH
+    )

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from studyhub.core.clock import local_date
+from studyhub.core.purge import delete_in_batches
 from studyhub.notify import services as notify
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.readings import queries
@@ -128,22 +129,10 @@ def purge_old_read_events(session: Session, *, now: datetime, keep_days: int) ->
     if keep_days <= 0:
         return 0
     cutoff = now - timedelta(days=keep_days)
-    deleted, last_id = 0, 0
-    while True:
-        ids = list(
-            session.scalars(
-                select(ReadReceipt.id)
-                .where(
-                    ReadReceipt.id > last_id,
-                    ReadReceipt.studied_at.is_(None),
-                    ReadReceipt.last_seen_at < cutoff,
-                )
-                .order_by(ReadReceipt.id)
-                .limit(PURGE_BATCH)
-            )
-        )
-        if not ids:
-            return deleted
-        session.execute(delete(ReadReceipt).where(ReadReceipt.id.in_(ids)))
-        deleted += len(ids)
-        last_id = ids[-1]
+    return delete_in_batches(
+        session,
+        ReadReceipt,
+        ReadReceipt.studied_at.is_(None),
+        ReadReceipt.last_seen_at < cutoff,
+        batch=PURGE_BATCH,
+    )
