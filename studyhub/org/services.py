@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, func, literal, select, update
@@ -288,20 +289,7 @@ def add_member(
             changes=audit_diff(
                 {},
                 {
-                    **dict(
-                        zip(
-                            MEMBER_FIELDS,
-                            (
-                                fields.name,
-                                fields.phone,
-                                fields.member_no,
-                                fields.status,
-                                fields.joined_on,
-                                fields.position,
-                            ),
-                            strict=True,
-                        )
-                    ),
+                    **dict(zip(MEMBER_FIELDS, _audited_values(fields), strict=True)),
                     "group": group.name if group else None,
                 },
             ),
@@ -310,6 +298,11 @@ def add_member(
 
 
 MEMBER_FIELDS = ("name", "phone", "member_no", "status", "joined_on", "position")
+
+
+def _audited_values(fields: MemberFields) -> tuple[Any, ...]:
+    """The values of ``MEMBER_FIELDS`` (in that order) that ``fields`` gives."""
+    return tuple(getattr(fields, name) for name in MEMBER_FIELDS)
 
 
 def _require_not_erased(member: Member) -> None:
@@ -339,14 +332,7 @@ def update_member(
         member.joined_on,
         member.position,
     )
-    after = (
-        fields.name,
-        fields.phone,
-        fields.member_no,
-        fields.status,
-        fields.joined_on,
-        fields.position,
-    )
+    after = _audited_values(fields)
     if before == after:
         return False
     with _unique_login_guard(session):
@@ -565,18 +551,23 @@ def move_unit(
     old_path = unit.path
     new_path = f"{new_parent.path}{unit.id}/"
     changes = {"parent": [old_parent.name if old_parent else None, new_parent.name]}
-    record_in(
-        session,
-        unit,
-        "unit.moved",
-        actor_id=actor_id,
-        now=now,
-        object_type="org_unit",
-        object_id=unit.id,
-        summary=f"{unit.name}: {changes['parent'][0]} → {new_parent.name}",
-        changes=changes,
-        details={"path": [old_path, new_path]},
-    )
+
+    def record_move(place: OrgUnit) -> None:
+        """The move in the log of ``unit`` at ``place`` (where it was, then where it is)."""
+        record_in(
+            session,
+            place,
+            "unit.moved",
+            actor_id=actor_id,
+            now=now,
+            object_type="org_unit",
+            object_id=place.id,
+            summary=f"{place.name}: {changes['parent'][0]} → {new_parent.name}",
+            changes=changes,
+            details={"path": [old_path, new_path]},
+        )
+
+    record_move(unit)
     cut = len(old_path) + 1
     for model, column in ((OrgUnit, OrgUnit.path), (Member, Member.org_path)):
         session.execute(
@@ -588,16 +579,4 @@ def move_unit(
     unit.parent_id = new_parent.id
     session.flush()
     session.expire_all()
-    moved = session.get_one(OrgUnit, unit.id)
-    record_in(
-        session,
-        moved,
-        "unit.moved",
-        actor_id=actor_id,
-        now=now,
-        object_type="org_unit",
-        object_id=moved.id,
-        summary=f"{moved.name}: {changes['parent'][0]} → {new_parent.name}",
-        changes=changes,
-        details={"path": [old_path, new_path]},
-    )
+    record_move(session.get_one(OrgUnit, unit.id))
