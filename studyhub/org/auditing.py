@@ -62,6 +62,32 @@ def record_in(
     return entry
 
 
+def record_settings_change(
+    session: Session,
+    unit: OrgUnit,
+    kind: str,
+    changes: Mapping[str, list[Any]],
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> AuditEntry | None:
+    """Record that ``unit``'s own settings changed (``changes`` as
+    :func:`studyhub.audit.services.diff` gives them); nothing when none did."""
+    if not changes:
+        return None
+    return record_in(
+        session,
+        unit,
+        kind,
+        actor_id=actor_id,
+        now=now,
+        object_type="org_unit",
+        object_id=unit.id,
+        summary=unit.name,
+        changes=changes,
+    )
+
+
 def record_download(
     session: Session,
     unit: OrgUnit,

@@ -43,7 +43,7 @@ from studyhub.core.errors import InvalidInput
 from studyhub.meetings import queries
 from studyhub.meetings.models import MeetingKind, RequiredFrequency
 from studyhub.meetings.periods import Every, Period, month_starts
-from studyhub.org.auditing import record_in
+from studyhub.org.auditing import record_settings_change
 from studyhub.org.models import OrgUnit, UnitKind
 
 # The order kinds are shown in, and what a committee requires until its staff say otherwise.
@@ -129,18 +129,9 @@ def save_frequencies(
     session.flush()
     result = frequencies_of(session, committee.id)
     changed = diff(before, _plain_frequencies(result))
-    if changed:
-        record_in(
-            session,
-            committee,
-            "meeting_frequencies.changed",
-            actor_id=actor_id,
-            now=now,
-            object_type="org_unit",
-            object_id=committee.id,
-            summary=committee.name,
-            changes=changed,
-        )
+    record_settings_change(
+        session, committee, "meeting_frequencies.changed", changed, actor_id=actor_id, now=now
+    )
     return result
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.audit.services import diff
 from studyhub.core.errors import InvalidInput
-from studyhub.org.auditing import record_in
+from studyhub.org.auditing import record_settings_change
 from studyhub.org.models import OrgUnit
 from studyhub.reports import queries, scoring
 from studyhub.reports.models import ScoreDimension, ScoreSettings
@@ -121,18 +121,9 @@ def save_settings(
     session.flush()
     result = settings_for(session, committee.id)
     changes = diff(before, _plain_settings(result))
-    if changes:
-        record_in(
-            session,
-            committee,
-            "score_settings.changed",
-            actor_id=actor_id,
-            now=now,
-            object_type="org_unit",
-            object_id=committee.id,
-            summary=committee.name,
-            changes=changes,
-        )
+    record_settings_change(
+        session, committee, "score_settings.changed", changes, actor_id=actor_id, now=now
+    )
     return result
 
 
