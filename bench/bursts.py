@@ -452,14 +452,7 @@ def main() -> None:
     try:
         subprocess.run([studyhub, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run(
-            [
-                studyhub,
-                "gen-data",
-                f"--members={args.members}",
-                f"--branches={args.branches}",
-                f"--seed={args.seed}",
-                "--replace",
-            ],
+            base.gen_data_command(studyhub, args),
             env=env,
             check=True,
         )

@@ -362,15 +362,7 @@ def main() -> None:
         subprocess.run([studyhub, "db", "upgrade"], env=env, check=True, capture_output=True)
         gen_seconds = None
         if not (args.reuse_data and base.committee_exists(args.seed)):
-            command = [
-                studyhub,
-                "gen-data",
-                f"--members={args.members}",
-                f"--branches={args.branches}",
-                f"--attempts={args.attempts}",
-                f"--seed={args.seed}",
-                "--replace",
-            ]
+            command = base.gen_data_command(studyhub, args, f"--attempts={args.attempts}")
             print(" ".join(command[1:]), flush=True)
             begun = time.monotonic()
             subprocess.run(command, env=env, check=True)

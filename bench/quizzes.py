@@ -515,14 +515,7 @@ def main() -> None:
             capture_output=True,
         )
         subprocess.run(
-            [
-                studyhub,
-                "gen-data",
-                f"--members={args.members}",
-                f"--branches={args.branches}",
-                f"--seed={args.seed}",
-                "--replace",
-            ],
+            base.gen_data_command(studyhub, args),
             env=env,
             cwd=base.PROJECT_ROOT,
             check=True,

@@ -634,18 +634,25 @@ def main() -> None:
         print(f"written to {RESULTS.relative_to(PROJECT_ROOT)}")
 
 
-def generate(
-    studyhub: str, env: dict[str, str], args: argparse.Namespace, *, cwd: Path
-) -> float | None:
-    """Run gen-data (replacing this seed's committee); None when reusing the data."""
-    command = [
+def gen_data_command(studyhub: str, args: argparse.Namespace, *extra: str) -> list[str]:
+    """``studyhub gen-data`` for the run's ``--members``, ``--branches`` and ``--seed`` (with
+    ``extra`` options), replacing that seed's committee."""
+    return [
         studyhub,
         "gen-data",
         f"--members={args.members}",
         f"--branches={args.branches}",
+        *extra,
         f"--seed={args.seed}",
         "--replace",
     ]
+
+
+def generate(
+    studyhub: str, env: dict[str, str], args: argparse.Namespace, *, cwd: Path
+) -> float | None:
+    """Run gen-data (replacing this seed's committee); None when reusing the data."""
+    command = gen_data_command(studyhub, args)
     if args.reuse_data and args.database_url and committee_exists(args.seed):
         print("reusing the generated committee")
         return None
