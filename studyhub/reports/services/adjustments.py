@@ -39,10 +39,12 @@ def _require_started(committee: OrgUnit, quarter: Quarter, now: datetime) -> Non
         raise InvalidInput(_l("Quarter %(quarter)s has not started yet.", quarter=quarter.label))
 
 
-def _reason(text: str) -> str:
+def clean_reason(text: str, *, missing: str = _l("Give a reason.")) -> str:
+    """``text`` on one line, trimmed; ``InvalidInput`` (``missing`` when empty) unless it
+    holds 1 to ``MAX_REASON`` characters."""
     reason = " ".join((text or "").split())
     if not reason:
-        raise InvalidInput(_l("Give a reason."))
+        raise InvalidInput(missing)
     if len(reason) > MAX_REASON:
         raise InvalidInput(_l("The reason is at most %(n)d characters.", n=MAX_REASON))
     return reason
@@ -82,7 +84,7 @@ def add_adjustment(
         year=quarter.year,
         quarter=quarter.number,
         points=value,
-        reason=_reason(reason),
+        reason=clean_reason(reason),
         created_by_id=by.id,
         created_at=now,
     )
@@ -134,7 +136,7 @@ def set_override(
 ) -> RatingOverride:
     """Staff replacing the member's suggested rating for the quarter, with the reason."""
     _require_open(session, member.committee_id, quarter)
-    text = _reason(reason)
+    text = clean_reason(reason)
     found = session.scalars(
         queries.override_of(member.committee_id, quarter, member.user_id)
     ).first()

@@ -25,7 +25,7 @@ from studyhub.org.models import OrgUnit
 from studyhub.reports import queries
 from studyhub.reports.models import FrozenScore, QuarterClose
 from studyhub.reports.quarters import Quarter
-from studyhub.reports.services.adjustments import MAX_REASON
+from studyhub.reports.services.adjustments import clean_reason
 from studyhub.reports.services.scores import LiveScores
 
 INSERT_BATCH = 1000
@@ -122,11 +122,7 @@ def reopen_quarter(
     """Reopen a closed quarter, with the reason; its scores are live again until closed."""
     if not record.is_closed:
         raise Closed(_l("This quarter is not closed."))
-    text = " ".join((reason or "").split())
-    if not text:
-        raise InvalidInput(_l("Give a reason for reopening the quarter."))
-    if len(text) > MAX_REASON:
-        raise InvalidInput(_l("The reason is at most %(n)d characters.", n=MAX_REASON))
+    text = clean_reason(reason, missing=_l("Give a reason for reopening the quarter."))
     record.is_closed = False
     record.reopened_by_id = by.id
     record.reopened_at = now
