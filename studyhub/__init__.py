@@ -11,10 +11,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from studyhub.config import load_config
-from studyhub.core import units
+from studyhub.core import sqlite_writers, units
 from studyhub.web.ids import IdConverter
 from studyhub.web.saving import App, install_units
 from studyhub.web.storage import init_storage
@@ -202,5 +203,25 @@ def _sqlite_begin(conn) -> None:
     begins with the lock waits up to the busy timeout and then cannot fail that way.
     Read units begin deferred and run beside the writer (WAL). See core/units.py.
     """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if units.is_write() else "BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    if units.is_write():
+        sqlite_writers.queue(
+            conn.connection.info,
+            conn.engine.url.database,
+            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+        )
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_end_of_write(dbapi_connection, connection_record) -> None:
+    """A connection back in the pool has committed or rolled back: the next writer may go."""
+    sqlite_writers.leave(connection_record.info)
+
+
+@event.listens_for(Pool, "invalidate")
+def _sqlite_writer_gone(dbapi_connection, connection_record, exception) -> None:
+    sqlite_writers.leave(connection_record.info)
