@@ -95,7 +95,10 @@ def issue_slips(
         session, [m.user for m in members], by_id=actor_id, now=now, valid_for=valid_for, key=key
     )
     for member in members:
-        _record(session, branch, member, "account.code_issued", actor_id, now, valid_for)
+        _record(
+            session, branch, member, "account.code_issued", actor_id, now, valid_for, flush=False
+        )
+    session.flush()
     return [Slip(member=m, login=login_of(m.user), code=codes[m.user_id]) for m in members]
 
 
@@ -127,6 +130,8 @@ def _record(
     actor_id: int,
     now: datetime,
     valid_for: timedelta,
+    *,
+    flush: bool = True,
 ) -> None:
     record_in(
         session,
@@ -138,6 +143,7 @@ def _record(
         object_id=member.id,
         summary=member.user.name,
         details={"user_id": member.user_id, "expires_at": now + valid_for},
+        flush=flush,
     )
 
 

@@ -41,9 +41,11 @@ def record_in(
     summary: str = "",
     changes: Mapping[str, list[Any]] | None = None,
     details: Mapping[str, Any] | None = None,
+    flush: bool = True,
 ) -> AuditEntry:
     """Record ``kind`` done by ``actor_id`` to an object of ``unit`` (in the caller's
-    transaction, flushed like the act itself); see :func:`studyhub.audit.services.record`."""
+    transaction, flushed like the act itself unless ``flush`` is False: a caller recording
+    many entries flushes once after them); see :func:`studyhub.audit.services.record`."""
     entry = audit.record(
         session,
         kind,
@@ -58,7 +60,8 @@ def record_in(
         changes=changes,
         details=details,
     )
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 
