@@ -45,6 +45,34 @@ class QuestionType(enum.StrEnum):
     MULTIPLE = "multiple"  # 多选
     TRUEFALSE = "truefalse"  # 判断
     FILLIN = "fillin"  # 填空
+    ESSAY = "essay"  # 简答: marked by a person against an optional model answer and a rubric
+
+
+#: Types graded automatically at submission; an essay waits for a marker.
+AUTO_GRADED_TYPES = frozenset(
+    {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUEFALSE, QuestionType.FILLIN}
+)
+
+
+class MatchRule(enum.StrEnum):
+    """Lenient fill-in matching rules (``studyhub.quizzes.services.grading``).
+
+    A version's ``match_rules`` lists the enabled ones; a bank's ``match_rules`` is
+    the default a new question starts with.
+    """
+
+    TRAILING_PUNCTUATION = "trailing_punctuation"  # ignore 。，、；！？.,;!? at the end
+    SEPARATORS = "separators"  # 、，,；; are the same separator
+    QUOTES = "quotes"  # 《》“”"" may be left out
+    SPACES = "spaces"  # spaces inside Chinese text are ignored
+
+
+#: Every rule, on by default for a new bank.
+ALL_MATCH_RULES: list[str] = [rule.value for rule in MatchRule]
+
+
+def _all_match_rules() -> list[str]:
+    return list(ALL_MATCH_RULES)
 
 
 class QuizMode(enum.StrEnum):
@@ -82,6 +110,10 @@ class Bank(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Default :class:`MatchRule` values for new questions; banks made before 0012 have none.
+    match_rules: Mapped[list[str]] = mapped_column(
+        JSON, default=_all_match_rules, server_default="[]"
+    )
 
 
 class Category(db.Model):
@@ -111,6 +143,7 @@ class Question(db.Model):
     __table_args__ = (
         UniqueConstraint("bank_id", "fingerprint"),
         Index("ix_question_draw", "bank_id", "category_id", "qtype", "is_retired"),
+        Index("ix_question_external_id", "bank_id", "external_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +151,8 @@ class Question(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("question_category.id"))
     qtype: Mapped[QuestionType] = mapped_column(_enum(QuestionType))
     title: Mapped[str | None] = mapped_column(String(200))
+    #: The file's ID column (or Moodle idnumber): re-importing a row with it updates this question.
+    external_id: Mapped[str | None] = mapped_column(String(64))
     difficulty: Mapped[int | None] = mapped_column(SmallInteger)
     fingerprint: Mapped[str] = mapped_column(String(64))
     current_version_id: Mapped[int | None] = mapped_column(
@@ -149,7 +184,12 @@ class QuestionVersion(db.Model):
 
     ``options`` is a list of ``{"key": "A", "html": "..."}``; ``answer`` is the
     key (single), a list of keys (multiple), a bool (true/false) or a list of
-    blanks each with its accepted strings (fill-in).
+    blanks each with its accepted strings (fill-in). An essay has no options and
+    ``answer`` None; ``model_answer_html`` is the optional model answer and ``rubric``
+    a list of ``{"criterion": "要点…", "points": 2}`` (points a number > 0; an essay
+    without a rubric is marked on the slot's points as a whole). ``match_rules``
+    lists the enabled :class:`MatchRule` values for a fill-in (None: exact matching,
+    as before 0012).
     """
 
     __tablename__ = "question_version"
@@ -162,6 +202,9 @@ class QuestionVersion(db.Model):
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     answer: Mapped[Any] = mapped_column(JSON)
     explanation_html: Mapped[str] = mapped_column(Text, default="")
+    model_answer_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rubric: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    match_rules: Mapped[list[str] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
