@@ -262,6 +262,8 @@ class Quiz(db.Model):
         _enum(ReviewTiming), default=ReviewTiming.AFTER_CLOSE
     )
     daily_question_count: Mapped[int] = mapped_column(SmallInteger, default=5)
+    #: Secretaries may mark their branch's members' essays (staff always may).
+    branch_marking: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -315,6 +317,7 @@ class Attempt(db.Model):
         UniqueConstraint("quiz_id", "user_id", "daily_on"),
         Index("ix_attempt_open_deadline", "state", "deadline_at"),
         Index("ix_attempt_user", "user_id", "submitted_at"),
+        Index("ix_attempt_marking", "quiz_id", "is_marking_pending"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -334,6 +337,10 @@ class Attempt(db.Model):
     max_score: Mapped[Decimal] = mapped_column(Score, default=Decimal(0))
     percent: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     is_passed: Mapped[bool | None] = mapped_column(Boolean)
+    #: Submitted with essays not yet marked: ``percent`` and ``is_passed`` wait for the marker.
+    is_marking_pending: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0"
+    )
 
     quiz: Mapped[Quiz] = relationship()
     items: Mapped[list[AttemptItem]] = relationship(
@@ -370,6 +377,11 @@ class AttemptItem(db.Model):
     is_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[Decimal | None] = mapped_column(Score)
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
+    # An essay's marking: points per rubric criterion, the marker's comment, who and when.
+    criterion_marks: Mapped[list[Any] | None] = mapped_column(JSON)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    marked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     version: Mapped[QuestionVersion] = relationship()
@@ -406,3 +418,31 @@ class MistakeReview(db.Model):
     rating: Mapped[int] = mapped_column(SmallInteger)
     is_correct: Mapped[bool] = mapped_column(Boolean)
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QuizOverride(db.Model):
+    """An exception to an exam's settings for one member (``user_id``) or a unit (``unit_id``).
+
+    Each setting is ``None`` when the override leaves it as the quiz has it;
+    ``attempts_allowed`` 0 means unlimited and ``time_limit_seconds`` 0 no time
+    limit (as in Moodle). How several overrides combine: see
+    :mod:`studyhub.quizzes.services.overrides`.
+    """
+
+    __tablename__ = "quiz_override"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "user_id"),
+        UniqueConstraint("quiz_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    attempts_allowed: Mapped[int | None] = mapped_column(Integer)
+    time_limit_seconds: Mapped[int | None] = mapped_column(Integer)
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
