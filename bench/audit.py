@@ -9,7 +9,7 @@ on SQLite in a temporary folder or on a PostgreSQL database made for benchmarks
    ``--branches``, no audit entries yet);
 2. the baseline: the pages and the write below, timed with the log nearly empty;
 3. ``--entries`` audit entries (1,000,000 by default) added by gen-data's audit step
-   (``studyhub.audit.benchdata``), timed;
+   (``studyhub.benchdata.audit``), timed;
 4. the same pages and write again, and ``EXPLAIN`` of the committee page's two
    statements (its page of entries and its capped count) to show the indexes used.
 
@@ -93,10 +93,12 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from studyhub import create_app, gendata
+    from studyhub import create_app
     from studyhub.accounts.services import hash_password, start_session
-    from studyhub.audit import benchdata as audit_data
     from studyhub.audit.models import AuditEntry
+    from studyhub.benchdata import audit as audit_data
+    from studyhub.benchdata import run as gendata
+    from studyhub.benchdata.generation import PASSWORD
     from studyhub.core import clock
     from studyhub.core.schema import drop_all_tables
     from studyhub.extensions import db
@@ -119,7 +121,7 @@ def main() -> None:
             branches=args.branches,
             seed=SEED,
             now=now,
-            password_hash=hash_password(gendata.PASSWORD, method="pbkdf2:sha256:1000"),
+            password_hash=hash_password(PASSWORD, method="pbkdf2:sha256:1000"),
         )
         session.commit()
         print(f"organisation: {time.perf_counter() - t0:.1f} s", file=sys.stderr)

@@ -121,13 +121,13 @@ def prepare(args: argparse.Namespace, password: str) -> dict:
     from studyhub import create_app
     from studyhub.accounts.models import User
     from studyhub.accounts.services import hash_password
+    from studyhub.benchdata.quizzes import BANK_NAME
+    from studyhub.benchdata.run import find_committee
     from studyhub.core import clock
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee
     from studyhub.meetings.models import MeetingKind
     from studyhub.meetings.services import attendance, records
     from studyhub.org.models import Member, OrgUnit, RoleAssignment
-    from studyhub.quizzes.benchdata import BANK_NAME
     from studyhub.quizzes.models import Bank, QuestionType, QuizMode
     from studyhub.quizzes.services import attempts, daily, quizzes
     from studyhub.quizzes.views.attempt import attempt_token
@@ -456,7 +456,7 @@ def main() -> None:
             env=env,
             check=True,
         )
-        from studyhub.gendata import PASSWORD
+        from studyhub.benchdata.generation import PASSWORD
 
         print("preparing the burst's data…", flush=True)
         data = prepare(args, PASSWORD)

@@ -118,9 +118,9 @@ def find_subjects(seed: int) -> Subjects:
     """The generated committee, its current plan, the secretary's branch and the staff."""
     from sqlalchemy import func, select
 
+    from studyhub.benchdata.run import find_committee, sample_logins
     from studyhub.core import clock
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee, sample_logins
     from studyhub.org.models import Member
     from studyhub.plans.models import PlanMaterial
     from studyhub.quizzes.models import Attempt
@@ -252,7 +252,7 @@ def time_sql(subjects: Subjects, args: argparse.Namespace) -> tuple[dict, dict, 
 
 
 def time_pages(subjects: Subjects, env: dict, args: argparse.Namespace) -> dict[str, Timing]:
-    from studyhub.gendata import PASSWORD
+    from studyhub.benchdata.generation import PASSWORD
 
     port = base.free_port()
     server = base.start_server(args, port, env, base.PROJECT_ROOT)

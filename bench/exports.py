@@ -102,8 +102,8 @@ def seed_quarter(seed: int, quarter_label: str) -> dict[str, int]:
     """A quarter of study for the generated committee (once: found again by the plan's title)."""
     from sqlalchemy import select, text
 
+    from studyhub.benchdata.run import find_committee
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee
     from studyhub.plans.models import PlanMaterial, PlanTarget, StudyPlan
     from studyhub.quizzes.models import Quiz, QuizMode
     from studyhub.reports.quarters import Quarter
@@ -269,8 +269,8 @@ def clear_quarter_data(seed: int) -> None:
     """Delete what this script added for the generated committee, so gen-data can replace it."""
     from sqlalchemy import text
 
+    from studyhub.benchdata.run import find_committee
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee
 
     with app_context():
         session = db.session
@@ -350,8 +350,8 @@ def set_closed(committee_id: int, quarter_label: str, closed: bool) -> float:
 def child(args: argparse.Namespace) -> None:
     from sqlalchemy import text
 
+    from studyhub.benchdata.run import find_committee
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee
     from studyhub.reports.quarters import Quarter
     from studyhub.reports.services import exports
 
@@ -516,8 +516,8 @@ def main() -> None:
 
 
 def _committee_exists(seed: int) -> bool:
+    from studyhub.benchdata.run import find_committee
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee
 
     with app_context():
         return find_committee(db.session, seed) is not None

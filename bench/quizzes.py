@@ -176,11 +176,11 @@ def prepare(args: argparse.Namespace) -> dict:
     from sqlalchemy import select
 
     from studyhub import create_app
+    from studyhub.benchdata.quizzes import BANK_NAME
+    from studyhub.benchdata.run import find_committee
     from studyhub.core import clock
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee
     from studyhub.org.models import Member, RoleAssignment
-    from studyhub.quizzes.benchdata import BANK_NAME
     from studyhub.quizzes.models import Bank, QuestionType, QuizMode
     from studyhub.quizzes.services import attempts, quizzes
     from studyhub.quizzes.views.attempt import attempt_token
@@ -526,7 +526,7 @@ def main() -> None:
         port = base.free_port()
         server = base.start_server(args, port, env, base.PROJECT_ROOT)
         base.wait_until_up(port, server)
-        from studyhub.gendata import PASSWORD
+        from studyhub.benchdata.generation import PASSWORD
 
         print(f"logging {len(people)} members in…", flush=True)
         for person in people:

@@ -568,7 +568,7 @@ def main() -> None:
         port = free_port()
         server = start_server(args, port, env, source)
         wait_until_up(port, server)
-        from studyhub.gendata import PASSWORD
+        from studyhub.benchdata.generation import PASSWORD
 
         member_cookie = log_in(port, member.login, PASSWORD)
         secretary_cookie = log_in(port, secretary.login, PASSWORD)
@@ -669,8 +669,8 @@ def _app_context():
 
 
 def committee_exists(seed: int) -> bool:
+    from studyhub.benchdata.run import find_committee
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee
 
     with _app_context():
         return find_committee(db.session, seed) is not None
@@ -678,8 +678,8 @@ def committee_exists(seed: int) -> bool:
 
 def logins(seed: int):
     """The generated member and the secretary of the branch nearest 60 members."""
+    from studyhub.benchdata.run import find_committee, sample_logins
     from studyhub.extensions import db
-    from studyhub.gendata import find_committee, sample_logins
 
     with _app_context():
         committee = find_committee(db.session, seed)

@@ -12,8 +12,8 @@ from flask.cli import FlaskGroup
 
 from studyhub.accounts.cli import create_admin
 from studyhub.backup.cli import backup_command, restore_command
+from studyhub.benchdata.command import gen_data_command
 from studyhub.demo.command import demo_command
-from studyhub.gendata import gen_data_command
 from studyhub.meetings.cli import export_meetings, import_meetings
 from studyhub.org.cli import import_members
 from studyhub.quizzes.cli import import_questions

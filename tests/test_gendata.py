@@ -7,9 +7,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from studyhub import gendata
 from studyhub.accounts.models import User
 from studyhub.accounts.services import hash_password
+from studyhub.benchdata import generation
+from studyhub.benchdata import run as generator
 from studyhub.core.errors import Conflict, InvalidInput
 from studyhub.org.models import Member, OrgUnit, Role, RoleAssignment, UnitKind
 from tests.conftest import NOW
@@ -17,11 +18,11 @@ from tests.conftest import NOW
 
 @pytest.fixture
 def password_hash(app) -> str:
-    return hash_password(gendata.PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
+    return hash_password(generation.PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
 
 
 def run(session, password_hash: str, *, members=300, branches=5, seed=7, **extra):
-    return gendata.generate(
+    return generator.generate(
         session,
         members=members,
         branches=branches,
@@ -168,7 +169,7 @@ def test_existing_committee_is_refused_unless_replaced(session, password_hash):
 
     gen = run(session, password_hash, members=60, branches=3, seed=6, replace=True)
     committees = session.scalars(
-        select(OrgUnit).where(OrgUnit.name == gendata.committee_name(6))
+        select(OrgUnit).where(OrgUnit.name == generation.committee_name(6))
     ).all()
     assert [c.id for c in committees] == [gen.committee.id]
     assert len(units_of(session, gen.committee, UnitKind.BRANCH)) == 3
@@ -187,21 +188,21 @@ def test_impossible_sizes_are_refused(session, password_hash):
 
 def test_sample_logins_log_in_and_open_their_pages(session, client, password_hash):
     gen = run(session, password_hash, members=400, branches=6, seed=9)
-    logins = {login.role: login for login in gendata.sample_logins(session, gen.committee)}
+    logins = {login.role: login for login in generator.sample_logins(session, gen.committee)}
     assert set(logins) == {"member", "secretary", "staff"}
     sizes = [plan.size for plan in gen.branches]
     nearest = min(sizes, key=lambda size: abs(size - 60))
     assert abs(logins["secretary"].unit_size - 60) == abs(nearest - 60)
 
     response = client.post(
-        "/login", data={"identifier": logins["member"].login, "password": gendata.PASSWORD}
+        "/login", data={"identifier": logins["member"].login, "password": generation.PASSWORD}
     )
     assert response.status_code == 302 and response.location == "/"
     assert logins["member"].name in client.get("/").text
     client.post("/logout")
 
     client.post(
-        "/login", data={"identifier": logins["secretary"].login, "password": gendata.PASSWORD}
+        "/login", data={"identifier": logins["secretary"].login, "password": generation.PASSWORD}
     )
     page = client.get(f"/org/units/{logins['secretary'].unit_id}")
     assert page.status_code == 200
@@ -215,9 +216,9 @@ def test_command_generates_and_refuses_a_second_time(app, session):
     result = runner.invoke(args=["gen-data", "--members", "40", "--branches", "2", "--seed", "8"])
     assert result.exit_code == 0, result.output
     assert "基准测试党委-S8: 40 members in 2 branches" in result.output
-    assert f"password for all: {gendata.PASSWORD}" in result.output
+    assert f"password for all: {generation.PASSWORD}" in result.output
     assert "secretary" in result.output and "17080000041" in result.output  # the staff
-    committee = gendata.find_committee(session, 8)
+    committee = generator.find_committee(session, 8)
     assert committee is not None
     count = select(func.count()).select_from(Member).where(Member.committee_id == committee.id)
     assert session.scalar(count) == 40

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from studyhub.accounts.models import User
 from studyhub.audit.models import AuditEntry
+from studyhub.benchdata.generation import Generation, member_no_prefix
+from studyhub.org.models import OrgUnit, RoleAssignment
+from studyhub.org.queries import under
 
 BATCH = 5000
 SPAN_DAYS = 3 * 365
@@ -102,3 +106,47 @@ def insert_entries(
     if batch:
         session.execute(insert(AuditEntry), batch)
         advance(len(batch))
+
+
+# -- the gen-data step -----------------------------------------------------------
+
+
+def create_audit(gen: Generation, advance: Callable[[int], None]) -> None:
+    """Years of audit entries over the committee's branches, by its staff and secretaries."""
+    actors = list(
+        gen.session.scalars(
+            select(RoleAssignment.user_id)
+            .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+            .where(under(OrgUnit.path, gen.committee.path))
+            .order_by(RoleAssignment.user_id)
+            .limit(1000)
+        )
+    )
+    insert_entries(
+        gen.session,
+        count=gen.audit_entries,
+        committee=Scope(gen.committee.path, gen.committee.id, None),
+        branches=[Scope(b.path, gen.committee.id, b.id) for b in gen.branches],
+        actor_ids=actors,
+        now=gen.now,
+        rng=gen.rng("audit"),
+        advance=advance,
+    )
+
+
+def clear_audit(session: Session, committee: OrgUnit, seed: int) -> None:
+    """Delete the entries of the generated committee and of its generated people (a
+    benchmark's data, removed with it; the application itself never deletes an entry)."""
+    entries = AuditEntry.__table__
+    generated = select(User.id).where(User.member_no.startswith(member_no_prefix(seed)))
+    # Past the append-only guard through its one execution option: generated data only.
+    session.execute(
+        delete(entries)
+        .where(under(entries.c.scope_path, committee.path))
+        .execution_options(audit_erasure=True)
+    )
+    session.execute(
+        delete(entries)
+        .where(entries.c.actor_id.in_(generated))
+        .execution_options(audit_erasure=True)
+    )

@@ -64,7 +64,7 @@ BODY = "认真学习党章党规，学思用贯通、知信行统一。"
 
 
 class Gen(Protocol):
-    """What the step needs of ``studyhub.gendata.Generation``."""
+    """What the step needs of ``studyhub.benchdata.generation.Generation``."""
 
     session: Session
     committee: OrgUnit

@@ -68,7 +68,7 @@ TOPICS = ("党章", "党史", "党的组织", "党的纪律", "理论学习")
 
 
 class Gen(Protocol):
-    """What the step needs of ``studyhub.gendata.Generation``."""
+    """What the step needs of ``studyhub.benchdata.generation.Generation``."""
 
     session: Session
     committee: OrgUnit

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from studyhub import gendata
 from studyhub.accounts.models import User
 from studyhub.accounts.services import hash_password
+from studyhub.benchdata import generation
+from studyhub.benchdata import plans as benchdata
+from studyhub.benchdata import run as generator
 from studyhub.core.clock import local_date
 from studyhub.org.models import Member
-from studyhub.plans import benchdata
 from studyhub.plans.models import PlanMaterial, StudyPlan
 from studyhub.plans.services import progress
 from studyhub.quizzes.models import Quiz
@@ -32,10 +33,10 @@ def test_quarter_days():
 
 
 def test_gen_data_makes_a_quarter_of_receipts_and_a_plan_with_the_latest_exam(app, session):
-    password_hash = hash_password(gendata.PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
+    password_hash = hash_password(generation.PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
 
     def generate(**extra):
-        return gendata.generate(
+        return generator.generate(
             session,
             members=300,
             branches=5,
@@ -99,10 +100,10 @@ def receipts_of(session, committee) -> list[tuple]:
 
 
 def test_receipts_are_realistic_and_the_same_for_the_same_seed(app, session):
-    password_hash = hash_password(gendata.PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
+    password_hash = hash_password(generation.PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
 
     def generate():
-        return gendata.generate(
+        return generator.generate(
             session, members=400, branches=4, seed=12, now=NOW, password_hash=password_hash
         )
 

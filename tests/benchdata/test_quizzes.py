@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from studyhub import gendata
 from studyhub.accounts.services import hash_password
-from studyhub.quizzes import benchdata
+from studyhub.benchdata import generation
+from studyhub.benchdata import quizzes as benchdata
+from studyhub.benchdata import run as generator
 from studyhub.quizzes.models import Attempt, AttemptItem, Bank, Question, Quiz, QuizMode
 from studyhub.quizzes.services import stats
 from tests.conftest import NOW
@@ -15,7 +16,7 @@ from tests.conftest import NOW
 
 @pytest.fixture
 def password_hash(app) -> str:
-    return hash_password(gendata.PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
+    return hash_password(generation.PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
 
 
 def _count(session, stmt) -> int:
@@ -24,7 +25,7 @@ def _count(session, stmt) -> int:
 
 def test_attempts_spread_over_exams_taken_once_per_member(session, password_hash):
     progress: list[tuple[str, int, int]] = []
-    gen = gendata.generate(
+    gen = generator.generate(
         session,
         members=60,
         branches=3,
@@ -88,10 +89,10 @@ def test_attempts_spread_over_exams_taken_once_per_member(session, password_hash
 
 
 def test_replace_removes_the_quiz_data(session, password_hash):
-    gendata.generate(
+    generator.generate(
         session, members=20, branches=2, seed=12, now=NOW, password_hash=password_hash, attempts=20
     )
-    gen = gendata.generate(
+    gen = generator.generate(
         session,
         members=20,
         branches=2,
