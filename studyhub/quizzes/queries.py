@@ -320,6 +320,7 @@ def save_target() -> Select:
             question.c.qtype,
             version.c.options,
             version.c.answer,
+            version.c.match_rules,
         )
         .select_from(attempt)
         .join(quiz, quiz.c.id == attempt.c.quiz_id)

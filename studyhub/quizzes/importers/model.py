@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Literal
 
-QType = Literal["single", "multiple", "truefalse", "fillin"]
-QTYPES: tuple[QType, ...] = ("single", "multiple", "truefalse", "fillin")
+QType = Literal["single", "multiple", "truefalse", "fillin", "essay"]
+QTYPES: tuple[QType, ...] = ("single", "multiple", "truefalse", "fillin", "essay")
 
 #: Option keys, in order; a question has at most eight options.
 KEYS = "ABCDEFGH"
@@ -27,6 +27,9 @@ MEDIA_SCHEME = "studyhub-media:"
 
 #: A blank in a stem (GIFT missing-word questions; the usual mark in XLSX fill-ins).
 BLANK = "_____"
+#: Every blank mark a stem may use: three or more ``_`` or two or more full-width ``＿``,
+#: or brackets of either width (even mixed) holding only spaces: （）（ ）() ( )（) (）.
+BLANK_PATTERN = r"_{3,}|＿{2,}|[（(][\s\u3000]*[）)]"
 
 #: Weights are percentages of the question's mark; a right single choice is 100.
 FULL_WEIGHT = 100.0
@@ -72,6 +75,14 @@ class ParsedQuestion:
     idnumber: str | None = None
     #: Feedback on one answer (Moodle and GIFT have it): by option key, or "true"/"false".
     feedback_html: dict[str, str] = field(default_factory=dict)
+    #: An essay's model answer and rubric (``[{"criterion": str, "points": number}]``).
+    model_answer_html: str = ""
+    rubric: list[dict[str, object]] | None = None
+    #: The file's ID column: a re-import matches the bank's question with this external id.
+    external_id: str | None = None
+    #: Plausibility warnings a parser found (the import service adds its own): the
+    #: question is stored only when the importer confirms them.
+    warnings: list[str] = field(default_factory=list)
 
     def option(self, key: str) -> ParsedOption:
         return next(option for option in self.options if option.key == key)

@@ -369,7 +369,12 @@ def save_answer(
         if cleaned is None:
             raise InvalidInput(_l("Choose or write an answer first."))
         mark = grading.grade(
-            qtype, row.answer, cleaned, keys=keys, partial_credit=row.multiple_partial_credit
+            qtype,
+            row.answer,
+            cleaned,
+            keys=keys,
+            partial_credit=row.multiple_partial_credit,
+            match_rules=row.match_rules,
         )
         score = params["new_score"] = mark.score(row.points)
         is_correct = params["new_is_correct"] = mark.is_correct
@@ -492,6 +497,7 @@ def submit_attempt(
             item.response,
             keys=review.option_keys(version),
             partial_credit=quiz.multiple_partial_credit,
+            match_rules=version.match_rules,
         )
         item.score = mark.score(item.points)
         item.is_correct = mark.is_correct

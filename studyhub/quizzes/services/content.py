@@ -5,8 +5,10 @@ HTML, rendered once when it is saved. Staff write Markdown (raw HTML allowed in
 it) or HTML; importers hand over HTML.
 
 Blanks in a fill-in stem (the convention of the XLSX template too): a run of
-three or more underscores (the importers write five, ``_____``), or brackets
-holding nothing but spaces, full-width ``（ ）`` or half-width ``( )``. Each blank
+three or more underscores, half-width ``___`` or full-width ``＿＿`` (two or more;
+the importers write five ``_____``), or brackets holding nothing but spaces
+(half-width, full-width or the ideographic space), the brackets in either width
+and even mixed: ``（）``, ``（ ）``, ``()``, ``( )``, ``（)``, ``(）``. Each blank
 has its own list of accepted answers, so a stem that marks blanks has exactly
 as many answer lists as marks. A stem that marks none (Moodle's short answer:
 "Which is the best animal?") is answered in boxes after the text, one per
@@ -23,7 +25,13 @@ from typing import Any, Literal
 from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 
-from studyhub.quizzes.importers.model import KEYS, ParsedOption, ParsedQuestion, fingerprint
+from studyhub.quizzes.importers.model import (
+    BLANK_PATTERN,
+    KEYS,
+    ParsedOption,
+    ParsedQuestion,
+    fingerprint,
+)
 from studyhub.quizzes.models import QuestionType
 from studyhub.web.html import sanitise_html
 
@@ -35,7 +43,9 @@ ANSWER_MAX = 200  # characters of one accepted fill-in answer
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
 )
-_BLANK = re.compile(r"_{3,}|（\s*）|\(\s*\)")
+_BLANK = re.compile(BLANK_PATTERN)
+RUBRIC_MAX = 20  # criteria of an essay's rubric
+CRITERION_MAX = 500  # characters of one criterion
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|tr|td|th|h[1-6]|img|audio|video)\b[^>]*>", re.I)
 _SPACE = re.compile(r"\s+")
@@ -95,6 +105,11 @@ class Content:
     options: list[dict[str, str]]
     answer: Any
     explanation_html: str = ""
+    #: An essay's model answer (sanitised HTML) and rubric (``[{"criterion", "points"}]``).
+    model_answer_html: str = ""
+    rubric: list[dict[str, Any]] | None = None
+    #: A fill-in's lenient matching rules (``MatchRule`` values); None: exact matching.
+    match_rules: list[str] | None = None
 
     def fingerprint(self) -> str:
         """The importers' fingerprint of this content: same type, stem, options, answer."""
@@ -114,7 +129,29 @@ class Content:
             and self.options == other.options
             and self.answer == other.answer
             and self.explanation_html == other.explanation_html
+            and self.model_answer_html == other.model_answer_html
+            and (self.rubric or None) == (other.rubric or None)
+            and _rules(self.match_rules) == _rules(other.match_rules)
         )
+
+    def differs_in(self, other: Content) -> list[str]:
+        """What of answer, options, explanation (model answer, rubric) differs from ``other``."""
+        changed = []
+        if self.options != other.options:
+            changed.append("options")
+        if self.answer != other.answer:
+            changed.append("answer")
+        if self.explanation_html != other.explanation_html:
+            changed.append("explanation")
+        if self.model_answer_html != other.model_answer_html:
+            changed.append("model_answer")
+        if (self.rubric or None) != (other.rubric or None):
+            changed.append("rubric")
+        return changed
+
+
+def _rules(rules: list[str] | None) -> list[str]:
+    return sorted(rules or [])
 
 
 def normalise_answer(qtype: QuestionType, answer: Any) -> Any:
@@ -126,6 +163,8 @@ def normalise_answer(qtype: QuestionType, answer: Any) -> Any:
         return sorted(set(keys), key=lambda key: (key not in KEYS, KEYS.find(key), key))
     if qtype == QuestionType.TRUEFALSE:
         return answer if isinstance(answer, bool) else None
+    if qtype == QuestionType.ESSAY:
+        return None
     blanks = []
     for blank in answer or []:
         accepted = [" ".join(str(text).split()) for text in blank]
@@ -147,6 +186,10 @@ def problems(content: Content) -> list[str]:
             found.append(_l("A true/false question has no options."))
         if not isinstance(answer, bool):
             found.append(_l("Choose whether the statement is true or false."))
+    elif qtype == QuestionType.ESSAY:
+        if content.options:
+            found.append(_l("An essay question has no options."))
+        found += rubric_problems(content.rubric)
     else:
         if content.options:
             found.append(_l("A fill-in question has no options."))
@@ -168,6 +211,49 @@ def problems(content: Content) -> list[str]:
             elif any(len(text) > ANSWER_MAX for text in accepted):
                 found.append(_l("Blank %(n)d has an answer that is too long.", n=number))
     return [str(message) for message in found]
+
+
+def clean_rubric(rows: Any) -> list[dict[str, Any]] | None:
+    """A rubric as stored: ``[{"criterion": text, "points": number}]`` without empty rows.
+
+    Points are kept as given (int when whole); :func:`rubric_problems` checks them.
+    """
+    rubric = []
+    for row in rows or []:
+        criterion = " ".join(str(row.get("criterion") or "").split())
+        points = row.get("points")
+        if not criterion and points in (None, ""):
+            continue
+        try:
+            value: Any = float(points)
+        except (TypeError, ValueError):
+            value = points
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        rubric.append({"criterion": criterion, "points": value})
+    return rubric or None
+
+
+def rubric_problems(rubric: list[dict[str, Any]] | None) -> list[Any]:
+    found: list[Any] = []
+    if len(rubric or []) > RUBRIC_MAX:
+        found.append(_l("A rubric has at most %(n)d criteria.", n=RUBRIC_MAX))
+    for number, row in enumerate(rubric or [], start=1):
+        points = row.get("points")
+        if not row.get("criterion"):
+            found.append(_l("Criterion %(n)d of the rubric has no text.", n=number))
+        elif len(row["criterion"]) > CRITERION_MAX:
+            found.append(_l("Criterion %(n)d of the rubric is too long.", n=number))
+        if isinstance(points, bool) or not isinstance(points, int | float) or not points > 0:
+            found.append(
+                _l("Criterion %(n)d of the rubric needs points (a number above 0).", n=number)
+            )
+    return found
+
+
+def rubric_total(rubric: list[dict[str, Any]] | None) -> float:
+    """The points a rubric adds up to (0 when there is none)."""
+    return float(sum(row["points"] for row in rubric or []))
 
 
 def _choice_problems(content: Content, keys: list[str]) -> list[Any]:

@@ -16,11 +16,24 @@ type, and :func:`clean_response` is the only way a member's input becomes one:
   option chosen takes away 1/(wrong options), never below 0;
 - fill-in: each blank is worth the same share; a blank is right when the text
   matches one of its accepted answers after :func:`normalise` (full-width and
-  half-width forms, surrounding and repeated spaces, letter case).
+  half-width forms, surrounding and repeated spaces, letter case), and after the
+  version's lenient matching rules (``QuestionVersion.match_rules``, a bank's
+  default for new questions; each can be turned off in the question editor):
+
+  - ``trailing_punctuation``: punctuation at the end is ignored ("遵义会议。");
+  - ``separators``: 、，,；; are one and the same separator ("民族、民主" = "民族，民主");
+  - ``quotes``: 《》“”"" may be left out ("共产党宣言" = "《共产党宣言》");
+  - ``spaces``: a space next to a Chinese character is ignored ("遵义 会议"); spaces
+    between Latin words still count.
+
+  The rules apply to the accepted answer and the response alike. Changing them
+  changes how later submissions are graded; stored grades stay until staff regrade.
+- essay: not graded here (a marker marks it); :func:`grade` gives 0.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +44,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from studyhub.core.errors import InvalidInput
-from studyhub.quizzes.models import QuestionType
+from studyhub.quizzes.models import MatchRule, QuestionType
 
 Response = str | list[str] | bool | None
 
@@ -64,11 +77,30 @@ WRONG = Grade(Fraction(0))
 RIGHT = Grade(Fraction(1))
 
 
-def normalise(text: str) -> str:
+_QUOTES = re.compile('[《》〈〉“”"「」『』]')
+_SEPARATOR = re.compile(r"\s*[、,;]\s*")  # after NFKC: ，→, and ；→;
+_TRAILING = re.compile(r"[\s。.,、;:!?…·~～]+$")
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+
+
+def normalise(text: str, rules: Sequence[str] | None = None) -> str:
     """Fill-in text as compared: NFKC (full-width ＡＢＣ and １２３ become ABC, 123; the
-    ideographic space a plain one), spaces trimmed and runs of them made one, case folded.
+    ideographic space a plain one), spaces trimmed and runs of them made one, case folded;
+    then the lenient ``rules`` (see the module's docstring).
     """
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    text = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    if not rules:
+        return text
+    if MatchRule.QUOTES in rules:
+        text = _QUOTES.sub("", text)
+    if MatchRule.SEPARATORS in rules:
+        text = _SEPARATOR.sub("、", text)
+    if MatchRule.SPACES in rules:
+        text = _CJK_SPACE.sub("", text)
+    if MatchRule.TRAILING_PUNCTUATION in rules:
+        text = _TRAILING.sub("", text)
+    return text.strip()
 
 
 def grade_single(answer: Any, response: Response) -> Grade:
@@ -96,12 +128,14 @@ def grade_multiple(
     return Grade(min(Fraction(1), max(Fraction(0), fraction)))
 
 
-def blank_matches(accepted: Sequence[str], text: str) -> bool:
-    wanted = normalise(text)
-    return bool(wanted) and any(normalise(candidate) == wanted for candidate in accepted)
+def blank_matches(accepted: Sequence[str], text: str, rules: Sequence[str] | None = None) -> bool:
+    wanted = normalise(text, rules)
+    return bool(wanted) and any(normalise(candidate, rules) == wanted for candidate in accepted)
 
 
-def grade_fillin(answer: Sequence[Sequence[str]], response: Response) -> Grade:
+def grade_fillin(
+    answer: Sequence[Sequence[str]], response: Response, rules: Sequence[str] | None = None
+) -> Grade:
     """Each blank an equal share; a blank is right when it matches an accepted answer."""
     if not answer:
         return WRONG
@@ -109,7 +143,7 @@ def grade_fillin(answer: Sequence[Sequence[str]], response: Response) -> Grade:
     right = sum(
         1
         for index, accepted in enumerate(answer)
-        if index < len(texts) and blank_matches(accepted, texts[index])
+        if index < len(texts) and blank_matches(accepted, texts[index], rules)
     )
     return Grade(Fraction(right, len(answer)))
 
@@ -121,9 +155,14 @@ def grade(
     *,
     keys: Sequence[str] = (),
     partial_credit: bool = False,
+    match_rules: Sequence[str] | None = None,
 ) -> Grade:
-    """The grade of ``response`` to a question of ``qtype`` whose answer is ``answer``."""
-    if response is None:
+    """The grade of ``response`` to a question of ``qtype`` whose answer is ``answer``.
+
+    ``match_rules`` are the version's lenient fill-in rules. An essay is marked by a
+    person, so it grades 0 here.
+    """
+    if response is None or qtype == QuestionType.ESSAY:
         return WRONG
     if qtype == QuestionType.SINGLE:
         return grade_single(answer, response)
@@ -131,7 +170,7 @@ def grade(
         return grade_multiple(answer, response, keys=keys, partial_credit=partial_credit)
     if qtype == QuestionType.TRUEFALSE:
         return grade_truefalse(answer, response)
-    return grade_fillin(answer, response)
+    return grade_fillin(answer, response, match_rules)
 
 
 def percent_of(score: Decimal, max_score: Decimal) -> Decimal:

@@ -207,7 +207,11 @@ def present(
     )
     if show.correctness:
         mark = grading.grade(
-            QuestionType(version.question.qtype), version.answer, response, keys=keys
+            QuestionType(version.question.qtype),
+            version.answer,
+            response,
+            keys=keys,
+            match_rules=version.match_rules,
         )
         item.is_correct = mark.is_correct
         item.score = mark.score(Decimal(1))
@@ -242,7 +246,9 @@ def review_card(
     response = grading.clean_response(
         qtype, raw_response, keys=keys, blanks=review.blank_count(version)
     )
-    is_correct = grading.grade(qtype, version.answer, response, keys=keys).is_correct
+    is_correct = grading.grade(
+        qtype, version.answer, response, keys=keys, match_rules=version.match_rules
+    ).is_correct
     rating = Rating.Good if is_correct else Rating.Again
     state = schedule(locked.fsrs_state, rating, now=now)
     locked.fsrs_state = state

@@ -217,7 +217,9 @@ def _blanks(item: AttemptItem, version: QuestionVersion, show: Visibility) -> li
             BlankView(
                 index=index,
                 text=text,
-                is_right=grading.blank_matches(accepted, text) if show.correctness else None,
+                is_right=grading.blank_matches(accepted, text, version.match_rules)
+                if show.correctness
+                else None,
                 accepted=accepted if show.answers else None,
             )
         )
