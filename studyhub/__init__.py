@@ -97,6 +97,7 @@ def _import_models() -> None:
     """Every domain's models, so the metadata (and Alembic) sees every table."""
     import studyhub.accounts.models
     import studyhub.audit.models
+    import studyhub.live.models
     import studyhub.meetings.models
     import studyhub.notify.models
     import studyhub.org.models
@@ -142,8 +143,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from studyhub.accounts.menu import bp as menu_bp
     from studyhub.accounts.views import bp as accounts_bp
     from studyhub.cli import register_commands
+    from studyhub.live.views import bp as live_bp
     from studyhub.meetings.views import bp as meetings_bp
     from studyhub.notify.views import bp as notify_bp
     from studyhub.org.views import bp as org_bp
@@ -161,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(menu_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(readings_bp)
@@ -168,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(live_bp)
     register_error_handlers(app)
     register_security_headers(app)
     register_filters(app)

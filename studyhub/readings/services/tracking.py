@@ -162,16 +162,27 @@ def _locked_receipt(
     return receipt
 
 
-def _credit(receipt: ReadReceipt, seconds: int, *, now: datetime, slack: int) -> None:
-    """Add up to ``seconds``, but no more than the wall time since the credited time."""
-    last = as_utc(receipt.last_seen_at)
+def clamp_credit(
+    last_seen_at: datetime, seconds: int, *, now: datetime, slack: int = SLACK_SECONDS
+) -> tuple[int, datetime]:
+    """Up to ``seconds`` to credit, but no more than the wall time since the credited
+    time ``last_seen_at``; returns them and the new credited time.
+
+    Also the rule of a live lesson's watch time (``studyhub.live``).
+    """
+    last = as_utc(last_seen_at)
     # Negative while the credited time runs ahead of the clock (by the slack at most).
     elapsed = math.floor((now - last).total_seconds())
     added = max(0, min(seconds, elapsed + slack, MAX_STRETCH_SECONDS))
-    receipt.seconds_spent += added
     # The credited time may run ahead of the clock by the slack, never more: a
     # stream of small forged beacons gains the slack once, not once per beacon.
-    receipt.last_seen_at = max(now, last + timedelta(seconds=added))
+    return added, max(now, last + timedelta(seconds=added))
+
+
+def _credit(receipt: ReadReceipt, seconds: int, *, now: datetime, slack: int) -> None:
+    """Add up to ``seconds``, but no more than the wall time since the credited time."""
+    added, receipt.last_seen_at = clamp_credit(receipt.last_seen_at, seconds, now=now, slack=slack)
+    receipt.seconds_spent += added
 
 
 def _study(
