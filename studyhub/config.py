@@ -118,6 +118,15 @@ class BaseConfig:
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = True
     MAIL_FROM = "studyhub@localhost"
+    # SMS copies of reminders members asked for, sent only when SMS_PROVIDER is set
+    # ("aliyun": Aliyun SMS SendSms with an approved sign name and a template with the
+    # parameters ${title} and ${link}); see studyhub/notify/sms.py.
+    SMS_PROVIDER: str | None = None
+    SMS_ACCESS_KEY_ID: str | None = None
+    SMS_ACCESS_KEY_SECRET: str | None = None
+    SMS_SIGN_NAME: str | None = None
+    SMS_TEMPLATE_CODE: str | None = None
+    SMS_ENDPOINT: str | None = None
 
     # Study plans: remind members who have not finished this many days before their due date.
     PLAN_REMINDER_DAYS = [3, 1]

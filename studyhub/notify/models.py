@@ -47,7 +47,7 @@ class Message(db.Model):
     # With params, the subject and body are rendered from the kind's text in the reader's
     # language (``notify.texts``); subject/body keep the default language's text for
     # readers of old rows and for anything that cannot render.
-    params: Mapped[dict | None] = mapped_column(JSON)
+    params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(500))

@@ -27,6 +27,7 @@ from studyhub.extensions import db
 from studyhub.meetings import jobs as meetings_jobs
 from studyhub.notify import jobs as notify_jobs
 from studyhub.notify.mail import SmtpSettings, mail_enabled
+from studyhub.notify.sms import provider_from_config
 from studyhub.plans import jobs as plans_jobs
 from studyhub.quizzes import jobs as quizzes_jobs
 from studyhub.readings import jobs as readings_jobs
@@ -100,6 +101,16 @@ def _notify_daily_reading(session: Session, now: datetime, config: Mapping[str, 
 def _deliver_outbox(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     return notify_jobs.deliver_outbox(
         session, now=now, smtp_settings=SmtpSettings.from_config(config)
+    )
+
+
+def _deliver_channels(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return notify_jobs.deliver_channels(session, now=now, base_url=config.get("BASE_URL"))
+
+
+def _deliver_sms(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return notify_jobs.deliver_sms(
+        session, now=now, provider=provider_from_config(config), base_url=config.get("BASE_URL")
     )
 
 
@@ -197,6 +208,20 @@ JOBS: tuple[Job, ...] = (
         cron={"minute": "*"},
         misfire_grace=timedelta(minutes=10),
         description="Send queued e-mails (when SMTP is configured).",
+    ),
+    Job(
+        "notify.deliver_channels",
+        _deliver_channels,
+        cron={"minute": "*"},
+        misfire_grace=timedelta(minutes=10),
+        description="Post queued messages to the branches' group robots.",
+    ),
+    Job(
+        "notify.deliver_sms",
+        _deliver_sms,
+        cron={"minute": "*"},
+        misfire_grace=timedelta(minutes=10),
+        description="Send queued SMS copies (when an SMS provider is configured).",
     ),
     Job(
         "quizzes.submit_expired_attempts",

@@ -23,6 +23,8 @@ NAMES = [
     "readings.assign_lead_readers",
     "readings.notify_daily_reading",
     "notify.deliver_outbox",
+    "notify.deliver_channels",
+    "notify.deliver_sms",
     "quizzes.submit_expired_attempts",
     "plans.remind_due_plans",
     "reports.run_export_jobs",
