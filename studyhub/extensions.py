@@ -9,7 +9,7 @@ from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -41,13 +41,17 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def select_locale() -> str:
-    """The browser's preferred language among those we ship; Chinese by default.
+    """The user's chosen language, else the browser's preferred one; Chinese by default.
 
+    The choice is ``User.locale``, set with the switch in the account menu.
     Outside a request (commands, jobs, service tests) the default language.
     """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return languages[0]
+    chosen = getattr(current_user, "locale", None)
+    if chosen in languages:
+        return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 
 

@@ -68,3 +68,9 @@ class ActivationForm(FlaskForm):
     confirm = _confirm_password_field()
     # Unchecked by default: an account is often activated on the secretary's PC.
     remember = BooleanField(_l("Keep me logged in on this device"), default=False)
+
+
+class LanguageForm(FlaskForm):
+    """The language switch: each language is a button named ``locale``."""
+
+    locale = StringField(validators=[DataRequired(), Length(max=8)])

@@ -61,6 +61,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language chosen in the account menu ("zh", "en"); None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     # The login this user object was loaded through (or just started): plain attributes set
     # on the instance (str | None, int | None, bool), not columns.

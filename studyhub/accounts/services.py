@@ -374,3 +374,13 @@ def activate_account(
     end_all_sessions(user, now=now, reason="activation")
     session.flush()
     return user
+
+
+def choose_language(user: User, locale: str | None, *, languages: Iterable[str]) -> None:
+    """Keep the user's language ("zh", "en"), or None to follow the browser's language."""
+    if locale is not None and locale not in tuple(languages):
+        raise InvalidInput(_l("Choose one of the languages offered."))
+    user.locale = locale
+    session = object_session(user)
+    if session is not None:
+        session.flush()

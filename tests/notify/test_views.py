@@ -16,8 +16,11 @@ pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the Engli
 
 
 def header_inbox_link(html: str) -> str:
-    nav = html.split('<nav class="mainnav"', 1)[1].split("</nav>", 1)[0]
-    return re.search(r'<a href="/inbox"[^>]*>([^<]*)</a>', nav).group(1)
+    """The tab bar's inbox tab as "Inbox" or "Inbox (<unread badge>)"."""
+    nav = html.split('<nav class="tabbar', 1)[1].split("</nav>", 1)[0]
+    tab = re.search(r'<a href="/inbox".*?</a>', nav).group(0)
+    badge = re.search(r'id="unread-badge">([^<]*)<', tab)
+    return "Inbox" + (f" ({badge.group(1)})" if badge else "")
 
 
 def tell(session, user, subject, *, minutes=0, link=None, body=""):

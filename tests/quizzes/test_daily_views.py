@@ -59,7 +59,7 @@ def test_a_member_does_the_daily_quiz(client, login, session, org):
 
     first = client.get(f"/quizzes/daily/{attempt.id}/1")
     assert "Question 1 of 5" in first.text
-    assert "Check my answer" in first.text
+    assert "Check" in first.text and "data-one-tap" in first.text  # single choice: one tap
     assert _explanations(first.text) == []  # nothing of the answer before it is given
     assert "is-right" not in first.text
 
@@ -67,11 +67,21 @@ def test_a_member_does_the_daily_quiz(client, login, session, org):
         answer = "B" if position != 2 else "A"
         done = client.post(f"/quizzes/daily/{attempt.id}/{position}", data={"response": answer})
         assert done.status_code == 302
-        shown = client.get(done.location)
-        assert ("Right" if answer == "B" else "Wrong") in shown.text
-        assert len(_explanations(shown.text)) == 1
-    # The last one says where the day's result is.
-    assert 'href="/quizzes/daily"' in shown.text
+        if answer == "A":  # wrong: it stays, with the right answer and the explanation
+            assert done.location.endswith(f"/quizzes/daily/{attempt.id}/{position}")
+            shown = client.get(done.location)
+            assert "Wrong" in shown.text and 'id="next"' in shown.text
+            assert len(_explanations(shown.text)) == 1
+        elif position < 5:  # right: straight on, the verdict and explanation folded above
+            assert done.location.endswith(
+                f"/quizzes/daily/{attempt.id}/{position + 1}?after={position}"
+            )
+            shown = client.get(done.location)
+            assert 'id="previous-answer"' in shown.text and "Right" in shown.text
+            assert len(_explanations(shown.text)) == 1
+            assert f"Question {position + 1} of 5" in shown.text
+        else:  # the last one right: today's result
+            assert done.location.endswith("/quizzes/daily")
 
     result = client.get("/quizzes/daily")
     assert "4 of 5 right" in result.text

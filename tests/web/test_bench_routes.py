@@ -52,8 +52,8 @@ def test_member_floor_and_empty_page_for_a_member(bench_app, login, make):
     client = login(make.member().user, bench_app.test_client())
     assert client.get("/_bench/member-floor").text == "ok"
     page = client.get("/_bench/empty-page", headers={"Accept-Language": "en"}).text
-    # The whole layout, as every page has it: the header's navigation and the logout form...
-    assert 'class="mainnav"' in page
-    assert "Log out" in page
+    # The whole layout, as every page has it: the tab bar with the inbox and the account menu...
+    assert 'class="tabbar mainnav"' in page
+    assert 'href="/account"' in page
     # ...and nothing in the page itself.
     assert re.search(r'<main id="main">\s*</main>', page)

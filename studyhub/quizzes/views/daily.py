@@ -65,19 +65,25 @@ def _next_position(views: list[review.ItemView]) -> int | None:
 @bp.get("/daily")
 @login_required
 def daily_home():
-    """Today's daily quiz: start it, continue it, or see how it went."""
+    """Today's daily quiz: start it, or see how it went; one in progress goes on where it was."""
     now = clock.now_utc()
     _member()
     today = daily.today_for(db.session, user_id=current_user.id, now=now)
     attempt = db.session.get(Attempt, today.attempt_id) if today and today.attempt_id else None
     views = _views(attempt) if attempt is not None else []
+    next_position = _next_position(views)
+    is_done = attempt is not None and attempt.state == AttemptState.SUBMITTED
+    if attempt is not None and not is_done and next_position is not None:
+        return redirect(
+            url_for("quizzes.daily_question", attempt_id=attempt.id, position=next_position)
+        )
     return render_template(
         "quizzes/daily/home.html",
         today=today,
         attempt=attempt,
         views=views,
-        next_position=_next_position(views),
-        is_done=attempt is not None and attempt.state == AttemptState.SUBMITTED,
+        next_position=next_position,
+        is_done=is_done,
         start_form=ConfirmForm(),
     )
 
@@ -110,16 +116,25 @@ def daily_start():
 @bp.get("/daily/<int:attempt_id>/<int:position>")
 @login_required
 def daily_question(attempt_id: int, position: int):
-    """One question: the options to answer, or — once answered — the verdict and explanation."""
+    """One question: the options to answer, or — once answered — the verdict and explanation.
+
+    ``?after=N`` shows question N's verdict above this one: a right answer goes
+    straight on to the next question (one tap per question), its feedback and
+    explanation folded above the next one; a wrong answer stays on its own
+    feedback, with the right answer and the explanation, until the member taps on.
+    """
     attempt = _own_daily_attempt(attempt_id)
     views = _views(attempt)
     view = next((v for v in views if v.position == position), None)
     if view is None:
         abort(404)
+    after = request.args.get("after", type=int)
+    previous = next((v for v in views if v.position == after and v.is_correct is not None), None)
     return render_template(
         "quizzes/daily/question.html",
         attempt=attempt,
         view=view,
+        previous=previous,
         total=len(views),
         answered=sum(1 for v in views if v.is_correct is not None),
         next_position=_next_position(views),
@@ -152,7 +167,16 @@ def daily_answer(attempt_id: int, position: int):
         flash(ngettext("+%(num)d point", "+%(num)d points", result.points), "success")
     if result.is_finished:
         flash(_("Today's daily quiz is done."), "success")
-    return redirect(here)
+    if not result.item.is_correct:
+        return redirect(here)  # time to read the right answer and the explanation
+    if result.is_finished:
+        return redirect(url_for("quizzes.daily_home"))
+    following = _next_position(_views(attempt))
+    if following is None:
+        return redirect(here)
+    return redirect(
+        url_for("quizzes.daily_question", attempt_id=attempt.id, position=following, after=position)
+    )
 
 
 # Staff: settings ---------------------------------------------------------------------------
