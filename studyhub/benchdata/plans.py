@@ -91,7 +91,7 @@ def quarter_days(today: date) -> list[date]:
     return [day + timedelta(days=n) for n in range((today - day).days + 1)]
 
 
-def _reading(gen: Gen, title: str, published_at: datetime, daily_on: date | None) -> dict:
+def reading_row(gen: Gen, title: str, published_at: datetime, daily_on: date | None) -> dict:
     return {
         "committee_id": gen.committee.id,
         "title": title,
@@ -117,14 +117,14 @@ def _insert_readings(gen: Gen, days: list[date]) -> list[int]:
     timezone = gen.committee.timezone
     conn.execute(
         insert(Reading),
-        [_reading(gen, f"每日一读·{d.isoformat()}", start_of_day(d, timezone), d) for d in days],
+        [reading_row(gen, f"每日一读·{d.isoformat()}", start_of_day(d, timezone), d) for d in days],
     )
     insert_readings = insert(Reading).returning(Reading.id, sort_by_parameter_order=True)
     opened = start_of_day(days[0], timezone)
     material_ids = (
         conn.execute(
             insert_readings,
-            [_reading(gen, f"主题学习材料{n}", opened, None) for n in range(1, MATERIALS + 1)],
+            [reading_row(gen, f"主题学习材料{n}", opened, None) for n in range(1, MATERIALS + 1)],
         )
         .scalars()
         .all()

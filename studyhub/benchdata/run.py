@@ -18,8 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
+from studyhub.benchdata import ahead, organisation
 from studyhub.benchdata import audit as audit_data
-from studyhub.benchdata import organisation
 from studyhub.benchdata import plans as plan_data
 from studyhub.benchdata import quizzes as quiz_data
 from studyhub.benchdata.generation import (
@@ -45,6 +45,7 @@ STEPS: list[Step] = [
     Step("Quizzes", quiz_data.size, quiz_data.run, quiz_data.clear),
     Step("Plans", plan_data.size, plan_data.run, plan_data.clear),
     Step("Audit", lambda gen: gen.audit_entries, audit_data.create_audit, audit_data.clear_audit),
+    Step("Ahead", ahead.size, ahead.run),  # cleared with the quizzes' and plans' rows
 ]
 
 

@@ -1,16 +1,26 @@
-"""The demo's question bank, exam, practice quiz and daily quiz, with attempts."""
+"""The demo's question bank, exam, practice quiz and daily quiz, with attempts.
+
+The bank "党的基本知识" is ``data/questions.json``: questions on the Party
+Constitution, organisation and history, written for the demo from the
+中国共产党章程 (as amended in 2022), the 《中国共产党支部工作条例（试行）》 (2018),
+the 2008 规定 on Party dues and well-established dates of Party history. Each
+entry has a category path, a type, a stem, options, an answer and an
+explanation in Markdown; fill-in blanks are written "______".
+"""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.org.models import Member, OrgUnit
-from studyhub.quizzes.demo_questions import QUESTIONS as DEMO_QUESTIONS
 from studyhub.quizzes.models import (
     Attempt,
     QuestionType,
@@ -23,6 +33,7 @@ from studyhub.quizzes.services import bank as quiz_bank
 from studyhub.quizzes.services import daily as daily_quiz
 from studyhub.quizzes.services import quizzes as quiz_setup
 
+QUESTIONS_FILE = Path(__file__).resolve().parent / "data" / "questions.json"
 DEMO_BANK = "党的基本知识"
 DEMO_EXAM = "党章党规和党史知识测试"
 DEMO_PRACTICE = "党的基本知识练习"
@@ -41,6 +52,11 @@ DEMO_EXAM_OPEN = "周涛"
 DEMO_DAILY_MEMBER = "张伟"
 
 
+def demo_questions() -> list[dict[str, Any]]:
+    """The demo bank's questions, as written in ``data/questions.json``."""
+    return json.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))
+
+
 def load_quizzes(session: Session, committee: OrgUnit, now: datetime) -> None:
     """The bank "党的基本知识" (69 questions), an exam and a practice quiz for every branch,
     the daily quiz, a few exam attempts and three days of 张伟's daily quiz — all through
@@ -52,17 +68,17 @@ def load_quizzes(session: Session, committee: OrgUnit, now: datetime) -> None:
         description="党章、党的组织、三会一课、党费和党史",
         now=now,
     )
-    for path, qtype, stem, options, answer, explanation in DEMO_QUESTIONS:
-        category = quiz_bank.ensure_category(session, bank, path)
+    for question in demo_questions():
+        category = quiz_bank.ensure_category(session, bank, question["category"])
         quiz_bank.create_question(
             session,
             bank,
             quiz_bank.QuestionFields(
-                qtype=QuestionType(qtype),
-                stem=stem,
-                options=options,
-                answer=answer,
-                explanation=explanation,
+                qtype=QuestionType(question["type"]),
+                stem=question["stem"],
+                options=question["options"],
+                answer=question["answer"],
+                explanation=question["explanation"],
                 category_id=category.id if category else None,
             ),
             by_user_id=None,

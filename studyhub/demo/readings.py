@@ -14,7 +14,7 @@ from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.readings.models import Reading
 from studyhub.readings.services import history, imports, library, rota
 
-DEMO_DATA = Path(__file__).resolve().parents[1] / "readings" / "data"
+DEMO_DATA = Path(__file__).resolve().parent / "data"
 
 # The demo readings, in the order they become readings of the day from yesterday on;
 # the others are published in the library without a day.
@@ -39,7 +39,7 @@ def load_readings(session: Session, committee: OrgUnit, now: datetime) -> None:
         ceiling=config["READING_MAX_MIN_SECONDS"],
     )
     library.ensure_default_columns(session, committee)
-    rows, problems = imports.read_markdown_folder(DEMO_DATA / "demo_readings")
+    rows, problems = imports.read_markdown_folder(DEMO_DATA / "readings")
     plan = imports.check_readings(session, committee, rows, problems, create_columns=False)
     imports.write_readings(
         session, plan, by_user_id=None, now=now, timing=timing, publish_undated=False
@@ -61,7 +61,7 @@ def load_readings(session: Session, committee: OrgUnit, now: datetime) -> None:
     for name, title in titles.items():
         if name not in DEMO_DAILY_FILES:
             library.publish_now(by_title[title], now=now - timedelta(days=2))
-    entries = history.read_history(DEMO_DATA / "history_demo.csv", this_year=today.year)
+    entries = history.read_history(DEMO_DATA / "history.csv", this_year=today.year)
     history.import_history(session, entries, committee_id=None, actor_id=None, now=now)
     session.flush()
 

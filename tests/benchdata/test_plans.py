@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from studyhub.accounts.models import User
 from studyhub.accounts.services import hash_password
-from studyhub.benchdata import generation
+from studyhub.benchdata import ahead, generation
 from studyhub.benchdata import plans as benchdata
 from studyhub.benchdata import run as generator
 from studyhub.core.clock import local_date
@@ -51,16 +51,19 @@ def test_gen_data_makes_a_quarter_of_receipts_and_a_plan_with_the_latest_exam(ap
     committee = gen.committee
     plan = session.scalars(select(StudyPlan).where(StudyPlan.committee_id == committee.id)).one()
     latest_exam = session.scalars(
-        select(Quiz.id).where(Quiz.committee_id == committee.id).order_by(Quiz.closes_at.desc())
+        select(Quiz.id)
+        .where(Quiz.committee_id == committee.id, Quiz.closes_at <= NOW)
+        .order_by(Quiz.closes_at.desc())
     ).first()
 
     assert plan.title == "2026年第四季度主题学习" and plan.published_at is not None
     assert plan.quiz_id == latest_exam
     assert count(session, PlanMaterial, PlanMaterial.plan_id == plan.id) == benchdata.MATERIALS
     days = benchdata.quarter_days(local_date(NOW, committee.timezone))
-    assert count(
-        session, Reading, Reading.committee_id == committee.id, Reading.daily_on.is_not(None)
-    ) == len(days)
+    assert (
+        count(session, Reading, Reading.committee_id == committee.id, Reading.daily_on.is_not(None))
+        == len(days) + ahead.DAYS_AHEAD
+    )
     readings = select(Reading.id).where(Reading.committee_id == committee.id)
     receipts = count(session, ReadReceipt, ReadReceipt.reading_id.in_(readings))
     assert 300 * len(days) * 0.3 < receipts < 300 * len(days) * 0.7
@@ -75,7 +78,7 @@ def test_gen_data_makes_a_quarter_of_receipts_and_a_plan_with_the_latest_exam(ap
 
     generate(replace=True)  # --replace clears the step's rows first
     assert count(session, StudyPlan) == 1
-    assert count(session, Reading) == len(days) + benchdata.MATERIALS
+    assert count(session, Reading) == len(days) + ahead.DAYS_AHEAD + benchdata.MATERIALS
 
 
 def receipts_of(session, committee) -> list[tuple]:

@@ -47,7 +47,11 @@ def test_attempts_spread_over_exams_taken_once_per_member(session, password_hash
         )
         == 0
     )
-    exams = list(session.scalars(select(Quiz).where(Quiz.committee_id == committee.id)))
+    exams = list(
+        session.scalars(
+            select(Quiz).where(Quiz.committee_id == committee.id, Quiz.closes_at <= NOW)
+        )
+    )
     assert [q.mode for q in exams] == [QuizMode.EXAM] * 3  # 150 attempts of 60 members
     per_exam = dict(
         session.execute(
@@ -102,6 +106,8 @@ def test_replace_removes_the_quiz_data(session, password_hash):
         attempts=0,
         replace=True,
     )
-    assert _count(session, select(Quiz.id).where(Quiz.committee_id == gen.committee.id)) == 0
+    # Only the days-ahead step's daily quiz and open exam, made again.
+    assert _count(session, select(Quiz.id).where(Quiz.committee_id == gen.committee.id)) == 2
+    assert _count(session, select(Quiz.id).where(Quiz.closes_at <= NOW)) == 0
     assert _count(session, select(Bank.id).where(Bank.committee_id == gen.committee.id)) == 1
     assert _count(session, select(Attempt.id)) == 0

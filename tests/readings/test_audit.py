@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-import studyhub.readings
+import studyhub.demo
 from studyhub.org.models import Role, UnitKind
 from studyhub.readings.services import comments, history, imports, library
 from tests.audit_helpers import assert_in, entries, one_entry
 from tests.conftest import NOW
 from tests.readings.tracking_helpers import make_reading
 
-DEMO_DATA = Path(studyhub.readings.__file__).parent / "data"
+DEMO_DATA = Path(studyhub.demo.__file__).parent / "data"
 LIMIT = comments.RateLimit(per_minute=3, per_day=30)
 
 
@@ -59,7 +59,7 @@ def test_hiding_and_showing_a_comment_are_recorded_in_the_author_s_branch(sessio
 
 
 def test_a_reading_import_is_recorded_with_its_counts(session, org):
-    rows, problems = imports.read_markdown_folder(DEMO_DATA / "demo_readings")
+    rows, problems = imports.read_markdown_folder(DEMO_DATA / "readings")
     library.ensure_default_columns(session, org["committee"])
     plan = imports.check_readings(session, org["committee"], rows, problems, create_columns=False)
     imports.write_readings(
@@ -79,7 +79,7 @@ def test_a_reading_import_is_recorded_with_its_counts(session, org):
 
 
 def test_a_history_import_is_recorded_for_the_committee_or_at_the_root(session, org):
-    rows = history.read_history(DEMO_DATA / "history_demo.csv", this_year=2026)
+    rows = history.read_history(DEMO_DATA / "history.csv", this_year=2026)
     history.import_history(
         session,
         rows,
