@@ -102,6 +102,7 @@ def http_post(post: Post) -> None:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
             raw = response.read()
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the response: close its socket
         # 4xx: the address or the request is wrong (sending again will not help), except
         # 429 (too many messages a minute: the robots' rate limit).
         permanent = 400 <= exc.code < 500 and exc.code != 429

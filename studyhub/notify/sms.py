@@ -100,6 +100,7 @@ class AliyunSms:
             with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
+            exc.close()  # the error carries the response: close its socket
             permanent = 400 <= exc.code < 500 and exc.code != 429
             raise ChannelError(f"HTTP {exc.code}", permanent=permanent) from exc
         except (urllib.error.URLError, OSError) as exc:

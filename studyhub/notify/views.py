@@ -1,4 +1,5 @@
-"""The in-app inbox, and the unread count shown in every page's header."""
+"""The in-app inbox. (The header's unread count comes with the request's first
+statement: ``org.context``.)"""
 
 from __future__ import annotations
 
@@ -17,15 +18,6 @@ from studyhub.web.saving import begin_writing
 bp = Blueprint("notify", __name__, url_prefix="/inbox")
 
 PER_PAGE = 20
-
-
-@bp.app_context_processor
-def inject_unread_count():
-    """``unread_count`` for the header: one indexed COUNT per rendered page, none when anonymous."""
-    if not current_user.is_authenticated:
-        return {"unread_count": None}
-    count = db.session.scalar(queries.unread_count(), {"user_id": current_user.id})
-    return {"unread_count": count or 0}
 
 
 @bp.get("")
