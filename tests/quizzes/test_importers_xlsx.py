@@ -63,7 +63,13 @@ def test_template_examples_are_valid_rows():
     start = rows.index(HEADERS)
     result = xlsx.parse(workbook(rows[start + 1 :]))
     assert result.errors == []
-    assert [q.qtype for q in result.questions] == ["single", "multiple", "truefalse", "fillin"]
+    assert [q.qtype for q in result.questions] == [
+        "single",
+        "multiple",
+        "truefalse",
+        "fillin",
+        "essay",
+    ]
 
 
 def test_rows_of_every_type():
@@ -108,7 +114,7 @@ def test_rows_of_every_type():
 
 
 BAD_ROWS = [
-    (row("问答", "为什么？", [], "因为"), ["问答"]),
+    (row("", "为什么？", [], "因为"), ["题型"]),
     (row("单选", "", ["a", "b"], "A"), ["题干"]),
     (row("单选", "题", ["a", "b"], None), ["答案"]),
     (row("单选", "题", ["a"], "A"), []),

@@ -1,9 +1,13 @@
 """The XLSX question template (the layout Chinese exam systems use), its reader and writer.
 
-Columns: 题型, 题干, 选项A…选项H, 答案, 解析, 分类, 难度, 标签, 标题 (the last optional);
+Columns: 题型, 题干, 选项A…选项H, 答案, 解析, 分类, 难度, 标签, 标题, and optionally
+ID (a re-import updates the question with that ID) and 评分标准 (an essay's rubric);
 the rules a person filling it in can rely on are in :data:`INSTRUCTIONS`, which the
 template carries as its second sheet. Every row is checked and each problem is
-reported with its row number as Excel shows it. Export writes the same layout, so
+reported with its row number as Excel shows it. Cells are read as the text
+Excel shows (``cells.displayed_text``): a date cell showing 7月1日 is "7月1日".
+Rows of types we do not support are listed as skipped, never blocking. The same
+reader takes a CSV file's rows (``csv_bank``). Export writes the same layout, so
 exporting and importing again gives the same questions (what the layout cannot
 hold — per-option feedback, partial-credit weights, media files — is left out).
 """
@@ -25,8 +29,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from studyhub.quizzes.importers.cells import displayed_text
 from studyhub.quizzes.importers.common import SPACE, Invalid, plain_to_html
 from studyhub.quizzes.importers.model import (
+    BLANK_PATTERN,
     FULL_WEIGHT,
     KEYS,
     ParsedOption,
@@ -34,29 +40,38 @@ from studyhub.quizzes.importers.model import (
     ParseResult,
     Problem,
     QType,
+    Skipped,
 )
 from studyhub.web.spreadsheets import openpyxl_cell
 
 SHEET = "题目"
 NOTES_SHEET = "填写说明"
 OPTION_HEADERS = [f"选项{key}" for key in KEYS]
-HEADERS = ["题型", "题干", *OPTION_HEADERS, "答案", "解析", "分类", "难度", "标签", "标题"]
+HEADERS = ["题型", "题干", *OPTION_HEADERS, "答案", "解析", "分类", "难度", "标签", "标题",
+           "ID", "评分标准"]  # fmt: skip
 _COLUMN_KEYS = ["type", "stem", *KEYS, "answer", "explanation", "category", "difficulty",
-                "tags", "title"]  # fmt: skip
+                "tags", "title", "id", "rubric"]  # fmt: skip
+REQUIRED_HEADERS = ["题型", "题干", "答案"]
 _ALIASES = {"题目": "stem", "题目内容": "stem", "试题内容": "stem", "试题类型": "type",
             "类型": "type", "正确答案": "answer", "参考答案": "answer", "答案解析": "explanation",
             "试题解析": "explanation", "知识点": "category", "试题分类": "category",
-            "难易度": "difficulty", "难易程度": "difficulty"}  # fmt: skip
+            "难易度": "difficulty", "难易程度": "difficulty", "题目类型": "type",
+            "试题题型": "type", "问题类型": "type", "题目题干": "stem", "试题题干": "stem",
+            "标准答案": "answer", "题目ID": "id", "试题ID": "id", "评分要点": "rubric",
+            "参考评分标准": "rubric"}  # fmt: skip
+_ALIASES.update({f"{key}选项": key for key in KEYS})
+_ALIASES.update({f"选项{key}": key for key in KEYS})
 _HEADER_KEYS = {**dict(zip(HEADERS, _COLUMN_KEYS, strict=True)), **_ALIASES}
 _HEADER_KEYS.update({key.lower(): key for key in _COLUMN_KEYS if len(key) > 1})
 _HEADER_SEARCH_ROWS = 10
 _MAX_ROWS = 100_000
 
 TYPE_NAMES: dict[QType, str] = {"single": "单选", "multiple": "多选", "truefalse": "判断",
-                                "fillin": "填空"}  # fmt: skip
+                                "fillin": "填空", "essay": "简答"}  # fmt: skip
 _TYPES: dict[str, QType] = {"单项选择": "single", "单项选择题": "single", "多项选择": "multiple",
                             "多项选择题": "multiple", "fill-in": "fillin",
-                            "true/false": "truefalse"}  # fmt: skip
+                            "true/false": "truefalse", "问答": "essay", "问答题": "essay",
+                            "论述": "essay", "论述题": "essay", "主观题": "essay"}  # fmt: skip
 for _qtype, _name in TYPE_NAMES.items():
     _TYPES.update({_name: _qtype, _name + "题": _qtype, _qtype: _qtype})
 _TRUE = {"对", "正确", "√", "✓", "✔", "T", "TRUE"}
@@ -66,14 +81,18 @@ _BLANK_SEP = re.compile(r"[;；]")
 _ALTERNATIVE_SEP = re.compile(r"[|｜]")
 _LETTER_SEP = re.compile(r"[\s,，、;；]+")
 _TAG_SEP = re.compile(r"[,，、;；]")
-_STEM_BLANK = re.compile(r"_{3,}|（\s*）|\(\s*\)")
+_STEM_BLANK = re.compile(BLANK_PATTERN)
+_RUBRIC_SEP = re.compile(r"[;；\n]")
+_RUBRIC_ROW = re.compile(r"^(?P<criterion>.+?)\s*[:：]\s*(?P<points>\d+(?:\.\d+)?)\s*分?$")
 
 INSTRUCTIONS = [
     "题目导入模板填写说明",
     "1. 每行一道题，第一行是列名，请勿修改列名。列的顺序可以调整，"
     "不用的列（如 选项G、选项H、标题）可以删除。",
-    "2. 题型：单选、多选、判断、填空（也可写 单选题、多选题、判断题、填空题）。",
-    "3. 题干：题目内容。填空题的空可以写作 ____（三个或更多下划线）或 （ ）；"
+    "2. 题型：单选、多选、判断、填空、简答（也可写 单选题、多选题、判断题、填空题、简答题）。"
+    "其他题型（如 计算题、连线题）的行会列为“已跳过”，不影响其他题目导入。",
+    "3. 题干：题目内容。填空题的空可以写作 ___（三个或更多下划线）、＿＿（两个或更多全角下划线）"
+    "或一对中间只有空格的括号：（）、（ ）、()、( )，全角半角混用如（) 也可以；"
     "若题干中写了空，空的个数须与答案中的空数相同。",
     "4. 选项A…选项H：单选题、多选题至少两个选项，从选项A起连续填写，中间不要留空。"
     "判断题、填空题不填选项。",
@@ -83,7 +102,8 @@ INSTRUCTIONS = [
     "填空题：几个空之间用分号 ; 或 ； 分隔，"
     "同一个空可接受的几种答案之间用竖线 | 或 ｜ 分隔，"
     "如“中国共产党|中共;人民”表示两个空，第一个空填“中国共产党”或“中共”都算对。",
-    "6. 解析：答题后显示的解释，可不填。",
+    "6. 解析：答题后显示的解释，可不填。简答题的“答案”列填参考答案（可不填），"
+    "“评分标准”列填评分要点及分值，如“要点一:2;要点二:3”。",
     "7. 分类：知识点路径，各级之间用 / 分隔，如 党章/总纲；可不填。",
     "8. 难度：1 到 5 的整数（1 最易，5 最难），可不填。",
     "9. 标签：多个标签用逗号或顿号（、）分隔，可不填。",
@@ -92,6 +112,10 @@ INSTRUCTIONS = [
     "（导出含格式的题目时会这样写）。",
     "12. 只要有一行有错，整个文件都不会导入（除非选择跳过有错的题目）；错误报告会列出行号。"
     "同一题目重复导入不会产生重复数据。",
+    "13. 修改题库后重新导入：题干和题型相同（或 ID 列相同）而答案、选项或解析不同的题目，"
+    "会作为该题的新版本更新，不会新增一道题；已有的答题记录仍按原版本显示和评分。",
+    "14. 单元格按 Excel 中显示的文字读取：显示为 7月1日 的日期读作“7月1日”，数字 1921 读作“1921”。",
+    "15. 也可以导入 CSV 文件（UTF-8 或 GB18030 编码），列名与本模板相同。",
 ]
 EXAMPLES = [
     ["单选", "中国共产党的最高理想和最终目标是实现（ ）。", "社会主义", "共产主义", "小康社会", "",
@@ -102,6 +126,8 @@ EXAMPLES = [
      "对", "", "党章/党员", 1, "", ""],
     ["填空", "中国共产党是中国____的先锋队，同时是中国人民和中华民族的先锋队。", "", "", "", "",
      "", "", "", "", "工人阶级", "", "党章/总纲", 2, "", ""],
+    ["简答", "简述党员的八项义务中的两项。", "", "", "", "", "", "", "", "",
+     "认真学习马克思列宁主义……", "", "党章/党员", 3, "", "", "", "写出第一项:2;写出第二项:2"],
 ]  # fmt: skip
 
 
@@ -115,29 +141,65 @@ def parse(data: bytes, *, filename: str = "") -> ParseResult:
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
         sheet.reset_dimensions()
-        _read(enumerate(sheet.iter_rows(values_only=True), start=1), result)
+        epoch = workbook.epoch
+        rows = (
+            tuple(displayed_text(cell, epoch=epoch) for cell in row) for row in sheet.iter_rows()
+        )
+        read_rows(enumerate(rows, start=1), result)
     finally:
         workbook.close()
     return result
 
 
-def _read(rows: Iterator[tuple[int, tuple[Any, ...]]], result: ParseResult) -> None:
+def header_keys(values: Iterable[Any]) -> list[str | None]:
+    """The column each cell of a row names (None: not one of ours)."""
+    return [_column_key(value) for value in values]
+
+
+def is_header(values: Iterable[Any]) -> bool:
+    keys = header_keys(values)
+    return "type" in keys and "stem" in keys
+
+
+def _wrong_header(found: list[str]) -> str:
+    return _(
+        "No row of column names was found. Expected the columns %(expected)s "
+        "(required: %(required)s); the first row has %(found)s.",
+        expected="、".join(HEADERS),
+        required="、".join(REQUIRED_HEADERS),
+        found="、".join(found) or _("nothing"),
+    )
+
+
+def read_rows(rows: Iterator[tuple[int, tuple[Any, ...]]], result: ParseResult) -> None:
+    """Questions from the template's rows (text cells), the header within the first rows."""
     header: tuple[int, list[str | None]] | None = None
+    first: list[str] | None = None
     for number, values in rows:
-        keys = [_column_key(value) for value in values]
+        keys = header_keys(values)
+        if first is None and any(_text(v) for v in values):
+            first = [_text(v) for v in values if _text(v)]
         if "type" in keys and "stem" in keys:
             header = number, keys
             break
         if number >= _HEADER_SEARCH_ROWS:
             break
     if header is None:
-        message = _("No row of column names was found; the first row must name the columns.")
-        result.errors.append(Problem(1, message))
+        if first is None:
+            result.errors.append(Problem(0, _("The file is empty: it holds no questions.")))
+        else:
+            result.errors.append(Problem(1, _wrong_header(first)))
         return
     number, keys = header
     if "answer" not in keys:
+        found = [value for value in keys if value]
         result.errors.append(
-            Problem(number, _("The file has no column %(column)s.", column="答案"))
+            Problem(
+                number,
+                _("The file has no column %(column)s.", column="答案")
+                + " "
+                + _wrong_header([HEADERS[_COLUMN_KEYS.index(k)] for k in found]),
+            )
         )
         return
     columns = {key: index for index, key in reversed(list(enumerate(keys))) if key}
@@ -150,10 +212,20 @@ def _read(rows: Iterator[tuple[int, tuple[Any, ...]]], result: ParseResult) -> N
         }
         if not any(cells.values()):
             continue
+        given_type = cells.get("type", "")
+        if given_type and _TYPES.get(given_type.lower().replace(" ", "")) is None:
+            name = " ".join(cells.get("title", "").split()) or _first_words(cells.get("stem", ""))
+            result.skipped.append(Skipped(name or given_type, given_type, row_number))
+            continue
         try:
             result.questions.append(_question(cells, row_number))
         except Invalid as exc:
             result.errors.append(Problem(row_number, str(exc)))
+
+
+def _first_words(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _column_key(value: Any) -> str | None:
@@ -184,10 +256,11 @@ def _question(cells: dict[str, str], row: int) -> ParsedQuestion:
                 "%(column)s “%(value)s” is not one of %(choices)s.",
                 column="题型",
                 value=given_type,
-                choices="单选、多选、判断、填空",
+                choices="单选、多选、判断、填空、简答",
             )
         )
-    for key, column in (("stem", "题干"), ("answer", "答案")):
+    required = (("stem", "题干"),) if qtype == "essay" else (("stem", "题干"), ("answer", "答案"))
+    for key, column in required:
         if not cells.get(key):
             raise Invalid(_("%(column)s is empty.", column=column))
     question = ParsedQuestion(
@@ -204,9 +277,14 @@ def _question(cells: dict[str, str], row: int) -> ParsedQuestion:
             dict.fromkeys(t.strip() for t in _TAG_SEP.split(cells.get("tags", "")) if t.strip())
         ),
         line=row,
+        external_id=cells.get("id", "")[:64] or None,
     )
-    answer = cells["answer"]
-    if qtype in ("single", "multiple"):
+    answer = cells.get("answer", "")
+    if qtype == "essay":
+        question.answer = None  # type: ignore[assignment]
+        question.model_answer_html = _html(answer) if answer else ""
+        question.rubric = _rubric(cells.get("rubric", ""))
+    elif qtype in ("single", "multiple"):
         _choice(question, cells, answer)
     elif qtype == "truefalse":
         if answer.upper() not in _TRUE | _FALSE:
@@ -221,6 +299,33 @@ def _question(cells: dict[str, str], row: int) -> ParsedQuestion:
     else:
         question.answer = _blanks(cells["stem"], answer)
     return question
+
+
+def _rubric(text: str) -> list[dict[str, object]] | None:
+    """``要点一:2;要点二:3`` as rubric rows; a criterion without points is an error."""
+    rows: list[dict[str, object]] = []
+    for part in _RUBRIC_SEP.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        match = _RUBRIC_ROW.match(part)
+        if match is None:
+            raise Invalid(
+                _(
+                    "%(column)s “%(value)s” must be criteria with points, "
+                    "such as 要点一:2;要点二:3.",
+                    column="评分标准",
+                    value=part,
+                )
+            )
+        points = float(match.group("points"))
+        rows.append(
+            {
+                "criterion": match.group("criterion").strip(),
+                "points": int(points) if points.is_integer() else points,
+            }
+        )
+    return rows or None
 
 
 def _difficulty(text: str) -> int | None:
@@ -291,7 +396,9 @@ def _blanks(stem: str, answer: str) -> list[list[str]]:
     if marked and marked != len(blanks):
         raise Invalid(
             _(
-                "The stem has %(marked)d blanks but the answer gives %(given)d.",
+                "The stem has %(marked)d blanks but the answer gives %(given)d. "
+                "Separate the answers of the blanks with a semicolon ; or ；, "
+                "and the accepted alternatives of one blank with | (e.g. 答案一;答案二).",
                 marked=marked,
                 given=len(blanks),
             )
@@ -317,6 +424,8 @@ def _answer_text(question: ParsedQuestion) -> str:
         return "".join(question.answer)  # type: ignore[arg-type]
     if question.qtype == "truefalse":
         return "对" if question.answer else "错"
+    if question.qtype == "essay":
+        return _plain(question.model_answer_html) if question.model_answer_html else ""
     return ";".join("|".join(blank) for blank in question.answer)  # type: ignore[union-attr]
 
 
@@ -332,6 +441,8 @@ def _row(question: ParsedQuestion) -> list[Any]:
         question.difficulty if question.difficulty is not None else "",
         "、".join(question.tags),
         question.title or "",
+        question.external_id or "",
+        ";".join(f"{row['criterion']}:{row['points']}" for row in question.rubric or []),
     ]
 
 
@@ -340,7 +451,8 @@ def _workbook(rows: Iterable[list[Any]]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET)
     sheet.freeze_panes = "A2"
-    for index, width in enumerate([8, 50, *[18] * len(KEYS), 10, 30, 20, 6, 16, 16], start=1):
+    widths = [8, 50, *[18] * len(KEYS), 10, 30, 20, 6, 16, 16, 10, 30]
+    for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     types = DataValidation(
         type="list", formula1=f'"{",".join(TYPE_NAMES.values())}"', allow_blank=True
