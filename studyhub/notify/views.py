@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from studyhub.core import clock
 from studyhub.extensions import db
-from studyhub.notify import queries, services
+from studyhub.notify import queries, services, texts
 from studyhub.notify.forms import MarkAllReadForm
 from studyhub.notify.mail import is_local_path, is_web_url
 from studyhub.web.pagination import paginate
@@ -18,6 +18,12 @@ from studyhub.web.saving import begin_writing
 bp = Blueprint("notify", __name__, url_prefix="/inbox")
 
 PER_PAGE = 20
+
+
+@bp.app_template_filter("message_text")
+def message_text(message) -> tuple[str, str]:
+    """(subject, body) of an inbox message in the reader's language."""
+    return texts.render(message)
 
 
 @bp.get("")

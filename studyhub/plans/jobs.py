@@ -72,6 +72,7 @@ def remind_plan(
     now: datetime,
     days: Sequence[int] = DEFAULT_DAYS,
     email: bool = False,
+    sms: bool = False,
 ) -> int:
     """Remind one plan's members whose due date is near; returns how many were reminded."""
     today = local_date(now, timezone)
@@ -87,7 +88,7 @@ def remind_plan(
             kind=reminders.DUE_SOON,
         )
         reminders.send_reminder_messages(
-            session, plan, new, due_on=due_on, day=today, now=now, email=email
+            session, plan, new, due_on=due_on, day=today, now=now, email=email, sms=sms
         )
         reminded += new
     if reminded:
@@ -182,6 +183,7 @@ def remind_due_plans(
     now: datetime,
     days: Sequence[int] = DEFAULT_DAYS,
     email: bool = False,
+    sms: bool = False,
 ) -> int:
     """Remind the members of every published plan whose due date is near (see the module).
 
@@ -195,5 +197,7 @@ def remind_due_plans(
     until = utc_day + timedelta(days=max(days) + 1)
     total = 0
     for plan, timezone in session.execute(queries.due_soon_plans(since, until)).all():
-        total += remind_plan(session, plan, timezone=timezone, now=now, days=days, email=email)
+        total += remind_plan(
+            session, plan, timezone=timezone, now=now, days=days, email=email, sms=sms
+        )
     return total

@@ -73,7 +73,9 @@ def assign_lead_readers(session: Session, *, now: datetime) -> int:
     return assigned
 
 
-def notify_daily_reading(session: Session, *, now: datetime, email: bool = False) -> int:
+def notify_daily_reading(
+    session: Session, *, now: datetime, email: bool = False, sms: bool = False
+) -> int:
     """Tell every active member of a committee, once, that its reading of the day is out.
 
     Only readings of today (the committee's local day) that members can open
@@ -109,6 +111,8 @@ def notify_daily_reading(session: Session, *, now: datetime, email: bool = False
                 dedupe_key=f"daily-reading:{reading.id}",
                 now=now,
                 email=email,
+                sms=sms,
+                params={"title": reading.title, "summary": reading.summary or ""},
             )
     return sent
 

@@ -24,10 +24,11 @@ from studyhub.backup import jobs as backup_jobs
 from studyhub.backup.files import StoredFiles
 from studyhub.core.clock import local_date
 from studyhub.extensions import db
+from studyhub.live import jobs as live_jobs
 from studyhub.meetings import jobs as meetings_jobs
 from studyhub.notify import jobs as notify_jobs
 from studyhub.notify.mail import SmtpSettings, mail_enabled
-from studyhub.notify.sms import provider_from_config
+from studyhub.notify.sms import provider_from_config, sms_enabled
 from studyhub.plans import jobs as plans_jobs
 from studyhub.quizzes import jobs as quizzes_jobs
 from studyhub.readings import jobs as readings_jobs
@@ -95,7 +96,9 @@ def _assign_lead_readers(session: Session, now: datetime, config: Mapping[str, A
 
 
 def _notify_daily_reading(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
-    return readings_jobs.notify_daily_reading(session, now=now, email=mail_enabled(config))
+    return readings_jobs.notify_daily_reading(
+        session, now=now, email=mail_enabled(config), sms=sms_enabled(config)
+    )
 
 
 def _deliver_outbox(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
@@ -126,6 +129,7 @@ def _remind_due_plans(session: Session, now: datetime, config: Mapping[str, Any]
         now=now,
         days=config.get("PLAN_REMINDER_DAYS", plans_jobs.DEFAULT_DAYS),
         email=mail_enabled(config),
+        sms=sms_enabled(config),
     )
 
 
@@ -142,6 +146,10 @@ def _run_export_jobs(session: Session, now: datetime, config: Mapping[str, Any])
 
 def _queue_quarter_exports(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     return reports_jobs.queue_quarter_exports(session, now=now)
+
+
+def _write_ended_lessons(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return live_jobs.write_ended_lessons(session, now=now)
 
 
 def _remind_missing_meetings(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
@@ -250,6 +258,13 @@ JOBS: tuple[Job, ...] = (
         cron={"hour": "0", "minute": "40"},
         once_per="day",
         description="Queue each committee's score export of the quarter that just ended (once).",
+    ),
+    Job(
+        "live.write_ended_lessons",
+        _write_ended_lessons,
+        cron={"minute": "*"},
+        misfire_grace=timedelta(minutes=10),
+        description="Write the attendance of ended live lessons into each branch's record.",
     ),
     Job(
         "meetings.remind_missing_meetings",

@@ -428,6 +428,7 @@ def _notify_published(session: Session, plan: StudyPlan, *, now: datetime, email
         dedupe_key=f"plan-published:{plan.id}",
         now=now,
         email=email,
+        params={"title": plan.title, "due_on": plan.due_on.isoformat()},
     )
 
 

@@ -83,6 +83,7 @@ def send_reminder_messages(
     day: date,
     now: datetime,
     email: bool,
+    sms: bool = False,
 ) -> int:
     """The inbox message for members just reminded (once per plan and day each)."""
     if not user_ids:
@@ -105,6 +106,8 @@ def send_reminder_messages(
         dedupe_key=dedupe_key(plan, day),
         now=now,
         email=email,
+        sms=sms,
+        params={"title": plan.title, "due_on": due_on.isoformat() if due_on else None},
     )
 
 
