@@ -151,6 +151,19 @@ def plan(plan_id: int):
         if branch is None or branch.committee_id != plan.committee_id:
             branch = None
     quiz = progress.quiz_of(db.session, plan)
+    todays_reading = (
+        db.session.execute(
+            reading_queries.daily_summary(),
+            {
+                "committee_id": plan.committee_id,
+                "day": today,
+                "user_id": current_user.id,
+                "now": now,
+            },
+        ).first()
+        if mine
+        else None
+    )
     summary = (
         progress.branch_rows(db.session, plan, SUMMARY_PATH)
         if loaded.access.can_manage and plan.published_at is not None
@@ -177,6 +190,7 @@ def plan(plan_id: int):
         publish_form=ConfirmForm(),
         test_labels=TEST_LABELS,
         today=today,
+        todays_reading=todays_reading,
     )
 
 

@@ -22,6 +22,9 @@ EXTENSION_KEY = "studyhub.related_links"
 class RelatedLink:
     label: str
     url: str
+    # A button that posts (with the CSRF token) instead of a link: a next step that starts
+    # something, such as today's daily quiz, in one tap.
+    is_post: bool = False
 
 
 LinkProvider = Callable[[Any, Any], list[RelatedLink]]  # (the object, the user)

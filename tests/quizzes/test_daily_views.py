@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +14,9 @@ from studyhub.points import services as points
 from studyhub.points.models import PointEntry
 from studyhub.quizzes.models import Attempt, AttemptItem, MistakeCard, MistakeReview
 from studyhub.quizzes.services import daily, mistakes
+from studyhub.readings.services import tracking
 from tests.quizzes.stats_helpers import make_bank, many, single
+from tests.readings.tracking_helpers import make_reading
 
 
 @pytest.fixture(autouse=True)
@@ -248,3 +251,41 @@ def test_a_card_is_only_its_owners(client, login, session, org, make):
 
     assert response.status_code == 404
     assert "Due now: 0" in client.get("/quizzes/mistakes").text
+
+
+def test_a_daily_quiz_in_progress_goes_on_where_it_was(client, login, session, org):
+    login(org["member"].user)
+    client.post("/quizzes/daily/start")
+    attempt = _attempt(session, org["member"])
+    client.post(f"/quizzes/daily/{attempt.id}/1", data={"response": "B"})
+
+    page = client.get("/quizzes/daily")
+
+    assert page.status_code == 302
+    assert page.location.endswith(f"/quizzes/daily/{attempt.id}/2")
+
+
+def test_home_starts_the_daily_quiz_in_one_tap(client, login, org):
+    login(org["member"].user)
+    home = client.get("/").text
+    form = re.search(r'<form method="post" action="([^"]+)" id="daily-start-form">', home)
+    assert form is not None and form.group(1) == "/quizzes/daily/start"
+    assert 'id="daily-go"' in home
+
+
+def test_a_studied_reading_leads_on_to_the_daily_quiz(client, login, session, org):
+    member = org["member"]
+    today = clock.local_today(org["committee"].timezone)
+    reading = make_reading(session, org["committee"], daily_on=today, min_seconds=30)
+    login(member.user)
+
+    page = client.get(f"/readings/{reading.id}").text
+    # Hidden until the reading is credited (reading.js shows it then), already in the page.
+    assert re.search(r'<div id="next-steps" class="next-steps" hidden>', page)
+    assert 'action="/quizzes/daily/start"' in page and "Next: daily quiz" in page
+
+    tracking.mark_studied(
+        session, reading, user_id=member.user_id, now=clock.now_utc() + timedelta(minutes=5)
+    )
+    page = client.get(f"/readings/{reading.id}").text
+    assert re.search(r'<div id="next-steps" class="next-steps">', page)

@@ -27,6 +27,7 @@ from studyhub.quizzes.models import Attempt, AttemptState, QuizMode
 from studyhub.quizzes.services import attempts, daily, review
 from studyhub.quizzes.views import bp, managed_committee
 from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.related import RelatedLink, register_related_links
 from studyhub.web.saving import committed, errors_on, refused
 
 SEED_LIMIT = 2**31
@@ -247,6 +248,17 @@ def daily_panel(user: Any, now) -> HomePanel | None:
     return HomePanel(template="quizzes/panels/daily.html", context={"daily": today})
 
 
+def daily_next_step(reading: Any, user: Any) -> list[RelatedLink]:
+    """After today's reading: "next: the daily quiz", one tap that starts (or resumes) it.
+
+    No statement: a finished day's start only shows the day's result.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [RelatedLink(_("Next: daily quiz"), url_for("quizzes.daily_start"), is_post=True)]
+
+
 @bp.record_once
 def _register_panel(state) -> None:
     register_home_panel(state.app, 30, daily_panel)
+    register_related_links(state.app, "studied-reading", daily_next_step)

@@ -8,7 +8,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,6 +35,7 @@ from studyhub.readings.views import bp
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
+from studyhub.web.related import related_links
 from studyhub.web.saving import begin_writing, refused
 
 ARCHIVE_PER_PAGE = 20
@@ -88,6 +99,7 @@ def reading(reading_id: int):
         minutes=_minutes(reading.reading_seconds),
         remaining=tracking.remaining_seconds(reading, receipt, now=now),
         is_studied=receipt.studied_at is not None,
+        next_steps=related_links(current_app, "studied-reading", reading, current_user),
         comments=comments.comment_section(
             db.session,
             reading,

@@ -17,6 +17,7 @@
   var counter = document.getElementById("countdown-seconds");
   var note = document.getElementById("studied-note");
   var end = document.getElementById("reading-end");
+  var next = document.getElementById("next-steps"); // "next: 每日答题", shown once studied
 
   var pending = 0; // visible seconds the server has not acknowledged yet
   var reachedEnd = false;
@@ -29,6 +30,10 @@
     if (studied) {
       if (form) form.hidden = true;
       if (note) note.hidden = false;
+      if (next && next.hidden) {
+        next.hidden = false;
+        next.scrollIntoView({ block: "nearest" });
+      }
       return;
     }
     if (counter) counter.textContent = String(Math.max(0, Math.ceil(remaining)));
