@@ -55,9 +55,11 @@ def test_gift_questions_file():
     result = gift.parse(moodle("gift/questions.gift.txt"), filename="questions.gift.txt")
 
     assert result.errors == []
-    assert types(result) == {"single": 1, "multiple": 1, "fillin": 1, "truefalse": 3}
+    assert types(result) == {"single": 1, "multiple": 1, "fillin": 1, "truefalse": 3, "essay": 1}
+    [q8] = titled(result, "Q8")  # essays are imported since issue 17
+    assert (q8.qtype, q8.answer, q8.options) == ("essay", None, [])
+    assert html_to_text(q8.stem_html) == "How are you?"
     assert result.skipped == [
-        Skipped("Q8", "essay", 2),
         Skipped("Moodle activities", "matching", 5),
         Skipped("Q5", "numerical", 31),
     ]
@@ -85,7 +87,7 @@ def test_gift_questions_file():
         ("truefalse", True, "TSL is blablabla."),
     ]
     assert result.duplicates == [Duplicate(49, 46, "2-08 TSL")]
-    assert len(result.unique_questions) == 5  # stored 5, duplicates 1, skipped 3
+    assert len(result.unique_questions) == 6  # stored 6 (with the essay), duplicates 1, skipped 2
 
 
 def test_gift_category_and_escapes():
@@ -164,6 +166,7 @@ def test_gift_examples():
 def test_gift_keeps_names_as_titles():
     result = gift.parse(moodle("gift/questions.gift.txt"), filename="q.txt")
     assert [q.title for q in result.questions] == [
+        "Q8",
         "Q2",
         "colours",
         "Shortanswer",
@@ -301,11 +304,13 @@ def test_xml_nested_categories(name, first_lines):
     assert result.errors == []
     assert [(q.qtype, q.answer, q.category_path, q.line) for q in result.questions] == [
         ("truefalse", True, ["Iota"], first_lines[0]),
+        ("essay", None, ["Iota", "Kappa"], 55),
         ("truefalse", True, ["Iota", "Kappa"], first_lines[1]),
         ("truefalse", True, ["Iota", "Kappa", "Lambda"], first_lines[2]),
         ("truefalse", True, ["Iota", "Mu"], first_lines[3]),
     ]
-    assert result.skipped == [Skipped("Kappa Essay Question", "essay", 55)]
+    assert result.questions[1].title == "Kappa Essay Question"
+    assert result.skipped == []
     assert [c.path for c in result.categories] == [
         ("Iota",),
         ("Iota", "Kappa"),
@@ -326,13 +331,19 @@ def test_xml_child_category_before_its_parent():
         ParsedCategory(("Sigma",), None, "This is Sigma category for test"),
         ParsedCategory(("Sigma", "Tau"), None, "This is Tau category for test"),
     ]
-    [question] = result.questions
+    essay, question = result.questions
     assert (question.qtype, question.answer, question.category_path) == (
         "fillin",
         [["yes"]],
         ["Sigma"],
     )
-    assert result.skipped == [Skipped("Tau Question", "essay", 14)]
+    assert (essay.qtype, essay.title, essay.category_path, essay.line) == (
+        "essay",
+        "Tau Question",
+        ["Sigma", "Tau"],
+        14,
+    )
+    assert result.skipped == []
 
 
 def test_xml_old_format():

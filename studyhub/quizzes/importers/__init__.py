@@ -12,12 +12,13 @@ from collections.abc import Callable
 
 from flask_babel import gettext as _
 
-from studyhub.quizzes.importers import aiken, gift, moodle_xml, xlsx
+from studyhub.quizzes.importers import aiken, csv_bank, gift, moodle_xml, xlsx
 from studyhub.quizzes.importers.detect import FORMATS, UnreadableFile, detect_format
 from studyhub.quizzes.importers.model import ParseResult, Problem
 
 PARSERS: dict[str, Callable[..., ParseResult]] = {
     "xlsx": xlsx.parse,
+    "csv": csv_bank.parse,
     "gift": gift.parse,
     "aiken": aiken.parse,
     "moodle-xml": moodle_xml.parse,
@@ -38,4 +39,13 @@ def parse(data: bytes, *, filename: str, file_format: str = "auto") -> ParseResu
             formats=", ".join(FORMATS),
         )
         return ParseResult(errors=[Problem(0, message)])
-    return PARSERS[file_format](data, filename=filename)
+    result = PARSERS[file_format](data, filename=filename)
+    if not result.questions and not result.errors:
+        # An empty file, or one of nothing but skipped questions, is not an empty bank.
+        message = (
+            _("The file holds no question of a type that can be imported.")
+            if result.skipped
+            else _("The file is empty: it holds no questions.")
+        )
+        result.errors.append(Problem(0, message))
+    return result

@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from flask_babel import gettext as _
 
-FORMATS = ("xlsx", "gift", "aiken", "moodle-xml")
+FORMATS = ("xlsx", "csv", "gift", "aiken", "moodle-xml")
 
 _EXTENSIONS = {
     ".xlsx": "xlsx",
@@ -23,6 +23,7 @@ _EXTENSIONS = {
     ".gift": "gift",
     ".xml": "moodle-xml",
     ".aiken": "aiken",
+    ".csv": "csv",
 }
 _AIKEN_OPTION = re.compile(r"^[A-Z][).]", re.MULTILINE)
 _AIKEN_ANSWER = re.compile(r"^ANSWER\s*:", re.MULTILINE)
@@ -111,9 +112,15 @@ def detect_format(data: bytes | str, *, filename: str) -> str:
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
     text = decode_text(data)
+    if not text.strip():
+        raise UnreadableFile(_("The file is empty: it holds no questions."))
     head = text.lstrip()[:200]
     if head.startswith(("<?xml", "<quiz")):
         return "moodle-xml"
+    from studyhub.quizzes.importers.csv_bank import delimiter_of  # csv_bank imports this module
+
+    if delimiter_of(text) is not None:
+        return "csv"
     if _AIKEN_ANSWER.search(text) and _AIKEN_OPTION.search(text) and "{" not in text:
         return "aiken"
     return "gift"

@@ -9,8 +9,12 @@ control characters. The answer block decides the type: ``~`` multiple choice (on
 TRUE/FALSE true/false, ``=`` answers only short answer (our fill-in: the answers at
 100% are accepted), ``####`` the general feedback (our explanation). Text after the
 block makes a missing-word question: the stem gets a blank (``_____``) where the
-block was. Essay (``{}``), numerical (``{#…}``), matching (``=a -> b``) and
-description (no block) are reported as skipped.
+block was. Essay (``{}``) becomes an essay question (the general feedback its
+explanation; GIFT has no model answer). Several short-answer blocks in one stem
+(``…是{=全面的}、{=系统的}…``) make a fill-in with one blank per block; several
+blocks of another kind are refused with a message, so no answer is ever left
+visible in a stem. Numerical (``{#…}``), matching (``=a -> b``) and description
+(no block) are reported as skipped.
 """
 
 from __future__ import annotations
@@ -130,6 +134,8 @@ def _question(
     answers = block[start + 1 : finish].strip()
     text_format, before = _format(block[:start], "moodle")
     after = block[finish + 1 :]
+    if "{" in after:
+        return _several_blanks(block, start, title=title, line=line, category=category)
     name = (
         title
         or first_words(_restore(before + (BLANK + after if after.strip() else "")))
@@ -141,6 +147,21 @@ def _question(
         explanation = _html(answers[separator + 4 :], text_format)
         answers = answers[:separator].strip()
 
+    if not answers:
+        stem = to_html(
+            _restore(before.rstrip() + (" " + after.strip() if after.strip() else "")).strip(SPACE),
+            text_format,
+        )
+        require_stem(stem, name=name)
+        return ParsedQuestion(
+            qtype="essay",
+            stem_html=stem,
+            answer=None,  # type: ignore[arg-type]
+            title=title,
+            explanation_html=explanation,
+            category_path=list(category),
+            line=line,
+        )
     skipped = _other_type(answers)
     if skipped:
         result.skipped.append(Skipped(name, skipped, line))
@@ -172,9 +193,49 @@ def _question(
     return question
 
 
+def _several_blanks(
+    block: str, start: int, *, title: str | None, line: int, category: tuple[str, ...]
+) -> ParsedQuestion:
+    """A stem with several answer blocks: each a short answer makes one blank each."""
+    text_format, _rest = _format(block[:start], "moodle")
+    pieces: list[str] = []
+    blanks: list[list[str]] = []
+    position = 0
+    name = title or first_words(_restore(re.sub(r"\{[^}]*\}", BLANK, block)))
+    while (opening := block.find("{", position)) != -1:
+        closing = block.find("}", opening)
+        if closing == -1:
+            raise Invalid(_("“%(name)s” has a { with no } to close it.", name=name))
+        answers = block[opening + 1 : closing].strip()
+        if "####" in answers or not answers or "~" in answers or answers.startswith("#"):
+            raise Invalid(
+                _(
+                    "“%(name)s” has several answer blocks; only blocks of accepted answers "
+                    "({=…}) can be blanks of one question. Split it into one question per block.",
+                    name=name,
+                )
+            )
+        holder = ParsedQuestion(qtype="fillin", stem_html="", answer=[])
+        _shortanswer(holder, answers, name)
+        blanks.extend(holder.answer)  # type: ignore[arg-type]
+        pieces.append(block[position:opening])
+        pieces.append(_BLANK_MARK)
+        position = closing + 1
+    pieces.append(block[position:])
+    source = _format("".join(pieces), "moodle")[1]
+    stem = to_html(_restore(source).strip(SPACE), text_format).replace(_BLANK_MARK, BLANK)
+    require_stem(stem, name=name)
+    return ParsedQuestion(
+        qtype="fillin",
+        stem_html=stem,
+        answer=blanks,
+        title=title,
+        category_path=list(category),
+        line=line,
+    )
+
+
 def _other_type(answers: str) -> str | None:
-    if not answers:
-        return "essay"
     if answers.startswith("#"):
         return "numerical"
     if "~" not in answers and "=" in answers and "->" in answers:

@@ -189,7 +189,7 @@ class _Reader:
 
     def read(self, qtype: str) -> ParsedQuestion | None:
         build = {"multichoice": self._choice, "truefalse": self._truefalse,
-                 "shortanswer": self._shortanswer}.get(qtype)  # fmt: skip
+                 "shortanswer": self._shortanswer, "essay": self._essay}.get(qtype)  # fmt: skip
         if build is None:
             return None
         element = self.element
@@ -281,6 +281,12 @@ class _Reader:
             raise Invalid(_("“%(name)s” does not say whether it is true or false.", name=self.name))
         question.answer = right[0] == "true"
         question.feedback_html = {value: text for value, (_w, text) in found.items() if text}
+
+    def _essay(self, question: ParsedQuestion) -> None:
+        """Moodle's information for graders is our model answer."""
+        question.qtype = "essay"
+        question.answer = None  # type: ignore[assignment]
+        question.model_answer_html = self.area(self.element.find("graderinfo"))
 
     def _shortanswer(self, question: ParsedQuestion) -> None:
         accepted = [
