@@ -1,47 +1,25 @@
-"""Backing up and restoring: the database's tables and the uploaded files, one archive.
-
-The design (docs/backups.md): every table is read in ONE repeatable-read
-transaction (PostgreSQL ``REPEATABLE READ, READ ONLY``; SQLite a read
-transaction, which in WAL mode is a snapshot and never blocks the app's
-writers) and written as JSON lines, a row per line, in foreign-key order and
-primary-key order. The same archive restores into either database, so moving
-from the embedded SQLite to PostgreSQL is a backup and a restore.
-
-A restore checks every checksum before it writes anything, builds the schema of
-the archive's migration revision, inserts the rows in batches in one
-transaction (checking the counts), resets PostgreSQL's sequences, then runs the
-migrations up to the code's head and writes the files. Rows stream through in
-batches both ways: memory stays flat whatever the size of the tables.
-"""
+"""Restoring an archive: checksums first, the archive's schema, the rows in batches in one
+transaction, PostgreSQL's sequences, the migrations up to head, then the files."""
 
 from __future__ import annotations
 
-import base64
 import gzip
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
-from functools import partial
-from importlib import metadata
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import (
-    JSON,
     Column,
     Connection,
     Engine,
     MetaData,
     Table,
-    Text,
     bindparam,
-    cast,
     func,
     insert,
     inspect,
@@ -50,276 +28,25 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import types as sqltypes
-from sqlalchemy.schema import ForeignKeyConstraint, sort_tables_and_constraints
 
 from studyhub.backup.archive import (
-    ArchiveWriter,
     BackupError,
-    FileEntry,
     Manifest,
     TableEntry,
     opened,
     verify,
 )
 from studyhub.backup.files import FileStore
+from studyhub.backup.services.backing_up import _load_order, _reflect, _reflected
+from studyhub.backup.services.values import (
+    BATCH,
+    NoProgress,
+    Progress,
+    _decoder,
+    _kind,
+    app_version,
+)
 from studyhub.core import units
-
-BATCH = 2000
-VERSION_TABLE = "alembic_version"
-
-
-class Progress(Protocol):
-    """What the commands show: a phase with a total, advanced as work is done."""
-
-    def start(self, label: str, total: int) -> None: ...
-
-    def advance(self, amount: int) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-class NoProgress:
-    def start(self, label: str, total: int) -> None:
-        pass
-
-    def advance(self, amount: int) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
-
-
-def app_version() -> str:
-    try:
-        return metadata.version("studyhub")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-# --- values ---------------------------------------------------------------------------------
-
-
-def _kind(column: Column) -> str:
-    """How a column's values travel: by its (reflected) type's generic kind."""
-    column_type = column.type
-    if isinstance(column_type, sqltypes.JSON):
-        return "json"
-    if isinstance(column_type, sqltypes.DateTime):
-        return "datetime_tz" if column_type.timezone else "datetime"
-    if isinstance(column_type, sqltypes.Date):
-        return "date"
-    if isinstance(column_type, sqltypes.Time):
-        return "time"
-    if isinstance(column_type, sqltypes.Numeric) and not isinstance(column_type, sqltypes.Float):
-        return "decimal"
-    if isinstance(column_type, sqltypes.LargeBinary):
-        return "binary"
-    return "plain"
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat()  # UTC, as the app stores every instant
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (bytes, memoryview)):
-        return base64.b64encode(bytes(value)).decode()
-    raise TypeError(f"cannot back up a value of type {type(value).__name__}")
-
-
-def _decoder(kind: str) -> Callable[[Any], Any]:
-    if kind == "datetime":
-        return datetime.fromisoformat
-    if kind == "datetime_tz":
-        return lambda v: datetime.fromisoformat(v).replace(tzinfo=UTC)
-    if kind == "date":
-        return date.fromisoformat
-    if kind == "time":
-        return time.fromisoformat
-    if kind == "decimal":
-        return Decimal
-    if kind == "binary":
-        return base64.b64decode
-    if kind == "json":
-        return lambda v: JSON.NULL if v == "null" else json.loads(v)
-    return lambda v: v
-
-
-def _readable(column: Column) -> Any:
-    """The column as read: JSON as its text (SQL NULL and JSON null stay apart)."""
-    if _kind(column) == "json":
-        return cast(column, Text).label(column.name)
-    return column
-
-
-# --- backup ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    path: Path
-    manifest: Manifest
-
-
-def _snapshot(engine: Engine) -> Connection:
-    """A connection inside one consistent read-only snapshot of the whole database."""
-    if engine.dialect.name == "postgresql":
-        connection = engine.connect().execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True
-        )
-    else:
-        connection = engine.connect()
-    connection.begin()
-    return connection
-
-
-def _reflect(connection: Connection) -> list[Table]:
-    """The database's tables (as they are, not as the models say) in load order."""
-    return _load_order(_reflected(connection))[0]
-
-
-def _reflected(connection: Connection) -> list[Table]:
-    metadata_ = MetaData()
-    metadata_.reflect(bind=connection)
-    return [t for t in metadata_.tables.values() if t.name != VERSION_TABLE]
-
-
-def _load_order(tables: list[Table]) -> tuple[list[Table], dict[str, list[str]]]:
-    """Tables in an order that loads referenced rows first, and the columns to load later.
-
-    A cycle of foreign keys (a question and its current version) is broken at a
-    nullable column: it is loaded empty and filled in once every table is loaded.
-    """
-    later: set[ForeignKeyConstraint] = set()
-
-    def in_cycles() -> list[ForeignKeyConstraint]:
-        remaining = [
-            fkc
-            for table, fkcs in sort_tables_and_constraints(
-                tables, filter_fn=lambda fkc: True if fkc in later else None
-            )
-            if table is None
-            for fkc in fkcs
-            if fkc not in later
-        ]
-        return sorted(remaining, key=lambda f: (f.table.name, [c.name for c in f.columns]))
-
-    while cycles := in_cycles():
-        nullable = [fkc for fkc in cycles if all(c.nullable for c in fkc.columns)]
-        if not nullable:
-            names = ", ".join(sorted({fkc.table.name for fkc in cycles}))
-            raise BackupError(f"tables {names} refer to each other through required columns")
-        later.add(nullable[0])
-    order = [
-        table
-        for table, _ in sort_tables_and_constraints(
-            tables, filter_fn=lambda fkc: True if fkc in later else None
-        )
-        if table is not None
-    ]
-    deferred: dict[str, list[str]] = {}
-    for fkc in later:
-        deferred.setdefault(fkc.table.name, []).extend(c.name for c in fkc.columns)
-    return order, deferred
-
-
-def _revision(connection: Connection) -> str:
-    revisions = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
-    found = sorted(revisions)
-    if len(found) != 1:
-        raise BackupError(
-            "the database has no single migration revision: run `studyhub db upgrade` first"
-        )
-    return found[0]
-
-
-def _table_rows(connection: Connection, table: Table) -> Iterator[list[Any]]:
-    order = list(table.primary_key.columns) or list(table.columns)
-    statement = select(*(_readable(c) for c in table.columns)).order_by(*order)
-    result = connection.execute(statement.execution_options(yield_per=BATCH))
-    for partition in result.partitions(BATCH):
-        yield from (list(row) for row in partition)
-
-
-def _write_table(
-    connection: Connection, table: Table, out: IO[bytes], *, progress: Progress
-) -> int:
-    count = 0
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=3, mtime=0) as packed:
-        writer = io.TextIOWrapper(packed, encoding="utf-8", newline="\n")
-        for row in _table_rows(connection, table):
-            writer.write(json.dumps(row, ensure_ascii=False, default=_encode) + "\n")
-            count += 1
-            if count % BATCH == 0:
-                progress.advance(BATCH)
-        writer.flush()
-        writer.detach()
-    progress.advance(count % BATCH)
-    return count
-
-
-def back_up(
-    engine: Engine,
-    files: FileStore,
-    path: Path,
-    *,
-    now: datetime,
-    progress: Progress | None = None,
-) -> BackupResult:
-    """Write the database's snapshot and every file of ``files`` into the archive ``path``.
-
-    The tables are read before the files, so a file uploaded meanwhile is at most an
-    extra (a restore keeps it unused); the archive appears at ``path`` only when
-    complete.
-    """
-    progress = progress or NoProgress()
-    writer = ArchiveWriter(path)
-    try:
-        with units.running(units.Unit.READ):
-            connection = _snapshot(engine)
-            try:
-                manifest = Manifest(
-                    app_version=app_version(),
-                    revision=_revision(connection),
-                    dialect=engine.dialect.name,
-                    created_at=now.astimezone(UTC).isoformat(),
-                )
-                tables = _reflect(connection)
-                counts = {
-                    t.name: connection.scalar(select(func.count()).select_from(t)) for t in tables
-                }
-                progress.start("Tables", sum(counts.values()))
-                for number, table in enumerate(tables, start=1):
-                    member = f"data/{number:03d}-{table.name}.jsonl.gz"
-                    sha, rows = writer.add_spooled(
-                        member, partial(_write_table, connection, table, progress=progress)
-                    )
-                    manifest.tables.append(
-                        TableEntry(table.name, member, [c.name for c in table.columns], rows, sha)
-                    )
-                progress.finish()
-            finally:
-                connection.rollback()
-                connection.close()
-        listed = list(files.names())
-        progress.start("Files", sum(size for _, size in listed))
-        for name, size in listed:
-            member = f"files/{name}"
-            with files.open(name) as stream:
-                sha = writer.add_stream(member, stream, size)
-            manifest.files.append(FileEntry(name, member, size, sha))
-            progress.advance(size)
-        progress.finish()
-        writer.finish(manifest)
-    except BaseException:
-        writer.abandon()
-        raise
-    return BackupResult(path, manifest)
-
 
 # --- restore --------------------------------------------------------------------------------
 
