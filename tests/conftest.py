@@ -295,3 +295,15 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return c
 
     return do_login
+
+
+@pytest.fixture(autouse=True)
+def _forget_prepared_questions() -> Iterator[None]:
+    """The attempt page keeps question versions prepared per process, by id (immutable in
+    production); every test's rolled-back database reuses ids, so each starts afresh."""
+    from studyhub.quizzes.services.sheets import clear_sheets
+    from studyhub.quizzes.views.screens import clear_skeletons
+
+    clear_sheets()
+    clear_skeletons()
+    yield

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -282,6 +282,74 @@ def attempt_items(attempt_id: int) -> Select[tuple[AttemptItem]]:
 
 def attempt_item(attempt_id: int, position: int) -> Select[tuple[AttemptItem]]:
     return attempt_items(attempt_id).where(AttemptItem.position == position)
+
+
+class Bound(NamedTuple):
+    """A statement built once and its parameters for one call: ``session.execute(*bound)``.
+
+    The hot paths' statements are built once per process (building costs more than
+    running them); their builders still take typed arguments and bind them here.
+    """
+
+    statement: Select
+    params: dict[str, Any]
+
+
+@cache
+def _attempt_page() -> Select:
+    attempt = Attempt.__table__
+    quiz = Quiz.__table__
+    item = AttemptItem.__table__
+    return (
+        select(
+            attempt.c.user_id,
+            attempt.c.quiz_id,
+            attempt.c.state,
+            attempt.c.deadline_at,
+            quiz.c.title,
+            quiz.c.mode,
+            item.c.position,
+            item.c.question_id,
+            item.c.version_id,
+            item.c.points,
+            item.c.option_order,
+            item.c.response,
+            item.c.response_seq,
+            item.c.is_flagged,
+            item.c.score,
+        )
+        .select_from(attempt)
+        .join(quiz, quiz.c.id == attempt.c.quiz_id)
+        .outerjoin(item, item.c.attempt_id == attempt.c.id)
+        .where(attempt.c.id == bindparam("attempt_id"))
+        .order_by(item.c.position)
+    )
+
+
+def attempt_page(attempt_id: int) -> Bound:
+    """The attempt page's one statement: a row per item (position order), each with the
+    attempt's owner, quiz, state and deadline and the quiz's title and mode; the item's
+    columns are ``NULL`` in the one row of an attempt without items, no row without the
+    attempt. No question text: :func:`versions_to_show` reads it once per process."""
+    return Bound(_attempt_page(), {"attempt_id": attempt_id})
+
+
+def versions_to_show(version_ids: list[int]) -> Select:
+    """(id, question_id, qtype, stem_html, options, answer) of question versions."""
+    version = QuestionVersion.__table__
+    question = Question.__table__
+    return (
+        select(
+            version.c.id,
+            version.c.question_id,
+            question.c.qtype,
+            version.c.stem_html,
+            version.c.options,
+            version.c.answer,
+        )
+        .join(question, question.c.id == version.c.question_id)
+        .where(version.c.id.in_(version_ids))
+    )
 
 
 @cache

@@ -49,7 +49,8 @@ from studyhub.quizzes.models import (
     Quiz,
     QuizMode,
 )
-from studyhub.quizzes.services import grading, mistakes, review
+from studyhub.quizzes.services import grading, mistakes, overrides, review
+from studyhub.quizzes.services.overrides import Settings
 from studyhub.quizzes.services.quizzes import Drawn, draw_questions
 
 DEFAULT_GRACE = timedelta(seconds=60)
@@ -88,10 +89,11 @@ class Saved:
 
 def remaining_seconds(attempt: Attempt, *, now: datetime) -> int | None:
     """Seconds to the deadline, rounded up (0 once past it); ``None`` without a deadline."""
-    return _seconds_to(attempt.deadline_at, now)
+    return seconds_to(attempt.deadline_at, now)
 
 
-def _seconds_to(deadline_at: datetime | None, now: datetime) -> int | None:
+def seconds_to(deadline_at: datetime | None, now: datetime) -> int | None:
+    """Seconds from ``now`` to ``deadline_at``, rounded up (0 once past); ``None`` without one."""
     if deadline_at is None:
         return None
     return max(0, math.ceil((as_utc(deadline_at) - as_utc(now)).total_seconds()))
@@ -99,13 +101,18 @@ def _seconds_to(deadline_at: datetime | None, now: datetime) -> int | None:
 
 def is_expired(attempt: Attempt, *, now: datetime, grace: timedelta) -> bool:
     """Past the deadline and the grace: no more answers, it is due to be submitted."""
-    return attempt.deadline_at is not None and as_utc(now) > as_utc(attempt.deadline_at) + grace
+    return attempt.deadline_at is not None and is_past(attempt.deadline_at, now=now, grace=grace)
+
+
+def is_past(deadline_at: datetime, *, now: datetime, grace: timedelta) -> bool:
+    """Whether ``now`` is past ``deadline_at`` and the grace."""
+    return as_utc(now) > as_utc(deadline_at) + grace
 
 
 # Starting ------------------------------------------------------------------------------------
 
 
-def _deadline(quiz: Quiz, now: datetime) -> datetime | None:
+def _deadline(quiz: Quiz | Settings, now: datetime) -> datetime | None:
     limit = now + timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
     closes = as_utc(quiz.closes_at) if quiz.closes_at is not None else None
     if limit is None:
@@ -113,7 +120,7 @@ def _deadline(quiz: Quiz, now: datetime) -> datetime | None:
     return min(limit, closes) if closes is not None else limit
 
 
-def _check_window(quiz: Quiz, now: datetime) -> None:
+def _check_window(quiz: Quiz | Settings, now: datetime) -> None:
     if quiz.published_at is None:
         raise Closed(_l("This quiz is not open."))
     if quiz.opens_at is not None and as_utc(now) < as_utc(quiz.opens_at):
@@ -122,7 +129,7 @@ def _check_window(quiz: Quiz, now: datetime) -> None:
         raise Closed(_l("This quiz has closed."))
 
 
-def attempts_left(quiz: Quiz, used: int) -> int | None:
+def attempts_left(quiz: Quiz | Settings, used: int) -> int | None:
     """How many more attempts a member who used ``used`` has; ``None``: no limit."""
     if quiz.mode == QuizMode.PRACTICE or quiz.attempts_allowed is None:
         return None
@@ -188,12 +195,13 @@ def start_attempt(
         if not is_expired(current, now=now, grace=grace):
             return current
         submit_attempt(session, current, now=now, auto=True)
-    _check_window(quiz, now)
+    rules = overrides.effective(session, quiz, user_id=user_id)  # the member's exceptions
+    _check_window(rules, now)
     used = session.scalar(queries.last_attempt_number(quiz.id, user_id)) or 0
-    left = attempts_left(quiz, used)
+    left = attempts_left(rules, used)
     if left == 0:
         raise Closed(
-            _l("You have used all %(n)d attempts at this quiz.", n=quiz.attempts_allowed or 0)
+            _l("You have used all %(n)d attempts at this quiz.", n=rules.attempts_allowed or 0)
         )
     rng = random.Random(seed)
     items, max_score = _new_items(session, quiz, rng, drawn)
@@ -205,7 +213,7 @@ def start_attempt(
         state=AttemptState.IN_PROGRESS,
         seed=seed,
         started_at=now,
-        deadline_at=_deadline(quiz, as_utc(now)),
+        deadline_at=_deadline(rules, as_utc(now)),
         is_auto_submitted=False,
         max_score=max_score,
     )
@@ -399,7 +407,7 @@ def save_answer(
         score=score,
         is_correct=is_correct,
         is_instant=instant,
-        remaining=_seconds_to(deadline_at, now),
+        remaining=seconds_to(deadline_at, now),
     )
 
 
@@ -587,6 +595,7 @@ class Overview:
     left: int | None  # None: no limit
     grade: Decimal | None
     closed_reason: str | None  # why no new attempt can start now; None: one can
+    settings: Settings | None = None  # the quiz's settings with the member's overrides
 
     @property
     def can_start(self) -> bool:
@@ -601,11 +610,12 @@ def overview(
     found = list(session.scalars(queries.attempts_of(quiz.id, user_id)))
     current = next((a for a in found if a.state == AttemptState.IN_PROGRESS), None)
     reason = None
+    rules = overrides.effective(session, quiz, user_id=user_id)  # the member's exceptions
     try:
-        _check_window(quiz, now)
+        _check_window(rules, now)
     except Closed as exc:
         reason = str(exc)
-    left = attempts_left(quiz, max((a.number for a in found), default=0))
+    left = attempts_left(rules, max((a.number for a in found), default=0))
     if reason is None and left == 0:
         reason = str(_l("You have used all your attempts."))
     return Overview(
@@ -614,6 +624,7 @@ def overview(
         left=left,
         grade=final_grade(session, quiz, user_id=user_id),
         closed_reason=reason,
+        settings=rules,
     )
 
 

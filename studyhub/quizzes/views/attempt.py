@@ -41,12 +41,12 @@ from flask_login import current_user, login_required
 
 from studyhub.accounts.views import checks_its_own_login, keep_session_alive, session_login
 from studyhub.core import clock
-from studyhub.core.errors import DomainError, NotAllowed, NotLoggedIn
+from studyhub.core.errors import DomainError, NotAllowed, NotFound, NotLoggedIn
 from studyhub.extensions import csrf, db, login_manager
 from studyhub.quizzes.forms import AnswerForm, ConfirmForm, SubmitForm
 from studyhub.quizzes.models import Attempt, AttemptState, Quiz
-from studyhub.quizzes.services import attempts, quizzes, review
-from studyhub.quizzes.views import bp
+from studyhub.quizzes.services import attempts, quizzes, review, sheets
+from studyhub.quizzes.views import bp, screens
 from studyhub.web.related import related_links
 from studyhub.web.saving import keep_changes, refused
 
@@ -115,29 +115,41 @@ def start(quiz_id: int):
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
-    """The questions, one per screen (``?q=`` picks it), the navigator and the countdown."""
+    """The questions, one per screen (``?q=`` picks it), the navigator and the countdown.
+
+    The attempt and its items come in one statement, the questions' texts from the
+    versions prepared once per process (:mod:`~studyhub.quizzes.services.sheets`), and
+    each screen is a kept rendering filled with the taker's values (:mod:`.screens`).
+    """
     now = clock.now_utc()
-    attempt = _own_attempt(attempt_id)
-    if attempt.state == AttemptState.SUBMITTED:
-        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    if attempts.is_expired(attempt, now=now, grace=_grace()):
-        return redirect(url_for("quizzes.confirm_submit", attempt_id=attempt.id))
-    quiz = attempt.quiz
-    items = attempts.item_views(db.session, attempt, now=now)[1]
+    try:
+        page = sheets.attempt_page(db.session, attempt_id, user_id=current_user.id)
+    except NotFound:
+        abort(404)
+    if page.state == AttemptState.SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+    deadline_at = page.deadline_at
+    if deadline_at is not None and attempts.is_past(deadline_at, now=now, grace=_grace()):
+        return redirect(url_for("quizzes.confirm_submit", attempt_id=attempt_id))
+    items = page.items
     current = request.args.get("q", type=int) or next(
         (i.position for i in items if not i.is_answered), 1
     )
     current = min(max(current, 1), len(items) or 1)
+    token = _token(attempt_id, page.user_id)
+    ctx = screens.context(page, current=current, token=token)
+    views = None
+    if page.has_feedback:  # practice or the daily quiz with answers checked: their feedback
+        views = attempts.item_views(db.session, _own_attempt(attempt_id), now=now)[1]
     return render_template(
         "quizzes/attempt/attempt.html",
-        quiz=quiz,
-        attempt=attempt,
-        items=items,
-        current=current,
-        remaining=attempts.remaining_seconds(attempt, now=now),
-        token=attempt_token(attempt),
+        page=page,
+        navigator=screens.navigator(page, ctx),
+        screens=screens.screens(page, ctx, views),
+        remaining=attempts.seconds_to(deadline_at, now),
+        token=token,
         max_seq=max((i.seq for i in items), default=0),
-        is_instant=quiz.mode in review.INSTANT_FEEDBACK_MODES,
+        is_instant=page.is_instant,
     )
 
 
