@@ -157,12 +157,14 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.web.filters import register_filters
     from studyhub.web.help import bp as help_bp
     from studyhub.web.ops import register_ops
+    from studyhub.web.pwa import bp as pwa_bp
     from studyhub.web.security import register_security_headers
     from studyhub.web.views import bp as web_bp
     from studyhub.web.views import empty_page, floor, member_floor, register_error_handlers
 
     app.register_blueprint(web_bp)
     app.register_blueprint(help_bp)
+    app.register_blueprint(pwa_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(menu_bp)
     app.register_blueprint(org_bp)
