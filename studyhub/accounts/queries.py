@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, Select, and_, exists, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    type_coerce,
+)
 
 from studyhub.accounts.models import LoginSession, TokenDigest, User
 
@@ -36,6 +46,31 @@ def logged_in_user(user_id: int, token: str, now: datetime) -> Select[tuple[User
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(User.id == user_id, User.is_enabled.is_(True), _open_login(User.id, token, now))
     )
+
+
+_LOGGED_IN_USER = (
+    select(User, LoginSession.id, LoginSession.is_remembered)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        User.is_enabled.is_(True),
+        _open_login(
+            User.id,
+            bindparam("token", type_=TokenDigest()),
+            bindparam("now", type_=LoginSession.expires_at.type),
+        ),
+    )
+)
+
+
+def logged_in_user_statement() -> Select[tuple[User, int, bool]]:
+    """:func:`logged_in_user` built once, with bind parameters ``user_id``, ``token``
+    (as the session keeps it; the comparison hashes it) and ``now``.
+
+    The start of every request's first statement (``accounts.requests``): built
+    once, so SQLAlchemy's compiled cache finds it without building it again.
+    """
+    return _LOGGED_IN_USER
 
 
 def valid_login_clause(user_id: Any, token: Any, now: Any) -> Exists:

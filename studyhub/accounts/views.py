@@ -23,12 +23,17 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from studyhub.accounts import queries, services, throttle
+from studyhub.accounts import requests, services, throttle
 from studyhub.accounts.forms import ActivationForm, ChangePasswordForm, LoginForm
 from studyhub.accounts.models import User
+from studyhub.accounts.requests import (  # the last two re-exported for quizzes.views.attempt
+    SEEN_KEY,
+    keep_session_alive,  # noqa: F401
+    session_login,  # noqa: F401
+)
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
-from studyhub.extensions import db, limiter, login_manager
+from studyhub.extensions import db, limiter
 from studyhub.web.saving import begin_writing, reads_first
 
 bp = Blueprint("accounts", __name__)
@@ -44,69 +49,7 @@ OPEN_DURING_FORCED_CHANGE = frozenset(
         "web.health",
     }
 )
-# The session cookie's record of this login's last request (epoch seconds), for the idle
-# limit; rewritten at most every SEEN_EVERY_SECONDS so most responses set no cookie.
-SEEN_KEY = "_seen"
-SEEN_EVERY_SECONDS = 60
-
-
 F = TypeVar("F", bound=Callable)
-
-
-def _login_of(user_id: str) -> tuple[int, str] | None:
-    """(user id, login token) from the id flask-login keeps ("<id>:<token>")."""
-    raw_id, _sep, token = user_id.partition(":")
-    return (int(raw_id), token) if raw_id.isdigit() and token else None
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The user of this request's login, in one statement (the user joined with its login).
-
-    Refused (None, so the request is anonymous) when the login ended (logout,
-    "log out everywhere", a password change…), passed its absolute lifetime
-    (``SESSION_ABSOLUTE_DAYS``), the account is disabled, or a login that is
-    not remembered has been idle longer than ``SESSION_IDLE_MINUTES``.
-
-    Why the idle clock lives in the signed session cookie (``_seen``) and not in
-    the ``login_session`` row: a row touched on every request would make every
-    page view a database write (and on SQLite a wait for the write lock). The
-    cookie is signed, so it cannot be moved forward by hand, and an old copy of
-    it carries its old time. ``_seen`` is renewed at most once a minute. A
-    remembered login ("keep me logged in") has no idle limit, only the
-    absolute one; its remember-me cookie names the same row, so ending the row
-    ends both cookies. An exam's answer saves check the login in their own
-    statement without the idle limit and renew ``_seen``
-    (:func:`keep_session_alive`), so an exam in progress is never cut off.
-    """
-    login = _login_of(user_id)
-    if login is None:
-        return None
-    now = clock.now_utc()
-    row = db.session.execute(queries.logged_in_user(login[0], login[1], now)).first()
-    if row is None:
-        return None
-    user, login_id, is_remembered = row
-    if not is_remembered and _idle_too_long(now):
-        return None
-    user.login_token, user.login_id, user.login_is_remembered = login[1], login_id, is_remembered
-    keep_session_alive(now)
-    return user
-
-
-def _idle_too_long(now: datetime) -> bool:
-    seen = session.get(SEEN_KEY)
-    if not isinstance(seen, int | float):
-        return True
-    return now.timestamp() - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60
-
-
-def keep_session_alive(now: datetime) -> None:
-    """Note activity of this request's login in its session cookie (the idle clock)."""
-    seen = session.get(SEEN_KEY)
-    stamp = int(now.timestamp())
-    if not isinstance(seen, int | float) or stamp - seen >= SEEN_EVERY_SECONDS:
-        session[SEEN_KEY] = stamp
 
 
 def start_login(user: User, *, remember: bool, now: datetime) -> None:
@@ -130,32 +73,21 @@ def start_login(user: User, *, remember: bool, now: datetime) -> None:
 
 
 def checks_its_own_login(view: F) -> F:
-    """Mark a view whose JSON requests check the login themselves, in their own statement.
-
-    For the one request every member makes many times (an exam's answer
-    save): instead of loading the user first, it reads :func:`session_login`
-    and its statement checks the login with
-    :func:`studyhub.accounts.queries.valid_login_clause`, then calls
-    :func:`keep_session_alive`. Its other requests (forms) are checked as usual.
-    """
+    """Old spelling of :func:`studyhub.accounts.requests.checks_own_login`, kept until the
+    exam's answer save declares itself there; write ``checks_own_login(bp, "endpoint")``."""
     view.checks_its_own_login = True  # type: ignore[attr-defined]
     return view
 
 
-def session_login() -> tuple[int, str] | None:
-    """The (user id, login token) this request's session is logged in as, unchecked.
-
-    Restores a login from the remember-me cookie first (as flask-login would
-    on first use of ``current_user``) when the session has none.
-    """
-    value = session.get("_user_id")
-    if value is None and current_user.is_authenticated:
-        value = session.get("_user_id")
-    return _login_of(value) if isinstance(value, str) else None
-
-
 @bp.before_app_request
 def force_password_change():
+    """Send a user who must change their password to that form first.
+
+    Requests that check their own login (:func:`requests.checks_own_login`) are
+    left alone: loading the user here would cost them the statement they save.
+    """
+    if requests.is_own_login_request(current_app, request.endpoint, is_json=request.is_json):
+        return None
     view = current_app.view_functions.get(request.endpoint or "")
     if request.is_json and getattr(view, "checks_its_own_login", False):
         return None

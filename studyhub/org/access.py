@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import g
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
 from studyhub.core.errors import NotAllowed
+from studyhub.extensions import db
 from studyhub.org.models import Member, OrgUnit, Role, UnitKind
 from studyhub.org.queries import grant_rows
 
@@ -88,6 +91,17 @@ def grants_for(session: Session, user: User) -> Grants:
         ),
         member_path=next((row.path for row in rows if row.role is None), None),
     )
+
+
+def grants() -> Grants:
+    """The logged-in user's grants for this request: the one place every view gets them.
+
+    The request's first statement gives them (``org.context``); they are read here
+    only when the user was logged in by this very request.
+    """
+    if "grants" not in g:
+        g.grants = grants_for(db.session, current_user)
+    return g.grants
 
 
 def _covers(paths: list[str], path: str) -> bool:

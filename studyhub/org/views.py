@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -26,7 +25,7 @@ from studyhub.accounts import services as account_services
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed, RowError
 from studyhub.extensions import db
-from studyhub.org import access, activation, erasure, queries, roster, services
+from studyhub.org import access, activation, context, erasure, queries, roster, services
 from studyhub.org.forms import (
     ROLE_LABELS,
     STATUS_CHOICES,
@@ -57,11 +56,13 @@ from studyhub.web.saving import committed, errors_on, run_button
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 
-def grants() -> access.Grants:
-    """The current user's grants, read once per request (every domain's pages use this one)."""
-    if "grants" not in g:
-        g.grants = access.grants_for(db.session, current_user)
-    return g.grants
+# The current user's grants; other domains' views still import it from here.
+grants = access.grants
+
+
+@bp.record_once
+def _read_member_context_first(state) -> None:
+    context.init_member_context(state.app)
 
 
 def managed_committee(committee_id: int) -> OrgUnit:
@@ -76,9 +77,10 @@ def managed_committee(committee_id: int) -> OrgUnit:
 @bp.app_context_processor
 def inject_nav():
     if not current_user.is_authenticated:
-        return {"nav": None}
+        return {"nav": None, "unread_count": None}
     return {
         "nav": grants(),
+        "unread_count": context.unread(),
         "unit_kind_labels": UNIT_KIND_LABELS,
         "role_labels": ROLE_LABELS,
         "status_labels": dict(STATUS_CHOICES),
