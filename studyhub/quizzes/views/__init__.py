@@ -31,4 +31,4 @@ def managed_committees() -> list[OrgUnit]:
     return committees
 
 
-from studyhub.quizzes.views import attempt, bank, daily, mistakes, quiz, stats  # noqa: E402, F401
+from studyhub.quizzes.views import attempt, bank, daily, exams, mistakes, quiz, stats  # noqa: E402, F401

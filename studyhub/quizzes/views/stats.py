@@ -16,7 +16,7 @@ from studyhub.org import access
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.quizzes import queries
 from studyhub.quizzes.models import Quiz, QuizMode
-from studyhub.quizzes.services import stats
+from studyhub.quizzes.services import overrides, stats
 from studyhub.quizzes.services.quizzes import ancestor_ids
 from studyhub.quizzes.views import bp, grants
 
@@ -70,7 +70,12 @@ def unit_status(quiz_id: int, unit_id: int):
         abort(404)
     table = stats.unit_status(db.session, quiz, unit)
     return render_template(
-        "quizzes/stats/status.html", quiz=quiz, unit=unit, table=table, is_staff=is_staff
+        "quizzes/stats/status.html",
+        quiz=quiz,
+        unit=unit,
+        table=table,
+        is_staff=is_staff,
+        exceptions=overrides.for_members(db.session, quiz, unit),
     )
 
 
