@@ -150,15 +150,14 @@ def upgrade():
         sa.Column("first_seen_at", _tz(), nullable=False),
         sa.Column("last_seen_at", _tz(), nullable=False),
         sa.Column("made_up_at", _tz(), nullable=True),
+        sa.Column("is_paused", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["lesson_id"],
             ["live_lesson.id"],
             name=op.f("fk_live_watch_lesson_id_live_lesson"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["user.id"], name=op.f("fk_live_watch_user_id_user")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_live_watch_user_id_user")),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["org_unit.id"], name=op.f("fk_live_watch_branch_id_org_unit")
         ),

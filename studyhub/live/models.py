@@ -149,3 +149,6 @@ class LiveWatch(db.Model):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     made_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 补学
+    # The last report said the video was paused or the page hidden: the stretch until the
+    # next report was not watched.
+    is_paused: Mapped[bool] = mapped_column(Boolean, default=False)

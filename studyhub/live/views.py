@@ -1,7 +1,418 @@
-"""The live lesson pages (being built)."""
+"""The live lesson pages: list, schedule, the lesson itself, and its small JSON endpoints.
+
+The lesson page plays the stream (or the uploaded recording, served here with
+range requests) and runs ``static/js/live.js``: it asks ``feed`` for the
+comments changed since the ``seq`` it has every 2 seconds (one indexed lookup
+when nothing changed) and reports watch time to ``watch`` every 15 seconds.
+See docs/live.md for why this is the embedded default and how it scales out.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from studyhub.core import clock
+from studyhub.core.clock import as_utc
+from studyhub.core.errors import DomainError, InvalidInput
+from studyhub.extensions import db
+from studyhub.live import access, queries
+from studyhub.live.forms import CommentForm, ConfirmForm, LessonForm, WatchForm
+from studyhub.live.models import LiveLesson
+from studyhub.live.services import comments, lessons, watching
+from studyhub.meetings.forms import to_local, to_utc
+from studyhub.org.models import Member, OrgUnit, UnitKind
+from studyhub.org.queries import member_of_user
+from studyhub.org.views import grants
+from studyhub.web.home import HomePanel, register_home_panel
+from studyhub.web.saving import committed, errors_on, run_button
+from studyhub.web.security import media_policy
+from studyhub.web.storage import current_storage, send_stored
 
 bp = Blueprint("live", __name__, url_prefix="/live")
+
+FEED_EVERY_MS = 2000
+WATCH_EVERY_MS = 15000
+BANNER_BEFORE = timedelta(minutes=30)
+# The viewer count is read at most this often per process (it is a count over the lesson).
+VIEWERS_CACHE_SECONDS = 5.0
+_viewers: dict[int, tuple[float, int]] = {}
+HLS_SCRIPT = "vendor/hls.light.min.js"
+
+
+def _load(lesson_id: int) -> LiveLesson:
+    return db.get_or_404(LiveLesson, lesson_id)
+
+
+def _member() -> Member | None:
+    return db.session.scalars(
+        member_of_user(current_user.id).where(Member.is_active.is_(True))
+    ).first()
+
+
+def _blocked_words() -> list[str]:
+    words = current_app.config.get("COMMENT_BLOCKED_WORDS") or ""
+    if isinstance(words, str):
+        words = words.replace("，", ",").split(",")
+    return [w.strip() for w in words if w.strip()]
+
+
+def _rate_limit() -> comments.RateLimit:
+    return comments.RateLimit(
+        min_gap_seconds=int(current_app.config.get("LIVE_COMMENT_GAP_SECONDS", 3)),
+        per_minute=int(current_app.config.get("LIVE_COMMENTS_PER_MINUTE", 6)),
+    )
+
+
+def _viewer_count(lesson: LiveLesson) -> int:
+    tick = time.monotonic()
+    cached = _viewers.get(lesson.id)
+    if cached is not None and tick - cached[0] < VIEWERS_CACHE_SECONDS:
+        return cached[1]
+    count = watching.viewer_count(db.session, lesson, now=clock.now_utc())
+    _viewers[lesson.id] = (tick, count)
+    return count
+
+
+def _schedulable(g) -> tuple[list[OrgUnit], OrgUnit | None, OrgUnit | None]:
+    """(the branches the user may invite, the committee, the host branch for a secretary)."""
+    for scope in g.managed_units:
+        unit = db.session.get(OrgUnit, scope.unit_id)
+        committee = (
+            unit if unit.kind == UnitKind.COMMITTEE else db.session.get(OrgUnit, unit.committee_id)
+        )
+        if committee is not None and access.can_schedule_committee(g, committee):
+            branches = db.session.scalars(
+                select(OrgUnit)
+                .where(
+                    OrgUnit.committee_id == committee.id,
+                    OrgUnit.kind == UnitKind.BRANCH,
+                    OrgUnit.is_active.is_(True),
+                )
+                .order_by(OrgUnit.path)
+            ).all()
+            return list(branches), committee, None
+    for scope in g.led_units:
+        branch = db.session.get(OrgUnit, scope.unit_id)
+        if branch.kind == UnitKind.BRANCH and access.can_schedule_branch(g, branch):
+            return [branch], db.session.get(OrgUnit, branch.committee_id), branch
+    return [], None, None
+
+
+@bp.get("/")
+@login_required
+def index():
+    g = grants()
+    _branches, committee, host_branch = _schedulable(g)
+    if committee is not None and host_branch is None:
+        rows = db.session.scalars(queries.lessons_of_committee(committee.id).limit(100)).all()
+    else:
+        member = _member()
+        branch_id = host_branch.id if host_branch else (member.branch_id if member else None)
+        if branch_id is None:
+            abort(404)
+        rows = db.session.scalars(queries.lessons_of_branch(branch_id).limit(100)).all()
+    return render_template(
+        "live/index.html", lessons=rows, can_schedule=committee is not None, now=clock.now_utc()
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    g = grants()
+    branches, committee, host_branch = _schedulable(g)
+    if committee is None:
+        abort(403)
+    form = LessonForm()
+    form.branches.choices = [(b.id, b.name) for b in branches]
+    if request.method == "GET" and host_branch is not None:
+        form.branches.data = [host_branch.id]
+    if form.validate_on_submit():
+        tz = committee.timezone
+        with errors_on(form):
+            chosen = [b for b in branches if b.id in (form.branches.data or [])]
+            guests = db.session.scalars(queries.branches_by_id(form.guest_ids())).all()
+            if host_branch is not None and guests:
+                raise InvalidInput(_("A branch's lesson is for that branch only."))
+            fields = lessons.LessonFields(
+                title=form.title.data,
+                lecturer_name=form.lecturer_name.data or "",
+                description=form.description.data or "",
+                starts_at=to_utc(form.starts_at.data, tz),
+                planned_end_at=to_utc(form.planned_end_at.data, tz),
+                branches=[*chosen, *guests],
+                stream_url=form.stream_url.data,
+                threshold_percent=form.threshold_percent.data,
+                replay_url=form.replay_url.data,
+                makeup_until=to_utc(form.makeup_until.data, tz) if form.makeup_until.data else None,
+            )
+            now = clock.now_utc()
+            lesson = lessons.schedule_lesson(
+                db.session, committee, fields, host_branch=host_branch, by=current_user, now=now
+            )
+            upload = form.video.data
+            if upload:
+                data = upload.read()
+                key, mime = lessons.video_key(lesson, data)
+                current_storage().save(key, data)
+                lessons.attach_video(db.session, lesson, key=key, mime=mime, now=now)
+            return committed(
+                _("The live lesson is scheduled."), url_for("live.lesson", lesson_id=lesson.id)
+            )
+    return render_template("live/form.html", form=form, committee=committee)
+
+
+def _csp(lesson: LiveLesson) -> str:
+    return media_policy(
+        [
+            o
+            for o in (
+                lessons.media_origin(lesson.stream_url),
+                lessons.media_origin(lesson.replay_url),
+            )
+            if o
+        ]
+    )
+
+
+def _source(lesson: LiveLesson, now) -> tuple[str | None, str | None]:
+    """(the URL the player plays now, its type) — the stream, or the replay after the end."""
+    if watching.is_replay_time(lesson, now):
+        if lesson.replay_url:
+            return lesson.replay_url, None
+        if lesson.video_key:
+            return url_for("live.video", lesson_id=lesson.id), lesson.video_mime
+        return None, None
+    if lesson.stream_url:
+        return lesson.stream_url, None
+    if lesson.video_key:
+        return url_for("live.video", lesson_id=lesson.id), lesson.video_mime
+    return None, None
+
+
+@bp.get("/<int:lesson_id>")
+@login_required
+def lesson(lesson_id: int):
+    lesson = _load(lesson_id)
+    g = grants()
+    access.require_watch(g, lesson)
+    now = clock.now_utc()
+    source, mime = _source(lesson, now)
+    has_hls_js = (Path(current_app.static_folder or "") / HLS_SCRIPT).is_file()
+    response = current_app.make_response(
+        render_template(
+            "live/lesson.html",
+            lesson=lesson,
+            source=source,
+            mime=mime,
+            is_hls=lessons.is_hls(source),
+            hls_script=HLS_SCRIPT if has_hls_js else None,
+            is_live=comments.is_on(lesson, now),
+            is_replay=watching.is_replay_time(lesson, now),
+            can_moderate=access.can_moderate(g, lesson),
+            can_host=access.can_host(g, lesson),
+            is_member=_member() is not None,
+            comment_form=CommentForm(),
+            confirm=ConfirmForm(),
+            feed_every=FEED_EVERY_MS,
+            watch_every=WATCH_EVERY_MS,
+            comment_max=comments.MAX_CHARS,
+            now=now,
+        )
+    )
+    response.headers["Content-Security-Policy"] = _csp(lesson)
+    return response
+
+
+@bp.get("/<int:lesson_id>/feed")
+@login_required
+def feed(lesson_id: int):
+    """Comments changed after ``since`` and the viewer count (JSON)."""
+    lesson = _load(lesson_id)
+    g = grants()
+    access.require_watch(g, lesson)
+    since = request.args.get("since", default=0, type=int) or 0
+    body = comments.feed(
+        db.session, lesson, since_seq=max(0, since), moderator=access.can_moderate(g, lesson)
+    )
+    body["viewers"] = _viewer_count(lesson)
+    body["ended"] = lesson.ended_at is not None
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _json_error(exc: DomainError):
+    db.session.rollback()
+    return jsonify(error=str(exc)), exc.http_status
+
+
+@bp.post("/<int:lesson_id>/comments")
+@login_required
+def post_comment(lesson_id: int):
+    lesson = _load(lesson_id)
+    g = grants()
+    access.require_watch(g, lesson)
+    member = _member()
+    form = CommentForm()
+    if member is None:
+        return jsonify(error=_("Only members may comment.")), 403
+    if not form.validate_on_submit():
+        return jsonify(error=_("Write a comment first.")), 400
+    try:
+        comment = comments.post_comment(
+            db.session,
+            lesson,
+            member=member,
+            text=form.body.data,
+            now=clock.now_utc(),
+            limit=_rate_limit(),
+            blocked_words=_blocked_words(),
+        )
+    except DomainError as exc:
+        return _json_error(exc)
+    return jsonify(id=comment.id, seq=comment.seq, offset=comment.offset_seconds)
+
+
+def _moderate(lesson_id: int, work) -> Any:
+    lesson = _load(lesson_id)
+    g = grants()
+    access.require_watch(g, lesson)
+    access.require_moderate(g, lesson)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        work(lesson)
+    except DomainError as exc:
+        return _json_error(exc)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(seq=lesson.seq)
+    return redirect(url_for("live.lesson", lesson_id=lesson.id))
+
+
+@bp.post("/<int:lesson_id>/comments/<int:comment_id>/hide")
+@login_required
+def hide(lesson_id: int, comment_id: int):
+    return _moderate(
+        lesson_id,
+        lambda lesson: comments.hide_comment(
+            db.session, lesson, comment_id, by=current_user, now=clock.now_utc()
+        ),
+    )
+
+
+@bp.post("/<int:lesson_id>/comments/<int:comment_id>/pin")
+@login_required
+def pin(lesson_id: int, comment_id: int):
+    return _moderate(
+        lesson_id,
+        lambda lesson: comments.pin_comment(db.session, lesson, comment_id, now=clock.now_utc()),
+    )
+
+
+@bp.post("/<int:lesson_id>/watch")
+@login_required
+def watch(lesson_id: int):
+    """A watch-time report from the page (JSON answer: the seconds credited so far)."""
+    lesson = _load(lesson_id)
+    access.require_watch(grants(), lesson)
+    member = _member()
+    form = WatchForm()
+    if member is None or not form.validate_on_submit():
+        return jsonify(error="bad report"), 400
+    try:
+        row = watching.record_watch(
+            db.session,
+            lesson,
+            member=member,
+            seconds=form.seconds.data,
+            is_playing=bool(form.playing.data),
+            is_visible=bool(form.visible.data),
+            now=clock.now_utc(),
+        )
+    except DomainError as exc:
+        return _json_error(exc)
+    return jsonify(
+        live=row.live_seconds,
+        replay=row.replay_seconds,
+        required=watching.required_seconds(lesson),
+        made_up=row.made_up_at is not None,
+    )
+
+
+@bp.post("/<int:lesson_id>/end")
+@login_required
+def end(lesson_id: int):
+    lesson = _load(lesson_id)
+    access.require_host(grants(), lesson)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return run_button(
+        lambda: lessons.end_lesson(db.session, lesson, now=clock.now_utc()),
+        _("The lesson has ended. The attendance is written within a minute."),
+        url_for("live.lesson", lesson_id=lesson.id),
+    )
+
+
+@bp.get("/<int:lesson_id>/video")
+@login_required
+def video(lesson_id: int):
+    """The uploaded recording, with range requests (seeking) and conditional requests."""
+    lesson = _load(lesson_id)
+    access.require_watch(grants(), lesson)
+    if not lesson.video_key:
+        abort(404)
+    response = send_stored(
+        current_storage(),
+        lesson.video_key,
+        mimetype=lesson.video_mime or "video/mp4",
+        etag=lesson.video_key.rsplit("/", 1)[-1],
+    )
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def live_banner(user: Any, now) -> HomePanel | None:
+    """The home page's "live now" banner: lessons of the member's branch on now (or soon)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    member = db.session.scalars(member_of_user(user.id).where(Member.is_active.is_(True))).first()
+    if member is None:
+        return None
+    rows = db.session.scalars(
+        queries.lessons_for_branch(member.branch_id, now, now + BANNER_BEFORE)
+    ).all()
+    if not rows:
+        return None
+    return HomePanel(
+        template="live/panels/banner.html",
+        context={"rows": [(row, as_utc(row.starts_at) <= now) for row in rows]},
+    )
+
+
+@bp.app_template_filter("lesson_local")
+def lesson_local(value, timezone: str = "Asia/Shanghai") -> str:
+    return to_local(value, timezone).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.record_once
+def _register_panel(state) -> None:
+    register_home_panel(state.app, 5, live_banner)

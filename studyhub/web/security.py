@@ -27,6 +27,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def media_policy(origins: list[str]) -> str:
+    """The policy of a page that plays media from ``origins`` besides its own (a live
+    lesson's stream): media, and the requests of a script player (HLS), may go there;
+    nothing else changes."""
+    allowed = " ".join(["'self'", *sorted(set(origins))])
+    return "; ".join(
+        [CONTENT_SECURITY_POLICY, f"media-src {allowed} blob:", f"connect-src {allowed}"]
+    )
+
+
 def security_headers(hsts_seconds: int) -> dict[str, str]:
     """The headers every response gets (unless a view set its own value)."""
     headers = {
