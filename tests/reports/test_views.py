@@ -242,6 +242,16 @@ def test_staff_override_a_rating_with_a_reason(client, login, session, world):
     assert session.scalar(select(func.count(RatingOverride.id))) == 0
 
 
+def test_the_override_form_starts_at_the_suggested_rating(client, login, world):
+    login(world.staff.user)
+    page = client.get(member_url(world.a2)).text
+    form = page.split('id="override"', 1)[1].split("</form>", 1)[0]
+    # a2 studied nothing: the suggestion is Unqualified, and the form starts there.
+    assert '<option selected value="unqualified">' in form
+    assert "selected" not in form.split('value="excellent"', 1)[0].rsplit("<option", 1)[1]
+    assert 'name="reason"' in form and "required" in form.split('name="reason"', 1)[1][:200]
+
+
 def test_secretaries_cannot_override(client, login, world):
     login(world.secretary_a.user)
     url = f"/reports/members/{world.a2.id}/scores/2026Q4/override"

@@ -151,8 +151,12 @@ def member_score(member_id: int):
         is_closed = found.is_closed
     can_override = access.can_manage_scores(me, committee) and not is_closed
     form = OverrideForm()
-    if score is not None and score.is_overridden:
-        form.rating.data = score.rating.value
+    if score is not None:
+        # Starts at the rating in force (the suggested one unless staff changed it), so a
+        # careless save never raises it; any change needs a reason (the form requires one).
+        form.rating.data = (
+            score.rating.value if score.is_overridden else score.score.suggested.value
+        )
     return render_template(
         "reports/scores/member.html",
         member=member,
