@@ -36,7 +36,7 @@ _user = table("user", column("id"), column("email"), column("phone"))
 
 # The reminders a member may turn off (inbox and e-mail) or ask for by SMS. Others (a
 # secretary's digests, exports ready) always arrive in the inbox.
-REMINDER_KINDS = ("daily_reading", "plan_published", "plan_reminder")
+REMINDER_KINDS = ("daily_reading", "study_reminder", "plan_published", "plan_reminder")
 CHANNELS = ("inbox", "email", "sms")
 DEFAULT_WANTED = {"inbox": True, "email": True, "sms": False}
 

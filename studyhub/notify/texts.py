@@ -44,7 +44,12 @@ def _plan_reminder(p: Mapping[str, Any]) -> tuple[str, str]:
     return subject, gettext("Study the materials and take the test before your due date.")
 
 
+def _study_reminder(p: Mapping[str, Any]) -> tuple[str, str]:
+    return gettext("Please study today's reading: %(title)s", title=p["title"]), ""
+
+
 RENDERERS: dict[str, Renderer] = {
+    "study_reminder": _study_reminder,
     "daily_reading": _daily_reading,
     "plan_published": _plan_published,
     "plan_reminder": _plan_reminder,

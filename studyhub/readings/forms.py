@@ -16,6 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from studyhub.readings.services.library import ReadingStatus
 
@@ -134,3 +135,9 @@ class HistoryImportForm(FlaskForm):
             FileAllowed(["xlsx", "csv"], _l("Import an .xlsx or .csv file.")),
         ],
     )
+
+
+class StudyRemindForm(FlaskForm):
+    """Remind one member (``member_id``) or, without it, everyone who has not studied today."""
+
+    member_id = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -502,7 +502,8 @@ def branch_people(session, make, org, today):
 def table_rows(html: str) -> dict[str, tuple[bool, str]]:
     body = between(html, 'id="study-table"', "</table>")
     rows = re.findall(
-        r'<td>([^<]+)</td>\s*<td class="today">(.*?)</td>\s*<td class="week">([^<]+)</td>',
+        r'<td>([^<]+)</td>\s*<td class="today"[^>]*>(.*?)</td>\s*'
+        r'<td class="week"[^>]*>([^<]+)</td>',
         body,
         re.S,
     )
@@ -549,3 +550,68 @@ def test_study_table_is_for_the_branch_and_above(client, login, make, org, branc
     assert page.status_code == 200
     assert set(table_rows(page.text)) == {"张伟", "小组成员", "书记"}
     assert client.get(f"/readings/branches/{org['committee'].id}/study").status_code == 404
+
+
+def test_study_table_counts_filters_and_reminds_once_a_day(
+    client, login, session, org, branch_people
+):
+    from studyhub.notify.models import Message
+
+    branch = org["branch"]
+    url = f"/readings/branches/{branch.id}/study"
+    login(branch_people["secretary"].user)
+    page = client.get(url)
+    assert "1 of 3 members have studied today." in page.text
+    assert 'id="remind-all"' in page.text and "Remind all not studied (2)" in page.text
+    only = client.get(url + "?show=not_studied")
+    assert set(table_rows(only.text)) == {"小组成员", "书记"}
+
+    grouped = branch_people["grouped"]
+    done = client.post(
+        f"{url}/remind?show=not_studied",
+        data={"member_id": grouped.id},
+    )
+    assert done.status_code == 302
+    assert done.location.endswith(f"?show=not_studied&acted={grouped.id}#m-{grouped.id}")
+    after = client.get(done.location)
+    # The result is shown in the row the secretary acted on, not at the top of the page.
+    row = between(after.text, f'id="m-{grouped.id}"', "</tbody>")
+    assert "1 member reminded." in row
+    assert "1 member reminded." not in between(after.text, "<main", 'id="study-table"')
+    assert "Reminded today" in row
+    messages = session.scalars(select(Message).where(Message.kind == "study_reminder")).all()
+    assert [m.user_id for m in messages] == [grouped.user_id]
+
+    from studyhub.notify import services as notify
+    from studyhub.notify.models import ChannelDelivery, ChannelKind
+
+    notify.save_channel(
+        session,
+        branch.id,
+        ChannelKind.WECOM,
+        webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+        secret=None,
+        is_active=True,
+        by_user_id=None,
+        now=clock.now_utc(),
+    )
+    everyone = client.post(f"{url}/remind")
+    assert everyone.location.endswith("#study-summary")
+    [post] = session.scalars(select(ChannelDelivery)).all()
+    assert post.text.startswith("2 名党员尚未学习今天的材料《今天》")  # the group's language
+    summary = client.get(everyone.location).text
+    assert "1 member reminded." in summary  # the secretary; the grouped member was already
+    assert "1 member had been reminded today already." in summary
+    assert "Posted to the branch&#39;s group chat." in summary
+    count = session.scalar(
+        select(func.count()).select_from(Message).where(Message.kind == "study_reminder")
+    )
+    assert count == 2
+
+
+def test_only_the_branch_leaders_remind(client, login, make, org, branch_people):
+    url = f"/readings/branches/{org['branch'].id}/study"
+    staff = make.member(org["other_branch"], role=Role.STAFF, role_unit=org["committee"])
+    login(staff.user)
+    assert 'id="remind-all"' not in client.get(url).text
+    assert client.post(f"{url}/remind").status_code == 403

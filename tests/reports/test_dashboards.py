@@ -479,3 +479,21 @@ def test_branch_and_committee_pages_link_their_dashboards(client, login, board, 
 
     assert f"/reports/branches/{board.branch_a.id}/dashboard" in branch
     assert f"/reports/units/{board.committee.id}/dashboard" in committee
+
+
+def test_a_reminder_returns_to_the_row_with_its_result_beside_it(
+    client, login, session, board, frozen, in_english
+):
+    login(board.secretary_a.user)
+    target = board["张未动"]
+    url = f"/reports/branches/{board.branch_a.id}/dashboard/remind"
+    answer = client.post(url, data={"plan_id": board.plan.id, "user_id": target.user_id})
+    assert answer.location.endswith(f"acted={target.user_id}#u-{target.user_id}")
+    html = client.get(answer.location).get_data(as_text=True)
+    after_row = html.split(f'id="u-{target.user_id}"', 1)[1].split("</tr>", 2)[1]
+    assert "1 member reminded." in after_row
+    assert html.count("1 member reminded.") == 1
+    everyone = client.post(url, data={"plan_id": board.plan.id})
+    assert everyone.location.endswith("#summary")
+    summary = client.get(everyone.location).get_data(as_text=True).split('id="summary"', 1)[1]
+    assert "members reminded." in summary.split("</section>", 1)[0]

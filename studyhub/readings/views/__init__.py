@@ -9,4 +9,12 @@ from flask import Blueprint
 
 bp = Blueprint("readings", __name__)
 
-from studyhub.readings.views import comments, history, images, library, member, rota  # noqa: E402, F401
+from studyhub.readings.views import (  # noqa: E402, F401
+    comments,
+    history,
+    images,
+    library,
+    member,
+    rota,
+    study,
+)

@@ -12,7 +12,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -25,13 +24,13 @@ from flask_login import current_user, login_required
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
-from studyhub.org import access
+from studyhub.org import access, context
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.views import grants as _grants
 from studyhub.readings import queries
 from studyhub.readings.models import Reading, ReadingColumn
-from studyhub.readings.services import comments, rota, tracking
-from studyhub.readings.views import bp
+from studyhub.readings.services import comments, rota, today, tracking
+from studyhub.readings.views import bp, study
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
@@ -43,15 +42,23 @@ HISTORY_PER_PAGE = 30
 MAX_BEACON_SECONDS = 3600
 
 
-def _reader() -> tracking.Reader | None:
-    if "reader" not in g:
-        g.reader = tracking.reader_of(db.session, current_user.id)
-    return g.reader
+def reader_of_request() -> tracking.Reader | None:
+    """The member as a reader, from the request's member context (no statement of its own)."""
+    row = context.member()
+    if row is None:
+        return None
+    return tracking.Reader(
+        user_id=row.user_id,
+        member_id=row.member_id,
+        committee_id=row.committee_id,
+        branch_id=row.branch_id,
+        timezone=row.timezone,
+    )
 
 
-def _require_reader() -> tracking.Reader:
+def _requirereader_of_request() -> tracking.Reader:
     """Reading pages are for members; others have no committee's readings to see."""
-    reader = _reader()
+    reader = reader_of_request()
     if reader is None:
         abort(404)
     return reader
@@ -79,7 +86,7 @@ def _minutes(seconds: int) -> int:
 @login_required
 def reading(reading_id: int):
     now = clock.now_utc()
-    reader = _require_reader()
+    reader = _requirereader_of_request()
     reading = _visible_reading(reading_id, reader, now)
     receipt = tracking.receipt_of(db.session, reading, user_id=reader.user_id)
     if receipt is None:
@@ -137,7 +144,7 @@ def progress(reading_id: int):
     cannot set headers) or, for JSON, in the X-CSRFToken header.
     """
     now = clock.now_utc()
-    reader = _require_reader()
+    reader = _requirereader_of_request()
     reading = _visible_reading(reading_id, reader, now)
     seconds, reached_end = _beacon()
     result = tracking.record_progress(
@@ -161,7 +168,7 @@ def progress(reading_id: int):
 def studied(reading_id: int):
     """The "已学习" button (works without JavaScript: the server counts the time)."""
     now = clock.now_utc()
-    reader = _require_reader()
+    reader = _requirereader_of_request()
     reading = _visible_reading(reading_id, reader, now)
     try:
         result = tracking.mark_studied(db.session, reading, user_id=reader.user_id, now=now)
@@ -182,7 +189,7 @@ def studied(reading_id: int):
 def archive():
     """Past readings of the day by date, or one column's readings; paginated."""
     now = clock.now_utc()
-    reader = _require_reader()
+    reader = _requirereader_of_request()
     column_id = request.args.get("column", type=db_id)
     column = None
     if column_id is not None:
@@ -208,7 +215,7 @@ def archive():
 def this_day():
     """党史今天: every entry for today's month and day, or for ``?date=YYYY-MM-DD``'s."""
     now = clock.now_utc()
-    reader = _require_reader()
+    reader = _requirereader_of_request()
     day = reader.today(now)
     if "date" in request.args:
         try:
@@ -224,7 +231,7 @@ def this_day():
 def my_history():
     """The member's own readings: opened, time spent, studied; with streak and points."""
     now = clock.now_utc()
-    reader = _require_reader()
+    reader = _requirereader_of_request()
     page_no = request.args.get("page", 1, type=int)
     page = tracking.history_page(db.session, reader, page=page_no, per_page=HISTORY_PER_PAGE)
     summary = tracking.points_summary(db.session, reader, now=now)
@@ -241,23 +248,19 @@ def branch_study(unit_id: int):
         abort(404)
     access.require_view_unit(_grants(), branch)
     table = tracking.branch_study(db.session, branch, now=now)
-    return render_template("readings/branch_study.html", branch=branch, table=table)
+    return study.render_branch_study(branch, table)
 
 
 def today_panel(user: Any, now) -> HomePanel | None:
     """The home page's panel: today's reading, 党史今天, streak, points and what is due."""
     if not getattr(user, "is_authenticated", False):
         return None
-    found = tracking.reader_with_points(db.session, user.id)
-    g.reader = found[0] if found else None
-    if found is None:
+    reader = reader_of_request()
+    if reader is None:
         return None
-    reader, total_points = found
     return HomePanel(
         template="readings/panels/today.html",
-        context={
-            "today": tracking.today_for(db.session, reader, now=now, total_points=total_points)
-        },
+        context={"today": today.today_for(db.session, reader, now=now)},
     )
 
 

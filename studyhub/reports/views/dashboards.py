@@ -111,6 +111,9 @@ def branch_dashboard(branch_id: int):
         can_remind=can_remind,
         remind_form=RemindForm() if can_remind else None,
         is_staff_view=not can_remind,
+        # The result of a reminder shows where the secretary acted (the row or the summary).
+        acted=request.args.get("acted", type=db_id),
+        flashes_inline=True,
         status_labels=STATUS_LABELS,
         test_labels=TEST_LABELS,
     )
@@ -196,7 +199,9 @@ def remind(branch_id: int):
             plan=choice.plan.id,
             status=request.args.get("status") or None,
             page=request.args.get("page", type=page_number),
-            _anchor="members",
+            # Back where the secretary acted: the member's row, or the summary's button.
+            acted=form.user_id.data or None,
+            _anchor=f"u-{form.user_id.data}" if form.user_id.data else "summary",
         )
     )
 
