@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+import studyhub.demo
 import studyhub.readings
 from studyhub.readings.models import HistoryEntry, Reading
 from studyhub.readings.services import history, imports, library
@@ -18,7 +19,7 @@ from tests.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("in_english")  # these tests read the English UI text
 
-DEMO_DATA = Path(studyhub.readings.__file__).parent / "data"
+DEMO_DATA = Path(studyhub.demo.__file__).parent / "data"
 HEADER = ["标题", "栏目", "正文(Markdown)", "作者", "来源", "标签", "日期", "音视频链接"]
 GOOD_ROWS = [
     [
@@ -262,7 +263,7 @@ def test_markdown_problems_name_the_file(cli, session, committee, tmp_path):
 
 
 def test_the_demo_readings_pass_the_import_checks(session, committee):
-    rows, problems = imports.read_markdown_folder(DEMO_DATA / "demo_readings")
+    rows, problems = imports.read_markdown_folder(DEMO_DATA / "readings")
     plan = imports.check_readings(session, committee, rows, problems, create_columns=False)
     assert len(plan.create) == 10
     for row in rows:
@@ -365,7 +366,7 @@ def test_bad_history_rows_write_nothing(cli, session, tmp_path):
 
 
 def test_the_demo_history_is_valid_and_covers_the_key_days(session):
-    rows = history.read_history(DEMO_DATA / "history_demo.csv", this_year=2026)
+    rows = history.read_history(DEMO_DATA / "history.csv", this_year=2026)
     keys = {(f.month, f.day, f.year) for _, f in rows}
     for anniversary in [
         (7, 1, 1921),  # 建党纪念日
