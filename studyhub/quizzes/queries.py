@@ -671,8 +671,13 @@ def daily_summary(
 
 
 def _counted(quiz_id: int, first_only: bool) -> list[ColumnElement[bool]]:
-    """The attempts item analysis counts: submitted, and only each member's first if asked."""
-    conditions = [Attempt.quiz_id == quiz_id, Attempt.state == AttemptState.SUBMITTED]
+    """The attempts item analysis counts: submitted and marked (an essay waiting for its
+    marker would count as 0), and only each member's first if asked."""
+    conditions = [
+        Attempt.quiz_id == quiz_id,
+        Attempt.state == AttemptState.SUBMITTED,
+        Attempt.is_marking_pending.is_(False),
+    ]
     if first_only:
         earlier = aliased(Attempt)
         conditions.append(

@@ -15,6 +15,11 @@ exam), over the ``n`` attempts that contain it, with ``x`` the item's mark and
 - effective weight = 100 · √cov(x, total) / Σ over items of √cov(item, total)
   (items with a negative covariance get none and add nothing).
 
+``x`` is a mark in points, not right/wrong: an essay a marker gave 1.5 of its 3
+points counts 1.5 (Moodle's statistics treat manually graded questions as
+fractional marks the same way); attempts whose essays still wait for their
+marker are left out until they are marked.
+
 Variances and covariances use n - 1. Everything is computed from a few sums
 (:class:`Moments`), so the database can add them up with SQL aggregates and
 only the sums travel; :func:`moments_from_marks` builds the same sums from

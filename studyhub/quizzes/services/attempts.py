@@ -497,10 +497,17 @@ def submit_attempt(
     total = Decimal(0)
     max_score = Decimal(0)
     wrong: list[int] = []
+    pending = False
     for item in items:
         version = item.version
+        qtype = QuestionType(version.question.qtype)
+        max_score += item.points
+        if qtype == QuestionType.ESSAY and item.response is not None:
+            item.score = item.is_correct = None  # waits for a marker (services.marking)
+            pending = True
+            continue
         mark = grading.grade(
-            QuestionType(version.question.qtype),
+            qtype,
             version.answer,
             item.response,
             keys=review.option_keys(version),
@@ -510,14 +517,17 @@ def submit_attempt(
         item.score = mark.score(item.points)
         item.is_correct = mark.is_correct
         total += item.score
-        max_score += item.points
         if item.response is not None and not mark.is_correct:
             wrong.append(item.question_id)
     attempt.score = total
     attempt.max_score = max_score
-    attempt.percent = grading.percent_of(total, max_score)
+    attempt.is_marking_pending = pending
+    # Waiting for marking: no percent or pass yet (grades and statuses leave it out).
+    attempt.percent = None if pending else grading.percent_of(total, max_score)
     attempt.is_passed = (
-        None if quiz.mode == QuizMode.PRACTICE else attempt.percent >= quiz.pass_percent
+        None
+        if quiz.mode == QuizMode.PRACTICE or attempt.percent is None
+        else attempt.percent >= quiz.pass_percent
     )
     session.flush()
     _record_mistakes(session, attempt, quiz, wrong, now=now)

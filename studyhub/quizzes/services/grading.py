@@ -52,6 +52,7 @@ Response = str | list[str] | bool | None
 TRUE, FALSE = "true", "false"
 #: The longest text accepted in one blank; the number of blanks is the question's.
 BLANK_MAX = 200
+ESSAY_MAX = 5000  # characters of an essay answer (the page's textarea says the same)
 SCORE_PLACES = Decimal("0.0001")
 PERCENT_PLACES = Decimal("0.01")
 
@@ -221,6 +222,12 @@ def clean_response(qtype: QuestionType, raw: Any, *, keys: Sequence[str], blanks
         if value in (TRUE, FALSE):
             return value == TRUE
         raise invalid
+    if qtype == QuestionType.ESSAY:  # one text, kept as typed (line breaks too)
+        values = _as_list(raw)
+        if len(values) > 1 or any(not isinstance(v, str) or len(v) > ESSAY_MAX for v in values):
+            raise invalid
+        text = values[0].replace("\r\n", "\n").strip() if values else ""
+        return text or None
     texts = _as_list(raw)
     if len(texts) > blanks or any(not isinstance(t, str) or len(t) > BLANK_MAX for t in texts):
         raise invalid

@@ -131,6 +131,21 @@ class BlankView:
 
 
 @dataclass(frozen=True)
+class EssayView:
+    """An essay's answer and marking as the member may see them now.
+
+    ``model_answer_html`` when the policy shows answers; the marks per criterion
+    (``criteria``: criterion, points, given) and the comment when it shows scores.
+    """
+
+    text: str
+    is_marked: bool
+    model_answer_html: str | None
+    criteria: list[tuple[str, Any, Any]]
+    feedback: str | None
+
+
+@dataclass(frozen=True)
 class ItemView:
     """One question of an attempt as the member may see it now."""
 
@@ -148,6 +163,7 @@ class ItemView:
     is_correct: bool | None
     score: Decimal | None
     explanation_html: str | None
+    essay: EssayView | None = None
 
     @property
     def has_feedback(self) -> bool:
@@ -238,10 +254,13 @@ def present_item(item: AttemptItem, version: QuestionVersion, show: Visibility) 
     options: list[OptionView] = []
     blanks: list[BlankView] = []
     parts = None
+    essay = None
     if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         options = _choice_options(item, version, show)
     elif qtype == QuestionType.TRUEFALSE:
         options = _truefalse_options(item, version, show)
+    elif qtype == QuestionType.ESSAY:
+        essay = _essay(item, version, show)
     else:
         blanks = _blanks(item, version, show)
         parts = stem_parts(version.stem_html, len(blanks))
@@ -261,4 +280,25 @@ def present_item(item: AttemptItem, version: QuestionVersion, show: Visibility) 
         # A question's own score tells right from wrong: it needs both to be shown.
         score=item.score if show.score and show.correctness else None,
         explanation_html=(version.explanation_html or None) if show.explanations else None,
+        essay=essay,
+    )
+
+
+def _essay(item: AttemptItem, version: QuestionVersion, show: Visibility) -> EssayView:
+    marks = item.criterion_marks or []
+    rubric = version.rubric or []
+    criteria = [
+        (
+            str(row.get("criterion", "")),
+            row.get("points"),
+            Decimal(str(marks[i])) if i < len(marks) else None,
+        )
+        for i, row in enumerate(rubric)
+    ]
+    return EssayView(
+        text=item.response if isinstance(item.response, str) else "",
+        is_marked=item.marked_at is not None,
+        model_answer_html=(version.model_answer_html or None) if show.answers else None,
+        criteria=criteria if show.score and item.marked_at is not None else [],
+        feedback=item.feedback if show.score else None,
     )

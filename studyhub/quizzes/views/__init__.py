@@ -31,4 +31,13 @@ def managed_committees() -> list[OrgUnit]:
     return committees
 
 
-from studyhub.quizzes.views import attempt, bank, daily, exams, mistakes, quiz, stats  # noqa: E402, F401
+from studyhub.quizzes.views import (  # noqa: E402, F401
+    attempt,
+    bank,
+    daily,
+    exams,
+    marking,
+    mistakes,
+    quiz,
+    stats,
+)

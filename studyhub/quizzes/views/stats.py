@@ -16,7 +16,7 @@ from studyhub.org import access
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.quizzes import queries
 from studyhub.quizzes.models import Quiz, QuizMode
-from studyhub.quizzes.services import overrides, stats
+from studyhub.quizzes.services import marking, overrides, stats
 from studyhub.quizzes.services.quizzes import ancestor_ids
 from studyhub.quizzes.views import bp, grants
 
@@ -76,6 +76,7 @@ def unit_status(quiz_id: int, unit_id: int):
         table=table,
         is_staff=is_staff,
         exceptions=overrides.for_members(db.session, quiz, unit),
+        can_mark=bool(committee and marking.marker_paths(grants(), quiz, committee)),
     )
 
 

@@ -66,6 +66,7 @@
     var qtype = sec.getAttribute("data-qtype");
     var inputs = Array.prototype.slice.call(sec.querySelectorAll('[name="response"]'));
     if (qtype === "fillin") return inputs.map(function (i) { return i.value; });
+    if (qtype === "essay") return inputs.length ? inputs[0].value : null;
     var chosen = inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
     if (qtype === "multiple") return chosen;
     return chosen.length ? chosen[0] : null;
@@ -75,6 +76,10 @@
     var inputs = Array.prototype.slice.call(sec.querySelectorAll('[name="response"]'));
     if (qtype === "fillin") {
       inputs.forEach(function (input, i) { input.value = (response && response[i]) || ""; });
+      return;
+    }
+    if (qtype === "essay") {
+      if (inputs.length) inputs[0].value = typeof response === "string" ? response : "";
       return;
     }
     var wanted = response === true ? ["true"] : response === false ? ["false"] : [].concat(response || []);
@@ -279,7 +284,7 @@
       }
     });
     sec.addEventListener("input", function (event) {
-      if (event.target.type !== "text" || instant) return;
+      if ((event.target.type !== "text" && event.target.type !== "textarea") || instant) return;
       window.clearTimeout(timer);
       timer = window.setTimeout(changed, 800);
     });
