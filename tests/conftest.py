@@ -298,6 +298,16 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
 
 
 @pytest.fixture(autouse=True)
+def _forget_committee_days() -> Iterator[None]:
+    """The home page keeps each committee's reading of the day and 党史今天 per process
+    (readings.services.today); rolled-back databases reuse ids, so each test starts afresh."""
+    from studyhub.readings.services import today
+
+    today.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _forget_prepared_questions() -> Iterator[None]:
     """The attempt page keeps question versions prepared per process, by id (immutable in
     production); every test's rolled-back database reuses ids, so each starts afresh."""

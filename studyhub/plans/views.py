@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -30,6 +29,7 @@ from studyhub.core import clock
 from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.notify.mail import mail_enabled
+from studyhub.org import context
 from studyhub.org import queries as org_queries
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.views import grants
@@ -47,7 +47,6 @@ from studyhub.plans.forms import (
 from studyhub.plans.models import StudyPlan
 from studyhub.plans.services import plans, progress, sharing
 from studyhub.readings import queries as reading_queries
-from studyhub.readings.services import tracking
 from studyhub.readings.services.library import reading_status
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.ids import db_id
@@ -116,7 +115,7 @@ def share_url(plan: StudyPlan, branch: OrgUnit | None = None) -> str:
 def index():
     """My plans: the plans given to the member, by due date, with progress."""
     now = clock.now_utc()
-    reader = tracking.reader_of(db.session, current_user.id)
+    reader = context.member()
     me = grants()
     if reader is None:
         if me.is_staff:
@@ -198,7 +197,7 @@ def todo_panel(user: Any, now) -> HomePanel | None:
     """The home page's "To do": the member's started, unfinished plans by due date."""
     if not getattr(user, "is_authenticated", False):
         return None
-    reader = g.get("reader") if "reader" in g else tracking.reader_of(db.session, user.id)
+    reader = context.member()
     if reader is None:
         return None
     return HomePanel(

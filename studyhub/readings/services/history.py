@@ -23,6 +23,7 @@ from studyhub.core.errors import Conflict, InvalidInput
 from studyhub.org.auditing import in_committee, record_in
 from studyhub.readings import queries
 from studyhub.readings.models import HistoryEntry
+from studyhub.readings.services import today
 from studyhub.readings.services.tables import (
     ImportRejected,
     Problem,
@@ -106,6 +107,7 @@ def create_entry(
     entry = HistoryEntry(committee_id=committee_id, **asdict(fields))
     session.add(entry)
     session.flush()
+    today.forget_history()
     return entry
 
 
@@ -119,11 +121,13 @@ def update_entry(
     for name, value in asdict(fields).items():
         setattr(entry, name, value)
     session.flush()
+    today.forget_history()
 
 
 def delete_entry(session: Session, entry: HistoryEntry) -> None:
     session.delete(entry)
     session.flush()
+    today.forget_history()
 
 
 # Import -----------------------------------------------------------------------------
@@ -201,6 +205,7 @@ def import_history(
     committee: at the root, which system admins see).
     """
     summary = HistorySummary()
+    today.forget_history()
     existing = {
         (e.month, e.day, e.year, e.title): e
         for e in session.scalars(queries.history_of_committee(committee_id))

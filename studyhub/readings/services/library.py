@@ -199,6 +199,7 @@ def publish_now(reading: Reading, *, now: datetime) -> None:
     """Make ``reading`` visible from ``now`` (a reading of the day keeps its day)."""
     reading.published_at = now
     reading.unpublished_at = None
+    reading.updated_at = now  # its version: members' home pages show it at once
 
 
 def start_of_day(day: date, timezone: str) -> datetime:
@@ -222,6 +223,7 @@ def schedule_daily(
     reading.daily_on = day
     reading.published_at = start_of_day(day, timezone)
     reading.unpublished_at = None
+    reading.updated_at = now  # its version: members' home pages show it at once
     try:
         with session.begin_nested():
             session.flush()
@@ -247,6 +249,7 @@ def unpublish(reading: Reading, *, now: datetime) -> None:
     """
     reading.unpublished_at = now
     reading.daily_on = None
+    reading.updated_at = now  # its version: members' home pages drop it at once
 
 
 # Columns (栏目) ----------------------------------------------------------------

@@ -25,7 +25,6 @@ from studyhub.core.errors import InvalidInput
 from studyhub.org.models import Member, OrgUnit
 from studyhub.points import queries as point_queries
 from studyhub.points import services as points
-from studyhub.points.models import PointEntry
 from studyhub.readings import queries
 from studyhub.readings.models import Reading, ReadReceipt
 from studyhub.web.pagination import Page
@@ -70,12 +69,6 @@ _READER = (
     .join(OrgUnit, OrgUnit.id == Member.committee_id)
     .where(Member.user_id == bindparam("user_id"), Member.is_active.is_(True))
 )
-# Built once: every page of a member starts with one of these (see readings.queries).
-_READER_WITH_POINTS = _READER.add_columns(
-    select(func.coalesce(func.sum(PointEntry.points), 0))
-    .where(PointEntry.user_id == Member.user_id)
-    .scalar_subquery()
-)
 
 
 def _reader(user_id: int, row: Row) -> Reader:
@@ -92,12 +85,6 @@ def reader_of(session: Session, user_id: int) -> Reader | None:
     """The user's active membership with the committee's time zone, in one query."""
     row = session.execute(_READER, {"user_id": user_id}).first()
     return _reader(user_id, row) if row is not None else None
-
-
-def reader_with_points(session: Session, user_id: int) -> tuple[Reader, int] | None:
-    """:func:`reader_of` and the user's total points, in the same one query."""
-    row = session.execute(_READER_WITH_POINTS, {"user_id": user_id}).first()
-    return (_reader(user_id, row), row[4]) if row is not None else None
 
 
 def _uncredited(receipt: ReadReceipt, now: datetime) -> int:
@@ -374,37 +361,6 @@ class Today:
     @property
     def history_is_ahead(self) -> bool:
         return self.history_day is not None and self.history_day != self.day
-
-
-def today_for(session: Session, reader: Reader, *, now: datetime, total_points: int) -> Today:
-    """Today's reading and whether it is studied, 党史今天 and the streak (3 queries).
-
-    党史今天 falls back to the nearest coming day with an entry (up to
-    :data:`queries.HISTORY_LOOKAHEAD_DAYS` ahead), so a sparse list still shows
-    something every day.
-
-    Only the columns the home page shows are read: it is the page every member
-    opens every day.
-    """
-    day = reader.today(now)
-    row = session.execute(
-        queries.daily_summary(),
-        {"committee_id": reader.committee_id, "day": day, "user_id": reader.user_id, "now": now},
-    ).first()
-    soon = session.execute(
-        queries.history_soon(), queries.history_soon_params(reader.committee_id, day)
-    ).all()
-    ahead = soon[0][0] if soon else 0
-    history = [TodayEntry(year, title) for offset, year, title in soon if offset == ahead]
-    return Today(
-        day=day,
-        reading=TodayReading(*row[:4]) if row else None,
-        is_studied=bool(row and row[4] is not None),
-        history=history[: queries.HISTORY_BRIEF_LIMIT],
-        streak=streak(session, user_id=reader.user_id, today=day),
-        total_points=total_points,
-        history_day=day + timedelta(days=ahead) if history else None,
-    )
 
 
 def history_page(session: Session, reader: Reader, *, page: int, per_page: int) -> Page:

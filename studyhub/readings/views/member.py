@@ -56,7 +56,7 @@ def reader_of_request() -> tracking.Reader | None:
     )
 
 
-def _requirereader_of_request() -> tracking.Reader:
+def _require_reader() -> tracking.Reader:
     """Reading pages are for members; others have no committee's readings to see."""
     reader = reader_of_request()
     if reader is None:
@@ -86,7 +86,7 @@ def _minutes(seconds: int) -> int:
 @login_required
 def reading(reading_id: int):
     now = clock.now_utc()
-    reader = _requirereader_of_request()
+    reader = _require_reader()
     reading = _visible_reading(reading_id, reader, now)
     receipt = tracking.receipt_of(db.session, reading, user_id=reader.user_id)
     if receipt is None:
@@ -144,7 +144,7 @@ def progress(reading_id: int):
     cannot set headers) or, for JSON, in the X-CSRFToken header.
     """
     now = clock.now_utc()
-    reader = _requirereader_of_request()
+    reader = _require_reader()
     reading = _visible_reading(reading_id, reader, now)
     seconds, reached_end = _beacon()
     result = tracking.record_progress(
@@ -168,7 +168,7 @@ def progress(reading_id: int):
 def studied(reading_id: int):
     """The "已学习" button (works without JavaScript: the server counts the time)."""
     now = clock.now_utc()
-    reader = _requirereader_of_request()
+    reader = _require_reader()
     reading = _visible_reading(reading_id, reader, now)
     try:
         result = tracking.mark_studied(db.session, reading, user_id=reader.user_id, now=now)
@@ -189,7 +189,7 @@ def studied(reading_id: int):
 def archive():
     """Past readings of the day by date, or one column's readings; paginated."""
     now = clock.now_utc()
-    reader = _requirereader_of_request()
+    reader = _require_reader()
     column_id = request.args.get("column", type=db_id)
     column = None
     if column_id is not None:
@@ -215,7 +215,7 @@ def archive():
 def this_day():
     """党史今天: every entry for today's month and day, or for ``?date=YYYY-MM-DD``'s."""
     now = clock.now_utc()
-    reader = _requirereader_of_request()
+    reader = _require_reader()
     day = reader.today(now)
     if "date" in request.args:
         try:
@@ -231,7 +231,7 @@ def this_day():
 def my_history():
     """The member's own readings: opened, time spent, studied; with streak and points."""
     now = clock.now_utc()
-    reader = _requirereader_of_request()
+    reader = _require_reader()
     page_no = request.args.get("page", 1, type=int)
     page = tracking.history_page(db.session, reader, page=page_no, per_page=HISTORY_PER_PAGE)
     summary = tracking.points_summary(db.session, reader, now=now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -27,6 +27,7 @@ from studyhub.org.views import grants as _grants
 from studyhub.readings.models import Reading
 from studyhub.readings.services import rota, tracking
 from studyhub.readings.views import bp
+from studyhub.readings.views.member import reader_of_request
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.saving import committed, run_button
 
@@ -73,9 +74,7 @@ class ReflectionForm(FlaskForm):
 
 
 def _reader() -> tracking.Reader | None:
-    if "reader" not in g:
-        g.reader = tracking.reader_of(db.session, current_user.id)
-    return g.reader
+    return reader_of_request()
 
 
 def _branch(branch_id: int) -> OrgUnit:

@@ -1,0 +1,194 @@
+"""The home page's "today" for a member: one statement of their own, the rest shared.
+
+What is the same for every member of a committee (today's reading in brief,
+党史今天 of the coming days) is prepared once per process and reused
+(:class:`studyhub.core.versioned.VersionedCache`); what is the member's own
+(points, streak, whether today's reading is studied) comes in one statement,
+which also reads the version of today's reading: its id and ``updated_at``, from
+the committee's unique (committee, day) row. Editing, publishing, scheduling or
+unpublishing a reading changes that version (the services set ``updated_at``),
+so every process of every machine shows the change on the next page view.
+Visibility by time (a reading scheduled for 06:00) is judged on every view from
+the kept ``published_at``/``unpublished_at``, not cached. 党史今天 has no
+version: it is kept at most :data:`HISTORY_KEEP` (and emptied here when this
+process imports or edits entries, :func:`forget_history`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy.orm import Session
+
+from studyhub.core.clock import as_utc
+from studyhub.core.versioned import MISSING, VersionedCache
+from studyhub.points.models import PointEntry
+from studyhub.readings import queries
+from studyhub.readings.models import Reading, ReadingColumn, ReadReceipt
+from studyhub.readings.services.tracking import (
+    STREAK_WINDOW_DAYS,
+    Reader,
+    Today,
+    TodayEntry,
+    TodayReading,
+)
+
+HISTORY_KEEP = timedelta(minutes=10)
+
+_readings = VersionedCache()
+_history = VersionedCache()
+
+
+def forget_history() -> None:
+    """党史今天 changed: prepare it afresh (this process; others within HISTORY_KEEP)."""
+    _history.clear()
+
+
+def clear() -> None:
+    """Forget everything kept (tests, whose rolled-back databases reuse ids)."""
+    _readings.clear()
+    _history.clear()
+
+
+@dataclass(frozen=True)
+class _DayReading:
+    """A committee's reading of a day as kept: the brief and when it is visible."""
+
+    brief: TodayReading
+    published_at: datetime | None
+    unpublished_at: datetime | None
+
+    def is_visible(self, now: datetime) -> bool:
+        return (
+            self.published_at is not None
+            and as_utc(self.published_at) <= now
+            and self.unpublished_at is None
+        )
+
+
+def _of_day(column):
+    """``column`` of the committee's reading of the day (at most one: a unique pair)."""
+    return (
+        select(column)
+        .where(
+            Reading.committee_id == bindparam("committee_id"),
+            Reading.daily_on == bindparam("day"),
+        )
+        .scalar_subquery()
+    )
+
+
+_days = (
+    select(ReadReceipt.studied_on)
+    .where(
+        ReadReceipt.user_id == bindparam("user_id"),
+        ReadReceipt.studied_on >= bindparam("since"),
+        ReadReceipt.studied_on <= bindparam("day"),
+    )
+    .distinct()
+    .subquery()
+)
+
+_MINE = select(
+    select(func.coalesce(func.sum(PointEntry.points), 0))
+    .where(PointEntry.user_id == bindparam("user_id"))
+    .scalar_subquery(),
+    _of_day(Reading.id),
+    _of_day(Reading.updated_at),
+    select(ReadReceipt.studied_at)
+    .join(Reading, Reading.id == ReadReceipt.reading_id)
+    .where(
+        Reading.committee_id == bindparam("committee_id"),
+        Reading.daily_on == bindparam("day"),
+        ReadReceipt.user_id == bindparam("user_id"),
+    )
+    .scalar_subquery(),
+    select(func.aggregate_strings(cast(_days.c.studied_on, String), ",")).scalar_subquery(),
+)
+
+_DAY_READING = (
+    select(
+        Reading.id,
+        Reading.title,
+        Reading.reading_seconds,
+        ReadingColumn.name,
+        Reading.published_at,
+        Reading.unpublished_at,
+    )
+    .outerjoin(ReadingColumn, ReadingColumn.id == Reading.column_id)
+    .where(Reading.committee_id == bindparam("committee_id"), Reading.daily_on == bindparam("day"))
+)
+
+
+def _streak(days: set[date], today: date) -> int:
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def _day_reading(session: Session, committee_id: int, day: date, version) -> _DayReading | None:
+    kept = _readings.get((committee_id, day), version, now=datetime.min)
+    if kept is not MISSING:
+        return kept
+    row = session.execute(_DAY_READING, {"committee_id": committee_id, "day": day}).first()
+    found = (
+        _DayReading(TodayReading(*row[:4]), published_at=row[4], unpublished_at=row[5])
+        if row is not None
+        else None
+    )
+    return _readings.put((committee_id, day), version, found)
+
+
+def _history_soon(session: Session, committee_id: int, day: date, now: datetime):
+    kept = _history.get((committee_id, day), None, now=now)
+    if kept is not MISSING:
+        return kept
+    soon = session.execute(
+        queries.history_soon(), queries.history_soon_params(committee_id, day)
+    ).all()
+    ahead = soon[0][0] if soon else 0
+    entries = [TodayEntry(year, title) for offset, year, title in soon if offset == ahead]
+    found = (entries[: queries.HISTORY_BRIEF_LIMIT], day + timedelta(days=ahead))
+    return _history.put((committee_id, day), None, found, until=now + HISTORY_KEEP)
+
+
+def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
+    """Today's reading and whether it is studied, 党史今天, the streak and the points.
+
+    One statement of the member's own; today's reading in brief and 党史今天
+    come from what this process keeps for the committee (a statement each when
+    not kept yet or changed). 党史今天 falls back to the nearest coming day with
+    an entry (up to :data:`queries.HISTORY_LOOKAHEAD_DAYS` ahead).
+    """
+    day = reader.today(now)
+    points, reading_id, version, studied_at, days = session.execute(
+        _MINE,
+        {
+            "user_id": reader.user_id,
+            "committee_id": reader.committee_id,
+            "day": day,
+            "since": day - timedelta(days=STREAK_WINDOW_DAYS),
+        },
+    ).one()
+    reading = (
+        _day_reading(session, reader.committee_id, day, (reading_id, version))
+        if reading_id is not None
+        else None
+    )
+    visible = reading is not None and reading.is_visible(now)
+    history, history_day = _history_soon(session, reader.committee_id, day, now)
+    studied_days = {date.fromisoformat(text[:10]) for text in (days or "").split(",") if text}
+    return Today(
+        day=day,
+        reading=reading.brief if visible and reading is not None else None,
+        is_studied=visible and studied_at is not None,
+        history=history,
+        streak=_streak(studied_days, day),
+        total_points=int(points or 0),
+        history_day=history_day if history else None,
+    )
