@@ -48,6 +48,11 @@ def media_url(stored_name: str) -> str:
     help="The file's format.",
 )
 @click.option("--skip-invalid", is_flag=True, help="Import the valid questions, skip the others.")
+@click.option(
+    "--accept-warnings",
+    is_flag=True,
+    help="Store questions with plausibility warnings (else the warnings block the import).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @with_appcontext
 @command_unit
@@ -58,25 +63,41 @@ def import_questions(
     category_path: str | None,
     file_format: str,
     skip_invalid: bool,
+    accept_warnings: bool,
     as_json: bool,
 ) -> None:
     """Import questions from an XLSX template, GIFT, Aiken or Moodle XML file, all or nothing.
 
     Every question is checked first. When one is invalid nothing is stored and the
-    command exits with status 1, unless --skip-invalid is given. Questions the bank
-    holds already are counted as duplicates, not stored again.
+    command exits with status 1, unless --skip-invalid is given; plausibility warnings
+    block the same way unless --accept-warnings is given. Questions the bank holds
+    already are counted as unchanged, not stored again; a question whose answer,
+    options or explanation changed becomes a new version of the bank's question.
     """
     committee = committee_by_name(committee_name)
     now = clock.now_utc()
     click.echo(f"Reading {path.name}…", err=True)
     result = importers.parse(path.read_bytes(), filename=path.name, file_format=file_format)
     try:
-        report = _store(result, committee, bank_name, category_path, skip_invalid, now, path.name)
+        report = _store(
+            result,
+            committee,
+            bank_name,
+            category_path,
+            skip_invalid,
+            now,
+            path.name,
+            accept_warnings=accept_warnings,
+        )
     except DomainError as exc:
         report = imports.ImportReport(errors=[{"line": 0, "message": str(exc)}], is_blocked=True)
     _print(report, as_json)
     if report.is_blocked:
-        click.echo(f"{len(report.errors)} error(s); nothing was imported.", err=True)
+        click.echo(
+            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s); "
+            "nothing was imported.",
+            err=True,
+        )
         # Exiting rolls the whole command back: a blocked import leaves not even a new bank.
         click.get_current_context().exit(1)
 
@@ -89,6 +110,8 @@ def _store(
     skip_invalid: bool,
     now: datetime,
     file_name: str,
+    *,
+    accept_warnings: bool = False,
 ) -> imports.ImportReport:
     bank, created = bank_service.bank_by_name(
         db.session, committee, bank_name, create=True, now=now
@@ -106,6 +129,7 @@ def _store(
             prepared,
             category_path=category_path,
             skip_invalid=skip_invalid,
+            confirm_warnings=accept_warnings,
             now=now,
             media_storage=current_storage(),
             file_name=file_name,
@@ -122,7 +146,13 @@ def _print(report: imports.ImportReport, as_json: bool) -> None:
     for error in report.errors:
         where = f"line {error['line']}" if error["line"] else "file"
         click.echo(f"{where}: {error['message']}")
+    for warning in report.warnings:
+        click.echo(f"line {warning['line']}: warning: {warning['message']}")
+    for qtype, counts in sorted(report.by_type.items()):
+        shown = ", ".join(f"{name} {counts.get(name, 0)}" for name in imports.COUNTS)
+        click.echo(f"{qtype}: {shown}")
     click.echo(
-        f"Stored {report.stored}, duplicates {report.duplicates}, "
-        f"skipped {len(report.skipped)}, errors {len(report.errors)}."
+        f"Stored {report.stored}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"duplicates {report.duplicates}, skipped {len(report.skipped)}, "
+        f"invalid {report.invalid}, warnings {len(report.warnings)}."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,7 +29,13 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from studyhub.core.clock import as_utc
 from studyhub.quizzes.importers.model import KEYS
-from studyhub.quizzes.models import GradingMethod, QuestionType, QuizMode, ReviewTiming
+from studyhub.quizzes.models import (
+    GradingMethod,
+    MatchRule,
+    QuestionType,
+    QuizMode,
+    ReviewTiming,
+)
 from studyhub.quizzes.services.bank import QuestionFields, split_tags
 from studyhub.quizzes.services.quizzes import QuizFields
 
@@ -39,6 +46,13 @@ QTYPE_LABELS = {
     QuestionType.MULTIPLE: _l("Multiple choice"),
     QuestionType.TRUEFALSE: _l("True/false"),
     QuestionType.FILLIN: _l("Fill-in"),
+    QuestionType.ESSAY: _l("Essay"),
+}
+MATCH_RULE_LABELS = {
+    MatchRule.TRAILING_PUNCTUATION: _l("Ignore punctuation at the end (。，、)"),
+    MatchRule.SEPARATORS: _l("Treat 、，,；; as the same separator"),
+    MatchRule.QUOTES: _l("《》 and quotation marks may be left out"),
+    MatchRule.SPACES: _l("Ignore spaces inside Chinese text"),
 }
 DIFFICULTY_LABELS = {
     1: _l("1 – very easy"),
@@ -50,13 +64,24 @@ DIFFICULTY_LABELS = {
 FORMAT_LABELS = {
     "auto": _l("Detect from the file"),
     "xlsx": _l("XLSX template"),
+    "csv": _l("CSV (the template's columns)"),
     "gift": "GIFT",
     "aiken": "Aiken",
     "moodle-xml": "Moodle XML",
 }
-IMPORT_EXTENSIONS = ("xlsx", "xlsm", "txt", "gift", "xml", "aiken")
+IMPORT_EXTENSIONS = ("xlsx", "xlsm", "csv", "txt", "gift", "xml", "aiken")
+_RUBRIC_LINE = re.compile(r"^(?P<criterion>.*?)\s*[:：]\s*(?P<points>[^:：]*?)\s*分?$")
 STEM_MAX = 20_000
 OPTION_MAX = 2_000
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _rule_choices() -> list[SelectChoice]:
+    return [SelectChoice(rule.value, label) for rule, label in MATCH_RULE_LABELS.items()]
 
 
 class BankForm(FlaskForm):
@@ -64,6 +89,16 @@ class BankForm(FlaskForm):
         _l("Name"), validators=[DataRequired(_l("Enter the bank's name.")), Length(max=100)]
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
+    match_rules = MultiCheckboxField(
+        _l("Fill-in matching for new questions"),
+        choices=[],
+        validators=[Optional()],
+        description=_l("The default of each new fill-in question; each question can change it."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.match_rules.choices = _rule_choices()
 
 
 class CategoryForm(FlaskForm):
@@ -127,11 +162,6 @@ class QuestionFilterForm(FlaskForm):
     )
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class QuestionForm(FlaskForm):
     """A question: the fields of every type; the page shows those of the chosen type."""
 
@@ -183,6 +213,22 @@ class QuestionForm(FlaskForm):
             "separated by |, e.g. 中国共产党|中共."
         ),
     )
+    model_answer = TextAreaField(
+        _l("Model answer"),
+        validators=[Optional(), Length(max=STEM_MAX)],
+        description=_l("Optional; shown to markers, and to members when answers are shown."),
+    )
+    rubric = TextAreaField(
+        _l("Rubric"),
+        validators=[Optional(), Length(max=10_000)],
+        description=_l("Optional; one criterion per line with its points, e.g. 写出两项义务:2"),
+    )
+    match_rules = MultiCheckboxField(
+        _l("Fair matching"),
+        choices=[],
+        validators=[Optional()],
+        description=_l("How typed answers are compared with the accepted ones."),
+    )
     explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=STEM_MAX)])
     category_id = SelectField(_l("Category"), coerce=int, choices=[], default=0)
     difficulty = SelectField(
@@ -202,6 +248,23 @@ class QuestionForm(FlaskForm):
 
     OPTION_FIELDS = tuple(f"option_{key.lower()}" for key in KEYS)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.match_rules.choices = _rule_choices()
+
+    def rubric_rows(self) -> list[dict[str, object]]:
+        """The rubric lines as rows; a line without points keeps them empty (an error later)."""
+        rows: list[dict[str, object]] = []
+        for line in (self.rubric.data or "").splitlines():
+            if not line.strip():
+                continue
+            match = _RUBRIC_LINE.match(line.strip())
+            if match is None:
+                rows.append({"criterion": line.strip(), "points": None})
+            else:
+                rows.append({"criterion": match["criterion"], "points": match["points"] or None})
+        return rows
+
     def option_fields(self) -> list:
         return [self[name] for name in self.OPTION_FIELDS]
 
@@ -218,6 +281,8 @@ class QuestionForm(FlaskForm):
             answer = list(self.multiple_answer.data or [])
         elif qtype == QuestionType.TRUEFALSE:
             answer = {"true": True, "false": False}.get(self.truefalse_answer.data or "")
+        elif qtype == QuestionType.ESSAY:
+            answer = None
         else:
             answer = [
                 [text.strip() for text in line.split("|") if text.strip()]
@@ -235,6 +300,9 @@ class QuestionForm(FlaskForm):
             category_id=self.category_id.data or None,
             difficulty=self.difficulty.data or None,
             tags=split_tags(self.tags.data),
+            model_answer=self.model_answer.data or "" if qtype == QuestionType.ESSAY else "",
+            rubric=self.rubric_rows() if qtype == QuestionType.ESSAY else (),
+            match_rules=list(self.match_rules.data or []),
         )
 
 
@@ -259,6 +327,9 @@ class ConfirmImportForm(FlaskForm):
     file_format = HiddenField()
     category = HiddenField()
     skip_invalid = HiddenField()
+    confirm_warnings = BooleanField(
+        _l("I have checked the warnings: import these questions as they are")
+    )
 
 
 # Quizzes and attempts (Q-attempt) ---------------------------------------------------------

@@ -60,10 +60,12 @@ def test_a_file_is_previewed_then_stored_once(session, app, bank, staff):
     preview = upload(staff, bank, "gift/questions.gift.txt", category="导入")
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert (fact(page, "new"), fact(page, "duplicates"), fact(page, "skipped")) == (5, 1, 3)
+    assert (fact(page, "new"), fact(page, "duplicates"), fact(page, "skipped")) == (6, 1, 2)
     assert fact(page, "errors") == 0
     skipped = page.split('id="import-skipped"')[1].split("</table>")[0]
-    assert "Q8" in skipped and "essay" in skipped and "<td>2</td>" in skipped
+    assert "Q5" in skipped and "numerical" in skipped and "<td>31</td>" in skipped
+    by_type = page.split('id="import-by-type"')[1].split("</table>")[0]
+    assert re.search(r'data-qtype="essay"><td>[^<]+</td><td>1</td>', by_type)
     assert "What's between orange and green in the spectrum?" in page  # first questions
     assert count_questions(session, bank) == 0  # nothing before confirming
 
@@ -72,13 +74,13 @@ def test_a_file_is_previewed_then_stored_once(session, app, bank, staff):
     report = staff.post(f"/quizzes/banks/{bank.id}/import", data=data)
     text = report.get_data(as_text=True)
     assert "The import is done." in text
-    assert (fact(text, "stored"), fact(text, "duplicates"), fact(text, "skipped")) == (5, 1, 3)
-    assert count_questions(session, bank) == 5
+    assert (fact(text, "stored"), fact(text, "duplicates"), fact(text, "skipped")) == (6, 1, 2)
+    assert count_questions(session, bank) == 6
     assert held_files(app) == []
 
     again = staff.post(f"/quizzes/banks/{bank.id}/import", data=data, follow_redirects=True)
     assert "imported already" in again.get_data(as_text=True)
-    assert count_questions(session, bank) == 5
+    assert count_questions(session, bank) == 6
 
 
 def test_invalid_questions_block_until_skipped(session, bank, staff):

@@ -33,25 +33,34 @@ def test_json_report_creates_the_bank_and_a_second_run_adds_nothing(session, cli
     result = cli("gift/questions.gift.txt", "--bank", "Moodle", "--committee", "题库党委", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)  # exactly one JSON object, nothing else on stdout
+    by_type = report.pop("by_type")
     assert report == {
-        "stored": 5,
+        "stored": 6,  # with the essay Q8
+        "updated": 0,
+        "unchanged": 0,
         "duplicates": 1,
         "skipped": [
-            {"name": "Q8", "type": "essay", "line": 2},
             {"name": "Moodle activities", "type": "matching", "line": 5},
             {"name": "Q5", "type": "numerical", "line": 31},
         ],
+        "invalid": 0,
         "errors": [],
+        "warnings": [],
+        "blocked": False,
     }
+    assert by_type["truefalse"] == {"stored": 2, "duplicates": 1}
+    assert by_type["essay"] == {"stored": 1}
+    assert by_type["numerical"] == {"skipped": 1}
     assert "Storing" in result.stderr and "the new bank Moodle" in result.stderr
     bank = bank_named(session, "Moodle")
-    assert bank.committee_id == org.committee.id and count_questions(session, bank) == 5
+    assert bank.committee_id == org.committee.id and count_questions(session, bank) == 6
 
     again = cli("gift/questions.gift.txt", "--bank", "Moodle", "--committee", "题库党委", "--json")
     assert again.exit_code == 0
     assert json.loads(again.stdout)["stored"] == 0
-    assert json.loads(again.stdout)["duplicates"] == 6
-    assert count_questions(session, bank) == 5
+    assert json.loads(again.stdout)["unchanged"] == 6
+    assert json.loads(again.stdout)["duplicates"] == 7
+    assert count_questions(session, bank) == 6
 
 
 def test_invalid_questions_import_nothing_not_even_the_bank(session, cli):
@@ -78,7 +87,7 @@ def test_an_existing_bank_a_category_and_a_forced_format(session, cli, org: Org)
         "--bank", "党史", "--committee", "题库党委", "--category", "导入/缺词", "--format", "gift",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "Stored 1, duplicates 0, skipped 0, errors 0." in result.stdout
+    assert "Stored 1, updated 0, unchanged 0, duplicates 0, skipped 0, invalid 0" in result.stdout
     question = session.scalars(select(Question).where(Question.bank_id == bank.id)).one()
     assert [n.label for n in bank_service.category_tree(session, bank)] == ["导入", "导入/缺词"]
     assert question.category_id is not None

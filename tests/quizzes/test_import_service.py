@@ -99,9 +99,9 @@ def category_labels(session, bank: Bank) -> list[str]:
 
 def test_gift_questions(session, bank, run):
     report = run("gift/questions.gift.txt")
-    assert (report.stored, report.duplicates, report.errors) == (5, 1, [])
+    # the essay Q8 is stored since issue 17
+    assert (report.stored, report.duplicates, report.errors) == (6, 1, [])
     assert report.skipped == [
-        {"name": "Q8", "type": "essay", "line": 2},
         {"name": "Moodle activities", "type": "matching", "line": 5},
         {"name": "Q5", "type": "numerical", "line": 31},
     ]
@@ -119,7 +119,11 @@ def test_gift_questions(session, bank, run):
     )
     tsl, vt = by_title(session, bank, "2-08 TSL")
     assert tsl.qtype == QuestionType.TRUEFALSE and vt.answer is True
-    assert count_questions(session, bank) == 5
+    q8, v8 = by_title(session, bank, "Q8")
+    assert q8.qtype == QuestionType.ESSAY and (v8.options, v8.answer) == ([], None)
+    assert report.by_type["essay"]["stored"] == 1
+    assert report.by_type["matching"]["skipped"] == 1
+    assert count_questions(session, bank) == 6
 
 
 def test_gift_in_a_category_with_escapes(session, bank, run):
@@ -148,7 +152,7 @@ def test_gift_examples_and_a_second_import_stores_nothing(session, bank, run):
     stems = [content.plain_text(v.stem_html) for _q, v in stored(session, bank)]
     assert "Grant is _____ in Grant's tomb." in stems
     types = {q.qtype for q, _v in stored(session, bank)}
-    assert types == set(QuestionType)
+    assert types == set(QuestionType) - {QuestionType.ESSAY}
 
     again = run("gift/examples.txt")
     assert (again.stored, again.duplicates) == (0, 32)
@@ -219,18 +223,28 @@ def test_aiken_errors_store_nothing_unless_skipped(session, bank, run, name):
 )
 def test_xml_nested_categories(session, bank, run, name):
     report = run(f"xml/{name}", category_path="导入")
-    assert (report.stored, report.errors) == (4, [])
-    assert [(s["type"], s["name"]) for s in report.skipped] == [("essay", "Kappa Essay Question")]
+    assert (report.stored, report.errors, report.skipped) == (5, [], [])  # 4 true/false, 1 essay
     labels = sorted(category_label(session, q) for q, _v in stored(session, bank))
-    assert labels == ["导入/Iota", "导入/Iota/Kappa", "导入/Iota/Kappa/Lambda", "导入/Iota/Mu"]
-    assert {q.qtype for q, _v in stored(session, bank)} == {QuestionType.TRUEFALSE}
+    assert labels == [
+        "导入/Iota",
+        "导入/Iota/Kappa",
+        "导入/Iota/Kappa",
+        "导入/Iota/Kappa/Lambda",
+        "导入/Iota/Mu",
+    ]
+    assert sorted(q.qtype for q, _v in stored(session, bank)) == sorted(
+        [QuestionType.TRUEFALSE] * 4 + [QuestionType.ESSAY]
+    )
 
 
 def test_xml_child_category_before_its_parent(session, bank, run):
     report = run("xml/categories_reverse_order.xml")
-    assert (report.stored, [s["type"] for s in report.skipped]) == (1, ["essay"])
+    assert (report.stored, report.skipped) == (2, [])  # the fill-in and the essay
     assert category_labels(session, bank) == ["Sigma", "Sigma/Tau"]  # Tau holds only the essay
-    ((question, version),) = stored(session, bank)
+    questions = {q.qtype: (q, v) for q, v in stored(session, bank)}
+    essay, _essay_version = questions[QuestionType.ESSAY]
+    assert category_label(session, essay) == "Sigma/Tau"
+    question, version = questions[QuestionType.FILLIN]
     assert question.qtype == QuestionType.FILLIN and version.answer == [["yes"]]
     assert category_label(session, question) == "Sigma"
 
@@ -328,7 +342,7 @@ def test_duplicates_of_questions_already_in_the_bank_are_counted(session, bank, 
     add(session, bank, single("Which is the best animal?", options=["Frog", "Cat"], answer="A"))
     run("gift/questions.gift.txt")
     report = run("gift/questions.gift.txt")
-    assert (report.stored, report.duplicates) == (0, 6)
+    assert (report.stored, report.duplicates, report.unchanged) == (0, 7, 6)
 
 
 def test_an_unsupported_media_file_is_an_error(session, app, bank):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ from studyhub.org.queries import under
 from studyhub.quizzes import queries
 from studyhub.quizzes.importers.model import KEYS
 from studyhub.quizzes.models import (
+    ALL_MATCH_RULES,
     AttemptItem,
     Bank,
     Category,
@@ -84,12 +85,22 @@ def create_bank(
     return bank
 
 
-def update_bank(session: Session, bank: Bank, *, name: str, description: str = "") -> None:
+def update_bank(
+    session: Session,
+    bank: Bank,
+    *,
+    name: str,
+    description: str = "",
+    match_rules: Iterable[str] | None = None,
+) -> None:
+    """Rename a bank; ``match_rules`` (when given) is the default for its new fill-ins."""
     name = _clean_name(name, BANK_NAME_MAX, _l("Enter the bank's name."))
     if name != bank.name:
         _check_bank_name(session, bank.committee_id, name)
     bank.name = name
     bank.description = description.strip()[:500]
+    if match_rules is not None:
+        bank.match_rules = clean_match_rules(match_rules) or []
     session.flush()
 
 
@@ -259,6 +270,12 @@ class QuestionFields:
     category_id: int | None = None
     difficulty: int | None = None
     tags: Sequence[str] = field(default_factory=tuple)
+    #: An essay's model answer (in ``text_format``) and rubric rows
+    #: (``{"criterion": str, "points": number}``).
+    model_answer: str = ""
+    rubric: Sequence[dict[str, Any]] = ()
+    #: A fill-in's lenient matching rules (``MatchRule`` values); None: the bank's default.
+    match_rules: Sequence[str] | None = None
 
 
 def build_content(fields: QuestionFields) -> Content:
@@ -273,13 +290,34 @@ def build_content(fields: QuestionFields) -> Content:
             }
             for i, text in enumerate(fields.options)
         ]
+    is_essay = qtype == QuestionType.ESSAY
     return Content(
         qtype=qtype,
         stem_html=content.render(fields.stem, fields.text_format),
         options=options,
         answer=content.normalise_answer(qtype, fields.answer),
         explanation_html=content.render(fields.explanation, fields.text_format),
+        model_answer_html=content.render(fields.model_answer, fields.text_format)
+        if is_essay
+        else "",
+        rubric=content.clean_rubric(fields.rubric) if is_essay else None,
+        match_rules=clean_match_rules(fields.match_rules) if qtype == QuestionType.FILLIN else None,
     )
+
+
+def clean_match_rules(rules: Iterable[str] | None) -> list[str] | None:
+    """Known rule names in their order (None stays None: the bank's default applies)."""
+    if rules is None:
+        return None
+    given = set(rules)
+    return [rule for rule in ALL_MATCH_RULES if rule in given]
+
+
+def with_bank_rules(built: Content, bank: Bank) -> Content:
+    """A fill-in whose rules were not chosen gets the bank's default rules."""
+    if built.qtype != QuestionType.FILLIN or built.match_rules is not None:
+        return built
+    return replace(built, match_rules=clean_match_rules(bank.match_rules or []))
 
 
 def check_content(found: Content) -> None:
@@ -293,7 +331,7 @@ def create_question(
     session: Session, bank: Bank, fields: QuestionFields, *, by_user_id: int | None, now: datetime
 ) -> Question:
     """A new question with its first version; refused when the bank holds the same question."""
-    built = build_content(fields)
+    built = with_bank_rules(build_content(fields), bank)
     check_content(built)
     meta = _meta(session, bank, fields)
     tags = clean_tags(fields.tags)
@@ -330,7 +368,7 @@ def update_question(
 ) -> QuestionVersion:
     """Save an edit; returns the current version afterwards (new when attempts used the old)."""
     bank = session.get_one(Bank, question.bank_id)
-    built = build_content(fields)
+    built = with_bank_rules(build_content(fields), bank)
     check_content(built)
     meta = _meta(session, bank, fields)
     tags = clean_tags(fields.tags)
@@ -357,12 +395,66 @@ def update_question(
             current.options = built.options
             current.answer = built.answer
             current.explanation_html = built.explanation_html
+            current.model_answer_html = built.model_answer_html
+            current.rubric = built.rubric
+            current.match_rules = built.match_rules
             current.created_by_id = by_user_id
             current.created_at = now
     for key, value in meta.items():
         setattr(question, key, value)
     question.updated_at = now
     set_tags(session, question, tags)
+    session.flush()
+    _record_change(
+        session,
+        bank,
+        question,
+        diff(before, _audited(session, question, current)),
+        actor_id=by_user_id,
+        now=now,
+    )
+    return current
+
+
+def replace_content(
+    session: Session,
+    bank: Bank,
+    question: Question,
+    built: Content,
+    *,
+    by_user_id: int | None,
+    now: datetime,
+) -> QuestionVersion:
+    """Give ``question`` new content (a re-import): a new version when attempts used the
+    current one, else the current one changed in place — what :func:`update_question` does.
+    """
+    check_content(built)
+    current = session.get_one(QuestionVersion, question.current_version_id)
+    if built.same_as(_content_of(question, current)):
+        return current
+    before = _audited(session, question, current)
+    if built.qtype != question.qtype and is_question_used(session, question.id):
+        raise InvalidInput(
+            _l("Members have answered this question; its type cannot change. Add a new one.")
+        )
+    digest = built.fingerprint()
+    _check_unique(session, bank.id, digest, question.id)
+    question.qtype = built.qtype
+    question.fingerprint = digest
+    if is_version_used(session, current.id):
+        current = _new_version(
+            question, built, number=current.number + 1, by_user_id=by_user_id, now=now
+        )
+        session.add(current)
+        session.flush()
+        question.current_version_id = current.id
+    else:
+        for name in ("stem_html", "options", "answer", "explanation_html", "model_answer_html",
+                     "rubric", "match_rules"):  # fmt: skip
+            setattr(current, name, getattr(built, name))
+        current.created_by_id = by_user_id
+        current.created_at = now
+    question.updated_at = now
     session.flush()
     _record_change(
         session,
@@ -384,6 +476,9 @@ def _audited(session: Session, question: Question, version: QuestionVersion) -> 
         "options": list(version.options or []),
         "answer": version.answer,
         "explanation": version.explanation_html,
+        "model_answer": version.model_answer_html,
+        "rubric": version.rubric,
+        "match_rules": version.match_rules,
         "version": version.number,
         "title": question.title,
         "category": "/".join(category_names(session, category)) if category else None,
@@ -544,6 +639,9 @@ def _content_of(question: Question, version: QuestionVersion) -> Content:
         options=list(version.options),
         answer=version.answer,
         explanation_html=version.explanation_html,
+        model_answer_html=version.model_answer_html or "",
+        rubric=version.rubric,
+        match_rules=version.match_rules,
     )
 
 
@@ -580,6 +678,9 @@ def _new_version(
         options=built.options,
         answer=built.answer,
         explanation_html=built.explanation_html,
+        model_answer_html=built.model_answer_html,
+        rubric=built.rubric,
+        match_rules=built.match_rules,
         created_by_id=by_user_id,
         created_at=now,
     )

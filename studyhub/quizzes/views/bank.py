@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import (
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -190,7 +191,12 @@ def edit_bank(bank_id: int):
         return redirect(url_for("quizzes.bank", bank_id=bank.id))
     return run_button(
         lambda: bank_service.update_bank(
-            db.session, bank, name=form.name.data, description=form.description.data or ""
+            db.session,
+            bank,
+            name=form.name.data,
+            description=form.description.data or "",
+            # only when the page showed the rules: another form leaves them as they are
+            match_rules=form.match_rules.data if "match_rules_shown" in request.form else None,
         ),
         _("Saved."),
         url_for("quizzes.bank", bank_id=bank.id),
@@ -285,6 +291,7 @@ def new_question(bank_id: int):
     if request.method == "GET":
         form.qtype.data = request.args.get("qtype") or QuestionType.SINGLE.value
         form.category_id.data = request.args.get("category", 0, type=db_id)
+        form.match_rules.data = list(bank.match_rules or [])
     if form.validate_on_submit():
         with errors_on(form):
             question = bank_service.create_question(
@@ -312,6 +319,9 @@ def _form_data(question: Question, version: QuestionVersion) -> dict:
         "category_id": question.category_id or 0,
         "difficulty": question.difficulty or 0,
         "tags": "、".join(bank_service.tags_of(db.session, [question.id])[question.id]),
+        "model_answer": version.model_answer_html or "",
+        "rubric": "\n".join(f"{row['criterion']}:{row['points']}" for row in version.rubric or []),
+        "match_rules": list(version.match_rules or []),
     }
     for option in version.options:
         data[f"option_{option['key'].lower()}"] = option["html"]
@@ -322,6 +332,8 @@ def _form_data(question: Question, version: QuestionVersion) -> dict:
         data["multiple_answer"] = list(answer)
     elif question.qtype == QuestionType.TRUEFALSE:
         data["truefalse_answer"] = "true" if answer else "false"
+    elif question.qtype == QuestionType.ESSAY:
+        pass
     else:
         data["fillin_answer"] = "\n".join("|".join(blank) for blank in answer)
     return data
@@ -424,6 +436,12 @@ def _prepare(bank: Bank, path: Path, *, filename: str, file_format: str):
     return imports.prepare_import(db.session, bank, result, media_url=media_url)
 
 
+def size_limit_text() -> str:
+    """The upload limit as people read it (MAX_CONTENT_LENGTH), e.g. "16 MB"."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit / (1024 * 1024):g} MB" if limit else _("no limit")
+
+
 def _render_import(bank: Bank, committee: OrgUnit, **context):
     context.setdefault("form", ImportForm())
     return render_template(
@@ -431,6 +449,7 @@ def _render_import(bank: Bank, committee: OrgUnit, **context):
         committee=committee,
         bank=bank,
         format_labels=FORMAT_LABELS,
+        size_limit=size_limit_text(),
         **context,
     )
 
@@ -452,10 +471,10 @@ def import_questions(bank_id: int):
     with stash.held(token) as path:
         prepared = _prepare(bank, path, filename=filename, file_format=form.file_format.data)
     skip_invalid = bool(form.skip_invalid.data)
-    can_store = bool(prepared.questions) and not prepared.blocks(skip_invalid=skip_invalid)
+    can_store = prepared.has_work and not prepared.blocks(skip_invalid=skip_invalid)
     # invalid questions found without asking to skip them: offer to import the others
     can_skip = (
-        bool(prepared.questions)
+        prepared.has_work
         and not skip_invalid
         and not prepared.blocks(skip_invalid=True)
         and prepared.is_blocked
@@ -504,6 +523,7 @@ def _confirm_import(bank: Bank, committee: OrgUnit):
             result,
             category_path=form.category.data or None,
             skip_invalid=bool(form.skip_invalid.data),
+            confirm_warnings=bool(form.confirm_warnings.data),
             now=clock.now_utc(),
             media_storage=current_storage(),
             media_url=media_url,

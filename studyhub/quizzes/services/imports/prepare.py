@@ -1,0 +1,442 @@
+"""Checking an import before anything is written: content, plausibility, matches in the bank.
+
+Each parsed question is sanitised (its media links pointing at the media page)
+and checked by the same rules as a question staff write. Then it is matched
+against the bank, in this order:
+
+1. by the file's ID column (``Question.external_id``), when the row has one;
+2. by fingerprint (same type, stem, options and answer);
+3. by type and normalised stem (white space, full-width forms and HTML ignored).
+
+A match whose answer, options, explanation (or an essay's model answer and
+rubric) differ is **changed**: confirming the import makes the file's content a
+new version of that question, as editing does (past attempts keep theirs). A
+match with nothing different is **unchanged**. A stem that matches several
+questions of the bank is invalid: the file must say which one with the ID
+column. Repeats within the file are duplicates.
+
+Plausibility warnings (see :func:`warnings_of`) block the import until the
+importer confirms them; invalid questions block it unless they are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studyhub.core.errors import DomainError
+from studyhub.quizzes.importers.model import ParsedQuestion, ParseResult, Problem, Skipped
+from studyhub.quizzes.models import Bank, Question, QuestionType, QuestionVersion
+from studyhub.quizzes.services import bank as bank_service
+from studyhub.quizzes.services import content, media
+from studyhub.quizzes.services.content import Content
+from studyhub.quizzes.services.imports.media_links import MediaLinks
+
+BATCH = 500
+#: Answers that are a program's leftovers, not what an author meant.
+ARTEFACTS = frozenset(
+    {"[object object]", "undefined", "null", "nan", "none", "#n/a", "#value!", "#ref!",
+     "#name?", "#div/0!", "[object]", "object object"}
+)  # fmt: skip
+_ASKS_FOR_OPTION = re.compile(r"哪项|哪个|哪些|哪一|以下|下列")
+_ASKS_WHICH = re.compile(r"哪项|哪个|哪些|哪一")
+#: The counts of the report, per question type.
+COUNTS = ("stored", "updated", "unchanged", "duplicates", "skipped", "invalid")
+
+
+@dataclass(frozen=True)
+class PreparedQuestion:
+    """A parsed question as it will be stored."""
+
+    line: int
+    title: str | None
+    content: Content
+    fingerprint: str
+    category_path: tuple[str, ...]
+    difficulty: int | None
+    tags: list[str]
+    media: list[media.MediaFile]
+    external_id: str | None = None
+    #: The bank's question this one changes (None: a new question).
+    replaces_id: int | None = None
+    changed: tuple[str, ...] = ()
+
+
+@dataclass
+class PreparedImport:
+    """A checked import: the new and changed questions and everything the report will say."""
+
+    questions: list[PreparedQuestion]
+    duplicates: int
+    skipped: list[Skipped]
+    errors: list[Problem]
+    categories: list[tuple[str, ...]]
+    updates: list[PreparedQuestion] = field(default_factory=list)
+    unchanged: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    by_type: dict[str, Counter[str]] = field(default_factory=dict)
+
+    @property
+    def is_blocked(self) -> bool:
+        """Whether errors stop the import unless invalid questions are skipped."""
+        return bool(self.errors)
+
+    def blocks(self, *, skip_invalid: bool, confirm_warnings: bool = True) -> bool:
+        """Whether nothing may be stored: an invalid question (unless skipped), an
+        unreadable file (line 0), which skipping cannot help, or unconfirmed warnings.
+        """
+        if self.warnings and not confirm_warnings:
+            return True
+        if skip_invalid:
+            return any(problem.line == 0 for problem in self.errors)
+        return self.is_blocked
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self.questions or self.updates)
+
+    def report(self, stored: int, updated: int = 0, *, is_blocked: bool = False) -> ImportReport:
+        by_type = {qtype: dict(counts) for qtype, counts in self.by_type.items()}
+        if is_blocked:
+            for counts in by_type.values():
+                counts["stored"] = counts["updated"] = 0
+        return ImportReport(
+            is_blocked=is_blocked,
+            stored=stored,
+            updated=updated,
+            unchanged=self.unchanged,
+            duplicates=self.duplicates,
+            skipped=[{"name": s.name, "type": s.qtype, "line": s.line} for s in self.skipped],
+            errors=[{"line": p.line, "message": p.message} for p in self.errors],
+            warnings=[{"line": p.line, "message": p.message} for p in self.warnings],
+            by_type=by_type,
+        )
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or would do): counts, the skipped questions of other types,
+    the invalid ones (line 0: the file as a whole), the warnings, and counts by type.
+    """
+
+    stored: int = 0
+    duplicates: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    is_blocked: bool = False  # the errors stopped the import: nothing was stored
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    by_type: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def invalid(self) -> int:
+        return len(self.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stored": self.stored,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "invalid": self.invalid,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "by_type": self.by_type,
+            "blocked": self.is_blocked,
+        }
+
+
+def stem_key(qtype: str, stem_html: str) -> str:
+    """A question's type and stem as compared across imports: the words only."""
+    text = unicodedata.normalize("NFKC", content.plain_text(stem_html))
+    return hashlib.sha256(f"{qtype}\n{' '.join(text.split()).casefold()}".encode()).hexdigest()
+
+
+def prepare_import(
+    session: Session, bank: Bank, result: ParseResult, *, media_url: media.MediaUrl
+) -> PreparedImport:
+    """Check every question of ``result`` against the rules and the bank; writes nothing."""
+    errors = list(result.errors)
+    warnings: list[Problem] = []
+    by_type: dict[str, Counter[str]] = {}
+
+    def count(qtype: str, what: str) -> None:
+        by_type.setdefault(qtype, Counter())[what] += 1
+
+    valid: list[PreparedQuestion] = []
+    for parsed in result.questions:
+        try:
+            item = prepare_question(bank, parsed, media_url)
+        except DomainError as exc:
+            errors.append(Problem(parsed.line, str(exc)))
+            count(parsed.qtype, "invalid")
+            continue
+        found = [*parsed.warnings, *warnings_of(item)]
+        warnings.extend(Problem(parsed.line, message) for message in found)
+        valid.append(item)
+    for _problem in result.errors:
+        count("unknown", "invalid")
+    for skipped in result.skipped:
+        count(skipped.qtype, "skipped")
+    seen: set[str] = set()
+    unique = []
+    for item in valid:
+        key = f"id:{item.external_id}" if item.external_id else item.fingerprint
+        if key in seen:
+            count(item.content.qtype.value, "duplicates")
+            continue
+        seen.add(key)
+        unique.append(item)
+    matcher = _BankMatcher(session, bank.id, unique)
+    new: list[PreparedQuestion] = []
+    updates: list[PreparedQuestion] = []
+    unchanged = 0
+    for item in unique:
+        qtype = item.content.qtype.value
+        try:
+            match = matcher.match(item)
+        except DomainError as exc:
+            errors.append(Problem(item.line, str(exc)))
+            count(qtype, "invalid")
+            continue
+        if match is None:
+            new.append(item)
+            count(qtype, "stored")
+            continue
+        question, current = match
+        changed = item.content.differs_in(_content_of(question, current))
+        if item.content.fingerprint() != question.fingerprint and not changed:
+            changed = ["stem"]  # same words, other markup: still a change of what is shown
+        if not changed:
+            unchanged += 1
+            count(qtype, "unchanged")
+            continue
+        if question.qtype != item.content.qtype:
+            errors.append(
+                Problem(
+                    item.line,
+                    str(
+                        _l(
+                            "The row's ID names question %(id)d, which is of another type.",
+                            id=question.id,
+                        )
+                    ),
+                )
+            )
+            count(qtype, "invalid")
+            continue
+        updates.append(_with(item, replaces_id=question.id, changed=tuple(changed)))
+        count(qtype, "updated")
+    categories = list(dict.fromkeys([c.path for c in result.categories if c.path]))
+    errors.sort(key=lambda problem: problem.line)
+    warnings.sort(key=lambda problem: problem.line)
+    return PreparedImport(
+        questions=new,
+        duplicates=len(valid) - len(unique) + unchanged,
+        skipped=sorted(result.skipped, key=lambda s: s.line),
+        errors=errors,
+        categories=categories,
+        updates=updates,
+        unchanged=unchanged,
+        warnings=warnings,
+        by_type=by_type,
+    )
+
+
+def _with(item: PreparedQuestion, **changes: Any) -> PreparedQuestion:
+    return replace(item, **changes)
+
+
+def _content_of(question: Question, version: QuestionVersion) -> Content:
+    return Content(
+        qtype=QuestionType(question.qtype),
+        stem_html=version.stem_html,
+        options=list(version.options or []),
+        answer=version.answer,
+        explanation_html=version.explanation_html,
+        model_answer_html=version.model_answer_html or "",
+        rubric=version.rubric,
+        match_rules=version.match_rules,
+    )
+
+
+class _BankMatcher:
+    """The bank's questions an import's questions may match, loaded in a few queries."""
+
+    def __init__(self, session: Session, bank_id: int, items: list[PreparedQuestion]) -> None:
+        self.session = session
+        self.bank_id = bank_id
+        self.by_fingerprint: dict[str, int] = {}
+        fingerprints = [item.fingerprint for item in items]
+        for start in range(0, len(fingerprints), BATCH):
+            chunk = fingerprints[start : start + BATCH]
+            for question_id, digest in session.execute(
+                select(Question.id, Question.fingerprint).where(
+                    Question.bank_id == bank_id, Question.fingerprint.in_(chunk)
+                )
+            ):
+                self.by_fingerprint[digest] = question_id
+        ids = sorted({item.external_id for item in items if item.external_id})
+        self.by_external: dict[str, int] = {}
+        for start in range(0, len(ids), BATCH):
+            for question_id, external_id in session.execute(
+                select(Question.id, Question.external_id).where(
+                    Question.bank_id == bank_id,
+                    Question.external_id.in_(ids[start : start + BATCH]),
+                )
+            ):
+                self.by_external[external_id] = question_id
+        self.by_stem: dict[str, list[int]] | None = None
+
+    def _stems(self) -> dict[str, list[int]]:
+        if self.by_stem is None:
+            self.by_stem = {}
+            live = (
+                select(Question.id, Question.qtype, QuestionVersion.stem_html)
+                .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+                .where(Question.bank_id == self.bank_id, Question.is_retired.is_(False))
+            )
+            for question_id, qtype, stem_html in self.session.execute(live):
+                key = stem_key(QuestionType(qtype).value, stem_html)
+                self.by_stem.setdefault(key, []).append(question_id)
+        return self.by_stem
+
+    def match(self, item: PreparedQuestion) -> tuple[Question, QuestionVersion] | None:
+        question_id = None
+        if item.external_id and item.external_id in self.by_external:
+            question_id = self.by_external[item.external_id]
+        elif item.fingerprint in self.by_fingerprint:
+            question_id = self.by_fingerprint[item.fingerprint]
+        else:
+            found = self._stems().get(stem_key(item.content.qtype.value, item.content.stem_html))
+            if found and len(found) > 1:
+                raise DomainError(
+                    str(
+                        _l(
+                            "The bank holds several questions with this text (numbers %(ids)s); "
+                            "say which one this row changes with the ID column.",
+                            ids=", ".join(map(str, found)),
+                        )
+                    )
+                )
+            question_id = found[0] if found else None
+        if question_id is None:
+            return None
+        question = self.session.get_one(Question, question_id)
+        version = self.session.get_one(QuestionVersion, question.current_version_id)
+        return question, version
+
+
+def warnings_of(item: PreparedQuestion) -> list[str]:
+    """What looks wrong about a valid question (see the module's docstring)."""
+    found: list[Any] = []
+    built = item.content
+    qtype = built.qtype
+    texts: list[str] = []
+    if qtype == QuestionType.FILLIN:
+        texts = [text for blank in built.answer or [] for text in blank]
+    if qtype == QuestionType.ESSAY and built.model_answer_html:
+        texts.append(content.plain_text(built.model_answer_html))
+    texts += [content.plain_text(option["html"]) for option in built.options]
+    for text in texts:
+        if text.strip().casefold() in ARTEFACTS:
+            found.append(
+                _l(
+                    "“%(text)s” looks like a program's leftover, not an answer; "
+                    "check the file's cell.",
+                    text=text,
+                )
+            )
+    if built.options:
+        seen: dict[str, str] = {}
+        right = built.answer if isinstance(built.answer, list) else [built.answer]
+        for option in built.options:
+            text = " ".join(content.plain_text(option["html"]).split()).casefold()
+            if not text:
+                continue
+            if text in seen:
+                first = seen[text]
+                if option["key"] in right or first in right:
+                    found.append(
+                        _l(
+                            "The answer is one of two identical options "
+                            "(%(first)s and %(second)s).",
+                            first=first,
+                            second=option["key"],
+                        )
+                    )
+                else:
+                    found.append(
+                        _l(
+                            "Options %(first)s and %(second)s have the same text.",
+                            first=first,
+                            second=option["key"],
+                        )
+                    )
+            else:
+                seen[text] = option["key"]
+    stem = content.plain_text(built.stem_html)
+    pattern = _ASKS_WHICH if qtype == QuestionType.TRUEFALSE else _ASKS_FOR_OPTION
+    if not built.options and qtype != QuestionType.ESSAY and pattern.search(stem):
+        found.append(
+            _l(
+                "The question asks to pick one (哪项/哪个/以下…) but has no options; "
+                "is it a choice question whose options were lost?"
+            )
+        )
+    return [str(message) for message in found]
+
+
+def prepare_question(
+    bank: Bank, parsed: ParsedQuestion, media_url: media.MediaUrl
+) -> PreparedQuestion:
+    """One parsed question as stored content, or :class:`DomainError` saying what is wrong."""
+    name = parsed.title or content.first_words(parsed.stem_html) or _l("(no text)")
+    files = MediaLinks(bank.id, parsed, media_url)
+    qtype = QuestionType(parsed.qtype)
+    built = Content(
+        qtype=qtype,
+        stem_html=files.resolve(parsed.stem_html, name),
+        options=[
+            {"key": option.key, "html": files.resolve(option.html, name)}
+            for option in parsed.options
+        ],
+        answer=content.normalise_answer(qtype, parsed.answer),
+        explanation_html=files.resolve(parsed.explanation_html, name),
+        model_answer_html=files.resolve(parsed.model_answer_html, name)
+        if qtype == QuestionType.ESSAY
+        else "",
+        rubric=content.clean_rubric(parsed.rubric) if qtype == QuestionType.ESSAY else None,
+    )
+    built = bank_service.with_bank_rules(built, bank)
+    messages = content.problems(built)
+    if messages:
+        raise DomainError(f"“{name}”: " + " ".join(messages))
+    if parsed.difficulty is not None and parsed.difficulty not in bank_service.DIFFICULTIES:
+        raise DomainError(f"“{name}”: " + str(_l("Difficulty runs from 1 (easy) to 5 (hard).")))
+    try:
+        tags = bank_service.clean_tags(parsed.tags)
+    except DomainError as exc:
+        raise DomainError(f"“{name}”: {exc}") from None
+    title = " ".join((parsed.title or "").split())[: bank_service.TITLE_MAX] or None
+    return PreparedQuestion(
+        line=parsed.line,
+        title=title,
+        content=built,
+        fingerprint=built.fingerprint(),
+        category_path=tuple(bank_service.split_path(parsed.category_path)),
+        difficulty=parsed.difficulty,
+        tags=tags,
+        media=files.used,
+        external_id=(parsed.external_id or parsed.idnumber or None),
+    )
