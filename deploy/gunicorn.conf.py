@@ -11,14 +11,19 @@ import os
 # machine's private address instead and list it in nginx's upstream.
 bind = os.environ.get("STUDYHUB_WEB_BIND", "127.0.0.1:8000")
 
-# Sync workers: each request holds one worker, so more workers serve more phones at
-# once. Two per core plus one is gunicorn's usual starting point; each worker keeps
-# its own database connection pool, so workers x machines must stay below
+# Threaded (gthread) workers: measured best under the exam-day mix (bench/examday.py:
+# 2,000 takers' answer saves and page loads, open loop), where sync workers collapsed —
+# a request waiting on the database holds a thread, not the whole process. One worker
+# per core, four threads each; every worker keeps one database connection per thread
+# (STUDYHUB_DB_POOL_SIZE below), so workers x threads x machines must stay below
 # PostgreSQL's max_connections.
-workers = int(os.environ.get("STUDYHUB_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("STUDYHUB_WEB_WORKERS", multiprocessing.cpu_count()))
+threads = int(os.environ.get("STUDYHUB_WEB_THREADS", 4))
+worker_class = "gthread"
 # Tells the app how many workers there are (it warns at start when login attempts would be
-# counted in memory by each of several workers: set STUDYHUB_RATELIMIT_STORAGE_URI).
-raw_env = [f"WEB_CONCURRENCY={workers}"]
+# counted in memory by each of several workers: set STUDYHUB_RATELIMIT_STORAGE_URI), and
+# sizes each worker's connection pool to its threads.
+raw_env = [f"WEB_CONCURRENCY={workers}", f"STUDYHUB_DB_POOL_SIZE={threads}"]
 
 # A large export streams for up to this long; nginx's proxy_read_timeout matches.
 timeout = 120

@@ -20,6 +20,9 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # Database connections each web process keeps (PostgreSQL): its threads, one each.
+    # deploy/gunicorn.conf.py sets it to its --threads; 0 keeps SQLAlchemy's default (5).
+    DB_POOL_SIZE = 0
     SQLALCHEMY_RECORD_QUERIES = False
 
     # Sessions: 'basic' so phones moving between Wi-Fi and mobile data stay logged in.
@@ -257,6 +260,13 @@ def load_config(
             settings["SECRET_KEY"] = _instance_secret(instance_path)
         if not settings.get("SQLALCHEMY_DATABASE_URI"):
             settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'studyhub.sqlite'}"
+    pool = int(settings.get("DB_POOL_SIZE") or 0)
+    if pool > 0 and not str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **settings["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_size": pool,
+            "max_overflow": 2,  # a scheduler job or a CLI command beside the threads
+        }
     return settings
 
 
