@@ -432,8 +432,10 @@ def draw_pool(
     category_id: int | None,
     include_subcategories: bool,
     qtype: QuestionType | None,
+    auto_graded_only: bool = False,
 ) -> Select[tuple[int, int]]:
-    """(question id, current version id) of the live questions a random rule draws from."""
+    """(question id, current version id) of the live questions a random rule draws from
+    (``auto_graded_only``: no essays, for the daily quiz's instant feedback)."""
     stmt = select(Question.id, Question.current_version_id).where(
         Question.bank_id == bank_id,
         Question.is_retired.is_(False),
@@ -447,6 +449,8 @@ def draw_pool(
         stmt = stmt.where(Question.category_id == category_id)
     if qtype is not None:
         stmt = stmt.where(Question.qtype == qtype)
+    if auto_graded_only:
+        stmt = stmt.where(Question.qtype != QuestionType.ESSAY)
     return stmt.order_by(Question.id)
 
 

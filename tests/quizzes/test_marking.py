@@ -12,7 +12,8 @@ from studyhub.core.errors import InvalidInput
 from studyhub.notify.models import Message
 from studyhub.org.access import grants_for
 from studyhub.org.models import Role
-from studyhub.quizzes.models import QuestionType, ReviewTiming
+from studyhub.quizzes import queries
+from studyhub.quizzes.models import QuestionType, QuizMode, ReviewTiming
 from studyhub.quizzes.services import attempts, marking, stats
 from studyhub.quizzes.services import bank as banks
 from tests.conftest import NOW
@@ -270,6 +271,30 @@ def test_the_marking_pages(client, login, session, world, make):
     login(world.staff.user)
     client.post(f"/quizzes/{quiz.id}/branch-marking", data={"allowed": "1"})
     login(secretary.user)
-    assert "1 written answers" in client.get(f"/quizzes/{quiz.id}/marking").get_data(
-        as_text=True
-    )
+    assert "1 written answers" in client.get(f"/quizzes/{quiz.id}/marking").get_data(as_text=True)
+
+
+def test_in_practice_an_essay_is_saved_not_checked_at_once(session, world):
+    question = essay(session, world, rubric=False)
+    quiz = make_quiz(session, world, questions=[question], mode=QuizMode.PRACTICE)
+    attempt = start(session, quiz, world.member)
+    saved = attempts.save_answer(session, attempt, position=1, response="草稿", seq=1, now=NOW)
+    assert not saved.is_instant and saved.score is None
+    saved = attempts.save_answer(session, attempt, position=1, response="定稿", seq=2, now=NOW)
+    assert saved.applied and saved.response == "定稿"
+
+
+def test_the_daily_draw_leaves_essays_out(session, world):
+    essay(session, world)
+    rows = session.execute(
+        queries.draw_pool(
+            world.bank.id,
+            category_path=None,
+            category_id=None,
+            include_subcategories=True,
+            qtype=None,
+            auto_graded_only=True,
+        )
+    ).all()
+    drawn = {question_id for question_id, _version in rows}
+    assert drawn == {q.id for q in world.questions.values()}

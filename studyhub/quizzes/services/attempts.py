@@ -365,7 +365,8 @@ def save_answer(
     keys = [str(option["key"]) for option in row.options or []]
     blanks = len(row.answer) if isinstance(row.answer, list) else 1
     cleaned = grading.clean_response(qtype, response, keys=keys, blanks=blanks)
-    instant = row.mode in review.INSTANT_FEEDBACK_MODES
+    # An essay is marked by a person, even in practice: it is saved, never checked at once.
+    instant = row.mode in review.INSTANT_FEEDBACK_MODES and qtype != QuestionType.ESSAY
     params: dict[str, Any] = {
         "item_id": row.id,
         "new_response": cleaned,

@@ -236,6 +236,7 @@ def draw_daily(
                 category_id=None,
                 include_subcategories=True,
                 qtype=None,
+                auto_graded_only=True,  # every answer is checked at once: no essays
             )
         )
         for question_id, version_id in rows:
