@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from studyhub.live.views import bp as live_bp
     from studyhub.meetings.views import bp as meetings_bp
     from studyhub.notify.views import bp as notify_bp
+    from studyhub.org.channels import bp as channels_bp
     from studyhub.org.views import bp as org_bp
     from studyhub.plans.views import bp as plans_bp
     from studyhub.quizzes.views import bp as quizzes_bp
@@ -168,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(menu_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(channels_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(readings_bp)
     app.register_blueprint(meetings_bp)

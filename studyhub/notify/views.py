@@ -3,15 +3,25 @@ statement: ``org.context``.)"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.notify import queries, services, texts
-from studyhub.notify.forms import MarkAllReadForm
-from studyhub.notify.mail import is_local_path, is_web_url
+from studyhub.notify.forms import KIND_LABELS, MarkAllReadForm, preferences_form
+from studyhub.notify.mail import is_local_path, is_web_url, mail_enabled
+from studyhub.notify.sms import sms_enabled
 from studyhub.web.pagination import paginate
 from studyhub.web.saving import begin_writing
 
@@ -63,3 +73,41 @@ def mark_all_read():
     if count:
         flash(_("%(n)d messages marked as read.", n=count), "success")
     return redirect(url_for("notify.inbox"))
+
+
+def _shown_channels() -> list[str]:
+    """The inbox always; e-mail and SMS only where the site sends them."""
+    shown = ["inbox"]
+    if mail_enabled(current_app.config):
+        shown.append("email")
+    if sms_enabled(current_app.config):
+        shown.append("sms")
+    return shown
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    """Which reminders the member wants, and where."""
+    channels = _shown_channels()
+    current = services.preferences_of(db.session, current_user.id)
+    form = preferences_form(channels, current)
+    if form.validate_on_submit():
+        services.set_preferences(
+            db.session,
+            current_user.id,
+            {
+                (kind, channel): bool(form[f"{kind}__{channel}"].data)
+                for kind in services.REMINDER_KINDS
+                for channel in channels
+            },
+        )
+        flash(_("Your reminder choices were saved."), "success")
+        return redirect(url_for("notify.preferences"))
+    return render_template(
+        "notify/preferences.html",
+        form=form,
+        kinds=services.REMINDER_KINDS,
+        channels=channels,
+        labels=KIND_LABELS,
+    )
