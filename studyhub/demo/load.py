@@ -9,6 +9,7 @@ from sqlalchemy import select
 from studyhub.accounts.models import User
 from studyhub.accounts.services import hash_password
 from studyhub.core import clock
+from studyhub.demo.live import load_live
 from studyhub.demo.meetings import load_meetings
 from studyhub.demo.people import (
     ADMIN_LOGIN,
@@ -91,4 +92,5 @@ def load_demo(*, password_method: str) -> list[DemoLogin]:
     load_quizzes(session, committee, now)
     load_plans(session, committee, now)
     load_meetings(session, committee, now)  # after the plans: the lesson links the current one
+    load_live(session, committee, now)  # after the meetings: a lesson links that day's 党课
     return demo_logins()
