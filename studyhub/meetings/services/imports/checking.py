@@ -1,30 +1,5 @@
-"""Import past meetings from an XLSX file: check every row, then write all or nothing.
-
-One row per meeting that took place before the system was used: branch, kind,
-group (for a group meeting), topic, start (date and time), end, place, host,
-recorder, lecturer, guests, content, decisions, and optionally the study plan a
-lesson or general meeting covered. The rules:
-
-- Attendance is not imported. The roster of a past meeting (who should have
-  attended) is not known, and counts are derived from the roster, never typed;
-  so an imported record has no attendance rows, its 应到/实到 are blank in the
-  register, and it does not count in anyone's attendance ratio. Nor does it
-  carry study evidence (that is a snapshot taken when a record is submitted).
-- An imported record is complete: it is stored as approved, with the importer
-  as its recorder and reviewer and the import time as when it was recorded and
-  reviewed (so its age is visible), and its trail says ``imported`` with the
-  file and row. It counts for compliance like any meeting held.
-- A row naming the same branch, kind, group and start as a meeting already
-  stored is skipped, so importing a file twice adds nothing the second time;
-  two such rows in one file are an error.
-- Any wrong row (unknown kind, branch or group; a date that is not a date and
-  time in the past; a missing topic; text too long; an end before the start; a
-  plan that is not the branch's) stops the whole import, with every problem
-  listed by row and column.
-
-The file itself (columns, cells, dates, branch names, the template) is read by
-:mod:`import_file`.
-"""
+"""Checking an import of past meetings: every row parsed and checked, known meetings
+marked, nothing written."""
 
 from __future__ import annotations
 
@@ -37,13 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studyhub.accounts.models import User
 from studyhub.core.clock import as_utc
 from studyhub.core.errors import InvalidInput, RowError
 from studyhub.meetings import queries
-from studyhub.meetings.models import Meeting, MeetingKind, MeetingState
+from studyhub.meetings.models import Meeting, MeetingKind
 from studyhub.meetings.services import records
-from studyhub.meetings.services.audit import log_event
 from studyhub.meetings.services.import_file import (
     EXAMPLE,
     HEADERS,
@@ -54,9 +27,7 @@ from studyhub.meetings.services.import_file import (
     parse_datetime,
 )
 from studyhub.meetings.services.register import KIND_NAMES
-from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit
-from studyhub.readings.services.content import render_markdown
 from studyhub.web.sheets import Sheet
 
 DEFAULT_MAX_ROWS = 5000
@@ -331,82 +302,3 @@ def _mark_known(session: Session, rows: list[MeetingRow]) -> list[MeetingRow]:
         )
     }
     return [replace(row, is_known=True) if row.identity in stored else row for row in rows]
-
-
-# Writing -------------------------------------------------------------------------------------
-
-
-def apply_import(
-    session: Session,
-    unit: OrgUnit,
-    checked: CheckedImport,
-    *,
-    by: User | None,
-    now: datetime,
-    source: str,
-    progress: Progress | None = None,
-) -> ImportResult:
-    """Write the checked rows (all of them: refuses a check with errors); flushes, never commits.
-
-    ``by`` is the staff member importing (None from the command line); ``source`` names
-    the file in each record's trail.
-    """
-    if checked.errors:
-        raise InvalidInput(_l("The file has errors; nothing was imported."))
-    assert unit.committee_id is not None
-    new = checked.new
-    for start in range(0, len(new), BATCH):
-        batch = new[start : start + BATCH]
-        meetings = [_meeting(unit.committee_id, row, by=by, now=now) for row in batch]
-        session.add_all(meetings)
-        session.flush()
-        for meeting, row in zip(meetings, batch, strict=True):
-            log_event(session, meeting, queries.IMPORTED, by=by, now=now, file=source, row=row.row)
-        session.flush()
-        if progress is not None:
-            progress(len(batch))
-    record_in(
-        session,
-        unit,
-        "meetings.imported",
-        actor_id=by.id if by is not None else None,
-        now=now,
-        object_type="org_unit",
-        object_id=unit.id,
-        summary=source,
-        details={"file": source, "imported": len(new), "skipped": checked.known},
-    )
-    return ImportResult(imported=len(new), skipped=checked.known)
-
-
-def _meeting(committee_id: int, row: MeetingRow, *, by: User | None, now: datetime) -> Meeting:
-    by_id = by.id if by is not None else None
-    return Meeting(
-        committee_id=committee_id,
-        branch_id=row.branch_id,
-        group_id=row.group_id,
-        kind=row.kind,
-        state=MeetingState.APPROVED,
-        title=row.title,
-        planned_at=row.started_at,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        place=row.place,
-        host_name=row.host_name,
-        recorder_name=row.recorder_name,
-        lecturer_name=row.lecturer_name,
-        invitees=row.invitees,
-        agenda="",
-        minutes_markdown=row.minutes,
-        minutes_html=render_markdown(row.minutes),
-        decisions=row.decisions,
-        plan_id=row.plan_id,
-        created_by_id=by_id,
-        created_at=now,
-        recorded_by_id=by_id,
-        recorded_at=now,
-        submitted_at=now,
-        reviewed_by_id=by_id,
-        reviewed_at=now,
-        updated_at=now,
-    )
