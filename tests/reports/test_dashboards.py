@@ -497,3 +497,27 @@ def test_a_reminder_returns_to_the_row_with_its_result_beside_it(
     assert everyone.location.endswith("#summary")
     summary = client.get(everyone.location).get_data(as_text=True).split('id="summary"', 1)[1]
     assert "members reminded." in summary.split("</section>", 1)[0]
+
+
+def test_reminding_everyone_posts_one_line_to_the_branch_group(
+    client, login, session, board, frozen, in_english
+):
+    from studyhub.notify import services as notify
+    from studyhub.notify.models import ChannelDelivery, ChannelKind
+
+    notify.save_channel(
+        session,
+        board.branch_a.id,
+        ChannelKind.FEISHU,
+        webhook_url="https://open.feishu.cn/open-apis/bot/v2/hook/x",
+        secret="s",
+        is_active=True,
+        by_user_id=None,
+        now=NOW,
+    )
+    login(board.secretary_a.user)
+    url = f"/reports/branches/{board.branch_a.id}/dashboard/remind"
+    client.post(url, data={"plan_id": board.plan.id})
+    client.post(url, data={"plan_id": board.plan.id})
+    [post] = session.scalars(select(ChannelDelivery)).all()
+    assert "尚未完成学习计划" in post.text and post.link == f"/plans/{board.plan.id}"

@@ -14,11 +14,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from studyhub.core.clock import local_date
 from studyhub.core.errors import InvalidInput, NotFound
+from studyhub.notify import services as notify
 from studyhub.org.models import Member, OrgUnit
 from studyhub.plans import queries as plan_queries
 from studyhub.plans.models import StudyPlan
@@ -242,7 +244,30 @@ def remind(
     done = reminders.remind_members(
         session, plan, chosen, by_user_id=by_user_id, now=now, path=branch.path, email=email
     )
+    if user_ids is None:
+        # Everyone not done: one line to the branch's group robots too (once a day).
+        day = local_date(now, _timezone_of(session, branch))
+        with force_locale("zh"):
+            text = ngettext(
+                "%(num)d member has not finished the study plan “%(title)s” yet.",
+                "%(num)d members have not finished the study plan “%(title)s” yet.",
+                len(chosen),
+                title=plan.title,
+            )
+        notify.post_to_branch(
+            session,
+            branch.id,
+            text=text,
+            link=f"/plans/{plan.id}",
+            dedupe_key=f"plan:{plan.id}:{day.isoformat()}",
+            now=now,
+        )
     return Reminding(asked=len(chosen), reminded=done.reminded)
+
+
+def _timezone_of(session: Session, branch: OrgUnit) -> str:
+    committee = session.get(OrgUnit, branch.committee_id or branch.id)
+    return committee.timezone if committee is not None else "Asia/Shanghai"
 
 
 # A unit's branches, ranked ---------------------------------------------------------------------
