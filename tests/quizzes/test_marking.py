@@ -189,8 +189,24 @@ def test_without_a_rubric_the_marker_gives_points(session, world):
         marker_id=world.staff.user_id,
     )
     with pytest.raises(InvalidInput):
-        marking.mark(session, target, marks=None, total="6", feedback="", marker_id=1, now=NOW)
-    marking.mark(session, target, marks=None, total="2.5", feedback="", marker_id=1, now=NOW)
+        marking.mark(
+            session,
+            target,
+            marks=None,
+            total="6",
+            feedback="",
+            marker_id=world.staff.user_id,
+            now=NOW,
+        )
+    marking.mark(
+        session,
+        target,
+        marks=None,
+        total="2.5",
+        feedback="",
+        marker_id=world.staff.user_id,
+        now=NOW,
+    )
     session.refresh(attempt)
     assert attempt.percent == 50
 
@@ -228,7 +244,15 @@ def test_statistics_count_partial_essay_marks_as_fractions(session, world):
         target = marking.load_target(
             session, quiz, item_id, paths, marker_id=world.outsider.user_id
         )
-        marking.mark(session, target, marks=None, total=points, feedback="", marker_id=1, now=NOW)
+        marking.mark(
+            session,
+            target,
+            marks=None,
+            total=points,
+            feedback="",
+            marker_id=world.staff.user_id,
+            now=NOW,
+        )
     result = stats.quiz_statistics(session, quiz)
     (row,) = result.questions
     assert row.stats.facility == pytest.approx(0.5)  # (1 + 2 + 0) / 3 of 2 points
