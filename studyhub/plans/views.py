@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -20,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -31,8 +33,8 @@ from studyhub.extensions import db
 from studyhub.notify.mail import mail_enabled
 from studyhub.org import context
 from studyhub.org import queries as org_queries
+from studyhub.org.access import grants
 from studyhub.org.models import OrgUnit, UnitKind
-from studyhub.org.views import grants
 from studyhub.plans import queries
 from studyhub.plans.forms import (
     TEST_LABELS,
@@ -46,6 +48,7 @@ from studyhub.plans.forms import (
 )
 from studyhub.plans.models import StudyPlan
 from studyhub.plans.services import plans, progress, sharing
+from studyhub.plans.services import poster as poster_image
 from studyhub.readings import queries as reading_queries
 from studyhub.readings.services.library import reading_status
 from studyhub.web.home import HomePanel, register_home_panel
@@ -599,3 +602,47 @@ def poster(plan_id: int):
         qr=Markup(sharing.qr_svg(url)),
         size=size,
     )
+
+
+@bp.get("/<int:plan_id>/poster.png")
+@login_required
+def poster_png(plan_id: int):
+    """The poster as a PNG to download and forward (drawn on the server, with its QR code)."""
+    loaded = _shareable(plan_id)
+    branch = _poster_branch(loaded)
+    url = share_url(loaded.plan, branch)
+    due_on = sharing.branch_due_on(db.session, loaded.plan, branch)
+    png = poster_image.poster_png(
+        poster_image.PosterText(
+            committee=loaded.committee.name,
+            branch=branch.name if branch else None,
+            title=loaded.plan.title,
+            due=_("Please finish by %(date)s", date=format_date(due_on, "long")),
+            hint=_("Scan with your phone, log in, and the plan opens."),
+            url=url,
+        ),
+        font=current_app.config.get("POSTER_FONT"),
+    )
+    name = f"plan-{loaded.plan.id}" + (f"-branch-{branch.id}" if branch else "") + ".png"
+    return Response(
+        png,
+        mimetype="image/png",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _poster_branch(loaded: Loaded) -> OrgUnit | None:
+    """The branch a poster is for (``?branch=``), checked as the HTML poster checks it."""
+    branch_id = request.args.get("branch", type=db_id)
+    if branch_id is None:
+        if not loaded.access.can_manage:
+            abort(404)
+        return None
+    branch = db.session.get(OrgUnit, branch_id)
+    if (
+        branch is None
+        or branch.kind != UnitKind.BRANCH
+        or branch not in progress.shared_branches(db.session, loaded.plan, loaded.access)
+    ):
+        abort(404)
+    return branch

@@ -15,7 +15,7 @@ from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.meetings.forms import ConfirmForm
 from studyhub.meetings.models import Meeting
-from studyhub.org.views import grants as grants
+from studyhub.org.access import grants as grants
 from studyhub.web.saving import run_button
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")

@@ -16,9 +16,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from studyhub.core import clock
 from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
+from studyhub.org.access import grants as _grants
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import member_of_user
-from studyhub.org.views import grants as _grants
 from studyhub.readings.models import Comment, Reading
 from studyhub.readings.services import comments
 from studyhub.readings.views import bp

@@ -7,8 +7,8 @@ from datetime import datetime
 from flask import abort, current_app, request
 
 from studyhub.extensions import db
+from studyhub.org.access import grants as grants
 from studyhub.org.models import OrgUnit, UnitKind
-from studyhub.org.views import grants as grants
 from studyhub.reports.quarters import Quarter
 
 # Quarters offered in the quarter picker, counting back from the current one.
