@@ -58,6 +58,20 @@ def empty_page():
     return render_template("web/bench_empty.html")
 
 
+def upload_limit_text() -> str:
+    """The upload limit (MAX_CONTENT_LENGTH) as people read it, e.g. "16 MB"."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit / (1024 * 1024):g} MB" if limit else _("no limit")
+
+
+def too_large_message() -> str:
+    return _(
+        "Files up to %(size)s can be uploaded. Go back, choose a smaller file (or split it) "
+        "and try again.",
+        size=upload_limit_text(),
+    )
+
+
 def _render_error(status: int, message: str | None = None):
     titles = {
         400: _("The request could not be understood"),
@@ -100,6 +114,8 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if exc.code == 413:
+            return _render_error(413, too_large_message())
         return _render_error(exc.code)
 
     @app.errorhandler(Exception)

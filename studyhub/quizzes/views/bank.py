@@ -459,6 +459,9 @@ def _render_import(bank: Bank, committee: OrgUnit, **context):
 def import_questions(bank_id: int):
     """Upload a question file: it is checked and shown; nothing is stored before confirming."""
     bank, committee = _bank(bank_id)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.method == "POST" and limit and (request.content_length or 0) > limit:
+        return _too_large(bank, committee, limit)
     if request.method == "POST" and "token" in request.form:
         return _confirm_import(bank, committee)
     form = ImportForm()
@@ -500,6 +503,25 @@ def import_questions(bank_id: int):
         can_skip=can_skip,
         first_questions=prepared.questions[:PREVIEW_QUESTIONS],
     )
+
+
+def _too_large(bank: Bank, committee: OrgUnit, limit: int):
+    """A file over the limit: the page again with the other fields as they were (up to
+    twice the limit the request is still read, then dropped); beyond that the 413 page,
+    which states the limit too.
+    """
+    if (request.content_length or 0) > 2 * limit:
+        abort(413)
+    request.max_content_length = 2 * limit
+    form = ImportForm()
+    form.validate_on_submit()
+    form.file.errors = [
+        _(
+            "The file is larger than %(size)s; split it or remove its images.",
+            size=size_limit_text(),
+        )
+    ]
+    return _render_import(bank, committee, form=form), 413
 
 
 def _confirm_import(bank: Bank, committee: OrgUnit):
