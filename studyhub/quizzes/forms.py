@@ -48,6 +48,20 @@ QTYPE_LABELS = {
     QuestionType.FILLIN: _l("Fill-in"),
     QuestionType.ESSAY: _l("Essay"),
 }
+#: Names of the question types files may hold that a bank does not (listed as skipped).
+OTHER_TYPE_LABELS = {
+    "description": _l("Description (no question)"),
+    "matching": _l("Matching"),
+    "numerical": _l("Numerical"),
+    "cloze": _l("Cloze (embedded answers)"),
+    "calculated": _l("Calculated"),
+    "calculatedsimple": _l("Calculated"),
+    "calculatedmulti": _l("Calculated"),
+    "ddwtos": _l("Drag and drop"),
+    "gapselect": _l("Select missing words"),
+    "randomsamatch": _l("Random matching"),
+    "unknown": _l("Unknown"),
+}
 MATCH_RULE_LABELS = {
     MatchRule.TRAILING_PUNCTUATION: _l("Ignore punctuation at the end (。，、)"),
     MatchRule.SEPARATORS: _l("Treat 、，,；; as the same separator"),

@@ -63,7 +63,7 @@ def test_a_file_is_previewed_then_stored_once(session, app, bank, staff):
     assert (fact(page, "new"), fact(page, "duplicates"), fact(page, "skipped")) == (6, 1, 2)
     assert fact(page, "errors") == 0
     skipped = page.split('id="import-skipped"')[1].split("</table>")[0]
-    assert "Q5" in skipped and "numerical" in skipped and "<td>31</td>" in skipped
+    assert "Q5" in skipped and "Numerical" in skipped and "<td>31</td>" in skipped
     by_type = page.split('id="import-by-type"')[1].split("</table>")[0]
     assert re.search(r'data-qtype="essay"><td>[^<]+</td><td>1</td>', by_type)
     assert "What's between orange and green in the spectrum?" in page  # first questions

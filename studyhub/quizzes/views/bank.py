@@ -37,6 +37,7 @@ from studyhub.quizzes import importers, queries
 from studyhub.quizzes.forms import (
     DIFFICULTY_LABELS,
     FORMAT_LABELS,
+    OTHER_TYPE_LABELS,
     QTYPE_LABELS,
     BankForm,
     CategoryForm,
@@ -68,7 +69,11 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.app_context_processor
 def inject_question_labels():
-    return {"qtype_labels": QTYPE_LABELS, "difficulty_labels": DIFFICULTY_LABELS}
+    return {
+        "qtype_labels": QTYPE_LABELS,
+        "difficulty_labels": DIFFICULTY_LABELS,
+        "other_type_labels": OTHER_TYPE_LABELS,
+    }
 
 
 # Loading and access ------------------------------------------------------------------------
