@@ -33,7 +33,7 @@ def test_the_login_page_leads_to_the_members_help(
         "每日答题",
         "测试与考试",
         "错题本",
-        "学习积分与季度积分",
+        "学习积分与季度得分",
     ]
     # A topic of the contents scrolls to its section, which explains in Chinese.
     page.click(".help-toc a[href='#exams']")
@@ -52,9 +52,10 @@ def test_the_login_page_leads_to_the_members_help(
 def test_the_menu_leads_to_help_for_a_logged_in_member(page: Page, live_server: LiveServer):
     log_in(page, MEMBER_PHONE, DEMO_PASSWORD)
     with page.expect_navigation():
-        page.click(".mainnav a[href='/help/']")
+        page.click("header a.toplink[href='/help/']")
     assert urlsplit(page.url).path == "/help/"
-    assert page.locator(".mainnav a[aria-current=page]").inner_text() == "帮助"
+    # Help belongs to the account menu's pages: its tab (我的) is the current one.
+    assert "我的" in page.locator(".tabbar a[aria-current=page]").inner_text()
     with page.expect_navigation():
         page.click("#help-secretary h2 a")
     assert page.locator("main h1").inner_text() == "支部书记帮助"

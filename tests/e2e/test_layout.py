@@ -19,7 +19,7 @@ SECRETARY_PHONE = "13800000001"  # has the fullest menu a branch user gets
 
 TAP_TARGETS = """
 () => Array.from(document.querySelectorAll(
-    'button, a.button, .mainnav a, .brand, label.check, ' +
+    'button, a.button, .tabbar a, .brand, label.check, ' +
     'input:not([type=hidden]):not([type=checkbox]), select'
   ))
   .filter(el => el.offsetParent !== null)
@@ -50,10 +50,20 @@ def test_tap_targets_and_width_on_login_and_home(
 
     log_in(page, SECRETARY_PHONE, DEMO_PASSWORD)
     assert urlsplit(page.url).path == "/"
-    assert page.locator(".mainnav a").count() >= 3
-    # The header is two rows at most (the brand, then a menu that scrolls sideways).
-    assert page.locator("header.topbar").bounding_box()["height"] <= 2 * MIN_TAP_HEIGHT + 30
-    assert page.locator("header form.logout button").is_visible()
+    # The tab bar: five destinations side by side at the bottom of the screen, none cut off,
+    # the account menu (with logging out) the last of them.
+    tabs = page.locator(".tabbar a")
+    assert tabs.count() == 5
+    boxes = [tabs.nth(i).bounding_box() for i in range(5)]
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= PHONE_WIDTH + 0.5 for b in boxes)
+    assert all(b["y"] + b["height"] <= 740 + 0.5 and b["y"] > 740 / 2 for b in boxes)
+    assert "我的" in tabs.nth(4).inner_text()
+    # The header is one row.
+    assert page.locator("header.topbar").bounding_box()["height"] <= MIN_TAP_HEIGHT + 30
+    with page.expect_navigation():
+        tabs.nth(4).click()
+    assert page.locator("#logout").is_visible()
+    page.go_back()
     assert small_targets(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     page.screenshot(path=screenshot_dir / f"home-{live_server.database}.png", full_page=True)

@@ -104,7 +104,9 @@ def test_a_lesson_from_plan_to_approved_record(
     # The secretary plans the lesson on a phone, a few minutes from now.
     log_in(page, SECRETARY_PHONE, DEMO_PASSWORD)
     with page.expect_navigation():
-        page.click(".mainnav a[href='/meetings/']")
+        page.click("#tab-account")
+    with page.expect_navigation():
+        page.click("#account-menu a[href='/meetings/']")
     with page.expect_navigation():
         page.click(f"#my-branches a:has-text('{BRANCH}')")
     fits(page)
