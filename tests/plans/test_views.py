@@ -423,3 +423,51 @@ def test_the_staff_plan_page_runs_as_many_statements_at_10_and_at_200_members(
 
     assert len(many) == len(few), "\n".join(many)
     assert len(many) <= 12, "\n".join(many)
+
+
+def test_poster_png_carries_the_qr_code_of_the_branch_link(client, login, org, world):
+    import io
+
+    from PIL import Image
+
+    from studyhub.plans.services import poster
+
+    plan = world[0]
+    login(org.secretary.user)
+    answer = client.get(f"/plans/{plan.id}/poster.png?branch={org.branch.id}")
+    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    image = Image.open(io.BytesIO(answer.data)).convert("RGB")
+    assert image.size == (poster.WIDTH, poster.HEIGHT)
+    url = f"http://localhost/plans/{plan.id}?branch={org.branch.id}"
+    matrix = [list(row) for row in segno.make(url, error="m").matrix_iter(border=2)]
+    cell = poster.QR_SIDE / len(matrix)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            x = int(poster.QR_LEFT + (c + 0.5) * cell)
+            y = int(poster.QR_TOP + (r + 0.5) * cell)
+            assert (sum(image.getpixel((x, y))) < 200) == bool(dark), (r, c)
+    # The whole plan's picture is staff's, as the HTML poster.
+    assert client.get(f"/plans/{plan.id}/poster.png").status_code == 404
+    assert client.get(f"/plans/{plan.id}/poster.png?branch={org.other.id}").status_code == 404
+
+
+def test_share_page_has_copy_share_and_card(client, login, org, world):
+    plan = world[0]
+    login(org.secretary.user)
+    page = client.get(f"/plans/{plan.id}/share").text
+    assert 'class="button primary copy-link"' in page and "js/share.js" in page
+    assert f'href="/plans/{plan.id}/poster.png?branch={org.branch.id}"' in page
+    assert f'<meta property="og:title" content="{plan.title}">' in page
+    assert 'property="og:image" content="http://localhost/static/icons/icon-512.png?v=' in page
+    card = client.get(f"/plans/{plan.id}").text
+    assert f'<meta property="og:title" content="{plan.title}">' in card
+
+
+def test_poster_font_falls_back_without_a_cjk_font(tmp_path):
+    from studyhub.plans.services import poster
+
+    text = poster.PosterText(
+        committee="党委", branch=None, title="学习", due="x", hint="y", url="http://a/b"
+    )
+    assert poster.poster_png(text, font=str(tmp_path / "none.ttf")).startswith(b"\x89PNG")
