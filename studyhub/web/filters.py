@@ -8,9 +8,12 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
 from studyhub.core.clock import as_utc
+from studyhub.web.links import register_links
 
 
 def register_filters(app: Flask) -> None:
+    register_links(app)
+
     @app.context_processor
     def locale_context() -> dict[str, str]:
         locale = get_locale()
