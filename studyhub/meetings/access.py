@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from studyhub.core.errors import NotAllowed
+from studyhub.core.errors import NotAllowed, NotFound
+from studyhub.extensions import db
 from studyhub.meetings.models import Meeting, MeetingState
-from studyhub.org.access import BRANCH_ROLES, GROUP_ROLES, Grants, can_manage_unit, can_view_unit
-from studyhub.org.models import OrgUnit
+from studyhub.org.access import (
+    BRANCH_ROLES,
+    GROUP_ROLES,
+    Grants,
+    can_manage_unit,
+    can_view_unit,
+    grants,
+)
+from studyhub.org.models import OrgUnit, UnitKind
 
 # States in which members see the minutes, attendance and evidence.
 PUBLISHED_STATES = frozenset({MeetingState.SUBMITTED, MeetingState.APPROVED})
@@ -115,3 +123,49 @@ def require_see_record(grants: Grants, meeting: Meeting) -> None:
 def require_see_branch(grants: Grants, branch: OrgUnit) -> None:
     if not can_see_branch(grants, branch):
         raise NotAllowed(_l("You may not see this branch's meetings."))
+
+
+# Loaders: the URL's object for this request's user -------------------------------------------
+# Each loads it (NotFound, a 404, when there is none) and checks the user's access to it
+# (NotAllowed, a 403), so a view starts with one line.
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(_l("No such meeting."))
+    return meeting
+
+
+def load_meeting_to_see(meeting_id: int) -> Meeting:
+    meeting = _meeting(meeting_id)
+    require_see_meeting(grants(), meeting)
+    return meeting
+
+
+def load_record_to_see(meeting_id: int) -> Meeting:
+    """A meeting whose record (minutes, attendance, evidence) the user may see."""
+    meeting = _meeting(meeting_id)
+    require_see_record(grants(), meeting)
+    return meeting
+
+
+def load_meeting_to_write(meeting_id: int) -> Meeting:
+    """A meeting the user plans and records (its branch's, or their group's)."""
+    meeting = _meeting(meeting_id)
+    require_write(grants(), meeting.branch, meeting.group)
+    return meeting
+
+
+def load_meeting_to_review(meeting_id: int) -> Meeting:
+    meeting = _meeting(meeting_id)
+    require_review(grants(), meeting.branch)
+    return meeting
+
+
+def load_branch(unit_id: int) -> OrgUnit:
+    """A branch (404 for another kind of unit); the caller checks what the user may do in it."""
+    branch = db.session.get(OrgUnit, unit_id)
+    if branch is None or branch.kind != UnitKind.BRANCH:
+        raise NotFound(_l("No such branch."))
+    return branch

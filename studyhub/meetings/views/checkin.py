@@ -45,7 +45,6 @@ from studyhub.meetings.views import (
     act,
     back_to,
     bp,
-    grants,
     load_meeting,
     meeting_url,
     require_confirmed,
@@ -60,8 +59,7 @@ PANEL_DAYS = 14
 @bp.post("/<int:meeting_id>/checkin/open")
 @login_required
 def open_checkin(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     require_confirmed()
     try:
         attendance.open_checkin(db.session, meeting, by=current_user, now=clock.now_utc())
@@ -75,8 +73,7 @@ def open_checkin(meeting_id: int):
 @bp.post("/<int:meeting_id>/checkin/close")
 @login_required
 def close_checkin(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     require_confirmed()
     return act(meeting, attendance.close_checkin, _("Check-in is closed."))
 
@@ -97,8 +94,7 @@ def current_code(meeting: Meeting) -> dict[str, Any]:
 @login_required
 def checkin_screen(meeting_id: int):
     """The QR code to show the room, refreshed every half minute, with the count so far."""
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     if not attendance.is_checkin_open(meeting):
         flash(_("Check-in is not open for this meeting."), "error")
         return back_to(meeting)
@@ -117,8 +113,7 @@ def checkin_screen(meeting_id: int):
 @login_required
 def checkin_code(meeting_id: int):
     """The screen's script asks here for a fresh code."""
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     if not attendance.is_checkin_open(meeting):
         return jsonify(open=False), 409
     response = jsonify(open=True, **current_code(meeting))
@@ -165,8 +160,7 @@ def checkin(meeting_id: int):
 @login_required
 def attendance_page(meeting_id: int):
     """The secretary's list: mark or correct each attendee; decide leave requests."""
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     row = db.session.execute(queries.counts_of([meeting.id])).first()
     return render_template(
         "meetings/attendance.html",
@@ -188,8 +182,7 @@ def attendance_page(meeting_id: int):
 @login_required
 def take_roster(meeting_id: int):
     """Take the roster without QR check-in (attendance marked by hand)."""
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     require_confirmed()
     return run_button(
         lambda: attendance.take_roster(db.session, meeting, by=current_user, now=clock.now_utc()),
@@ -201,8 +194,7 @@ def take_roster(meeting_id: int):
 @bp.post("/<int:meeting_id>/attendance/<int:attendance_id>")
 @login_required
 def mark(meeting_id: int, attendance_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     row = db.session.get(Attendance, attendance_id)
     if row is None or row.meeting_id != meeting.id:
         abort(404)
@@ -234,8 +226,7 @@ def mark(meeting_id: int, attendance_id: int):
 @login_required
 def ask_leave(meeting_id: int):
     """A member asks to be excused, with a reason."""
-    meeting = load_meeting(meeting_id)
-    access.require_see_meeting(grants(), meeting)
+    meeting = access.load_meeting_to_see(meeting_id)
     form = LeaveForm(prefix="leave")
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
@@ -252,8 +243,7 @@ def ask_leave(meeting_id: int):
 @bp.post("/<int:meeting_id>/leave/<int:leave_id>")
 @login_required
 def decide_leave(meeting_id: int, leave_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     leave = db.session.get(LeaveRequest, leave_id)
     if leave is None or leave.meeting_id != meeting.id:
         abort(404)

@@ -58,7 +58,7 @@ from studyhub.meetings.views import (
 from studyhub.meetings.views.checkin import current_code
 from studyhub.org import access as org_access
 from studyhub.org.access import GROUP_ROLES
-from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.models import OrgUnit
 from studyhub.org.queries import groups_of, member_of_user
 from studyhub.plans.models import StudyPlan
 from studyhub.web.saving import committed, errors_on, run_button
@@ -75,13 +75,6 @@ def labels() -> dict[str, Any]:
         "meeting_state_labels": STATE_LABELS,
         "attendance_labels": ATTENDANCE_LABELS,
     }
-
-
-def _branch(unit_id: int) -> OrgUnit:
-    branch = db.get_or_404(OrgUnit, unit_id)
-    if branch.kind != UnitKind.BRANCH:
-        abort(404)
-    return branch
 
 
 @bp.get("/")
@@ -143,7 +136,7 @@ def _sections(rows: list[Any], now: datetime) -> dict[str, list[Any]]:
 @login_required
 def branch(unit_id: int):
     """A branch's meetings: upcoming, to record, returned, submitted, approved."""
-    branch = _branch(unit_id)
+    branch = access.load_branch(unit_id)
     me = grants()
     access.require_see_branch(me, branch)
     sees_all = access.can_write(me, branch) or org_access.can_view_unit(me, branch)
@@ -202,7 +195,7 @@ def _fields(
 @bp.route("/branches/<int:unit_id>/new", methods=["GET", "POST"])
 @login_required
 def new(unit_id: int):
-    branch = _branch(unit_id)
+    branch = access.load_branch(unit_id)
     me = grants()
     access.require_plan_in(me, branch)
     form = MeetingForm()
@@ -224,9 +217,8 @@ def new(unit_id: int):
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(meeting_id: int):
-    meeting = load_meeting(meeting_id)
+    meeting = access.load_meeting_to_write(meeting_id)
     me = grants()
-    access.require_write(me, meeting.branch, meeting.group)
     branch = meeting.branch
     form = MeetingForm()
     groups, plans = _choices(form, branch, me)
@@ -291,9 +283,8 @@ def _people(meeting: Meeting) -> dict[int, str]:
 @login_required
 def meeting(meeting_id: int):
     """The meeting and its record, with what this user may do to it."""
-    meeting = load_meeting(meeting_id)
+    meeting = access.load_meeting_to_see(meeting_id)
     me = grants()
-    access.require_see_meeting(me, meeting)
     now = clock.now_utc()
     can_write = access.can_write(me, meeting.branch, meeting.group)
     can_review = access.can_review(me, meeting.branch)
@@ -345,8 +336,7 @@ def meeting(meeting_id: int):
 @login_required
 def record(meeting_id: int):
     """Write what happened: times, minutes, decisions."""
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     timezone = meeting.branch.timezone
     form = RecordForm()
     if not form.is_submitted():
@@ -376,8 +366,7 @@ def record(meeting_id: int):
 @bp.post("/<int:meeting_id>/submit")
 @login_required
 def submit(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     require_confirmed()
     return act(meeting, records.submit_meeting, _("The record is submitted to the committee."))
 
@@ -385,8 +374,7 @@ def submit(meeting_id: int):
 @bp.post("/<int:meeting_id>/approve")
 @login_required
 def approve(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_review(grants(), meeting.branch)
+    meeting = access.load_meeting_to_review(meeting_id)
     require_confirmed()
     return act(meeting, records.approve_meeting, _("The record is approved."))
 
@@ -402,8 +390,7 @@ def _with_reason(meeting: Meeting, action, success: str, prefix: str):
 @bp.post("/<int:meeting_id>/return")
 @login_required
 def return_record(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_review(grants(), meeting.branch)
+    meeting = access.load_meeting_to_review(meeting_id)
     return _with_reason(
         meeting, records.return_meeting, _("The record is returned to the branch."), "return"
     )
@@ -412,8 +399,7 @@ def return_record(meeting_id: int):
 @bp.post("/<int:meeting_id>/cancel")
 @login_required
 def cancel(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     return _with_reason(meeting, records.cancel_meeting, _("The meeting is cancelled."), "cancel")
 
 
@@ -436,8 +422,7 @@ def review():
 @login_required
 def print_record(meeting_id: int):
     """党支部工作记录: the record on an A4 page."""
-    meeting = load_meeting(meeting_id)
-    access.require_see_record(grants(), meeting)
+    meeting = access.load_record_to_see(meeting_id)
     return render_template(
         "meetings/print.html",
         meeting=meeting,
@@ -450,8 +435,7 @@ def print_record(meeting_id: int):
 @bp.post("/<int:meeting_id>/attachments")
 @login_required
 def attach(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     form = AttachmentForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
@@ -482,8 +466,7 @@ def _attachment(meeting: Meeting, attachment_id: int) -> MeetingAttachment:
 @bp.post("/<int:meeting_id>/attachments/<int:attachment_id>/remove")
 @login_required
 def remove_attachment(meeting_id: int, attachment_id: int):
-    meeting = load_meeting(meeting_id)
-    access.require_write(grants(), meeting.branch, meeting.group)
+    meeting = access.load_meeting_to_write(meeting_id)
     attachment = _attachment(meeting, attachment_id)
     require_confirmed()
     return run_button(
