@@ -317,7 +317,9 @@ def test_the_id_column_names_the_question_a_row_updates(session, app, bank):
     assert "根本" in current(session, question).stem_html
 
 
-def test_a_stem_matching_several_questions_asks_for_the_id_column(session, app, bank):
+def test_a_stem_matching_several_questions_asks_for_the_id_column(
+    session, app, bank, english_messages
+):
     for answer in ("一", "二"):
         bank_service.create_question(
             session,
