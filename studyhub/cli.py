@@ -14,6 +14,7 @@ from studyhub.accounts.cli import create_admin
 from studyhub.backup.cli import backup_command, restore_command
 from studyhub.benchdata.command import gen_data_command
 from studyhub.demo.command import demo_command
+from studyhub.live.cli import live_channel_command
 from studyhub.meetings.cli import export_meetings, import_meetings
 from studyhub.org.cli import import_members
 from studyhub.quizzes.cli import import_questions
@@ -37,6 +38,7 @@ def register_commands(app: Flask) -> None:
         import_meetings,
         backup_command,
         restore_command,
+        live_channel_command,
     ):
         app.cli.add_command(command)
 

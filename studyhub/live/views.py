@@ -33,6 +33,7 @@ from studyhub.core.clock import as_utc
 from studyhub.core.errors import DomainError, InvalidInput
 from studyhub.extensions import db
 from studyhub.live import access, queries
+from studyhub.live.fanout import channel_token, publish_after_commit
 from studyhub.live.forms import CommentForm, ConfirmForm, LessonForm, WatchForm
 from studyhub.live.models import LiveLesson
 from studyhub.live.services import comments, lessons, watching
@@ -47,8 +48,9 @@ from studyhub.web.storage import current_storage, send_stored
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 
-FEED_EVERY_MS = 2000
-WATCH_EVERY_MS = 15000
+FEED_EVERY_MS = 2000  # polling: the embedded default
+FEED_SAFETY_MS = 30000  # with the live channel: a catch-up now and then
+WATCH_EVERY_SECONDS = 15
 BANNER_BEFORE = timedelta(minutes=30)
 # The viewer count is read at most this often per process (it is a count over the lesson).
 VIEWERS_CACHE_SECONDS = 5.0
@@ -179,16 +181,39 @@ def new():
     return render_template("live/form.html", form=form, committee=committee)
 
 
+def _channel_base() -> str | None:
+    """Where the live channel listens (``LIVE_CHANNEL_URL``), when it runs with Redis."""
+    if not current_app.config.get("LIVE_REDIS_URL"):
+        return None
+    return (current_app.config.get("LIVE_CHANNEL_URL") or "").rstrip("/") or None
+
+
+def _channel_url(lesson: LiveLesson, moderator: bool) -> str | None:
+    base = _channel_base()
+    if base is None:
+        return None
+    token = channel_token(
+        current_app.config["SECRET_KEY"],
+        user_id=current_user.id,
+        lesson_id=lesson.id,
+        moderator=moderator,
+    )
+    return f"{base}/{lesson.id}/events?t={token}"
+
+
+def _announce(lesson: LiveLesson, since_seq: int) -> None:
+    """Tell the live channel processes what changed, after the commit."""
+    publish_after_commit(
+        db.session, current_app.config.get("LIVE_REDIS_URL"), lesson, since_seq=since_seq
+    )
+
+
 def _csp(lesson: LiveLesson) -> str:
+    urls = (lesson.stream_url, lesson.replay_url)
+    channel = lessons.media_origin(_channel_base())
     return media_policy(
-        [
-            o
-            for o in (
-                lessons.media_origin(lesson.stream_url),
-                lessons.media_origin(lesson.replay_url),
-            )
-            if o
-        ]
+        [o for o in map(lessons.media_origin, urls) if o],
+        connect=[channel] if channel else [],
     )
 
 
@@ -216,6 +241,8 @@ def lesson(lesson_id: int):
     now = clock.now_utc()
     source, mime = _source(lesson, now)
     has_hls_js = (Path(current_app.static_folder or "") / HLS_SCRIPT).is_file()
+    can_moderate = access.can_moderate(g, lesson)
+    channel_url = _channel_url(lesson, can_moderate)
     response = current_app.make_response(
         render_template(
             "live/lesson.html",
@@ -226,13 +253,15 @@ def lesson(lesson_id: int):
             hls_script=HLS_SCRIPT if has_hls_js else None,
             is_live=comments.is_on(lesson, now),
             is_replay=watching.is_replay_time(lesson, now),
-            can_moderate=access.can_moderate(g, lesson),
+            can_moderate=can_moderate,
+            channel_url=channel_url,
             can_host=access.can_host(g, lesson),
             is_member=_member() is not None,
             comment_form=CommentForm(),
             confirm=ConfirmForm(),
-            feed_every=FEED_EVERY_MS,
-            watch_every=WATCH_EVERY_MS,
+            feed_every=FEED_SAFETY_MS if channel_url else FEED_EVERY_MS,
+            watch_every=1000
+            * int(current_app.config.get("LIVE_WATCH_EVERY_SECONDS") or WATCH_EVERY_SECONDS),
             comment_max=comments.MAX_CHARS,
             now=now,
         )
@@ -276,6 +305,7 @@ def post_comment(lesson_id: int):
         return jsonify(error=_("Only members may comment.")), 403
     if not form.validate_on_submit():
         return jsonify(error=_("Write a comment first.")), 400
+    since = lesson.seq
     try:
         comment = comments.post_comment(
             db.session,
@@ -288,6 +318,7 @@ def post_comment(lesson_id: int):
         )
     except DomainError as exc:
         return _json_error(exc)
+    _announce(lesson, since)
     return jsonify(id=comment.id, seq=comment.seq, offset=comment.offset_seconds)
 
 
@@ -298,10 +329,12 @@ def _moderate(lesson_id: int, work) -> Any:
     access.require_moderate(g, lesson)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    since = lesson.seq
     try:
         work(lesson)
     except DomainError as exc:
         return _json_error(exc)
+    _announce(lesson, since)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(seq=lesson.seq)
     return redirect(url_for("live.lesson", lesson_id=lesson.id))

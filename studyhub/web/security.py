@@ -27,13 +27,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def media_policy(origins: list[str]) -> str:
+def media_policy(origins: list[str], connect: list[str] | None = None) -> str:
     """The policy of a page that plays media from ``origins`` besides its own (a live
-    lesson's stream): media, and the requests of a script player (HLS), may go there;
-    nothing else changes."""
+    lesson's stream): media, and the requests of a script player (HLS), may go there, and
+    the page may connect to ``connect`` (its live channel); nothing else changes."""
     allowed = " ".join(["'self'", *sorted(set(origins))])
+    connected = " ".join(["'self'", *sorted(set(origins) | set(connect or []))])
     return "; ".join(
-        [CONTENT_SECURITY_POLICY, f"media-src {allowed} blob:", f"connect-src {allowed}"]
+        [CONTENT_SECURITY_POLICY, f"media-src {allowed} blob:", f"connect-src {connected}"]
     )
 
 

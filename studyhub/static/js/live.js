@@ -220,6 +220,15 @@
     report(document.hidden);
   });
 
+  /* With the live channel (Server-Sent Events) changes are pushed; the page catches up
+     from the feed when the connection (re)opens and now and then. Without it, it polls. */
+  var channelUrl = root.getAttribute("data-channel-url");
+  if (channelUrl && window.EventSource && !replay) {
+    var source = new EventSource(channelUrl);
+    source.addEventListener("change", function (e) { apply(JSON.parse(e.data)); });
+    source.addEventListener("viewers", function (e) { apply(JSON.parse(e.data)); });
+    source.addEventListener("open", poll);
+  }
   poll();
   if (!replay) setInterval(poll, feedEvery);
 })();
