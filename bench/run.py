@@ -59,6 +59,7 @@ GOALS = {
     "member home": (0.20, "SQLite"),
     "reading page": (0.25, "SQLite"),
     "branch page": (0.25, "SQLite"),
+    "exam page": (0.15, "SQLite"),
 }
 # What the reference endpoints beside the floor show, under every run's table.
 REFERENCES = (
@@ -580,6 +581,8 @@ def main() -> None:
         reading_path = todays_reading(port, member_cookie)
         check_page(port, reading_path, member_cookie, 'id="reading-end"')
         weight = page_weight(port, reading_path, member_cookie)
+        exam_path = f"/quizzes/attempts/{exam_attempt(args.seed, member.login)}"
+        check_page(port, exam_path, member_cookie, 'class="card question-screen')
         endpoints = [
             Endpoint("floor", "/_bench/floor"),
             Endpoint("login page", "/login"),
@@ -588,6 +591,7 @@ def main() -> None:
             Endpoint("member home", "/", member_cookie),
             Endpoint("reading page", reading_path, member_cookie),
             Endpoint("branch page", branch_path, secretary_cookie),
+            Endpoint("exam page", exam_path, member_cookie),
         ]
         wait_for_quiet(args.wait_for_quiet)
         load_before = os.getloadavg()[0]
@@ -687,6 +691,60 @@ def logins(seed: int):
         found = {login.role: login for login in sample_logins(db.session, committee)}
         db.engine.dispose()
     return found["member"], found["secretary"]
+
+
+EXAM_QUESTIONS = 50
+
+
+def exam_attempt(seed: int, login: str) -> int:
+    """An exam of :data:`EXAM_QUESTIONS` questions of the generated bank (shuffled questions
+    and options) with an attempt in progress of the member logging in as ``login``."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from studyhub.accounts.models import User
+    from studyhub.benchdata.quizzes import BANK_NAME
+    from studyhub.benchdata.run import find_committee
+    from studyhub.core import clock
+    from studyhub.extensions import db
+    from studyhub.quizzes.models import Bank, QuestionType, QuizMode
+    from studyhub.quizzes.services import attempts, quizzes
+
+    with _app_context():
+        session, now = db.session, clock.now_utc()
+        committee = find_committee(session, seed)
+        bank = session.scalars(
+            select(Bank).where(Bank.committee_id == committee.id, Bank.name == BANK_NAME)
+        ).one()
+        fields = quizzes.QuizFields(
+            title=f"基准·考试页 {now:%H%M%S}",
+            mode=QuizMode.EXAM,
+            attempts_allowed=None,
+            shuffle_questions=True,
+            shuffle_options=True,
+        )
+        quiz = quizzes.create_quiz(session, committee, fields, by_user_id=None, now=now)
+        quizzes.add_rule_slot(
+            session,
+            quiz,
+            bank_id=bank.id,
+            category_id=None,
+            include_subcategories=True,
+            qtype=QuestionType.SINGLE,
+            count=EXAM_QUESTIONS,
+            points=Decimal(2),
+            actor_id=None,
+            now=now,
+        )
+        quizzes.publish_quiz(session, quiz, actor_id=None, now=now)
+        quizzes.assign_quiz(session, quiz, committee, actor_id=None, now=now)
+        user = session.scalars(select(User).where(User.phone == login)).one()
+        attempt = attempts.start_attempt(session, quiz, user_id=user.id, now=now, seed=seed)
+        session.commit()
+        attempt_id = attempt.id
+        db.engine.dispose()
+    return attempt_id
 
 
 if __name__ == "__main__":
