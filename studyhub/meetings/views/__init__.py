@@ -1,6 +1,7 @@
 """The meetings blueprint; each submodule adds the pages of one concern.
 
-``records`` (lists, plan, record, review, the printed record, attachments),
+``lists`` (a member's and a branch's meetings, the review queue), ``records`` (plan,
+the meeting and its record, review actions, the printed record), ``attachments``,
 ``checkin`` (check-in and its QR code, attendance, leave, the home panel),
 ``compliance`` (a branch's year, the committee's overview, required frequencies),
 ``register`` (the register and statistics downloads), ``imports`` (past meetings).
@@ -52,9 +53,11 @@ def require_confirmed() -> None:
 
 
 from studyhub.meetings.views import (  # noqa: E402, F401
+    attachments,
     checkin,
     compliance,
     imports,
+    lists,
     records,
     register,
 )

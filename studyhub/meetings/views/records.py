@@ -1,4 +1,5 @@
-"""Meeting pages: the lists, planning, recording, review, the printed record, attachments.
+"""A meeting's pages: planning and editing it, the meeting and its record, recording,
+submitting, approving, returning and cancelling, and the printed record.
 
 A branch's secretary and committee (and a group leader for the group's
 meetings) plan and record on their phone; committee staff approve or return
@@ -8,10 +9,9 @@ submitted.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -22,7 +22,6 @@ from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.meetings import access, queries
 from studyhub.meetings.forms import (
-    ATTENDANCE_LABELS,
     EVENT_LABELS,
     FIELD_LABELS,
     KIND_LABELS,
@@ -40,117 +39,23 @@ from studyhub.meetings.forms import (
 )
 from studyhub.meetings.models import (
     Meeting,
-    MeetingAttachment,
     MeetingKind,
     MeetingState,
     StudyEvidence,
 )
-from studyhub.meetings.services import attachments, attendance, records
-from studyhub.meetings.services.audit import STATE_LABELS
+from studyhub.meetings.services import attendance, records
 from studyhub.meetings.views import (
     act,
     bp,
     grants,
-    load_meeting,
     meeting_url,
     require_confirmed,
 )
 from studyhub.meetings.views.checkin import current_code
-from studyhub.org import access as org_access
-from studyhub.org.access import GROUP_ROLES
 from studyhub.org.models import OrgUnit
-from studyhub.org.queries import groups_of, member_of_user
+from studyhub.org.queries import groups_of
 from studyhub.plans.models import StudyPlan
-from studyhub.web.saving import committed, errors_on, run_button
-from studyhub.web.storage import current_storage, send_stored
-
-UPCOMING_FROM = timedelta(hours=12)  # a meeting stays "upcoming" a while after its start
-LIST_LIMIT = 300
-
-
-@bp.app_context_processor
-def labels() -> dict[str, Any]:
-    return {
-        "meeting_kind_labels": KIND_LABELS,
-        "meeting_state_labels": STATE_LABELS,
-        "attendance_labels": ATTENDANCE_LABELS,
-    }
-
-
-@bp.get("/")
-@login_required
-def index():
-    """Everyone's way in: my meetings as a member, my branches as a leader, the review queue."""
-    me = grants()
-    now = clock.now_utc()
-    member = db.session.scalars(member_of_user(current_user.id)).first()
-    upcoming, past = [], []
-    if member is not None and member.is_active:
-        upcoming = db.session.execute(
-            queries.member_upcoming(member, current_user.id, now - UPCOMING_FROM).limit(20)
-        ).all()
-        past = db.session.execute(queries.member_records(member, current_user.id).limit(30)).all()
-    lead_paths = [s.path for s in me.led_units]
-    branches = list(
-        db.session.scalars(queries.led_branches(lead_paths, me.paths(GROUP_ROLES)).limit(50))
-    )
-    return render_template(
-        "meetings/index.html",
-        upcoming=upcoming,
-        past=past,
-        branches=branches,
-        is_reviewer=me.is_staff,
-        leave_labels=LEAVE_LABELS,
-        askable={
-            m.id
-            for m, _att, _leave in upcoming
-            if m.state == MeetingState.PLANNED and clock.as_utc(m.planned_at) > now
-        },
-    )
-
-
-def _sections(rows: list[Any], now: datetime) -> dict[str, list[Any]]:
-    """A branch's meetings by what the secretary has to do with them."""
-    sections: dict[str, list[Any]] = {
-        "upcoming": [],
-        "to_record": [],
-        "returned": [],
-        "submitted": [],
-        "approved": [],
-        "cancelled": [],
-    }
-    for row in rows:
-        meeting = row[0]
-        if meeting.state == MeetingState.PLANNED:
-            due = clock.as_utc(meeting.planned_at) <= now
-            sections["to_record" if due else "upcoming"].append(row)
-        elif meeting.state == MeetingState.HELD:
-            sections["to_record"].append(row)
-        else:
-            sections[meeting.state.value].append(row)
-    sections["upcoming"].reverse()  # soonest first
-    return sections
-
-
-@bp.get("/branches/<int:unit_id>")
-@login_required
-def branch(unit_id: int):
-    """A branch's meetings: upcoming, to record, returned, submitted, approved."""
-    branch = access.load_branch(unit_id)
-    me = grants()
-    access.require_see_branch(me, branch)
-    sees_all = access.can_write(me, branch) or org_access.can_view_unit(me, branch)
-    group_paths = None if sees_all else access.led_group_paths(me, branch)
-    rows = db.session.execute(
-        queries.branch_meetings(branch.id, group_paths=group_paths).limit(LIST_LIMIT)
-    ).all()
-    return render_template(
-        "meetings/branch.html",
-        branch=branch,
-        sections=_sections(rows, clock.now_utc()),
-        can_plan=access.can_plan_in(me, branch),
-        can_see_compliance=org_access.can_view_unit(me, branch),
-    )
+from studyhub.web.saving import committed, errors_on
 
 
 def _choices(form: MeetingForm, branch: OrgUnit, me) -> tuple[dict[int, OrgUnit], dict]:
@@ -403,21 +308,6 @@ def cancel(meeting_id: int):
     return _with_reason(meeting, records.cancel_meeting, _("The meeting is cancelled."), "cancel")
 
 
-@bp.get("/review")
-@login_required
-def review():
-    """Committee staff: the records of their branches, those waiting for review first."""
-    me = grants()
-    org_access.require_staff(me)
-    rows = db.session.execute(queries.review_queue(me.manage_paths).limit(LIST_LIMIT)).all()
-    waiting = [r for r in rows if r[0].state == MeetingState.SUBMITTED]
-    returned = [r for r in rows if r[0].state == MeetingState.RETURNED]
-    approved = [r for r in rows if r[0].state == MeetingState.APPROVED][:50]
-    return render_template(
-        "meetings/review.html", waiting=waiting, returned=returned, approved=approved
-    )
-
-
 @bp.get("/<int:meeting_id>/print")
 @login_required
 def print_record(meeting_id: int):
@@ -430,72 +320,3 @@ def print_record(meeting_id: int):
         people=_people(meeting),
         **_record_parts(meeting),
     )
-
-
-@bp.post("/<int:meeting_id>/attachments")
-@login_required
-def attach(meeting_id: int):
-    meeting = access.load_meeting_to_write(meeting_id)
-    form = AttachmentForm()
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="files"))
-    return run_button(
-        lambda: attachments.add_attachment(
-            db.session,
-            meeting,
-            form.file.data.stream,
-            filename=form.file.data.filename,
-            storage=current_storage(),
-            max_bytes=current_app.config["MEETING_ATTACHMENT_MAX_BYTES"],
-            by=current_user,
-            now=clock.now_utc(),
-        ),
-        _("The file is attached."),
-        meeting_url(meeting, "files"),
-    )
-
-
-def _attachment(meeting: Meeting, attachment_id: int) -> MeetingAttachment:
-    attachment = db.session.get(MeetingAttachment, attachment_id)
-    if attachment is None or attachment.meeting_id != meeting.id:
-        abort(404)
-    return attachment
-
-
-@bp.post("/<int:meeting_id>/attachments/<int:attachment_id>/remove")
-@login_required
-def remove_attachment(meeting_id: int, attachment_id: int):
-    meeting = access.load_meeting_to_write(meeting_id)
-    attachment = _attachment(meeting, attachment_id)
-    require_confirmed()
-    return run_button(
-        lambda: attachments.remove_attachment(
-            db.session, attachment, meeting, by=current_user, now=clock.now_utc()
-        ),
-        _("The file is removed."),
-        meeting_url(meeting, "files"),
-    )
-
-
-@bp.get("/<int:meeting_id>/attachments/<int:attachment_id>")
-@login_required
-def attachment_file(meeting_id: int, attachment_id: int):
-    """A photo (shown) or PDF (downloaded), to those who may see the record."""
-    meeting = load_meeting(meeting_id)
-    if not access.can_see_record(grants(), meeting):
-        abort(404)
-    attachment = _attachment(meeting, attachment_id)
-    is_pdf = attachment.mime_type == "application/pdf"
-    response = send_stored(
-        current_storage(),
-        attachments.stored_key(attachment),
-        mimetype=attachment.mime_type,
-        as_attachment=is_pdf,
-        download_name=attachment.filename,
-        etag=attachment.sha256,
-    )
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
