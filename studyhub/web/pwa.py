@@ -7,7 +7,7 @@ shell and the readings a member opened, so today's reading can be read offline (
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, send_from_directory, url_for
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
 
 bp = Blueprint("pwa", __name__)
@@ -66,3 +66,9 @@ def service_worker():
     )
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@bp.get("/offline")
+def offline():
+    """What the service worker shows for a page it did not keep, without a connection."""
+    return render_template("web/offline.html")

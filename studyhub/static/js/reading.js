@@ -20,6 +20,8 @@
   var next = document.getElementById("next-steps"); // "next: 每日答题", shown once studied
 
   var pending = 0; // visible seconds the server has not acknowledged yet
+  // Seconds read offline are kept here until they reach the server (see pwa.js).
+  var KEPT = "studyhub:pending:" + url;
   var reachedEnd = false;
   var busy = false;
   var lastTick = Date.now();
@@ -66,21 +68,35 @@
       })
       .then(function (data) {
         pending = Math.max(0, pending - seconds);
+        keep(0);
         studied = !!data.studied;
         remaining = Math.max(0, data.remaining - pending);
         show();
       })
       .catch(function () {
-        /* A flaky network: keep the seconds and send them with the next beacon. */
+        /* A flaky network or offline: keep the seconds and send them with the next beacon
+           (or, should the page close first, from the next page opened online). */
+        keep(Math.floor(pending));
       })
       .then(function () {
         busy = false;
       });
   }
 
+  function keep(seconds) {
+    try {
+      if (seconds > 0 && !studied) {
+        localStorage.setItem(KEPT, JSON.stringify({ seconds: seconds, token: token, reachedEnd: reachedEnd }));
+      } else {
+        localStorage.removeItem(KEPT);
+      }
+    } catch (e) { /* no storage: the seconds of this page only */ }
+  }
+
   function sendOnLeave() {
     var seconds = Math.floor(pending);
-    if (studied || seconds <= 0 || !navigator.sendBeacon) return;
+    if (studied || seconds <= 0) return;
+    if (!navigator.onLine || !navigator.sendBeacon) { keep(seconds); return; }
     if (navigator.sendBeacon(url, body(seconds))) pending -= seconds;
   }
 
@@ -114,6 +130,16 @@
     lastTick = Date.now();
   });
   window.addEventListener("pagehide", sendOnLeave);
+  window.addEventListener("online", function () { send(); });
+  try {
+    // Seconds this reading kept offline earlier (a reload without a connection).
+    var kept = JSON.parse(localStorage.getItem(KEPT) || "null");
+    if (kept && kept.seconds > 0) {
+      pending += kept.seconds;
+      remaining -= kept.seconds;
+      reachedEnd = reachedEnd || !!kept.reachedEnd;
+    }
+  } catch (e) { /* no storage */ }
   lastSend = Date.now();
   show();
   setInterval(tick, 1000);
