@@ -105,6 +105,9 @@ def test_a_question_import_is_recorded_with_the_file_and_counts(session, app, wo
         "file": "题库.txt",
         "stored": 1,
         "duplicates": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "warnings": 0,
         "skipped": 0,
         "errors": 0,
     }
