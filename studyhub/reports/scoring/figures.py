@@ -1,43 +1,14 @@
-"""The quarterly score, pure: figures in, explained score, ranks and rating out. No database.
-
-A committee's score has weighted dimensions (see :data:`DEFAULT_WEIGHTS`). For
-each member, each dimension has a raw :class:`Figure`:
-
-- ``reading``: readings studied ÷ readings required in the quarter (its
-  readings of the day up to today, and the materials of the plans due in the
-  quarter that target the member), studied by the end of the quarter;
-- ``test``: the mean, over the quarter's plan tests that target the member, of
-  the member's best percent in each (0 for a test not taken) — with one test,
-  simply the best percent;
-- ``daily_quiz``: days with a daily-quiz go ÷ days of the quarter up to today
-  (participation, not correct answers: the daily quiz is about the habit, and
-  its right answers already earn points);
-- ``attendance``: meetings attended (present or late) ÷ meetings the member
-  was expected at, from the meetings domain.
-
-Each figure is normalised to 0–100 (a ratio × 100, a percent as it is, both
-capped at 100) and weighted. A dimension without data does not count and its
-weight goes to the others in proportion: for everyone when the committee has
-no data for it this quarter (no meetings recorded yet, no daily quiz), or for
-one member whose figure has nothing to divide by (no plan targets their
-branch). Bonus/deduction entries (比贡献) add to the weighted sum, their net
-capped at ± the committee's cap; the total never goes below 0. Ranks are
-competition ranks by total, ties broken by who completed first (the later of
-their last counted study and the first time they reached their best test
-score; nobody-yet ranks last); the suggested rating comes from thresholds, and
-staff may override it with a reason.
-"""
+"""What a score is made of: the dimensions and their defaults, a committee's settings and
+thresholds, a member's figures, the score's lines and the score itself."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
-
-from studyhub.core.clock import as_utc
 
 READING = "reading"
 TEST = "test"
@@ -271,135 +242,3 @@ class Score:
             suggested=Rating(data["suggested"]),
             completed_at=datetime.fromisoformat(completed) if completed else None,
         )
-
-
-_NO_DATA = Figure(missing=NO_DATA)
-
-
-def _weigh(
-    settings: Settings, figures: Mapping[str, Figure]
-) -> tuple[list[tuple[Dimension, Figure, Decimal, Decimal, Decimal]], bool]:
-    """(dimension, figure, normalised, share, points) per counted dimension, and whether
-    anything counts. A dimension without data gets no share; the others share its weight in
-    proportion."""
-    present = [(d, figures.get(d.code) or _NO_DATA) for d in settings.counted]
-    pool = ZERO
-    for dimension, figure in present:
-        if not figure.missing:
-            pool += dimension.weight
-    weighed = []
-    for dimension, figure in present:
-        normalised = figure.normalised
-        if figure.missing or not pool:
-            weighed.append((dimension, figure, normalised, ZERO, ZERO))
-            continue
-        exact_share = dimension.weight * HUNDRED / pool
-        points = (normalised * exact_share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
-        weighed.append((dimension, figure, normalised, exact_share, points))
-    return weighed, bool(pool)
-
-
-def _totals(settings: Settings, weighted: Decimal, adjustment: Decimal) -> tuple[Decimal, Decimal]:
-    """(the adjustment after the cap, the total)."""
-    cap = settings.adjustment_cap
-    capped = min(max(adjustment, -cap), cap).quantize(CENT, rounding=ROUND_HALF_UP)
-    total = weighted + capped
-    return capped, (total if total > ZERO else ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def total(
-    settings: Settings, figures: Mapping[str, Figure], *, adjustment: Decimal = ZERO
-) -> Decimal:
-    """Just the total of :func:`score` (for ranking, without building the explanation)."""
-    weighed, _counts = _weigh(settings, figures)
-    weighted = ZERO
-    for item in weighed:
-        weighted += item[4]
-    return _totals(settings, weighted, adjustment)[1]
-
-
-def score(
-    settings: Settings,
-    figures: Mapping[str, Figure],
-    *,
-    adjustment: Decimal = ZERO,
-    completed_at: datetime | None = None,
-) -> Score:
-    """One member's score from their figures (a dimension absent from ``figures`` has no data)."""
-    weighed, counts = _weigh(settings, figures)
-    lines = []
-    weighted = ZERO
-    for dimension, figure, normalised, share, points in weighed:
-        weighted += points
-        lines.append(
-            Line(
-                dimension.code,
-                dimension.name,
-                dimension.weight,
-                share.quantize(CENT, rounding=ROUND_HALF_UP) if share else ZERO,
-                figure.value,
-                figure.out_of,
-                normalised,
-                points,
-                figure.missing or (None if counts else NO_DATA),
-            )
-        )
-    capped, result = _totals(settings, weighted, adjustment)
-    return Score(
-        lines=tuple(lines),
-        weighted=weighted.quantize(CENT, rounding=ROUND_HALF_UP),
-        adjustment_requested=cents(adjustment),
-        adjustment=capped,
-        total=result,
-        suggested=settings.thresholds.rate(result),
-        completed_at=as_utc(completed_at) if completed_at else None,
-    )
-
-
-def completion_time(*times: datetime | None) -> datetime | None:
-    """When a member reached their figures: the latest of the given times (None if none)."""
-    known = [as_utc(t) for t in times if t is not None]
-    return max(known) if known else None
-
-
-# Ranks ------------------------------------------------------------------------------------
-
-_LAST = datetime.max.replace(tzinfo=UTC)
-
-# (member key, group key, total, completed_at): kept as plain tuples, since a committee's
-# ranking holds one per member.
-Standing = tuple[int, int, Decimal, datetime | None]
-
-
-def _order(standing: Standing) -> tuple[Decimal, datetime]:
-    _key, _group, total, completed = standing
-    return (-total, as_utc(completed) if completed else _LAST)
-
-
-def ranks(standings: Iterable[Standing]) -> dict[int, tuple[int, int]]:
-    """Member key → (rank in their group, rank overall).
-
-    Higher totals first; on equal totals whoever completed first goes first;
-    equal totals completed at the same time (or never) share a rank (1, 1, 3).
-    """
-    ordered = sorted(standings, key=_order)
-    out: dict[int, tuple[int, int]] = {}
-    overall: tuple[int, tuple[Decimal, datetime] | None] = (0, None)
-    groups: dict[int, tuple[int, int, tuple[Decimal, datetime] | None]] = {}
-    for position, standing in enumerate(ordered, start=1):
-        key, group, _total, _completed = standing
-        order = _order(standing)
-        if order != overall[1]:
-            overall = (position, order)
-        seen, rank, previous = groups.get(group, (0, 0, None))
-        seen += 1
-        if order != previous:
-            rank = seen
-        groups[group] = (seen, rank, order)
-        out[key] = (rank, overall[0])
-    return out
-
-
-def final_rating(suggested: Rating, override: str | None) -> Rating:
-    """The rating that stands: staff's override when there is one."""
-    return Rating(override) if override else suggested
