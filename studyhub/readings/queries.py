@@ -90,6 +90,24 @@ def reading_page() -> Select[tuple[Reading]]:
     return _READING_PAGE
 
 
+_READING_PAGE_AND_RECEIPT = (
+    select(Reading, ReadReceipt)
+    .outerjoin(
+        ReadReceipt,
+        and_(ReadReceipt.reading_id == Reading.id, ReadReceipt.user_id == bindparam("user_id")),
+    )
+    .options(joinedload(Reading.column), defer(Reading.body_markdown), defer(Reading.body_text))
+    .where(Reading.id == bindparam("reading_id"))
+)
+
+
+def reading_page_and_receipt() -> Select[tuple[Reading, ReadReceipt | None]]:
+    """:func:`reading_page` and the user's receipt of it (None before the first open), in
+    one statement. Binds ``reading_id`` and ``user_id``.
+    """
+    return _READING_PAGE_AND_RECEIPT
+
+
 def daily_archive(committee_id: int, now: datetime) -> Select[tuple[Reading]]:
     """Visible readings of the day (每日一读), newest day first."""
     return (

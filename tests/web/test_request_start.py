@@ -20,7 +20,7 @@ TZ = "Asia/Shanghai"
 
 # Statements per page view, the login check (the request's first statement) included.
 MEMBER_HOME = 11
-READING_PAGE = 5
+READING_PAGE = 4
 BRANCH_PAGE = 7
 
 

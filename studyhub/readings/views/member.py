@@ -28,7 +28,7 @@ from studyhub.org import access, context
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.views import grants as _grants
 from studyhub.readings import queries
-from studyhub.readings.models import Reading, ReadingColumn
+from studyhub.readings.models import Reading, ReadingColumn, ReadReceipt
 from studyhub.readings.services import comments, rota, today, tracking
 from studyhub.readings.views import bp, study
 from studyhub.web.home import HomePanel, register_home_panel
@@ -78,6 +78,19 @@ def _visible_reading(reading_id: int, reader: tracking.Reader, now) -> Reading:
     return reading
 
 
+def _visible_reading_and_receipt(
+    reading_id: int, reader: tracking.Reader, now
+) -> tuple[Reading, ReadReceipt | None]:
+    """:func:`_visible_reading` and the reader's receipt of it, in one statement."""
+    row = db.session.execute(
+        queries.reading_page_and_receipt(),
+        {"reading_id": reading_id, "user_id": reader.user_id},
+    ).first()
+    if row is None or row[0].committee_id != reader.committee_id or not row[0].is_visible(now):
+        abort(404)
+    return row[0], row[1]
+
+
 def _minutes(seconds: int) -> int:
     return max(1, round(seconds / 60))
 
@@ -87,8 +100,7 @@ def _minutes(seconds: int) -> int:
 def reading(reading_id: int):
     now = clock.now_utc()
     reader = _require_reader()
-    reading = _visible_reading(reading_id, reader, now)
-    receipt = tracking.receipt_of(db.session, reading, user_id=reader.user_id)
+    reading, receipt = _visible_reading_and_receipt(reading_id, reader, now)
     if receipt is None:
         # The first open starts the receipt: the time a member without JavaScript has
         # read is counted from it. The one GET that writes, once per member and
