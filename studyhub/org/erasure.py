@@ -38,7 +38,7 @@ from studyhub.accounts.services import unusable_password
 from studyhub.audit import services as audit
 from studyhub.core.errors import Conflict, InvalidInput
 from studyhub.core.scrub import MIN_NUMBER_NEEDLE, needles_of, scrub_columns
-from studyhub.notify.models import EmailDelivery, Message
+from studyhub.notify.models import EmailDelivery, Message, NotificationPreference, SmsDelivery
 from studyhub.org.auditing import record_in
 from studyhub.org.models import Member, OrgUnit, RoleAssignment
 from studyhub.web.storage import Storage, current_storage
@@ -204,6 +204,14 @@ def erase_member(
             session,
             EmailDelivery,
             EmailDelivery.message_id.in_(select(Message.id).where(Message.user_id == user.id)),
+        ),
+        "sms_deliveries": _delete(
+            session,
+            SmsDelivery,
+            SmsDelivery.message_id.in_(select(Message.id).where(Message.user_id == user.id)),
+        ),
+        "notification_preferences": _delete(
+            session, NotificationPreference, NotificationPreference.user_id == user.id
         ),
         "messages": _delete(session, Message, Message.user_id == user.id),
         "others_messages": person.scrub(

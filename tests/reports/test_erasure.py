@@ -17,7 +17,7 @@ from studyhub.extensions import db
 from studyhub.meetings.models import AttendanceStatus, LeaveRequest, MeetingEvent
 from studyhub.meetings.queries import attendance_ratios
 from studyhub.meetings.services.evidence import take_evidence
-from studyhub.notify.models import EmailDelivery, Message
+from studyhub.notify.models import EmailDelivery, Message, NotificationPreference, SmsDelivery
 from studyhub.org import erasure
 from studyhub.org import services as org
 from studyhub.org.models import Member, Role, RoleAssignment
@@ -171,6 +171,10 @@ def departed(session, q4):
     )
     session.flush()
     session.add(EmailDelivery(message_id=own.id, to_address=user.email, next_attempt_at=IN_Q4))
+    session.add(SmsDelivery(message_id=own.id, phone=user.phone, next_attempt_at=IN_Q4))
+    session.add(
+        NotificationPreference(user_id=user.id, kind="daily_reading", channel="sms", is_wanted=True)
+    )
     adjustments.add_adjustment(
         session,
         a1,
@@ -219,6 +223,8 @@ def test_erasure_leaves_no_trace_and_the_same_figures(session, q4, departed):
     for model in (LoginSession, ActivationCode, RoleAssignment, Message):
         assert session.scalar(select(func.count()).where(model.user_id == a1.user_id)) == 0
     assert session.scalar(select(func.count(EmailDelivery.id))) == 0
+    assert session.scalar(select(func.count(SmsDelivery.id))) == 0
+    assert session.scalar(select(func.count()).select_from(NotificationPreference)) == 0
 
     entry = session.scalars(select(AuditEntry).where(AuditEntry.kind == "member.erased")).one()
     assert (entry.actor_id, entry.object_id, entry.summary) == (
