@@ -130,6 +130,8 @@ class BaseConfig:
     SMS_SIGN_NAME: str | None = None
     SMS_TEMPLATE_CODE: str | None = None
     SMS_ENDPOINT: str | None = None
+    # The CJK font of the plan's PNG poster (unset: fonts-wqy-zenhei or Noto CJK).
+    POSTER_FONT: str | None = None
 
     # Study plans: remind members who have not finished this many days before their due date.
     PLAN_REMINDER_DAYS = [3, 1]
