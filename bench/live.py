@@ -539,7 +539,8 @@ def main() -> None:
         f"{fanout}; "
         f"app: {base.server_setup(args)}; open files {files:,}; "
         f"{args.source_addresses} source addresses",
-        f"- machine: {', '.join(base.machine().values())}; load {load_before:.1f} before, {load_after:.1f} after",
+        f"- machine: {', '.join(base.machine().values())}; "
+        f"load {load_before:.1f} before, {load_after:.1f} after",
         f"- viewers asked {args.viewers:,}, held through the comments: **{result['held']:,}**",
         f"- comments: {comments} at 1/s; deliveries {len(stats.latencies):,} of {expected:,} "
         f"(missed {missed:,})",
