@@ -312,8 +312,9 @@ def _attempt_page() -> Select:
             item.c.question_id,
             item.c.version_id,
             item.c.points,
-            item.c.option_order,
-            item.c.response,
+            # As the JSON text: the page decodes each distinct text once (orders repeat).
+            cast(item.c.option_order, Text).label("option_order"),
+            cast(item.c.response, Text).label("response"),
             item.c.response_seq,
             item.c.is_flagged,
             item.c.score,

@@ -12,10 +12,12 @@ the attempt in one statement (:func:`queries.attempt_page`).
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -140,6 +142,26 @@ def sheets_for(session: Session, items: list[PageItem]) -> dict[int, Sheet]:
     return found
 
 
+@lru_cache(maxsize=65536)
+def _order_of(text: str | None) -> tuple[str, ...]:
+    """An item's option order from its JSON text (a few dozen distinct ones per exam)."""
+    value = json.loads(text) if text else None
+    return tuple(str(key) for key in value) if isinstance(value, list) else ()
+
+
+@lru_cache(maxsize=65536)
+def _parsed(text: str) -> Any:
+    return json.loads(text)
+
+
+def _decoded(text: str | None) -> Any:
+    """A saved answer from its JSON text; short ones (a choice's keys) decoded once."""
+    if text is None:
+        return None
+    value = _parsed(text) if len(text) <= 40 else json.loads(text)
+    return list(value) if isinstance(value, list) else value  # never share a cached list
+
+
 def attempt_page(session: Session, attempt_id: int, *, user_id: int) -> AttemptPage:
     """The attempt page of ``user_id``'s attempt: :class:`NotFound` for anyone else's.
 
@@ -156,8 +178,8 @@ def attempt_page(session: Session, attempt_id: int, *, user_id: int) -> AttemptP
             question_id=row.question_id,
             version_id=row.version_id,
             points=row.points,
-            option_order=tuple(row.option_order or ()),
-            response=row.response,
+            option_order=_order_of(row.option_order),
+            response=_decoded(row.response),
             seq=row.response_seq,
             is_flagged=bool(row.is_flagged),
             is_graded=row.score is not None,
