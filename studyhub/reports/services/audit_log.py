@@ -84,6 +84,10 @@ KINDS: dict[str, Any] = {
     "plan.extension_granted": _l("Study plan deadline extended"),
     "plan.extension_revoked": _l("Study plan extension withdrawn"),
     "question.changed": _l("Question of a published quiz changed"),
+    "quiz.override_saved": _l("Exam exception saved"),
+    "quiz.override_deleted": _l("Exam exception removed"),
+    "quiz.regraded": _l("Quiz regraded"),
+    "quiz.essay_marked": _l("Essay marked"),
 }
 
 HEADERS = ["时间", "操作人", "类型", "对象", "单位", "摘要", "变更", "详情"]
