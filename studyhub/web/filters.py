@@ -8,11 +8,11 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
 from studyhub.core.clock import as_utc
-from studyhub.web.links import register_links
+from studyhub.web.layout import register_layout
 
 
 def register_filters(app: Flask) -> None:
-    register_links(app)
+    register_layout(app)
 
     @app.context_processor
     def locale_context() -> dict[str, str]:
