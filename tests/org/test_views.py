@@ -10,6 +10,7 @@ from sqlalchemy import select
 from studyhub.accounts.models import User
 from studyhub.org import services as org_services
 from studyhub.org.models import Member, OrgUnit, Role, RoleAssignment, UnitKind
+from studyhub.org.services import members as org_members
 from tests.conftest import PASSWORD
 
 WRONG_LOGIN = "The phone or member number and password do not match"
@@ -214,7 +215,7 @@ def test_racing_add_member_gives_a_clear_error_not_500(client, login, session, o
     data = {"name": "并发", "phone": "13900002222", "status": "full", "group_id": "0"}
     url = f"/org/units/{org['branch_a'].id}/members/new"
     assert client.post(url, data=data).status_code == 302
-    monkeypatch.setattr(org_services, "_check_unique_login", lambda *a, **k: None)
+    monkeypatch.setattr(org_members, "_check_unique_login", lambda *a, **k: None)
     again = client.post(url, data=data)
     assert again.status_code == 200
     assert "belongs to someone else" in again.text
