@@ -12,10 +12,10 @@ from sqlalchemy import select
 from studyhub.audit.models import AuditEntry
 from studyhub.org.models import Role
 from studyhub.quizzes.models import QuestionType, QuizOverride
-from studyhub.quizzes.services import attempts
+from studyhub.quizzes.services import attempts, overrides
 from studyhub.quizzes.services import bank as banks
 from tests.conftest import NOW
-from tests.quizzes.attempt_helpers import RIGHT, answer_all, make_quiz, start
+from tests.quizzes.attempt_helpers import RIGHT, answer_all, later, make_quiz, start
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -161,3 +161,22 @@ def test_a_secretary_downloads_only_their_branch(client, login, session, world, 
         403,
         404,
     )
+
+
+def test_my_quizzes_shows_the_members_own_close(client, login, session, world):
+    quiz = make_quiz(session, world, closes_at=later(3600))
+    overrides.save_override(
+        session,
+        quiz,
+        overrides.OverrideFields(closes_at=later(3 * 86400)),
+        user_id=world.member.user_id,
+        actor_id=None,
+        now=NOW,
+    )
+    session.commit()
+    login(world.member.user)
+    mine = client.get("/quizzes/").get_data(as_text=True)
+    login(world.neighbour.user)
+    theirs = client.get("/quizzes/").get_data(as_text=True)
+    assert "Closes" in mine and "Closes" in theirs
+    assert mine.split("Closes")[1][:20] != theirs.split("Closes")[1][:20]

@@ -380,3 +380,24 @@ def find_member(session: Session, quiz: Quiz, text: str) -> int:
             else _l("Several members have this name: enter the phone or member number.")
         )
     return found[0]
+
+
+def for_user(
+    session: Session, quizzes: list[Quiz], *, user_id: int, org_path: str
+) -> dict[int, Settings]:
+    """Quiz id → the member's settings, for those of ``quizzes`` an override covers (1 query)."""
+    exams = {q.id: q for q in quizzes if q.mode == QuizMode.EXAM}
+    if not exams:
+        return {}
+    units = ancestor_ids(org_path)
+    found: dict[int, list[QuizOverride]] = {}
+    for override in session.scalars(
+        select(QuizOverride).where(
+            QuizOverride.quiz_id.in_(exams),
+            or_(QuizOverride.user_id == user_id, QuizOverride.unit_id.in_(units)),
+        )
+    ):
+        found.setdefault(override.quiz_id, []).append(override)
+    return {
+        quiz_id: combine(Settings.of(exams[quiz_id]), matched) for quiz_id, matched in found.items()
+    }

@@ -33,7 +33,7 @@ from studyhub.quizzes.forms import (
     RuleSlotForm,
 )
 from studyhub.quizzes.models import AttemptState, QuestionType, Quiz, QuizMode
-from studyhub.quizzes.services import attempts, quizzes, review
+from studyhub.quizzes.services import attempts, overrides, quizzes, review
 from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.views import bp, managed_committee, managed_committees
 from studyhub.web.home import HomePanel, register_home_panel
@@ -335,7 +335,10 @@ def my_quizzes():
             queries.assigned_quizzes(member.committee_id, quizzes.ancestor_ids(member.org_path))
         )
     )
-    return render_template("quizzes/quiz/mine.html", quizzes=found, now=clock.now_utc())
+    own = overrides.for_user(  # the member's exceptions: their own close time
+        db.session, found, user_id=current_user.id, org_path=member.org_path
+    )
+    return render_template("quizzes/quiz/mine.html", quizzes=found, rules=own, now=clock.now_utc())
 
 
 @bp.get("/<int:quiz_id>")
