@@ -1,0 +1,211 @@
+"""Queries of taking a quiz: the attempt page, the answer save, starting and submitting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.orm import joinedload
+
+from studyhub.accounts.queries import valid_login_clause
+from studyhub.quizzes.models import (
+    Attempt,
+    AttemptItem,
+    AttemptState,
+    Question,
+    QuestionVersion,
+    Quiz,
+)
+
+
+def attempts_of(quiz_id: int, user_id: int) -> Select[tuple[Attempt]]:
+    return (
+        select(Attempt)
+        .where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id)
+        .order_by(Attempt.number)
+    )
+
+
+def open_attempt(quiz_id: int, user_id: int) -> Select[tuple[Attempt]]:
+    """The user's attempt in progress at the quiz, if any."""
+    return attempts_of(quiz_id, user_id).where(Attempt.state == AttemptState.IN_PROGRESS)
+
+
+def last_attempt_number(quiz_id: int, user_id: int) -> Select[tuple[int | None]]:
+    return select(func.max(Attempt.number)).where(
+        Attempt.quiz_id == quiz_id, Attempt.user_id == user_id
+    )
+
+
+def attempt_items(attempt_id: int) -> Select[tuple[AttemptItem]]:
+    """An attempt's items in order, each with its frozen version and the question's type."""
+    return (
+        select(AttemptItem)
+        .options(joinedload(AttemptItem.version).joinedload(QuestionVersion.question))
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(AttemptItem.position)
+    )
+
+
+def attempt_item(attempt_id: int, position: int) -> Select[tuple[AttemptItem]]:
+    return attempt_items(attempt_id).where(AttemptItem.position == position)
+
+
+class Bound(NamedTuple):
+    """A statement built once and its parameters for one call: ``session.execute(*bound)``.
+
+    The hot paths' statements are built once per process (building costs more than
+    running them); their builders still take typed arguments and bind them here.
+    """
+
+    statement: Select
+    params: dict[str, Any]
+
+
+@cache
+def _attempt_page() -> Select:
+    attempt = Attempt.__table__
+    quiz = Quiz.__table__
+    item = AttemptItem.__table__
+    return (
+        select(
+            attempt.c.user_id,
+            attempt.c.quiz_id,
+            attempt.c.state,
+            attempt.c.deadline_at,
+            quiz.c.title,
+            quiz.c.mode,
+            item.c.position,
+            item.c.question_id,
+            item.c.version_id,
+            item.c.points,
+            # As the JSON text: the page decodes each distinct text once (orders repeat).
+            cast(item.c.option_order, Text).label("option_order"),
+            cast(item.c.response, Text).label("response"),
+            item.c.response_seq,
+            item.c.is_flagged,
+            item.c.score,
+        )
+        .select_from(attempt)
+        .join(quiz, quiz.c.id == attempt.c.quiz_id)
+        .outerjoin(item, item.c.attempt_id == attempt.c.id)
+        .where(attempt.c.id == bindparam("attempt_id"))
+        .order_by(item.c.position)
+    )
+
+
+def attempt_page(attempt_id: int) -> Bound:
+    """The attempt page's one statement: a row per item (position order), each with the
+    attempt's owner, quiz, state and deadline and the quiz's title and mode; the item's
+    columns are ``NULL`` in the one row of an attempt without items, no row without the
+    attempt. No question text: :func:`versions_to_show` reads it once per process."""
+    return Bound(_attempt_page(), {"attempt_id": attempt_id})
+
+
+def versions_to_show(version_ids: list[int]) -> Select:
+    """(id, question_id, qtype, stem_html, options, answer) of question versions."""
+    version = QuestionVersion.__table__
+    question = Question.__table__
+    return (
+        select(
+            version.c.id,
+            version.c.question_id,
+            question.c.qtype,
+            version.c.stem_html,
+            version.c.options,
+            version.c.answer,
+        )
+        .join(question, question.c.id == version.c.question_id)
+        .where(version.c.id.in_(version_ids))
+    )
+
+
+@cache
+def save_target() -> Select:
+    """What saving one answer needs, in one row: the attempt (locked), its quiz's mode, the item,
+    and whether the request's login may act for the attempt's member (``is_logged_in``).
+
+    Binds ``attempt_id``, ``position``, ``login_token`` (the request's login, as
+    :func:`studyhub.accounts.views.session_login` gives it, or None) and ``now``.
+    ``is_logged_in`` is :func:`studyhub.accounts.queries.valid_login_clause`: this
+    module does not know what a login holds. The item's columns are ``NULL`` when
+    the attempt has no such position; no row at all when there is no such
+    attempt. The attempt's row is locked (``FOR UPDATE OF attempt`` on
+    PostgreSQL), so a save and the submission follow one another. Built once,
+    over the tables rather than the ORM classes (nothing here becomes an
+    object): this runs for every answer a member gives.
+    """
+    attempt = Attempt.__table__
+    quiz = Quiz.__table__
+    item = AttemptItem.__table__
+    version = QuestionVersion.__table__
+    question = Question.__table__
+    is_logged_in = valid_login_clause(
+        attempt.c.user_id, bindparam("login_token"), bindparam("now")
+    ).label("is_logged_in")
+    return (
+        select(
+            attempt.c.user_id,
+            is_logged_in,
+            attempt.c.state,
+            attempt.c.deadline_at,
+            quiz.c.mode,
+            quiz.c.multiple_partial_credit,
+            item.c.id,
+            item.c.points,
+            question.c.qtype,
+            version.c.options,
+            version.c.answer,
+            version.c.match_rules,
+        )
+        .select_from(attempt)
+        .join(quiz, quiz.c.id == attempt.c.quiz_id)
+        .outerjoin(
+            item,
+            and_(item.c.attempt_id == attempt.c.id, item.c.position == bindparam("position")),
+        )
+        .outerjoin(version, version.c.id == item.c.version_id)
+        .outerjoin(question, question.c.id == version.c.question_id)
+        .where(attempt.c.id == bindparam("attempt_id"))
+        .with_for_update(of=attempt)
+    )
+
+
+def saved_answer(
+    item_id: int,
+) -> Select[tuple[Any, int, datetime | None, Decimal | None, bool | None]]:
+    """An item's saved answer: response, its sequence number, when, and its grade if graded."""
+    return select(
+        AttemptItem.response,
+        AttemptItem.response_seq,
+        AttemptItem.saved_at,
+        AttemptItem.score,
+        AttemptItem.is_correct,
+    ).where(AttemptItem.id == item_id)
+
+
+def expired_attempts(cutoff: datetime) -> Select[tuple[int]]:
+    """Attempts in progress whose deadline passed before ``cutoff`` (ix_attempt_open_deadline)."""
+    return (
+        select(Attempt.id)
+        .where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at < cutoff)
+        .order_by(Attempt.deadline_at, Attempt.id)
+    )
+
+
+def ungraded_count(attempt_id: int) -> Select[tuple[int]]:
+    """How many of an attempt's items have no grade yet (in the daily quiz: unanswered)."""
+    return select(func.count(AttemptItem.id)).where(
+        AttemptItem.attempt_id == attempt_id, AttemptItem.score.is_(None)
+    )
