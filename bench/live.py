@@ -203,6 +203,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     held: int = 0
+    expected: int = 0  # (viewer, comment) pairs: the viewers held when each comment was sent
     page_latencies: list[float] = field(default_factory=list)
     pages: int = 0
 
@@ -219,11 +220,13 @@ class Load:
         self.stats = Stats()
         self.rng = random.Random(args.seed)
         self.received: dict[int, set[int]] = {}  # comment → viewers that got it
+        self.joined: dict[int, float] = {}  # viewer → when its connection was held
 
     def _got(self, viewer: int, number: int) -> None:
         sent = self.stats.sent.get(number)
         seen = self.received.setdefault(number, set())
-        if sent is None or viewer in seen:
+        # A comment sent before the viewer was connected comes with the catch-up, not live.
+        if sent is None or viewer in seen or sent < self.joined.get(viewer, float("inf")):
             return
         seen.add(viewer)
         self.stats.latencies.append((time.monotonic() - sent) * 1000)
@@ -276,6 +279,7 @@ class Load:
         try:
             if self.args.embedded:
                 self.stats.held += 1
+                self.joined[number] = time.monotonic()
                 try:
                     while time.monotonic() < until:
                         await asyncio.sleep(2)
@@ -296,6 +300,7 @@ class Load:
                         self.stats.error(f"channel {response.status}")
                         return
                     self.stats.held += 1
+                    self.joined[number] = time.monotonic()
                     try:
                         next_poll = time.monotonic() + self.args.safety_poll
                         async for line in response.content:
@@ -319,6 +324,7 @@ class Load:
             await asyncio.sleep(max(0, start + number - time.monotonic()))
             person = posters[number % len(posters)]
             self.stats.sent[number] = time.monotonic()
+            self.stats.expected += self.stats.held
             try:
                 async with http.post(
                     f"{self.app}/live/{self.lesson_id}/comments",
@@ -329,9 +335,11 @@ class Load:
                     if response.status != 200:
                         self.stats.error(f"comment {response.status}")
                         self.stats.sent.pop(number, None)
+                        self.stats.expected -= self.stats.held
             except Exception as exc:
                 self.stats.error(f"comment {type(exc).__name__}")
                 self.stats.sent.pop(number, None)
+                self.stats.expected -= self.stats.held
 
     async def pages(self, http, person: Person, until: float) -> None:
         while time.monotonic() < until:
@@ -519,7 +527,7 @@ def main() -> None:
             shutil.rmtree(instance, ignore_errors=True)
     stats = load.stats
     comments = len(stats.sent)
-    expected = comments * result["held"]
+    expected = stats.expected
     missed = max(0, expected - len(stats.latencies))
     seconds = result["measured"]
     per_k = 1000 / max(1, result["held"])
