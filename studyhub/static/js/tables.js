@@ -24,7 +24,8 @@
   function fit() {
     var tables = document.querySelectorAll("main table:not(.keep-columns)");
     Array.prototype.forEach.call(tables, function (table) {
-      if (table.closest(".prose")) return;
+      // Prose tables scroll; a grid whose cells span rows (a calendar) keeps its shape.
+      if (table.closest(".prose") || table.querySelector("[rowspan]")) return;
       table.classList.remove("is-stacked");
       var box = table.parentElement;
       var room = box ? box.clientWidth : document.documentElement.clientWidth;
@@ -41,4 +42,5 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fit);
   else fit();
   window.addEventListener("resize", later);
+  window.addEventListener("load", fit); // web fonts and a larger text size may widen a table
 })();
