@@ -98,7 +98,10 @@ def test_formats_by_name_and_by_content():
     assert detect_format(template, filename="题库") == "xlsx"  # a zip is a workbook
     assert detect_format(b"Q{T}", filename="q.gift") == "gift"
     assert detect_format(b"<quiz></quiz>", filename="q.txt") == "moodle-xml"
-    assert importers.parse(b"Q{T}", filename="q", file_format="csv").errors[0].line == 0
+    assert importers.parse(b"Q{T}", filename="q", file_format="docx").errors[0].line == 0
+    assert detect_format("题型,题干,答案\n判断,对吗,对\n".encode(), filename="q.txt") == "csv"
+    not_csv = importers.parse(b"Q{T}", filename="q", file_format="csv").errors[0]
+    assert not_csv.line == 1 and "Q{T}" in not_csv.message  # the columns found are listed
 
 
 def test_fingerprint_ignores_white_space_but_not_content():
