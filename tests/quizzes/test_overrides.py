@@ -34,9 +34,7 @@ def override(session, quiz, *, member=None, unit=None, **fields):
     )
 
 
-def test_a_longer_time_limit_moves_the_deadline_saves_and_the_automatic_submission(
-    session, world
-):
+def test_a_longer_time_limit_moves_the_deadline_saves_and_the_automatic_submission(session, world):
     quiz = make_quiz(session, world)  # 600 seconds
     override(session, quiz, member=world.member, time_limit_seconds=1200)
     mine = start(session, quiz, world.member)
@@ -141,3 +139,19 @@ def test_practice_quizzes_have_no_overrides(session, world):
     quiz = make_quiz(session, world, mode=QuizMode.PRACTICE)
     with pytest.raises(InvalidInput):
         override(session, quiz, member=world.member, attempts_allowed=3)
+
+
+def test_answers_shown_after_close_wait_for_the_members_own_close(session, world):
+    quiz = make_quiz(session, world, closes_at=later(3600))
+    override(session, quiz, member=world.member, closes_at=later(7200), attempts_allowed=2)
+    mine = start(session, quiz, world.member)
+    attempts.submit_attempt(session, mine, now=later(60))
+    theirs = start(session, quiz, world.neighbour)
+    attempts.submit_attempt(session, theirs, now=later(60))
+    # Between the quiz's close and the member's: the neighbour sees the answers, not the member.
+    shown, _views = attempts.item_views(session, mine, now=later(5000))
+    assert not shown.answers
+    shown, _views = attempts.item_views(session, theirs, now=later(5000))
+    assert shown.answers
+    shown, _views = attempts.item_views(session, mine, now=later(7300))
+    assert shown.answers

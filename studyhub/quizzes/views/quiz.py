@@ -355,7 +355,7 @@ def quiz(quiz_id: int):
             review.ReviewPolicy.of(quiz),
             mode=quiz.mode,
             state=a.state,
-            closes_at=quiz.closes_at,
+            closes_at=facts.settings.closes_at if facts.settings else quiz.closes_at,
             now=now,
         ).score
         for a in facts.attempts
