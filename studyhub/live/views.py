@@ -38,6 +38,7 @@ from studyhub.live.forms import CommentForm, ConfirmForm, LessonForm, WatchForm
 from studyhub.live.models import LiveLesson
 from studyhub.live.services import comments, lessons, watching
 from studyhub.meetings.forms import to_local, to_utc
+from studyhub.org import context
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.org.queries import member_of_user
 from studyhub.org.views import grants
@@ -427,7 +428,7 @@ def live_banner(user: Any, now) -> HomePanel | None:
     """The home page's "live now" banner: lessons of the member's branch on now (or soon)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    member = db.session.scalars(member_of_user(user.id).where(Member.is_active.is_(True))).first()
+    member = context.member()  # the request's member context: no statement of its own
     if member is None:
         return None
     rows = db.session.scalars(
