@@ -8,7 +8,6 @@ it did not exist.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -35,7 +34,8 @@ from studyhub.org import context
 from studyhub.org import queries as org_queries
 from studyhub.org.access import grants
 from studyhub.org.models import OrgUnit, UnitKind
-from studyhub.plans import queries
+from studyhub.plans import access, queries
+from studyhub.plans.access import LoadedPlan
 from studyhub.plans.forms import (
     TEST_LABELS,
     BranchExtensionForm,
@@ -60,32 +60,6 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 SEARCH_LIMIT = 20
 SUMMARY_PATH = "/"
-
-
-@dataclass(frozen=True)
-class Loaded:
-    plan: StudyPlan
-    committee: OrgUnit
-    targets: list[OrgUnit]
-    access: progress.PlanAccess
-
-
-def _load(plan_id: int) -> Loaded:
-    """The plan and what the viewer is to it; 404 when they may not see it."""
-    plan = db.get_or_404(StudyPlan, plan_id)
-    committee = db.session.get(OrgUnit, plan.committee_id)
-    targets = list(db.session.scalars(queries.targets_of(plan.id)))
-    found = progress.plan_access(grants(), plan, committee, [t.path for t in targets])
-    if not found.can_view:
-        abort(404)
-    return Loaded(plan=plan, committee=committee, targets=targets, access=found)
-
-
-def _managed(plan_id: int) -> Loaded:
-    loaded = _load(plan_id)
-    if not loaded.access.can_manage:
-        raise NotAllowed(_("Only the committee's staff can change a plan."))
-    return loaded
 
 
 def _today(committee: OrgUnit, now) -> Any:
@@ -138,7 +112,7 @@ def plan(plan_id: int):
     ``?branch=`` is the branch's share link; it only names the branch.
     """
     now = clock.now_utc()
-    loaded = _load(plan_id)
+    loaded = access.load_plan(plan_id)
     plan = loaded.plan
     today = _today(loaded.committee, now)
     mine = (
@@ -295,7 +269,7 @@ def new():
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(plan_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     form = _plan_form(loaded.committee)
     if request.method == "GET":
         form.fill(plans.fields_of(loaded.plan))
@@ -324,7 +298,7 @@ def _done(plan_id: int, endpoint: str, work, message: str | None = None, **args:
 def materials(plan_id: int):
     """The materials in order, and the committee's readings to pick from (searchable)."""
     now = clock.now_utc()
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     q = (request.args.get("q") or "").strip()
     chosen = progress.materials(db.session, loaded.plan, user_id=None, now=now)
     chosen_ids = {m.reading_id for m in chosen}
@@ -352,7 +326,7 @@ def materials(plan_id: int):
 @bp.post("/<int:plan_id>/materials")
 @login_required
 def add_material(plan_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     form = MaterialForm()
     if not form.validate_on_submit():
         abort(400)
@@ -373,7 +347,7 @@ def add_material(plan_id: int):
 @bp.post("/<int:plan_id>/materials/<int:reading_id>/remove")
 @login_required
 def remove_material(plan_id: int, reading_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _done(
@@ -388,7 +362,7 @@ def remove_material(plan_id: int, reading_id: int):
 @bp.post("/<int:plan_id>/materials/<int:reading_id>/move")
 @login_required
 def move_material(plan_id: int, reading_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -406,7 +380,7 @@ def move_material(plan_id: int, reading_id: int):
 @login_required
 def targets(plan_id: int):
     """Which units the plan is for: any units of the committee, each with its subtree."""
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     units = [loaded.committee, *db.session.scalars(org_queries.units_under(loaded.committee.path))]
     form = TargetsForm()
     form.unit_ids.choices = [SelectChoice(u.id, u.name) for u in units if u.is_active]
@@ -436,7 +410,7 @@ def targets(plan_id: int):
 @bp.post("/<int:plan_id>/publish")
 @login_required
 def publish(plan_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _done(
@@ -456,7 +430,7 @@ def publish(plan_id: int):
 # Staff: deadline overrides -----------------------------------------------------------------------
 
 
-def _extension_forms(loaded: Loaded) -> tuple[BranchExtensionForm, MemberExtensionForm]:
+def _extension_forms(loaded: LoadedPlan) -> tuple[BranchExtensionForm, MemberExtensionForm]:
     branch_form = BranchExtensionForm(prefix="branch")
     branch_form.branch_id.choices = [
         SelectChoice(b.id, b.name)
@@ -465,7 +439,7 @@ def _extension_forms(loaded: Loaded) -> tuple[BranchExtensionForm, MemberExtensi
     return branch_form, MemberExtensionForm(prefix="member")
 
 
-def _render_extensions(loaded: Loaded, branch_form, member_form):
+def _render_extensions(loaded: LoadedPlan, branch_form, member_form):
     return render_template(
         "plans/extensions.html",
         plan=loaded.plan,
@@ -483,14 +457,14 @@ def _extension_saved(plan_id: int):
 @bp.get("/<int:plan_id>/extensions")
 @login_required
 def extensions(plan_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     return _render_extensions(loaded, *_extension_forms(loaded))
 
 
 @bp.post("/<int:plan_id>/extensions/branch")
 @login_required
 def extend_branch(plan_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     branch_form, member_form = _extension_forms(loaded)
     if branch_form.validate_on_submit():
         with errors_on(branch_form):
@@ -510,7 +484,7 @@ def extend_branch(plan_id: int):
 @bp.post("/<int:plan_id>/extensions/member")
 @login_required
 def extend_member(plan_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     branch_form, member_form = _extension_forms(loaded)
     if member_form.validate_on_submit():
         with errors_on(member_form):
@@ -531,7 +505,7 @@ def extend_member(plan_id: int):
 @bp.post("/<int:plan_id>/extensions/<int:extension_id>/revoke")
 @login_required
 def revoke_extension(plan_id: int, extension_id: int):
-    loaded = _managed(plan_id)
+    loaded = access.load_managed_plan(plan_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _done(
@@ -551,18 +525,11 @@ def revoke_extension(plan_id: int, extension_id: int):
 # Sharing ------------------------------------------------------------------------------------------
 
 
-def _shareable(plan_id: int) -> Loaded:
-    loaded = _load(plan_id)
-    if not loaded.access.can_share or loaded.plan.published_at is None:
-        raise NotAllowed(_("Only staff and branch leaders can share a published plan."))
-    return loaded
-
-
 @bp.get("/<int:plan_id>/share")
 @login_required
 def share(plan_id: int):
     """The plan's links (whole plan and per branch) with their posters."""
-    loaded = _shareable(plan_id)
+    loaded = access.load_shareable_plan(plan_id)
     branches = progress.shared_branches(db.session, loaded.plan, loaded.access)
     return render_template(
         "plans/share.html",
@@ -577,7 +544,7 @@ def share(plan_id: int):
 def poster(plan_id: int):
     """A printable poster with the QR code of the share link (``?size=phone`` for a
     phone-sized image to forward; A4 otherwise)."""
-    loaded = _shareable(plan_id)
+    loaded = access.load_shareable_plan(plan_id)
     branch = None
     branch_id = request.args.get("branch", type=db_id)
     if branch_id is not None:
@@ -608,7 +575,7 @@ def poster(plan_id: int):
 @login_required
 def poster_png(plan_id: int):
     """The poster as a PNG to download and forward (drawn on the server, with its QR code)."""
-    loaded = _shareable(plan_id)
+    loaded = access.load_shareable_plan(plan_id)
     branch = _poster_branch(loaded)
     url = share_url(loaded.plan, branch)
     due_on = sharing.branch_due_on(db.session, loaded.plan, branch)
@@ -631,7 +598,7 @@ def poster_png(plan_id: int):
     )
 
 
-def _poster_branch(loaded: Loaded) -> OrgUnit | None:
+def _poster_branch(loaded: LoadedPlan) -> OrgUnit | None:
     """The branch a poster is for (``?branch=``), checked as the HTML poster checks it."""
     branch_id = request.args.get("branch", type=db_id)
     if branch_id is None:
