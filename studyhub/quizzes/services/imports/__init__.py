@@ -12,9 +12,9 @@ from studyhub.quizzes.services.imports.prepare import (
     PreparedImport,
     PreparedQuestion,
     prepare_import,
-    warnings_of,
 )
 from studyhub.quizzes.services.imports.store import import_parse_result, store_import
+from studyhub.quizzes.services.imports.warnings import warnings_of
 
 __all__ = [
     "COUNTS",

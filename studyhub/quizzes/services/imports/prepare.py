@@ -15,14 +15,13 @@ match with nothing different is **unchanged**. A stem that matches several
 questions of the bank is invalid: the file must say which one with the ID
 column. Repeats within the file are duplicates.
 
-Plausibility warnings (see :func:`warnings_of`) block the import until the
+Plausibility warnings (``warnings.warnings_of``) block the import until the
 importer confirms them; invalid questions block it unless they are skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -39,15 +38,9 @@ from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import content, media
 from studyhub.quizzes.services.content import Content
 from studyhub.quizzes.services.imports.media_links import MediaLinks
+from studyhub.quizzes.services.imports.warnings import warnings_of
 
 BATCH = 500
-#: Answers that are a program's leftovers, not what an author meant.
-ARTEFACTS = frozenset(
-    {"[object object]", "undefined", "null", "nan", "none", "#n/a", "#value!", "#ref!",
-     "#name?", "#div/0!", "[object]", "object object"}
-)  # fmt: skip
-_ASKS_FOR_OPTION = re.compile(r"哪项|哪个|哪些|哪一|以下|下列")
-_ASKS_WHICH = re.compile(r"哪项|哪个|哪些|哪一")
 #: The counts of the report, per question type.
 COUNTS = ("stored", "updated", "unchanged", "duplicates", "skipped", "invalid")
 
@@ -181,7 +174,7 @@ def prepare_import(
             errors.append(Problem(parsed.line, str(exc)))
             count(parsed.qtype, "invalid")
             continue
-        found = [*parsed.warnings, *warnings_of(item)]
+        found = [*parsed.warnings, *warnings_of(item.content)]
         warnings.extend(Problem(parsed.line, message) for message in found)
         valid.append(item)
     for _problem in result.errors:
@@ -335,66 +328,6 @@ class _BankMatcher:
         question = self.session.get_one(Question, question_id)
         version = self.session.get_one(QuestionVersion, question.current_version_id)
         return question, version
-
-
-def warnings_of(item: PreparedQuestion) -> list[str]:
-    """What looks wrong about a valid question (see the module's docstring)."""
-    found: list[Any] = []
-    built = item.content
-    qtype = built.qtype
-    texts: list[str] = []
-    if qtype == QuestionType.FILLIN:
-        texts = [text for blank in built.answer or [] for text in blank]
-    if qtype == QuestionType.ESSAY and built.model_answer_html:
-        texts.append(content.plain_text(built.model_answer_html))
-    texts += [content.plain_text(option["html"]) for option in built.options]
-    for text in texts:
-        if text.strip().casefold() in ARTEFACTS:
-            found.append(
-                _l(
-                    "“%(text)s” looks like a program's leftover, not an answer; "
-                    "check the file's cell.",
-                    text=text,
-                )
-            )
-    if built.options:
-        seen: dict[str, str] = {}
-        right = built.answer if isinstance(built.answer, list) else [built.answer]
-        for option in built.options:
-            text = " ".join(content.plain_text(option["html"]).split()).casefold()
-            if not text:
-                continue
-            if text in seen:
-                first = seen[text]
-                if option["key"] in right or first in right:
-                    found.append(
-                        _l(
-                            "The answer is one of two identical options "
-                            "(%(first)s and %(second)s).",
-                            first=first,
-                            second=option["key"],
-                        )
-                    )
-                else:
-                    found.append(
-                        _l(
-                            "Options %(first)s and %(second)s have the same text.",
-                            first=first,
-                            second=option["key"],
-                        )
-                    )
-            else:
-                seen[text] = option["key"]
-    stem = content.plain_text(built.stem_html)
-    pattern = _ASKS_WHICH if qtype == QuestionType.TRUEFALSE else _ASKS_FOR_OPTION
-    if not built.options and qtype != QuestionType.ESSAY and pattern.search(stem):
-        found.append(
-            _l(
-                "The question asks to pick one (哪项/哪个/以下…) but has no options; "
-                "is it a choice question whose options were lost?"
-            )
-        )
-    return [str(message) for message in found]
 
 
 def prepare_question(
