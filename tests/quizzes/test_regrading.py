@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, insert, select
 
@@ -10,7 +12,7 @@ from studyhub.notify.models import Message
 from studyhub.quizzes.models import Attempt, QuestionType
 from studyhub.quizzes.services import attempts, regrading
 from studyhub.quizzes.services import bank as banks
-from studyhub.reports.models import QuarterClose
+from studyhub.reports.models import FrozenScore, QuarterClose
 from tests.conftest import NOW
 from tests.quizzes.attempt_helpers import (
     RIGHT,
@@ -118,11 +120,27 @@ def test_closed_quarters_keep_their_frozen_scores_with_a_note(session, world):
             history=[],
         )
     )
+    frozen = FrozenScore(
+        committee_id=world.committee.id,
+        year=year,
+        quarter=quarter,
+        user_id=world.member.user_id,
+        branch_id=world.branch.id,
+        total=Decimal("75.00"),
+        branch_rank=1,
+        committee_rank=1,
+        rating="good",
+        explanation={"quiz": "75%"},
+    )
+    session.add(frozen)
+    session.flush()
     fix_key(session, world)
     done = regrading.apply(session, quiz, actor_id=None, now=later(60))
     assert done.frozen_quarters == [f"{year}Q{quarter}"]
     session.refresh(attempt)
-    assert attempt.score == 4  # the attempt is regraded; the frozen rows are not touched
+    session.refresh(frozen)
+    assert attempt.score == 4  # the attempt is regraded; the frozen score is not
+    assert (frozen.total, frozen.explanation) == (Decimal("75.00"), {"quiz": "75%"})
 
 
 def test_an_item_whose_options_changed_is_not_regraded(session, world):
