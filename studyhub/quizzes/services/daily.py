@@ -394,13 +394,25 @@ def _home() -> _HomeStatements:
     )
 
 
-def today_for(session: Session, *, user_id: int, now: datetime) -> Today | None:
-    """What the home page shows a member about the daily quiz (3 queries), or None."""
+def today_for(
+    session: Session,
+    *,
+    user_id: int,
+    now: datetime,
+    membership: tuple[int, str] | None = None,
+) -> Today | None:
+    """What the home page shows a member about the daily quiz (2-3 queries), or None.
+
+    ``membership`` is the member's (committee id, committee time zone) when the
+    caller has it (the request's member context); otherwise it is read here.
+    """
     home = _home()
-    row = session.execute(home.member, {"user_id": user_id}).first()
-    if row is None:
-        return None
-    committee_id, timezone = row
+    if membership is None:
+        row = session.execute(home.member, {"user_id": user_id}).first()
+        if row is None:
+            return None
+        membership = (row[0], row[1])
+    committee_id, timezone = membership
     day = local_date(now, timezone)
     values = {"user_id": user_id, "committee_id": committee_id, "day": day, "now": now}
     summary = session.execute(home.summary, values).first()

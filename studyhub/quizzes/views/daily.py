@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
+from studyhub.org import context
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import member_of_user
 from studyhub.quizzes import queries
@@ -242,7 +243,15 @@ def daily_panel(user: Any, now) -> HomePanel | None:
     """Today's daily quiz and the mistake book's due count, for members."""
     if not getattr(user, "is_authenticated", False):
         return None
-    today = daily.today_for(db.session, user_id=user.id, now=now)
+    member = context.member()  # the request's member context: no statement of its own
+    if member is None:
+        return None
+    today = daily.today_for(
+        db.session,
+        user_id=user.id,
+        now=now,
+        membership=(member.committee_id, member.timezone),
+    )
     if today is None:
         return None
     return HomePanel(template="quizzes/panels/daily.html", context={"daily": today})
