@@ -490,3 +490,15 @@ def test_the_import_page_states_the_size_limit(app, bank, staff):
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
     page = staff.get(f"/quizzes/banks/{bank.id}/import").get_data(as_text=True)
     assert "Files up to 16 MB" in page
+
+
+def test_two_rows_cannot_change_one_question(session, app, bank, english_messages):
+    store(session, app, bank, xlsx_file(BANK_ROWS[2:]), "a.xlsx")
+    rows = [
+        row("填空", "中国共产党是中国____的先锋队。", answer="工人阶级|无产阶级"),
+        row("填空", "中国共产党是中国____的先锋队。", answer="无产阶级"),
+    ]
+    prepared = prepare(session, bank, xlsx_file(rows), "b.xlsx")
+    assert len(prepared.updates) == 1
+    assert [p.line for p in prepared.errors] == [3]
+    assert "Line 2 already matches" in prepared.errors[0].message

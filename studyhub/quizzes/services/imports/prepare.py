@@ -191,22 +191,36 @@ def prepare_import(
         seen.add(key)
         unique.append(item)
     matcher = _BankMatcher(session, bank.id, unique)
+    matched: list[tuple[PreparedQuestion, int | None]] = []
+    for item in unique:
+        try:
+            matched.append((item, matcher.match(item)))
+        except DomainError as exc:
+            errors.append(Problem(item.line, str(exc)))
+            count(item.content.qtype.value, "invalid")
+    held = matcher.load([question_id for _item, question_id in matched if question_id])
     new: list[PreparedQuestion] = []
     updates: list[PreparedQuestion] = []
     unchanged = 0
-    for item in unique:
+    first_line: dict[int, int] = {}
+    for item, question_id in matched:
         qtype = item.content.qtype.value
-        try:
-            match = matcher.match(item)
-        except DomainError as exc:
-            errors.append(Problem(item.line, str(exc)))
-            count(qtype, "invalid")
-            continue
-        if match is None:
+        if question_id is None:
             new.append(item)
             count(qtype, "stored")
             continue
-        question, current = match
+        if question_id in first_line:
+            message = _l(
+                "Line %(line)d already matches question %(id)d; one question cannot take "
+                "two rows. Give them different ID values or remove one.",
+                line=first_line[question_id],
+                id=question_id,
+            )
+            errors.append(Problem(item.line, str(message)))
+            count(qtype, "invalid")
+            continue
+        first_line[question_id] = item.line
+        question, current = held[question_id]
         changed = item.content.differs_in(_content_of(question, current))
         if item.content.fingerprint() != question.fingerprint and not changed:
             changed = ["stem"]  # same words, other markup: still a change of what is shown
@@ -304,7 +318,22 @@ class _BankMatcher:
                 self.by_stem.setdefault(key, []).append(question_id)
         return self.by_stem
 
-    def match(self, item: PreparedQuestion) -> tuple[Question, QuestionVersion] | None:
+    def load(self, ids: list[int]) -> dict[int, tuple[Question, QuestionVersion]]:
+        """The matched questions with their current versions, by id, in a few queries."""
+        found: dict[int, tuple[Question, QuestionVersion]] = {}
+        unique = sorted(set(ids))
+        for start in range(0, len(unique), BATCH):
+            rows = self.session.execute(
+                select(Question, QuestionVersion)
+                .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+                .where(Question.id.in_(unique[start : start + BATCH]))
+            )
+            for question, version in rows:
+                found[question.id] = (question, version)
+        return found
+
+    def match(self, item: PreparedQuestion) -> int | None:
+        """The id of the bank's question ``item`` matches (None: a new question)."""
         question_id = None
         if item.external_id and item.external_id in self.by_external:
             question_id = self.by_external[item.external_id]
@@ -323,11 +352,7 @@ class _BankMatcher:
                     )
                 )
             question_id = found[0] if found else None
-        if question_id is None:
-            return None
-        question = self.session.get_one(Question, question_id)
-        version = self.session.get_one(QuestionVersion, question.current_version_id)
-        return question, version
+        return question_id
 
 
 def prepare_question(
