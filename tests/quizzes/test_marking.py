@@ -256,6 +256,7 @@ def test_statistics_count_partial_essay_marks_as_fractions(session, world):
     result = stats.quiz_statistics(session, quiz)
     (row,) = result.questions
     assert row.stats.facility == pytest.approx(0.5)  # (1 + 2 + 0) / 3 of 2 points
+    assert row.options == [] and row.right == []  # essay texts are not counted as choices
 
 
 def test_the_marking_pages(client, login, session, world, make):

@@ -113,7 +113,11 @@ def quiz_statistics(session: Session, quiz: Quiz, *, which: Which = "first") -> 
         keys = review.option_keys(version) if qtype != QuestionType.TRUEFALSE else []
         if qtype == QuestionType.TRUEFALSE:
             keys = ["true", "false"]
-        counts = statistics.option_frequencies(answers.get(question_id, []), keys=keys)
+        # An essay's answers are texts to mark, not choices to count: its row has marks only.
+        essay = qtype == QuestionType.ESSAY
+        counts = (
+            {} if essay else statistics.option_frequencies(answers.get(question_id, []), keys=keys)
+        )
         rows.append(
             QuestionRow(
                 question_id=question_id,
@@ -121,7 +125,7 @@ def quiz_statistics(session: Session, quiz: Quiz, *, which: Which = "first") -> 
                 text=question.title or content.first_words(version.stem_html),
                 stats=stats_,
                 options=_ordered(counts, keys),
-                right=_right(qtype, version.answer),
+                right=[] if essay else _right(qtype, version.answer),
             )
         )
     rows.sort(key=lambda r: r.question_id)
