@@ -9,6 +9,12 @@ from studyhub.quizzes.queries.attempts import (
     Bound as Bound,
 )
 from studyhub.quizzes.queries.attempts import (
+    Grade as Grade,
+)
+from studyhub.quizzes.queries.attempts import (
+    answer_update as answer_update,
+)
+from studyhub.quizzes.queries.attempts import (
     attempt_item as attempt_item,
 )
 from studyhub.quizzes.queries.attempts import (

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    JSON,
     Select,
     Text,
+    Update,
     and_,
     bindparam,
     cast,
     func,
     select,
+    update,
 )
 from sqlalchemy.orm import joinedload
 
@@ -132,20 +136,7 @@ def versions_to_show(version_ids: list[int]) -> Select:
 
 
 @cache
-def save_target() -> Select:
-    """What saving one answer needs, in one row: the attempt (locked), its quiz's mode, the item,
-    and whether the request's login may act for the attempt's member (``is_logged_in``).
-
-    Binds ``attempt_id``, ``position``, ``login_token`` (the request's login, as
-    :func:`studyhub.accounts.views.session_login` gives it, or None) and ``now``.
-    ``is_logged_in`` is :func:`studyhub.accounts.queries.valid_login_clause`: this
-    module does not know what a login holds. The item's columns are ``NULL`` when
-    the attempt has no such position; no row at all when there is no such
-    attempt. The attempt's row is locked (``FOR UPDATE OF attempt`` on
-    PostgreSQL), so a save and the submission follow one another. Built once,
-    over the tables rather than the ORM classes (nothing here becomes an
-    object): this runs for every answer a member gives.
-    """
+def _save_target() -> Select:
     attempt = Attempt.__table__
     quiz = Quiz.__table__
     item = AttemptItem.__table__
@@ -156,7 +147,7 @@ def save_target() -> Select:
     ).label("is_logged_in")
     return (
         select(
-            attempt.c.user_id,
+            (attempt.c.user_id == bindparam("login_user")).label("is_owner"),
             is_logged_in,
             attempt.c.state,
             attempt.c.deadline_at,
@@ -180,6 +171,83 @@ def save_target() -> Select:
         .where(attempt.c.id == bindparam("attempt_id"))
         .with_for_update(of=attempt)
     )
+
+
+def save_target(
+    attempt_id: int, position: int, *, login: tuple[int, str] | None, now: datetime
+) -> Bound:
+    """What saving one answer needs, in one row: the attempt (locked), its quiz's mode, the
+    item, whether ``login`` is the attempt's member's (``is_owner``) and still valid
+    (``is_logged_in``).
+
+    ``login`` is the request's login as :func:`studyhub.accounts.requests.session_login`
+    gives it, passed on unread to :func:`studyhub.accounts.queries.valid_login_clause`
+    (``None``: no login to check; both columns are then ``NULL``). The item's columns
+    are ``NULL`` when the attempt has no such position; no row at all when there is
+    no such attempt. The attempt's row is locked (``FOR UPDATE OF attempt`` on
+    PostgreSQL), so a save and the submission follow one another. Built once, over
+    the tables (nothing here becomes an object): it runs for every answer given.
+    """
+    user_id, token = login if login is not None else (None, None)
+    params = {
+        "attempt_id": attempt_id,
+        "position": position,
+        "login_user": user_id,
+        "login_token": token,
+        "now": now,
+    }
+    return Bound(_save_target(), params)
+
+
+@cache
+def _answer_update(has_seq: bool, is_graded: bool) -> Update:
+    item = AttemptItem.__table__
+    stmt = (
+        update(item)
+        .where(item.c.id == bindparam("item_id"))
+        .values(
+            response=bindparam("new_response", type_=JSON(none_as_null=True)),
+            response_seq=bindparam("new_seq") if has_seq else item.c.response_seq + 1,
+            saved_at=bindparam("new_saved_at"),
+        )
+    )
+    if has_seq:
+        stmt = stmt.where(item.c.response_seq < bindparam("new_seq"))
+    if is_graded:
+        stmt = stmt.where(item.c.score.is_(None)).values(
+            score=bindparam("new_score"), is_correct=bindparam("new_is_correct")
+        )
+    return stmt
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The grade an answer checked at once stores with it."""
+
+    score: Decimal
+    is_correct: bool
+
+
+def answer_update(
+    item_id: int, response: Any, *, seq: int | None, saved_at: datetime, grade: Grade | None
+) -> Bound:
+    """The one statement that writes an answer (built once for each kind of save).
+
+    With ``seq`` it writes only over an older sequence number (a stale or
+    repeated save changes nothing: no row updated); without, as the next number.
+    With ``grade`` (practice, the daily quiz) it stores the grade too, and only
+    once (never over an item already graded).
+    """
+    params: dict[str, Any] = {
+        "item_id": item_id,
+        "new_response": response,
+        "new_seq": seq,
+        "new_saved_at": saved_at,
+    }
+    if grade is not None:
+        params["new_score"] = grade.score
+        params["new_is_correct"] = grade.is_correct
+    return Bound(_answer_update(seq is not None, grade is not None), params)
 
 
 def saved_answer(

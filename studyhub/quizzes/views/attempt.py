@@ -39,7 +39,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyhub.accounts.views import checks_its_own_login, keep_session_alive, session_login
+from studyhub.accounts.requests import checks_own_login, keep_session_alive, session_login
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed, NotFound, NotLoggedIn
 from studyhub.extensions import csrf, db, login_manager
@@ -68,8 +68,12 @@ def _token(attempt_id: int, user_id: int) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def _token_matches(token: str | None, attempt_id: int, user_id: int) -> bool:
+    return bool(token) and hmac.compare_digest(token, _token(attempt_id, user_id))
+
+
 def _check_token(attempt: Attempt, token: str | None) -> None:
-    if not token or not hmac.compare_digest(token, attempt_token(attempt)):
+    if not _token_matches(token, attempt.id, attempt.user_id):
         raise NotAllowed(_("This page is out of date. Reload it and answer again."))
 
 
@@ -199,12 +203,11 @@ def _saved_json(attempt_id: int, saved: attempts.Saved) -> dict[str, Any]:
 
 @bp.post("/attempts/<int:attempt_id>/answer")
 @csrf.exempt
-@checks_its_own_login
 def save_answer(attempt_id: int):
     """Save one answer: JSON from the page's script, or a question's form without it.
 
-    The script's save checks the login in its own statement (see
-    :func:`checks_its_own_login`); the form is an ordinary logged-in post.
+    The script's save checks the login inside the save's own statement (declared
+    below with :func:`checks_own_login`); the form is an ordinary logged-in post.
     """
     now = clock.now_utc()
     if request.is_json:
@@ -217,25 +220,22 @@ def save_answer(attempt_id: int):
     return _save_form(_own_attempt(attempt_id), now)
 
 
-def _save_json(attempt_id: int, login: tuple[int, str], now):
-    """The page script's save, the one every answer makes: one statement reads what it needs.
+checks_own_login(bp, "save_answer")
 
-    The token is checked against the session's user id (no query); the save
-    itself checks that the attempt is that user's and that the login is valid.
-    """
+
+def _save_json(attempt_id: int, login: tuple[int, str], now):
+    """The page script's save, the one every answer makes: the page's token checked here
+    (no query), then the save's one statement checks the attempt's owner and the login."""
     token, position, response, seq = _json_body()
-    user_id, login_token = login
     try:
-        if not token or not hmac.compare_digest(token, _token(attempt_id, user_id)):
+        if not _token_matches(token, attempt_id, login[0]):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             _check_token(_own_attempt(attempt_id), token)  # someone else's attempt is a 404
-
         saved = attempts.save_answer(
             db.session,
             attempt_id,
-            user_id=user_id,
-            login_token=login_token,
+            login=login,
             position=position,
             response=response,
             seq=seq,

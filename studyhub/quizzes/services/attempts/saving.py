@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Update, bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.core.clock import as_utc
@@ -94,33 +93,6 @@ def _check_seq(seq: int | None) -> None:
         raise InvalidInput(_l("This answer does not fit the question."))
 
 
-@cache
-def _answer_update(has_seq: bool, is_graded: bool) -> Update:
-    """The one statement that writes an answer, built once for each kind of save.
-
-    With ``has_seq`` it writes only over an older sequence number (a stale or
-    repeated save changes nothing); without, as the next number. ``is_graded``
-    (practice, the daily quiz) stores the grade too, and only once.
-    """
-    item = AttemptItem.__table__
-    stmt = (
-        update(item)
-        .where(item.c.id == bindparam("item_id"))
-        .values(
-            response=bindparam("new_response", type_=JSON(none_as_null=True)),
-            response_seq=bindparam("new_seq") if has_seq else item.c.response_seq + 1,
-            saved_at=bindparam("new_saved_at"),
-        )
-    )
-    if has_seq:
-        stmt = stmt.where(item.c.response_seq < bindparam("new_seq"))
-    if is_graded:
-        stmt = stmt.where(item.c.score.is_(None)).values(
-            score=bindparam("new_score"), is_correct=bindparam("new_is_correct")
-        )
-    return stmt
-
-
 def save_answer(
     session: Session,
     attempt: Attempt | int,
@@ -130,8 +102,7 @@ def save_answer(
     seq: int | None,
     now: datetime,
     grace: timedelta = DEFAULT_GRACE,
-    user_id: int | None = None,
-    login_token: str | None = None,
+    login: tuple[int, str] | None = None,
 ) -> Saved:
     """Save the answer to question ``position`` if ``seq`` is newer than the saved one.
 
@@ -139,12 +110,10 @@ def save_answer(
     and the save reads what it needs (the attempt, locked, its quiz's mode and
     the item with its version) in one statement and writes with one more,
     because it runs for every answer of every member taking an exam. With
-    ``user_id`` the attempt must be that user's (:class:`NotFound` otherwise);
-    with ``login_token`` too (the request's login, opaque here), that login must
-    still be valid for that user (the statement checks it with
-    :func:`studyhub.accounts.queries.valid_login_clause`; :class:`NotLoggedIn`
-    otherwise): the page's save checks the login here rather than loading the
-    user first.
+    ``login`` (the request's login as accounts gives it, opaque here) the attempt
+    must be that login's member's (:class:`NotFound` otherwise) and the login still
+    valid (:class:`NotLoggedIn` otherwise): the statement checks both with accounts'
+    own clause, so the page's save needs no user loaded first.
 
     ``response`` is the posted value (see :func:`grading.clean_response`).
     ``seq`` is the page's sequence number; ``None`` (a form posted without
@@ -157,13 +126,10 @@ def save_answer(
     """
     _check_seq(seq)
     attempt_id = attempt if isinstance(attempt, int) else attempt.id
-    row = session.execute(
-        queries.save_target(),
-        {"attempt_id": attempt_id, "position": position, "login_token": login_token, "now": now},
-    ).first()
-    if row is None or (user_id is not None and row.user_id != user_id):
+    row = session.execute(*queries.save_target(attempt_id, position, login=login, now=now)).first()
+    if row is None or (login is not None and not row.is_owner):
         raise NotFound(_l("This attempt is not yours."))
-    if login_token is not None and not row.is_logged_in:
+    if login is not None and not row.is_logged_in:
         raise NotLoggedIn(_l("Please log in to open this page."))
     if row.state == AttemptState.SUBMITTED:
         raise AttemptClosed(_l("This attempt has been submitted."), was_submitted_now=False)
@@ -182,13 +148,7 @@ def save_answer(
     cleaned = grading.clean_response(qtype, response, keys=keys, blanks=blanks)
     # An essay is marked by a person, even in practice: it is saved, never checked at once.
     instant = row.mode in review.INSTANT_FEEDBACK_MODES and qtype != QuestionType.ESSAY
-    params: dict[str, Any] = {
-        "item_id": row.id,
-        "new_response": cleaned,
-        "new_seq": seq,
-        "new_saved_at": now,
-    }
-    score = is_correct = None
+    grade = None
     if instant:
         if cleaned is None:
             raise InvalidInput(_l("Choose or write an answer first."))
@@ -200,9 +160,11 @@ def save_answer(
             partial_credit=row.multiple_partial_credit,
             match_rules=row.match_rules,
         )
-        score = params["new_score"] = mark.score(row.points)
-        is_correct = params["new_is_correct"] = mark.is_correct
-    applied = session.execute(_answer_update(seq is not None, instant), params).rowcount == 1
+        grade = queries.Grade(score=mark.score(row.points), is_correct=mark.is_correct)
+    write = queries.answer_update(row.id, cleaned, seq=seq, saved_at=now, grade=grade)
+    applied = session.execute(*write).rowcount == 1
+    score = grade.score if grade is not None else None
+    is_correct = grade.is_correct if grade is not None else None
     held = session.identity_map.get(session.identity_key(AttemptItem, row.id))
     if held is not None:
         session.expire(held)  # an item this session holds is read again when next used
