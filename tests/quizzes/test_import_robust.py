@@ -502,3 +502,53 @@ def test_two_rows_cannot_change_one_question(session, app, bank, english_message
     assert len(prepared.updates) == 1
     assert [p.line for p in prepared.errors] == [3]
     assert "Line 2 already matches" in prepared.errors[0].message
+
+
+def test_staff_write_an_essay_and_choose_the_matching_rules(session, bank, staff):
+    response = staff.post(
+        f"/quizzes/banks/{bank.id}/questions/new",
+        data={
+            "qtype": "essay",
+            "text_format": "markdown",
+            "stem": "谈谈你的学习体会。",
+            "model_answer": "联系实际。",
+            "rubric": "联系实际:3\n条理清楚：2分",
+            "category_id": "0",
+            "difficulty": "0",
+        },
+    )
+    assert response.status_code == 302
+    essay = session.scalars(select(Question).where(Question.qtype == QuestionType.ESSAY)).one()
+    version = current(session, essay)
+    assert version.rubric == [
+        {"criterion": "联系实际", "points": 3},
+        {"criterion": "条理清楚", "points": 2},
+    ]
+    assert version.model_answer_html == "<p>联系实际。</p>"
+    preview = staff.get(f"/quizzes/questions/{essay.id}").get_data(as_text=True)
+    assert "联系实际: 3" in preview and "<textarea" in preview
+
+    staff.post(
+        f"/quizzes/banks/{bank.id}/questions/new",
+        data={
+            "qtype": "fillin",
+            "text_format": "markdown",
+            "stem": "党的____",
+            "fillin_answer": "宗旨",
+            "match_rules": ["quotes"],
+            "category_id": "0",
+            "difficulty": "0",
+        },
+    )
+    fillin = session.scalars(select(Question).where(Question.qtype == QuestionType.FILLIN)).one()
+    assert current(session, fillin).match_rules == ["quotes"]
+
+    staff.post(
+        f"/quizzes/banks/{bank.id}/edit",
+        data={"name": bank.name, "match_rules": ["spaces"], "match_rules_shown": "1"},
+    )
+    session.refresh(bank)
+    assert bank.match_rules == ["spaces"]
+    staff.post(f"/quizzes/banks/{bank.id}/edit", data={"name": "改名"})  # another form
+    session.refresh(bank)
+    assert bank.match_rules == ["spaces"]
