@@ -11,9 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
-from sqlalchemy import select, update
+from flask import has_app_context
+from flask_babel import force_locale
+from sqlalchemy import column, select, table, update
 from sqlalchemy.orm import Session
 
+from studyhub.notify import texts
 from studyhub.notify.channels import ChannelError, Poster, build_post, http_post, text_of
 from studyhub.notify.mail import Sender, SmtpSender, SmtpSettings, build_email, is_local_path
 from studyhub.notify.models import (
@@ -132,15 +135,33 @@ def _claim(session: Session, *, now: datetime, limit: int) -> list[_Mail]:
             EmailDelivery.id,
             EmailDelivery.attempts,
             EmailDelivery.to_address,
-            Message.subject,
-            Message.body,
-            Message.link,
+            Message,
+            _user.c.locale,
         )
         .join(Message, Message.id == EmailDelivery.message_id)
+        .join(_user, _user.c.id == Message.user_id)
         .where(EmailDelivery.id.in_(claimed))
         .order_by(EmailDelivery.id)
     )
-    return [_Mail(*row) for row in rows]
+    mails = []
+    for mail_id, attempts, to, message, locale in rows:
+        subject, body = in_language(message, locale)
+        mails.append(_Mail(mail_id, attempts, to, subject, body, message.link))
+    return mails
+
+
+# The accounts' user table: the language each reader chose (NULL: the default).
+_user = table("user", column("id"), column("locale"))
+
+
+def in_language(message: Message, locale: str | None) -> tuple[str, str]:
+    """(subject, body) of ``message`` in ``locale`` (the reader's choice), else the default."""
+    if not has_app_context():
+        return message.subject, message.body
+    if not locale:
+        return texts.render(message)
+    with force_locale(locale):
+        return texts.render(message)
 
 
 def _failure(
@@ -294,15 +315,15 @@ def deliver_sms(
     if not claimed:
         return 0
     rows = session.execute(
-        select(
-            SmsDelivery.id, SmsDelivery.attempts, SmsDelivery.phone, Message.subject, Message.link
-        )
+        select(SmsDelivery.id, SmsDelivery.attempts, SmsDelivery.phone, Message, _user.c.locale)
         .join(Message, Message.id == SmsDelivery.message_id)
+        .join(_user, _user.c.id == Message.user_id)
         .where(SmsDelivery.id.in_(claimed))
         .order_by(SmsDelivery.id)
     ).all()
     sent = 0
-    for row_id, attempts, phone, subject, link in rows:
+    for row_id, attempts, phone, message, locale in rows:
+        subject, link = in_language(message, locale)[0], message.link
         attempts += 1
         failure: ChannelError | None = None
         try:

@@ -32,6 +32,7 @@ from studyhub.notify.sms import provider_from_config, sms_enabled
 from studyhub.plans import jobs as plans_jobs
 from studyhub.quizzes import jobs as quizzes_jobs
 from studyhub.readings import jobs as readings_jobs
+from studyhub.readings.services import reminders as study_reminders
 from studyhub.reports import jobs as reports_jobs
 from studyhub.web.saving import commit_now
 from studyhub.web.storage import current_storage
@@ -105,6 +106,10 @@ def _deliver_outbox(session: Session, now: datetime, config: Mapping[str, Any]) 
     return notify_jobs.deliver_outbox(
         session, now=now, smtp_settings=SmtpSettings.from_config(config)
     )
+
+
+def _post_not_studied(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return study_reminders.post_not_studied(session, now=now)
 
 
 def _deliver_channels(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
@@ -216,6 +221,13 @@ JOBS: tuple[Job, ...] = (
         cron={"minute": "*"},
         misfire_grace=timedelta(minutes=10),
         description="Send queued e-mails (when SMTP is configured).",
+    ),
+    Job(
+        "readings.post_not_studied",
+        _post_not_studied,
+        cron={"hour": "19", "minute": "0"},
+        once_per="day",
+        description="Tell each branch's group chat how many have not studied today's reading.",
     ),
     Job(
         "notify.deliver_channels",

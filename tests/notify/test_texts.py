@@ -64,3 +64,30 @@ def test_the_inbox_shows_the_reader_language(session, make, client, login):
     assert "每日一读：《初心》" in zh
     en = client.get("/inbox", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Today&#39;s reading: 初心" in en and "每日一读" not in en
+
+
+def test_email_copies_are_written_in_each_reader_language(session, make):
+    from studyhub.notify.jobs import deliver_outbox
+    from studyhub.notify.mail import SmtpSettings
+
+    english, chinese = make.member().user, make.member().user
+    english.locale = "en"
+    for user in (english, chinese):
+        user.email = f"u{user.id}@example.org"
+    session.flush()
+    services.send_many(
+        session,
+        [english.id, chinese.id],
+        kind="daily_reading",
+        subject="stored",
+        dedupe_key="daily-reading:9",
+        now=NOW,
+        email=True,
+        params={"title": "初心", "summary": ""},
+    )
+    outbox = []
+    settings = SmtpSettings(host="mail.invalid")
+    assert deliver_outbox(session, now=NOW, smtp_settings=settings, send=outbox.append) == 2
+    subjects = {mail["To"]: mail["Subject"] for mail in outbox}
+    assert subjects[english.email] == "Today's reading: 初心"
+    assert subjects[chinese.email] == "每日一读：《初心》"

@@ -23,6 +23,7 @@ NAMES = [
     "readings.assign_lead_readers",
     "readings.notify_daily_reading",
     "notify.deliver_outbox",
+    "readings.post_not_studied",
     "notify.deliver_channels",
     "notify.deliver_sms",
     "quizzes.submit_expired_attempts",

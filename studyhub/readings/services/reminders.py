@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import force_locale, gettext, ngettext
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 
+from studyhub.core.clock import local_date
 from studyhub.notify import services as notify
-from studyhub.notify.models import Message
+from studyhub.notify.models import BranchChannel, Message
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
+from studyhub.readings import queries
 from studyhub.readings.models import Reading, ReadReceipt
 
 KIND = "study_reminder"
@@ -93,22 +95,60 @@ def remind_not_studied(
     )
     posted = False
     if member_id is None and user_ids:
-        with force_locale(group_locale):
-            text = ngettext(
-                "%(num)d member has not studied today's reading “%(title)s” yet.",
-                "%(num)d members have not studied today's reading “%(title)s” yet.",
-                len(user_ids),
-                title=reading.title,
-            )
-        posted = (
-            notify.post_to_branch(
-                session,
-                branch.id,
-                text=text,
-                link=f"/readings/{reading.id}",
-                dedupe_key=f"study:{reading.id}:{day.isoformat()}",
-                now=now,
-            )
-            > 0
+        posted = _post_to_group(
+            session, branch, reading, len(user_ids), day=day, now=now, locale=group_locale
         )
     return StudyReminded(reminded=reminded, skipped=len(user_ids) - reminded, posted=posted)
+
+
+def _post_to_group(
+    session, branch: OrgUnit, reading: Reading, count: int, *, day: date, now, locale: str
+) -> bool:
+    """"N members have not studied today's reading — link", once per branch and day."""
+    with force_locale(locale):
+        text = ngettext(
+            "%(num)d member has not studied today's reading “%(title)s” yet.",
+            "%(num)d members have not studied today's reading “%(title)s” yet.",
+            count,
+            title=reading.title,
+        )
+    queued = notify.post_to_branch(
+        session,
+        branch.id,
+        text=text,
+        link=f"/readings/{reading.id}",
+        dedupe_key=f"study:{reading.id}:{day.isoformat()}",
+        now=now,
+    )
+    return queued > 0
+
+
+def post_not_studied(session, *, now: datetime, locale: str = "zh") -> int:
+    """The evening job: each branch with a group robot hears how many have not studied
+    today's reading (nothing when everyone has). Once per branch and day, shared with the
+    secretary's "remind all" (the same key). Returns how many branches were told."""
+    told = 0
+    branches = session.scalars(
+        select(OrgUnit)
+        .where(
+            OrgUnit.is_active.is_(True),
+            exists().where(BranchChannel.branch_id == OrgUnit.id, BranchChannel.is_active),
+        )
+        .order_by(OrgUnit.id)
+    ).all()
+    for branch in branches:
+        committee = session.get(OrgUnit, branch.committee_id or branch.id)
+        if committee is None:
+            continue
+        day = local_date(now, committee.timezone)
+        reading = session.scalars(queries.daily_reading(committee.id, day, now)).first()
+        if reading is None:
+            continue
+        count = session.scalar(
+            select(func.count()).select_from(not_studied(branch, reading).subquery())
+        )
+        if count and _post_to_group(
+            session, branch, reading, count, day=day, now=now, locale=locale
+        ):
+            told += 1
+    return told
