@@ -48,11 +48,32 @@ def _study_reminder(p: Mapping[str, Any]) -> tuple[str, str]:
     return gettext("Please study today's reading: %(title)s", title=p["title"]), ""
 
 
+def _quiz_regraded(p: Mapping[str, Any]) -> tuple[str, str]:
+    return (
+        gettext("Your result in %(quiz)s was corrected", quiz=p["quiz"]),
+        gettext(
+            "The answer key was corrected and your attempt %(n)d regraded: %(old)s%% → %(new)s%%.",
+            n=p["number"],
+            old=p["old"],
+            new=p["new"],
+        ),
+    )
+
+
+def _quiz_marked(p: Mapping[str, Any]) -> tuple[str, str]:
+    return (
+        gettext("Your answers in %(quiz)s were marked", quiz=p["quiz"]),
+        gettext("Your written answers were marked; your result is ready."),
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "study_reminder": _study_reminder,
     "daily_reading": _daily_reading,
     "plan_published": _plan_published,
     "plan_reminder": _plan_reminder,
+    "quiz_regraded": _quiz_regraded,
+    "quiz_marked": _quiz_marked,
 }
 
 

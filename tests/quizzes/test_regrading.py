@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from studyhub.audit.models import AuditEntry
+from studyhub.notify import texts
 from studyhub.notify.models import Message
 from studyhub.quizzes.models import Attempt, QuestionType
 from studyhub.quizzes.services import attempts, regrading
@@ -101,6 +102,9 @@ def test_members_whose_result_changed_are_told_once(session, world):
         )
 
     assert messages(world.member) == 1 and messages(world.neighbour) == 1
+    message = session.scalars(select(Message).where(Message.user_id == world.member.user_id)).one()
+    assert message.params["quiz"] == quiz.title and message.params["new"] == "100.00"
+    assert texts.render(message)[0] == f"Your result in {quiz.title} was corrected"
     assert messages(world.staff) == 0
     assert attempt.id
 

@@ -232,6 +232,7 @@ def mark(
             link=f"/quizzes/attempts/{attempt.id}/result",
             dedupe_key=f"quiz-marked:{attempt.id}",
             now=now,
+            params={"quiz": quiz.title},  # rendered in the reader's language (notify.texts)
         )
     return item
 

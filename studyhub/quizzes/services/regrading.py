@@ -310,5 +310,11 @@ def apply(session: Session, quiz: Quiz, *, actor_id: int | None, now: datetime) 
             link=f"/quizzes/attempts/{change.attempt_id}/result",
             dedupe_key=f"quiz-regraded:{change.attempt_id}:{change.new_score}",
             now=now,
+            params={  # rendered in the reader's language (notify.texts)
+                "quiz": quiz.title,
+                "number": change.number,
+                "old": str(change.old_percent) if change.old_percent is not None else "–",
+                "new": str(change.new_percent) if change.new_percent is not None else "–",
+            },
         )
     return done
