@@ -390,8 +390,10 @@ def test_tags_difficulty_and_invalid_content_from_a_parser(session, app, bank):
     assert blocked.errors == [
         {
             "line": 3,
-            "message": "“两空”: The text has 2 blanks but 1 answers are given; "
-            "give one answer line per blank.",
+            "message": "“两空”: The text has 2 blanks but 1 answers are given. "
+            "Give one answer per blank: one line each in the question form; "
+            "separated by ; or ； in an XLSX or CSV file; "
+            "one {=…} block where each blank is in GIFT.",
         }
     ]
     report = imports.import_parse_result(

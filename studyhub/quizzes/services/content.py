@@ -199,8 +199,10 @@ def problems(content: Content) -> list[str]:
         elif blanks and len(answer) != blanks:
             found.append(
                 _l(
-                    "The text has %(blanks)d blanks but %(answers)d answers are given; "
-                    "give one answer line per blank.",
+                    "The text has %(blanks)d blanks but %(answers)d answers are given. "
+                    "Give one answer per blank: one line each in the question form; "
+                    "separated by ; or ； in an XLSX or CSV file; "
+                    "one {=…} block where each blank is in GIFT.",
                     blanks=blanks,
                     answers=len(answer),
                 )
