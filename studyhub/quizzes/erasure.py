@@ -3,7 +3,8 @@
 Their answers are kept: they are answers to knowledge questions, graded and
 counted in the question statistics and the scores, not text about the member.
 Should an answer hold their name, phone or member number (someone typed it in
-a blank), that string becomes the placeholder.
+a blank), that string becomes the placeholder; so it does in a marker's comment on
+their essay.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def erase_person(session: Session, person: ErasedPerson) -> dict[str, int]:
     attempts = select(Attempt.id).where(Attempt.user_id == person.user_id)
     return {
         "answers_mentioning": person.scrub_own(
-            session, AttemptItem, ("response",), AttemptItem.attempt_id.in_(attempts)
+            session, AttemptItem, ("response", "feedback"), AttemptItem.attempt_id.in_(attempts)
         ),
     }
 

@@ -13,7 +13,7 @@ from studyhub.notify.models import Message
 from studyhub.org.access import grants_for
 from studyhub.org.models import Role
 from studyhub.quizzes import queries
-from studyhub.quizzes.models import QuestionType, QuizMode, ReviewTiming
+from studyhub.quizzes.models import AttemptItem, QuestionType, QuizMode, ReviewTiming
 from studyhub.quizzes.services import attempts, marking, stats
 from studyhub.quizzes.services import bank as banks
 from tests.conftest import NOW
@@ -323,3 +323,29 @@ def test_the_daily_draw_leaves_essays_out(session, world):
     ).all()
     drawn = {question_id for question_id, _version in rows}
     assert drawn == {q.id for q in world.questions.values()}
+
+
+def test_erasing_a_member_scrubs_their_name_from_the_markers_comment(session, world):
+    from studyhub.org import erasure
+    from studyhub.org.services import set_member_active
+
+    quiz, question = exam(session, world)
+    taken(session, world, quiz, question, world.member)
+    paths = [world.committee.path]
+    item_id = marking.next_item(session, quiz, paths, marker_id=world.staff.user_id)
+    target = marking.load_target(session, quiz, item_id, paths, marker_id=world.staff.user_id)
+    name = world.member.user.name
+    marking.mark(
+        session,
+        target,
+        marks=["1", "1"],
+        total=None,
+        feedback=f"{name}同志的回答不够完整。",
+        marker_id=world.staff.user_id,
+        now=NOW,
+    )
+    set_member_active(world.member, is_active=False, actor_id=None, now=NOW)
+    session.flush()
+    erasure.erase_member(session, world.member, actor_id=world.staff.user_id, now=later(60))
+    feedback = session.scalar(select(AttemptItem.feedback).where(AttemptItem.id == item_id))
+    assert name not in feedback and feedback.endswith("同志的回答不够完整。")
