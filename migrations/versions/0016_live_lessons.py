@@ -2,7 +2,8 @@
 
 A live 党课 (``studyhub.live``) is watched by the members of its invited
 branches; when it ends each branch's 党课 meeting gets the attendance from the
-watch time.
+watch time. A reading may be audio-visual (``reading.media_kind``, its length in
+``reading.media_seconds``): studied by playing it.
 
 Revision ID: d5e6f7a8b916
 Revises: c4d5e6f7a815
@@ -165,9 +166,15 @@ def upgrade():
         sa.UniqueConstraint("lesson_id", "user_id", name=op.f("uq_live_watch_lesson_id_user_id")),
     )
     op.create_index("ix_live_watch_lesson_seen", "live_watch", ["lesson_id", "last_seen_at"])
+    with op.batch_alter_table("reading", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("media_kind", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("media_seconds", sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("reading", schema=None) as batch_op:
+        batch_op.drop_column("media_seconds")
+        batch_op.drop_column("media_kind")
     op.drop_index("ix_live_watch_lesson_seen", table_name="live_watch")
     op.drop_table("live_watch")
     op.drop_index("ix_live_comment_user", table_name="live_comment")

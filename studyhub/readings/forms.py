@@ -52,6 +52,19 @@ class ReadingForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("Optional. A link starting with https://."),
     )
+    media_kind = SelectField(
+        _l("Audio-visual study"),
+        choices=[
+            SelectChoice("", _l("No: a link only")),
+            SelectChoice("video", _l("Video")),
+            SelectChoice("audio", _l("Audio")),
+        ],
+        default="",
+        description=_l("Played in the page; studied once played for 80 percent of its length."),
+    )
+    media_seconds = IntegerField(
+        _l("Length in seconds"), validators=[Optional(), NumberRange(min=1, max=4 * 3600)]
+    )
     cover_upload_id = SelectField(_l("Cover image"), coerce=int, choices=[], default=0)
     body_markdown = TextAreaField(
         _l("Text (Markdown)"),

@@ -83,6 +83,9 @@ class Reading(db.Model):
     body_html: Mapped[str] = mapped_column(Text, default="")
     body_text: Mapped[str] = mapped_column(Text, default="")  # plain text, for search
     media_url: Mapped[str | None] = mapped_column(String(500))
+    # 视听学习: the media plays in the page; studied = played for the required share of it.
+    media_kind: Mapped[str | None] = mapped_column(String(8))  # video | audio
+    media_seconds: Mapped[int | None] = mapped_column(Integer)  # the media's length
     cover_upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
     char_count: Mapped[int] = mapped_column(Integer, default=0)
     reading_seconds: Mapped[int] = mapped_column(Integer, default=0)  # estimate shown to members

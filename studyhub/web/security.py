@@ -14,6 +14,8 @@ to HTTPS and change cookie flags, which the proxy and config.py already decide.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -25,6 +27,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+def media_origins(url: str | None) -> list[str]:
+    """``[scheme://host[:port]]`` of an absolute http(s) media URL; [] for a local or no URL."""
+    parts = urlsplit(url or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return [f"{parts.scheme}://{parts.netloc}"]
+    return []
 
 
 def media_policy(origins: list[str], connect: list[str] | None = None) -> str:

@@ -9,6 +9,7 @@ unpublished one was taken down (receipts and comments stay).
 from __future__ import annotations
 
 import enum
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -30,6 +31,9 @@ from studyhub.readings.services import content
 DEFAULT_COLUMNS = ("党务指南", "党建活动大讲堂", "党建e时代", "党建e风采", "党史今天")
 COLUMN_NAME_MAX = 50
 TAG_NAME_MAX = 30
+MEDIA_KINDS = ("video", "audio")
+MEDIA_SECONDS_MAX = 4 * 3600
+MEDIA_SHARE = 0.8  # an audio-visual reading is studied once played for this share of it
 _TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 
@@ -76,6 +80,8 @@ class ReadingFields:
     media_url: str | None = None
     cover_upload_id: int | None = None
     tags: list[str] = field(default_factory=list)
+    media_kind: str | None = None  # "video" or "audio": studied by playing it (视听学习)
+    media_seconds: int | None = None  # the media's length, for an audio-visual reading
 
 
 def _check(
@@ -91,6 +97,12 @@ def _check(
     media_url = (fields.media_url or "").strip() or None
     if media_url and not media_url.startswith(("https://", "http://", "/")):
         raise InvalidInput(_l("The audio or video link must start with https://."))
+    media_kind = fields.media_kind or None
+    if media_kind is not None:
+        if media_kind not in MEDIA_KINDS or not media_url:
+            raise InvalidInput(_l("An audio-visual reading needs its audio or video link."))
+        if not fields.media_seconds or not 0 < fields.media_seconds <= MEDIA_SECONDS_MAX:
+            raise InvalidInput(_l("Give the length of the audio or video (up to 4 hours)."))
     if fields.column_id is not None:
         column = session.get(ReadingColumn, fields.column_id)
         if column is None or column.committee_id != committee_id:
@@ -121,6 +133,8 @@ def _check(
         media_url=media_url,
         cover_upload_id=fields.cover_upload_id,
         tags=tags,
+        media_kind=media_kind,
+        media_seconds=fields.media_seconds if media_kind else None,
     )
 
 
@@ -162,6 +176,11 @@ def _apply(session: Session, reading: Reading, fields: ReadingFields, timing: St
     reading.min_seconds = content.minimum_seconds(
         length.reading_seconds, fraction=timing.fraction, floor=timing.floor, ceiling=timing.ceiling
     )
+    reading.media_kind = fields.media_kind
+    reading.media_seconds = fields.media_seconds
+    if fields.media_kind and fields.media_seconds:
+        # Studied once played for the share a live lesson asks of its viewers.
+        reading.min_seconds = math.ceil(fields.media_seconds * MEDIA_SHARE)
     reading.tags = _tags(session, reading.committee_id, fields.tags)
 
 

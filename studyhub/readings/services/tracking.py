@@ -99,6 +99,8 @@ def remaining_seconds(reading: Reading, receipt: ReadReceipt | None, *, now: dat
         return reading.min_seconds
     if receipt.studied_at is not None:
         return 0
+    if reading.media_kind is not None:  # only played seconds count, never the time on the page
+        return max(0, reading.min_seconds - receipt.seconds_spent)
     return max(0, reading.min_seconds - receipt.seconds_spent - _uncredited(receipt, now))
 
 
@@ -222,7 +224,9 @@ def record_progress(
     if reached_end:
         receipt.reached_end = True
     newly, credited = False, 0
-    if receipt.reached_end and receipt.seconds_spent >= reading.min_seconds:
+    # An audio-visual reading's beacons count played seconds only: enough of them is studied.
+    finished = receipt.reached_end or reading.media_kind is not None
+    if finished and receipt.seconds_spent >= reading.min_seconds:
         newly, credited = _study(session, reading, receipt, now=now)
     session.flush()
     return Progress(
@@ -252,7 +256,8 @@ def mark_studied(session: Session, reading: Reading, *, user_id: int, now: datet
                 seconds=remaining,
             )
         )
-    _credit(receipt, MAX_STRETCH_SECONDS, now=now, slack=0)
+    if reading.media_kind is None:
+        _credit(receipt, MAX_STRETCH_SECONDS, now=now, slack=0)
     newly, credited = _study(session, reading, receipt, now=now)
     session.flush()
     return Progress(receipt=receipt, remaining=0, newly_studied=newly, points=credited)

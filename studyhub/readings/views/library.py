@@ -183,6 +183,8 @@ def _fields(form: ReadingForm) -> library_service.ReadingFields:
         media_url=form.media_url.data or None,
         cover_upload_id=form.cover_upload_id.data or None,
         tags=library_service.split_tags(form.tags.data),
+        media_kind=form.media_kind.data or None,
+        media_seconds=form.media_seconds.data,
     )
 
 
@@ -260,6 +262,8 @@ def edit_reading(reading_id: int):
             # An automatic summary (the start of the text) stays automatic.
             "summary": "" if reading.summary == reading.body_text[:120] else reading.summary,
             "media_url": reading.media_url or "",
+            "media_kind": reading.media_kind or "",
+            "media_seconds": reading.media_seconds,
             "cover_upload_id": reading.cover_upload_id or 0,
             "body_markdown": reading.body_markdown,
         }

@@ -36,6 +36,7 @@ from studyhub.web.ids import db_id
 from studyhub.web.pagination import paginate
 from studyhub.web.related import related_links
 from studyhub.web.saving import begin_writing, refused
+from studyhub.web.security import media_origins, media_policy
 
 ARCHIVE_PER_PAGE = 20
 HISTORY_PER_PAGE = 30
@@ -111,7 +112,7 @@ def reading(reading_id: int):
     me = _grants()
     # Only staff can moderate every comment; plain members skip loading the committee.
     committee = db.session.get(OrgUnit, reader.committee_id) if me.manage_paths else None
-    return render_template(
+    page = render_template(
         "readings/reading.html",
         reading=reading,
         receipt=receipt,
@@ -132,6 +133,12 @@ def reading(reading_id: int):
             db.session, reading, branch_id=reader.branch_id, viewer_member_id=reader.member_id
         ),
     )
+    if not reading.media_kind:
+        return page
+    # An audio-visual reading plays its media in the page: allow that origin for media only.
+    response = current_app.make_response(page)
+    response.headers["Content-Security-Policy"] = media_policy(media_origins(reading.media_url))
+    return response
 
 
 def _beacon() -> tuple[int, bool]:

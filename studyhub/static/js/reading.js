@@ -100,9 +100,13 @@
     if (navigator.sendBeacon(url, body(seconds))) pending -= seconds;
   }
 
+  // An audio-visual reading: only the seconds its media plays (page visible) count.
+  var media = document.getElementById("reading-media");
+  if (media) media.addEventListener("ended", function () { reachedEnd = true; send(); });
+
   function tick() {
     var now = Date.now();
-    var visible = document.visibilityState !== "hidden";
+    var visible = document.visibilityState !== "hidden" && (!media || (!media.paused && !media.ended));
     if (visible) {
       // A sleeping phone may pause timers: never count more than a few seconds per tick.
       var dt = Math.min(3, Math.max(0, (now - lastTick) / 1000));
