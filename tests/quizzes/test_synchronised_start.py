@@ -1,0 +1,57 @@
+"""The synchronised start: 2,000 members starting one exam within a minute.
+
+A start must not serialise on one lock or one row: it reads the quiz and the
+questions without locking them and writes only the member's own rows (the
+attempt and its items), so concurrent starts of different members never wait
+on each other in PostgreSQL. (On SQLite every writer queues for the database's
+one write lock anyway: bench/examday.py measures that queue.) A second start
+of the same member at the same moment makes one attempt (the unique number).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from studyhub.quizzes.models import Attempt, AttemptItem
+from studyhub.quizzes.services import attempts
+from tests.conftest import NOW
+from tests.quizzes.attempt_helpers import make_quiz, numbered
+
+QUESTIONS = 50
+WRITE = re.compile(r"^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
+def test_a_start_locks_nothing_shared_and_writes_only_the_members_rows(
+    session, world, count_queries
+):
+    questions = [numbered(session, world.bank, n) for n in range(1, QUESTIONS + 1)]
+    quiz = make_quiz(session, world, questions=questions, shuffle_questions=True)
+
+    with count_queries() as statements:
+        attempt = attempts.start_attempt(
+            session, quiz, user_id=world.member.user_id, now=NOW, seed=11
+        )
+
+    written = {m.group(2).lower() for s in statements if (m := WRITE.match(s))}
+    assert written == {"attempt", "attempt_item"}, written
+    assert not [s for s in statements if "FOR UPDATE" in s.upper()]
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    held = session.scalar(select(func.count()).where(AttemptItem.attempt_id == attempt.id))
+    assert held == QUESTIONS
+
+
+def test_many_members_start_at_once_each_with_their_own_attempt(session, world, make):
+    questions = [numbered(session, world.bank, n) for n in range(1, 11)]
+    quiz = make_quiz(session, world, questions=questions, shuffle_questions=True)
+    members = [make.member(world.branch, name=f"同时{n}") for n in range(30)]
+
+    for n, member in enumerate(members):
+        attempts.start_attempt(session, quiz, user_id=member.user_id, now=NOW, seed=n)
+    again = attempts.start_attempt(session, quiz, user_id=members[0].user_id, now=NOW, seed=99)
+
+    started = session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id)).all()
+    assert len(started) == len(members)  # the second start resumed the first attempt
+    assert again.id in {a.id for a in started}
+    assert {a.user_id for a in started} == {m.user_id for m in members}
