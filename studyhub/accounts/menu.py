@@ -16,6 +16,9 @@ from flask_login import current_user, login_required
 from studyhub.accounts import services
 from studyhub.accounts.forms import LanguageForm
 from studyhub.core.errors import DomainError
+from studyhub.notify.panel import ORDER as UNREAD_ORDER
+from studyhub.notify.panel import unread_panel
+from studyhub.web.home import register_home_panel
 from studyhub.web.saving import committed, refused
 
 bp = Blueprint("menu", __name__)
@@ -55,3 +58,8 @@ def language():
     with force_locale(form.locale.data):  # said in the language just chosen
         message = _("The language is saved.")
     return committed(message, back)
+
+
+@bp.record_once
+def _register_panel(state) -> None:
+    register_home_panel(state.app, UNREAD_ORDER, unread_panel)
