@@ -62,6 +62,18 @@ def grow(make, org, n: int = 30) -> None:
         make.member(org["branch"] if i % 2 else org["other_branch"], name=f"党员{i}")
 
 
+def test_a_page_that_reads_nothing_costs_the_first_statement_alone(
+    client, login, session, org, count_queries
+):
+    """The login check, the member's row, grants and the header's unread count: one
+    statement before the page does anything (the help page reads nothing of its own)."""
+    login(org["member"].user)
+    statements = statements_of(client, session, count_queries, "/help/")
+    assert len(statements) == 1, "\n".join(statements)
+    assert "login_session" in statements[0] and "FROM message" in statements[0]
+    assert "role_assignment" in statements[0] and "member" in statements[0]
+
+
 def test_member_home_budget(client, login, session, make, org, today, count_queries):
     make_reading(session, org["committee"], daily_on=today)
     make_history(session, month=today.month, day=today.day, year=1921, title="建党")
