@@ -97,6 +97,14 @@ def test_an_essay_is_saved_as_text_and_the_attempt_waits_for_marking(session, wo
         )
 
 
+def test_the_status_page_says_who_waits_for_marking(session, world):
+    quiz, question = exam(session, world)
+    taken(session, world, quiz, question, world.member)
+    rows = {r.member_id: r for r in stats.unit_status(session, quiz, world.branch).rows}
+    assert rows[world.member.id].waiting_for_marking == 1
+    assert rows[world.neighbour.id].waiting_for_marking == 0
+
+
 def test_the_queue_partial_marks_and_the_members_result(session, world):
     quiz, question = exam(session, world, pass_percent=80)
     first = taken(session, world, quiz, question, world.member)

@@ -187,10 +187,10 @@ def final_grades(
 
 def member_statuses(
     quiz_id: int, method: GradingMethod, path: str
-) -> Select[tuple[int, str, int | None, int | None, Decimal | None]]:
+) -> Select[tuple[int, str, int | None, int | None, Decimal | None, int | None]]:
     """Each active member under ``path``: (member, name, submitted attempts, open attempts,
-    final percent by ``method``), by name. One statement; the attempts read are only those of
-    the members under ``path``.
+    final percent by ``method``, attempts waiting for an essay's marking), by name. One
+    statement; the attempts read are only those of the members under ``path``.
     """
     members = select(Member.user_id).where(under(Member.org_path, path))
     counts = (
@@ -198,6 +198,7 @@ def member_statuses(
             Attempt.user_id.label("user_id"),
             func.count(Attempt.id).filter(Attempt.state == AttemptState.SUBMITTED).label("done"),
             func.count(Attempt.id).filter(Attempt.state == AttemptState.IN_PROGRESS).label("open"),
+            func.count(Attempt.id).filter(Attempt.is_marking_pending.is_(True)).label("marking"),
         )
         .where(Attempt.quiz_id == quiz_id, Attempt.user_id.in_(members))
         .group_by(Attempt.user_id)
@@ -207,7 +208,7 @@ def member_statuses(
     grades = grades_stmt.where(grades_stmt.selected_columns[0].in_(members)).subquery("grades")
     grade_user, grade = list(grades.c)[0], list(grades.c)[1]
     return (
-        select(Member.id, User.name, counts.c.done, counts.c.open, grade)
+        select(Member.id, User.name, counts.c.done, counts.c.open, grade, counts.c.marking)
         .join(User, User.id == Member.user_id)
         .outerjoin(counts, counts.c.user_id == Member.user_id)
         .outerjoin(grades, grade_user == Member.user_id)

@@ -179,6 +179,7 @@ class MemberStatus:
     attempts: int  # submitted
     grade: Decimal | None  # percent, by the quiz's grading method
     is_passed: bool | None
+    waiting_for_marking: int = 0  # submitted attempts whose essays are not marked yet
 
     @property
     def has_open_attempt(self) -> bool:
@@ -200,7 +201,7 @@ class StatusTable:
 def unit_status(session: Session, quiz: Quiz, unit: OrgUnit) -> StatusTable:
     """Each active member under ``unit`` with their status on ``quiz`` (one query)."""
     rows = []
-    for member_id, name, submitted, open_, grade in session.execute(
+    for member_id, name, submitted, open_, grade, marking in session.execute(
         queries.member_statuses(quiz.id, GradingMethod(quiz.grading_method), unit.path)
     ):
         if submitted:
@@ -218,6 +219,7 @@ def unit_status(session: Session, quiz: Quiz, unit: OrgUnit) -> StatusTable:
                 attempts=submitted or 0,
                 grade=value,
                 is_passed=(value >= quiz.pass_percent) if value is not None else None,
+                waiting_for_marking=marking or 0,
             )
         )
     return StatusTable(rows=rows)
