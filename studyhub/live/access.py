@@ -11,8 +11,6 @@ invitations).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_babel import lazy_gettext as _l
 
 from studyhub.core.errors import NotAllowed, NotFound
@@ -44,21 +42,21 @@ def can_moderate(grants: Grants, lesson: LiveLesson) -> bool:
     return any(m.user_id == grants.user_id for m in lesson.moderators)
 
 
-def is_invited(grants: Grants, invited: Iterable[OrgUnit]) -> bool:
-    """Whether the user is a member of one of the ``invited`` branches."""
-    path = grants.member_path
-    return path is not None and any(path.startswith(branch.path) for branch in invited)
+def member_unit_ids(grants: Grants) -> list[int]:
+    """The units the user is a member in (their branch and the units above and below it),
+    from their membership's path: an invitation of any of them is theirs."""
+    path = grants.member_path or ""
+    return [int(part) for part in path.strip("/").split("/") if part.isdigit()]
 
 
-def can_watch(grants: Grants, lesson: LiveLesson) -> bool:
-    return can_moderate(grants, lesson) or is_invited(
-        grants, [i.branch for i in lesson.invitations]
-    )
+def can_watch(grants: Grants, lesson: LiveLesson, *, is_invited: bool) -> bool:
+    """``is_invited``: the user's branch is invited (``queries.invitation_among``)."""
+    return is_invited or can_moderate(grants, lesson)
 
 
-def require_watch(grants: Grants, lesson: LiveLesson) -> None:
+def require_watch(grants: Grants, lesson: LiveLesson, *, is_invited: bool) -> None:
     """Not found, rather than forbidden: an uninvited user need not know of the lesson."""
-    if not can_watch(grants, lesson):
+    if not can_watch(grants, lesson, is_invited=is_invited):
         raise NotFound(_l("There is no such live lesson."))
 
 

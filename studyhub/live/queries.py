@@ -48,6 +48,15 @@ def lessons_of_branch(branch_id: int) -> Select[tuple[LiveLesson]]:
     )
 
 
+def invitation_among(lesson_id: int, unit_ids: list[int]) -> Select[tuple[int]]:
+    """An invitation of the lesson for one of ``unit_ids`` (one indexed lookup)."""
+    return (
+        select(LiveInvitation.id)
+        .where(LiveInvitation.lesson_id == lesson_id, LiveInvitation.branch_id.in_(unit_ids))
+        .limit(1)
+    )
+
+
 def changed_comments(lesson_id: int, since_seq: int) -> Select[Any]:
     """Comments that changed after ``since_seq``, with the commenter's name, newest last."""
     return (

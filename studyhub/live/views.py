@@ -63,6 +63,15 @@ def _load(lesson_id: int) -> LiveLesson:
     return db.get_or_404(LiveLesson, lesson_id)
 
 
+def _require_watch(g, lesson: LiveLesson) -> None:
+    """404 unless the user's branch is invited, or they host or moderate the lesson."""
+    ids = access.member_unit_ids(g)
+    invited = bool(ids) and (
+        db.session.scalar(queries.invitation_among(lesson.id, ids)) is not None
+    )
+    access.require_watch(g, lesson, is_invited=invited)
+
+
 def _member() -> Member | None:
     return db.session.scalars(
         member_of_user(current_user.id).where(Member.is_active.is_(True))
@@ -238,7 +247,7 @@ def _source(lesson: LiveLesson, now) -> tuple[str | None, str | None]:
 def lesson(lesson_id: int):
     lesson = _load(lesson_id)
     g = grants()
-    access.require_watch(g, lesson)
+    _require_watch(g, lesson)
     now = clock.now_utc()
     source, mime = _source(lesson, now)
     has_hls_js = (Path(current_app.static_folder or "") / HLS_SCRIPT).is_file()
@@ -277,7 +286,7 @@ def feed(lesson_id: int):
     """Comments changed after ``since`` and the viewer count (JSON)."""
     lesson = _load(lesson_id)
     g = grants()
-    access.require_watch(g, lesson)
+    _require_watch(g, lesson)
     since = request.args.get("since", default=0, type=int) or 0
     body = comments.feed(
         db.session, lesson, since_seq=max(0, since), moderator=access.can_moderate(g, lesson)
@@ -299,7 +308,7 @@ def _json_error(exc: DomainError):
 def post_comment(lesson_id: int):
     lesson = _load(lesson_id)
     g = grants()
-    access.require_watch(g, lesson)
+    _require_watch(g, lesson)
     member = _member()
     form = CommentForm()
     if member is None:
@@ -326,7 +335,7 @@ def post_comment(lesson_id: int):
 def _moderate(lesson_id: int, work) -> Any:
     lesson = _load(lesson_id)
     g = grants()
-    access.require_watch(g, lesson)
+    _require_watch(g, lesson)
     access.require_moderate(g, lesson)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -366,7 +375,7 @@ def pin(lesson_id: int, comment_id: int):
 def watch(lesson_id: int):
     """A watch-time report from the page (JSON answer: the seconds credited so far)."""
     lesson = _load(lesson_id)
-    access.require_watch(grants(), lesson)
+    _require_watch(grants(), lesson)
     member = _member()
     form = WatchForm()
     if member is None or not form.validate_on_submit():
@@ -410,7 +419,7 @@ def end(lesson_id: int):
 def video(lesson_id: int):
     """The uploaded recording, with range requests (seeking) and conditional requests."""
     lesson = _load(lesson_id)
-    access.require_watch(grants(), lesson)
+    _require_watch(grants(), lesson)
     if not lesson.video_key:
         abort(404)
     response = send_stored(

@@ -7,12 +7,22 @@ from datetime import timedelta
 import pytest
 
 from studyhub.core.errors import InvalidInput, NotFound
-from studyhub.live import access
+from studyhub.live import access, queries
 from studyhub.live.services import lessons
 from studyhub.meetings.models import Meeting, MeetingKind, MeetingState
 from studyhub.org.access import grants_for
 from tests.live.conftest import ENDS, STARTS, schedule
 from tests.meetings.conftest import plan_lesson
+
+
+def invited(session, grants, lesson) -> bool:
+    """What the views ask: an invitation of one of the user's units (one lookup)."""
+    ids = access.member_unit_ids(grants)
+    return session.scalar(queries.invitation_among(lesson.id, ids)) is not None
+
+
+def watch_ok(session, grants, lesson) -> bool:
+    return access.can_watch(grants, lesson, is_invited=invited(session, grants, lesson))
 
 
 def test_each_invited_branch_gets_a_planned_lesson_meeting(session, world, lesson):
@@ -43,19 +53,21 @@ def test_a_guest_branch_of_another_committee(session, world, make):
     meeting = session.get(Meeting, invitation.meeting_id)
     assert meeting.committee_id == guest_branch.committee_id
     grants = grants_for(session, guest.user)
-    assert access.can_watch(grants, lesson)
+    assert watch_ok(session, grants, lesson)
     assert not access.can_moderate(grants, lesson)
     # Another lesson of the host committee, not for the guest's branch, stays unknown.
     other = schedule(session, world, branches=[world.branch_b])
     with pytest.raises(NotFound):
-        access.require_watch(grants, other)
+        access.require_watch(grants, other, is_invited=invited(session, grants, other))
 
 
 def test_uninvited_members_do_not_see_the_lesson(session, world):
     lesson = schedule(session, world, branches=[world.branch_a])
-    assert access.can_watch(grants_for(session, world.member_a1.user), lesson)
+    assert watch_ok(session, grants_for(session, world.member_a1.user), lesson)
+    outsider = grants_for(session, world.member_b.user)
+    assert not invited(session, outsider, lesson)
     with pytest.raises(NotFound):
-        access.require_watch(grants_for(session, world.member_b.user), lesson)
+        access.require_watch(outsider, lesson, is_invited=False)
     assert access.can_host(grants_for(session, world.staff.user), lesson)
     assert not access.can_host(grants_for(session, world.other_staff.user), lesson)
 
