@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -128,6 +129,8 @@ def test_results_and_responses_as_csv_and_xlsx(client, login, session, world):
     assert "'=HYPERLINK(1)" in text  # formula-safe
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(lines) == 3 and lines[1][5] == "B" and lines[1][6] == "1.0000"
+    # Submitted in the unit's local time (NOW is 02:30 UTC, 10:30 in Shanghai).
+    assert lines[1][3] == NOW.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None).isoformat()
     book = client.get(f"/quizzes/{quiz.id}/units/{world.committee.id}/responses.xlsx")
     data = book.data
     book.close()

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from flask_babel import gettext as _
@@ -169,6 +170,7 @@ def response_rows(session: Session, quiz: Quiz, scope: OrgUnit) -> Iterator[list
         .execution_options(yield_per=YIELD_PER)
     )
     columns = question_columns(quiz)
+    zone = ZoneInfo(scope.timezone)  # submission times in the unit's local time
     for _attempt, rows in itertools.groupby(session.execute(stmt), key=lambda r: r[0]):
         rows = list(rows)
         first = rows[0]
@@ -176,7 +178,9 @@ def response_rows(session: Session, quiz: Quiz, scope: OrgUnit) -> Iterator[list
             first[1],
             first[2],
             first.number,
-            as_utc(first.submitted_at).replace(tzinfo=None) if first.submitted_at else None,
+            as_utc(first.submitted_at).astimezone(zone).replace(tzinfo=None, microsecond=0)
+            if first.submitted_at
+            else None,
             first.percent,
         ]
         for row in rows[:columns]:
