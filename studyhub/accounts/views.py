@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -26,11 +24,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from studyhub.accounts import requests, services, throttle
 from studyhub.accounts.forms import ActivationForm, ChangePasswordForm, LoginForm
 from studyhub.accounts.models import User
-from studyhub.accounts.requests import (  # the last two re-exported for quizzes.views.attempt
-    SEEN_KEY,
-    keep_session_alive,  # noqa: F401
-    session_login,  # noqa: F401
-)
+from studyhub.accounts.requests import SEEN_KEY
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db, limiter
@@ -49,7 +43,6 @@ OPEN_DURING_FORCED_CHANGE = frozenset(
         "web.health",
     }
 )
-F = TypeVar("F", bound=Callable)
 
 
 def start_login(user: User, *, remember: bool, now: datetime) -> None:
@@ -72,13 +65,6 @@ def start_login(user: User, *, remember: bool, now: datetime) -> None:
     session[SEEN_KEY] = int(now.timestamp())
 
 
-def checks_its_own_login(view: F) -> F:
-    """Old spelling of :func:`studyhub.accounts.requests.checks_own_login`, kept until the
-    exam's answer save declares itself there; write ``checks_own_login(bp, "endpoint")``."""
-    view.checks_its_own_login = True  # type: ignore[attr-defined]
-    return view
-
-
 @bp.before_app_request
 def force_password_change():
     """Send a user who must change their password to that form first.
@@ -87,9 +73,6 @@ def force_password_change():
     left alone: loading the user here would cost them the statement they save.
     """
     if requests.is_own_login_request(current_app, request.endpoint, is_json=request.is_json):
-        return None
-    view = current_app.view_functions.get(request.endpoint or "")
-    if request.is_json and getattr(view, "checks_its_own_login", False):
         return None
     if (
         current_user.is_authenticated
