@@ -144,6 +144,8 @@ def _send_digests(
     for user_id, branch_id, address in session.execute(queries.secretaries_of(branch_ids)):
         by_secretary[user_id] += stragglers.get(branch_id, [])
         addresses[user_id] = address
+    for branch_id, lines in stragglers.items():
+        reminders.post_to_group(session, plan, branch_id, len(lines), day=today, now=now)
     for user_id, lines in by_secretary.items():
         if not lines:
             continue

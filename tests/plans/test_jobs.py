@@ -255,3 +255,25 @@ def test_windows():
         date(2026, 11, 23): date(2026, 11, 20),
     }
     assert jobs.windows([], today) == {}
+
+
+def test_the_job_tells_each_branch_group_once_how_many_have_not_finished(session, org, due_plan):
+    from studyhub.notify import services as notify
+    from studyhub.notify.models import ChannelDelivery, ChannelKind
+
+    notify.save_channel(
+        session,
+        org.secretary.branch_id,
+        ChannelKind.DINGTALK,
+        webhook_url="https://oapi.dingtalk.com/robot/send?access_token=t",
+        secret="SECx",
+        is_active=True,
+        by_user_id=None,
+        now=NOW,
+    )
+    now = local_midday(date(2026, 11, 20))
+    jobs.remind_due_plans(session, now=now, days=[3, 1])
+    jobs.remind_due_plans(session, now=now + timedelta(hours=3), days=[3, 1])
+    [post] = session.scalars(select(ChannelDelivery)).all()
+    assert post.text == "3 名党员尚未完成学习计划《2026年第四季度主题学习》，请及时完成："
+    assert post.dedupe_key == f"plan:{due_plan.id}:2026-11-20"

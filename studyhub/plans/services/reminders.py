@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date, gettext
+from flask_babel import force_locale, format_date, gettext, ngettext
 from sqlalchemy import Select, literal, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -154,3 +154,28 @@ def remind_members(
         ):
             last_sent[user_id] = as_utc(sent_at)
     return Reminded(reminded=sorted(reminded), last_sent=last_sent)
+
+
+def post_to_group(
+    session: Session, plan: StudyPlan, branch_id: int, count: int, *, day: date, now: datetime
+) -> bool:
+    """ "N members have not finished the plan — link" to the branch's group robots, once a
+    day (the secretary's "remind all" and the scheduler's reminders share the key)."""
+    if count <= 0:
+        return False
+    with force_locale("zh"):
+        text = ngettext(
+            "%(num)d member has not finished the study plan “%(title)s” yet.",
+            "%(num)d members have not finished the study plan “%(title)s” yet.",
+            count,
+            title=plan.title,
+        )
+    queued = notify.post_to_branch(
+        session,
+        branch_id,
+        text=text,
+        link=f"/plans/{plan.id}",
+        dedupe_key=f"plan:{plan.id}:{day.isoformat()}",
+        now=now,
+    )
+    return queued > 0

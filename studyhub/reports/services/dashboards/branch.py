@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from studyhub.core.clock import local_date
 from studyhub.core.errors import InvalidInput
-from studyhub.notify import services as notify
 from studyhub.org.models import OrgUnit
 from studyhub.plans.models import StudyPlan
 from studyhub.plans.services import progress, reminders
@@ -175,21 +173,7 @@ def remind(
     if user_ids is None:
         # Everyone not done: one line to the branch's group robots too (once a day).
         day = local_date(now, _timezone_of(session, branch))
-        with force_locale("zh"):
-            text = ngettext(
-                "%(num)d member has not finished the study plan “%(title)s” yet.",
-                "%(num)d members have not finished the study plan “%(title)s” yet.",
-                len(chosen),
-                title=plan.title,
-            )
-        notify.post_to_branch(
-            session,
-            branch.id,
-            text=text,
-            link=f"/plans/{plan.id}",
-            dedupe_key=f"plan:{plan.id}:{day.isoformat()}",
-            now=now,
-        )
+        reminders.post_to_group(session, plan, branch.id, len(chosen), day=day, now=now)
     return Reminding(asked=len(chosen), reminded=done.reminded)
 
 
