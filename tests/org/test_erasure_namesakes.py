@@ -16,6 +16,7 @@ from studyhub.meetings.models import Attendance, AttendanceStatus, Meeting
 from studyhub.notify.models import Message
 from studyhub.org import erasure
 from studyhub.org import services as org
+from studyhub.org.models import Role
 from studyhub.reports.models import ExportJob, ScoreAdjustment
 from studyhub.reports.services import export_jobs
 from studyhub.web.storage import EXTENSION, LocalStorage
@@ -212,7 +213,7 @@ def test_erasure_removes_the_committees_files_exported_before_it(
 ):
     committee = make.committee("戊党委")
     branch = make.branch(committee)
-    staff = make.member(branch, name="组织干事", role=org.Role.STAFF, role_unit=committee)
+    staff = make.member(branch, name="组织干事", role=Role.STAFF, role_unit=committee)
     leaver = make.member(branch, name="王伟")
     elsewhere = make.committee("己党委")
     before = _export(session, storage, committee, "1-old.csv", finished_at=LATER)
