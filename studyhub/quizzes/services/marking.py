@@ -199,6 +199,9 @@ def mark(
     if len(feedback) > FEEDBACK_MAX:
         raise InvalidInput(_l("The comment is too long."))
     score, stored = score_of(target.rubric, item.points, marks, total)
+    # Lock the attempt (PostgreSQL): two markers of one attempt's essays, or a regrade,
+    # settle its total one after the other.
+    session.execute(select(Attempt.id).where(Attempt.id == target.attempt.id).with_for_update())
     before = item.score
     item.score = score
     item.is_correct = score == item.points

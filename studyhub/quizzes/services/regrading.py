@@ -120,22 +120,26 @@ def _current_versions(session: Session, question_ids: set[int]) -> dict[int, Que
     return {qid: version for qid, version in rows}
 
 
-def _attempt_chunks(session: Session, quiz: Quiz) -> Iterator[list[Attempt]]:
+def _attempt_chunks(session: Session, quiz: Quiz, *, lock: bool) -> Iterator[list[Attempt]]:
+    """The quiz's submitted attempts with their items, :data:`CHUNK` at a time; with ``lock``
+    their rows are locked until the transaction ends (PostgreSQL), so a marker's mark or
+    another regrade waits instead of being overwritten."""
     last = 0
     while True:
-        chunk = list(
-            session.scalars(
-                select(Attempt)
-                .options(joinedload(Attempt.items).joinedload(AttemptItem.version))
-                .where(
-                    Attempt.quiz_id == quiz.id,
-                    Attempt.state == AttemptState.SUBMITTED,
-                    Attempt.id > last,
-                )
-                .order_by(Attempt.id)
-                .limit(CHUNK)
-            ).unique()
+        stmt = (
+            select(Attempt)
+            .options(joinedload(Attempt.items).joinedload(AttemptItem.version))
+            .where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.state == AttemptState.SUBMITTED,
+                Attempt.id > last,
+            )
+            .order_by(Attempt.id)
+            .limit(CHUNK)
         )
+        if lock:
+            stmt = stmt.with_for_update(of=Attempt).execution_options(populate_existing=True)
+        chunk = list(session.scalars(stmt).unique())
         if not chunk:
             return
         yield chunk
@@ -195,7 +199,7 @@ def _walk(session: Session, quiz: Quiz, *, apply: bool) -> Plan:
     zone = ZoneInfo(committee.timezone)
     closed = _closed_quarters(session, quiz.committee_id)
     names: dict[int, str] = {}
-    for chunk in _attempt_chunks(session, quiz):
+    for chunk in _attempt_chunks(session, quiz, lock=apply):
         current = _current_versions(session, {i.question_id for a in chunk for i in a.items})
         missing = {a.user_id for a in chunk} - set(names)
         names.update(session.execute(select(User.id, User.name).where(User.id.in_(missing))).all())
