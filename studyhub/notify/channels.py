@@ -128,11 +128,16 @@ def mask(value: str | None, keep: int = 4) -> str:
     return "•" * 8 + value[-keep:]
 
 
-def is_webhook_url(value: str) -> bool:
-    """An https address (http only for a local test server)."""
+# Where each platform's robots live: a webhook address elsewhere is refused, so the
+# server never posts to an address a form made up (an internal service, say).
+PLATFORM_HOSTS = {
+    ChannelKind.WECOM: ("qyapi.weixin.qq.com",),
+    ChannelKind.DINGTALK: ("oapi.dingtalk.com",),
+    ChannelKind.FEISHU: ("open.feishu.cn", "open.larksuite.com"),
+}
+
+
+def is_webhook_url(value: str, kind: ChannelKind) -> bool:
+    """An https address on the platform's own host."""
     parts = urlsplit(value)
-    if not parts.netloc:
-        return False
-    if parts.scheme == "https":
-        return True
-    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    return parts.scheme == "https" and (parts.hostname or "") in PLATFORM_HOSTS[kind]

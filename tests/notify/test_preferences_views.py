@@ -67,8 +67,15 @@ def test_the_secretary_sets_up_a_robot_and_never_sees_the_secret_again(
     assert channel.secret == SECRET and channel.webhook_url == hook
     client.post(url, data={"kind": "dingtalk", "test": "y"})
     assert len(session.scalars(select(ChannelDelivery)).all()) == 1
-    bad = client.post(url, data={"kind": "wecom", "webhook_url": "javascript:alert(1)"})
-    assert bad.status_code == 400
+    for wrong in (
+        "javascript:alert(1)",
+        "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+        "https://10.0.0.5/cgi-bin/webhook/send?key=k",
+        "https://oapi.dingtalk.com/robot/send?access_token=t",  # DingTalk's, not WeCom's
+    ):
+        bad = client.post(url, data={"kind": "wecom", "webhook_url": wrong})
+        assert bad.status_code == 400, wrong
+    assert len(session.scalars(select(BranchChannel)).all()) == 1
 
 
 def test_members_and_other_branches_cannot_see_the_robots(client, login, make):
