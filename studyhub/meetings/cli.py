@@ -109,7 +109,7 @@ def import_meetings(path: Path, committee_name: str | None, as_json: bool) -> No
                 max_rows=current_app.config["MEETING_IMPORT_MAX_ROWS"],
             )
     except DomainError as exc:
-        _fail([imports.RowError(None, None, str(exc))], as_json)
+        _fail([RowError(None, None, str(exc))], as_json)
     if checked.errors:
         _fail(checked.errors, as_json)
     with click.progressbar(length=len(checked.new), label="Importing", file=sys.stderr) as bar:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyhub.core import clock
+from studyhub.core.errors import RowError
 from studyhub.extensions import db
 from studyhub.meetings.forms import KIND_LABELS, MeetingImportForm
 from studyhub.meetings.services import import_file, imports
@@ -61,9 +62,7 @@ def _meetings_import(unit: OrgUnit) -> PreviewedImport[imports.CheckedImport]:
     return PreviewedImport(
         stash=MeetingFileStash("imports", owner=f"meetings-{unit.id}-{current_user.id}"),
         check=check,
-        failed=lambda message: imports.CheckedImport(
-            errors=[imports.RowError(None, None, message)]
-        ),
+        failed=lambda message: imports.CheckedImport(errors=[RowError(None, None, message)]),
         render=render,
         restart_url=url_for("meetings.import_meetings", unit_id=unit.id),
         is_ready=lambda checked: not checked.errors and bool(checked.rows),
