@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -102,7 +103,15 @@ def test_the_regrade_page_shows_the_dry_run_and_applies_it(client, login, sessio
     assert f'data-attempt="{attempt.id}"' in page and "3 → 4" in page
     session.refresh(attempt)
     assert attempt.score == 3
-    assert client.post(f"/quizzes/{quiz.id}/regrade").status_code == 302
+    digest = re.search(r'name="plan" value="([0-9a-f]+)"', page).group(1)
+    # A list that no longer matches (someone else regraded, an attempt came in) is refused.
+    stale = client.post(f"/quizzes/{quiz.id}/regrade", data={"plan": "0" * 32})
+    assert stale.status_code == 302
+    session.refresh(attempt)
+    assert attempt.score == 3
+    assert not session.scalars(select(AuditEntry).where(AuditEntry.kind == "quiz.regraded")).all()
+    response = client.post(f"/quizzes/{quiz.id}/regrade", data={"plan": digest})
+    assert response.status_code == 302
     session.refresh(attempt)
     assert attempt.score == 4 and attempt.percent == 100
 

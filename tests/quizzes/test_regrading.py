@@ -71,8 +71,10 @@ def test_dry_run_lists_what_the_applied_run_changes(session, world):
     session.refresh(chose_a)
     assert chose_a.score == 3  # the dry run wrote nothing
 
-    applied = regrading.apply(session, quiz, actor_id=world.staff.user_id, now=later(60))
-    assert applied.key() == dry.key()
+    applied = regrading.apply(
+        session, quiz, actor_id=world.staff.user_id, now=later(60), expected=dry.digest()
+    )
+    assert applied.key() == dry.key() and applied.digest() == dry.digest()
     for attempt in (chose_a, chose_b, untouched):
         session.refresh(attempt)
     assert (chose_a.score, chose_a.percent) == (4, 100)

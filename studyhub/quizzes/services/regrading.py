@@ -19,6 +19,7 @@ the committee's audit log with who did it and what changed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from studyhub.accounts.models import User
 from studyhub.core.clock import as_utc
-from studyhub.core.errors import InvalidInput
+from studyhub.core.errors import Conflict, InvalidInput
 from studyhub.notify import services as notify
 from studyhub.org.auditing import in_committee, record_in
 from studyhub.quizzes.models import (
@@ -109,6 +110,10 @@ class Plan:
             (c.attempt_id, str(c.old_score), str(c.new_score), tuple(c.questions))
             for c in self.changes
         ]
+
+    def digest(self) -> str:
+        """A short fingerprint of :meth:`key`: the page posts the one it showed."""
+        return hashlib.sha256(repr(self.key()).encode()).hexdigest()[:32]
 
 
 def _current_versions(session: Session, question_ids: set[int]) -> dict[int, QuestionVersion]:
@@ -266,9 +271,25 @@ def plan(session: Session, quiz: Quiz) -> Plan:
     return _walk(session, quiz, apply=False)
 
 
-def apply(session: Session, quiz: Quiz, *, actor_id: int | None, now: datetime) -> Plan:
-    """Regrade (see the module's docstring); returns the plan it applied."""
+def apply(
+    session: Session,
+    quiz: Quiz,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    expected: str | None = None,
+) -> Plan:
+    """Regrade (see the module's docstring); returns the plan it applied.
+
+    With ``expected`` (the :meth:`Plan.digest` of the dry run the staff confirmed) a run
+    that would do anything else raises :class:`Conflict` before recording or telling
+    anyone; the caller rolls its changes back.
+    """
     done = _walk(session, quiz, apply=True)
+    if expected is not None and done.digest() != expected:
+        raise Conflict(
+            _l("The attempts changed since the list was made. Check the new list and confirm.")
+        )
     committee = in_committee(session, quiz.committee_id)
     record_in(
         session,

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyhub.core import clock
+from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.org import access
 from studyhub.org import queries as org_queries
@@ -27,7 +28,7 @@ from studyhub.quizzes.models import Quiz
 from studyhub.quizzes.services import overrides, regrading, results
 from studyhub.quizzes.services.quizzes import ancestor_ids
 from studyhub.quizzes.views import bp, grants, managed_committee
-from studyhub.web.saving import committed, errors_on, run_button, writes_on_get
+from studyhub.web.saving import committed, errors_on, refused, run_button, writes_on_get
 
 MIME_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -102,7 +103,6 @@ def delete_override(quiz_id: int, override_id: int):
     )
 
 
-
 # Regrading -----------------------------------------------------------------------------------
 
 
@@ -117,14 +117,24 @@ def regrade(quiz_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        done = regrading.apply(db.session, quiz, actor_id=current_user.id, now=clock.now_utc())
+        url = url_for("quizzes.regrade", quiz_id=quiz.id)
+        try:
+            done = regrading.apply(
+                db.session,
+                quiz,
+                actor_id=current_user.id,
+                now=clock.now_utc(),
+                expected=request.form.get("plan", ""),
+            )
+        except DomainError as exc:
+            return refused(exc, url)
         message = _("%(n)d attempts were regraded.", n=len(done.changes))
         if done.frozen_quarters:
             message += " " + _(
                 "Closed quarters keep their frozen scores: %(quarters)s.",
                 quarters=", ".join(done.frozen_quarters),
             )
-        return committed(message, url_for("quizzes.regrade", quiz_id=quiz.id))
+        return committed(message, url)
     return render_template(
         "quizzes/exams/regrade.html",
         quiz=quiz,
