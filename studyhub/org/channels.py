@@ -27,6 +27,7 @@ from studyhub.notify import services as notify
 from studyhub.notify.channels import is_webhook_url, mask
 from studyhub.notify.models import BranchChannel, ChannelKind
 from studyhub.org import access
+from studyhub.org.auditing import record_settings_change
 from studyhub.org.models import OrgUnit, UnitKind
 
 bp = Blueprint("channels", __name__, url_prefix="/org/units")
@@ -110,6 +111,7 @@ def save_channel(unit_id: int):
     if form.remove.data:
         if existing is not None:
             notify.remove_channel(db.session, existing)
+            _record(branch, kind, {"robot": [kind.value, None]}, now=now)
             flash(_("The group robot was removed."), "success")
     elif form.test.data:
         if existing is None:
@@ -128,7 +130,8 @@ def save_channel(unit_id: int):
         if existing is None and not url:
             form.webhook_url.errors.append(_("Enter the robot's webhook address."))
             return _page(branch, form, 400)
-        notify.save_channel(
+        before = _audited(existing)
+        saved = notify.save_channel(
             db.session,
             branch.id,
             kind,
@@ -138,5 +141,30 @@ def save_channel(unit_id: int):
             by_user_id=current_user.id,
             now=now,
         )
+        after = _audited(saved)
+        _record(
+            branch,
+            kind,
+            {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v},
+            now=now,
+        )
         flash(_("The group robot was saved."), "success")
     return redirect(url_for("channels.channels", unit_id=branch.id))
+
+
+def _audited(channel: BranchChannel | None) -> dict[str, object]:
+    """What the audit log keeps of a robot: never its credentials, only their masked ends."""
+    if channel is None:
+        return {}
+    return {
+        "robot": channel.kind.value,
+        "webhook_url": mask(channel.webhook_url, 6),
+        "secret": mask(channel.secret) or None,
+        "is_active": channel.is_active,
+    }
+
+
+def _record(branch: OrgUnit, kind: ChannelKind, changes: dict, *, now) -> None:
+    record_settings_change(
+        db.session, branch, "group_robot.changed", changes, actor_id=current_user.id, now=now
+    )

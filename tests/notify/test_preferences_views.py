@@ -65,6 +65,12 @@ def test_the_secretary_sets_up_a_robot_and_never_sees_the_secret_again(
     client.post(url, data={"kind": "dingtalk", "webhook_url": "", "secret": "", "is_active": "y"})
     channel = session.scalars(select(BranchChannel)).one()
     assert channel.secret == SECRET and channel.webhook_url == hook
+    from studyhub.audit.models import AuditEntry
+
+    [entry] = session.scalars(select(AuditEntry).where(AuditEntry.kind == "group_robot.changed"))
+    assert entry.actor_id == secretary.user_id and entry.object_id == branch.id
+    assert SECRET not in str(entry.changes) and hook not in str(entry.changes)
+    assert entry.changes["robot"] == [None, "dingtalk"]
     client.post(url, data={"kind": "dingtalk", "test": "y"})
     assert len(session.scalars(select(ChannelDelivery)).all()) == 1
     for wrong in (

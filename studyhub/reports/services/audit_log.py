@@ -72,6 +72,7 @@ KINDS: dict[str, Any] = {
     "comment.hidden": _l("Comment hidden"),
     "comment.unhidden": _l("Comment shown again"),
     "meeting_frequencies.changed": _l("Required meetings changed"),
+    "group_robot.changed": _l("Group chat robot changed"),
     "daily_quiz_settings.changed": _l("Daily quiz settings changed"),
     "account.code_issued": _l("Activation code issued"),
     "account.password_reset": _l("Password reset with a new code"),
