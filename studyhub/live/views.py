@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import segno
 from flask import (
     Blueprint,
     abort,
@@ -26,6 +27,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from studyhub.core import clock
@@ -264,6 +266,14 @@ def lesson(lesson_id: int):
             is_live=comments.is_on(lesson, now),
             is_replay=watching.is_replay_time(lesson, now),
             can_moderate=can_moderate,
+            share_url=url_for("live.lesson", lesson_id=lesson.id, _external=True),
+            share_qr=Markup(
+                segno.make(
+                    url_for("live.lesson", lesson_id=lesson.id, _external=True), error="m"
+                ).svg_inline(
+                    scale=5, border=2, title=_("Live lesson"), svgclass="qr", omitsize=True
+                )
+            ),
             channel_url=channel_url,
             can_host=access.can_host(g, lesson),
             is_member=_member() is not None,

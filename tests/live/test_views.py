@@ -22,6 +22,7 @@ def test_the_page_plays_only_from_the_stream_origin(client, login, world, lesson
     page = response.get_data(as_text=True)
     assert 'id="live-video"' in page and "index.m3u8" in page
     assert 'id="live-comment-form"' in page
+    assert f"http://localhost/live/{lesson.id}" in page and 'class="qr"' in page
     policy = response.headers["Content-Security-Policy"]
     assert "media-src 'self' https://live.example.cn blob:" in policy
     assert "connect-src 'self' https://live.example.cn" in policy
