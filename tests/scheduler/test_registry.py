@@ -30,6 +30,7 @@ NAMES = [
     "plans.remind_due_plans",
     "reports.run_export_jobs",
     "reports.queue_quarter_exports",
+    "live.write_ended_lessons",
     "meetings.remind_missing_meetings",
     "accounts.purge_old_logins",
     "readings.purge_old_read_events",
