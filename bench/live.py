@@ -491,7 +491,7 @@ def main() -> None:
                 channels.append(channel)
                 processes.append(channel)
                 channel_ports.append(channel_port)
-        base.wait_until_up(port, server)
+        base.wait_until_up(port, server, timeout=180)  # a busy machine starts slowly
         for channel_port in channel_ports:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
