@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from studyhub.core.errors import NotAllowed
-from studyhub.org.access import Grants, can_manage_member, can_manage_unit, can_view_member
+from studyhub.core.errors import NotAllowed, NotFound
+from studyhub.extensions import db
+from studyhub.org.access import (
+    Grants,
+    can_manage_member,
+    can_manage_unit,
+    can_view_member,
+    grants,
+)
 from studyhub.org.access import can_view_unit as _can_view_unit
 from studyhub.org.models import Member, OrgUnit, Role, UnitKind
+from studyhub.org.queries import member_of_user
+from studyhub.reports.models import ExportJob, ScoreAdjustment
 
 SECRETARY = frozenset({Role.SECRETARY})
 
@@ -123,3 +132,47 @@ def require_view_ranking(grants: Grants, unit: OrgUnit) -> None:
 def require_view_history(grants: Grants, member: Member) -> None:
     if not can_view_history(grants, member):
         raise NotAllowed(_l("You may not see this member's study history."))
+
+
+# Loaders: the URL's object for this request's user -------------------------------------------
+# Each loads it (NotFound, a 404, when there is none) and checks the user's access to it
+# (NotAllowed, a 403), so a view starts with one line.
+
+
+def _get(model, object_id: int):
+    found = db.session.get(model, object_id)
+    if found is None:
+        raise NotFound(_l("Not found."))
+    return found
+
+
+def load_member_score(member_id: int) -> Member:
+    """A member whose score's explanation the user may see (their own, or as a leader)."""
+    member = _get(Member, member_id)
+    require_view_member_score(grants(), member)
+    return member
+
+
+def load_member_history(member_id: int) -> Member:
+    """A member whose quarter of study the user may see (drill-down from a dashboard)."""
+    member = _get(Member, member_id)
+    require_view_history(grants(), member)
+    return member
+
+
+def load_export_job(job_id: int) -> tuple[ExportJob, OrgUnit]:
+    """A background export and its unit, when the user may see that unit's scores."""
+    job = _get(ExportJob, job_id)
+    unit = _get(OrgUnit, job.unit_id)
+    require_view_scores(grants(), unit)
+    return job, unit
+
+
+def load_adjustment(entry_id: int) -> tuple[ScoreAdjustment, Member]:
+    """A bonus or deduction entry and its member, when the user adjusts that member."""
+    entry = _get(ScoreAdjustment, entry_id)
+    member = db.session.scalars(member_of_user(entry.user_id)).first()
+    if member is None:
+        raise NotFound(_l("Not found."))
+    require_adjust(grants(), member)
+    return entry, member

@@ -19,7 +19,7 @@ from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.notify.mail import mail_enabled
-from studyhub.org.models import Member, OrgUnit, UnitKind
+from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.plans.forms import TEST_LABELS
 from studyhub.plans.models import StudyPlan
 from studyhub.points.services import DAILY_QUIZ, READING
@@ -271,8 +271,7 @@ def unit_dashboard(unit_id: int):
 def member_history(member_id: int):
     """A member's quarter: plans, readings, attempts and points (drill-down from a branch)."""
     now = clock.now_utc()
-    member = db.get_or_404(Member, member_id)
-    access.require_view_history(grants(), member)
+    member = access.load_member_history(member_id)
     committee = committee_of(member.branch)
     quarter = quarter_arg(committee, now)
     history = dashboards.member_history(

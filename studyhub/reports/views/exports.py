@@ -28,7 +28,6 @@ from studyhub.extensions import db
 from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.reports import access
-from studyhub.reports.models import ExportJob
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import export_jobs, exports, frozen
 from studyhub.reports.views import bp
@@ -126,20 +125,11 @@ def _send_xlsx(committee: OrgUnit, unit: OrgUnit, quarter: Quarter, name: str) -
     return send_file(stream, mimetype=MIME_TYPES["xlsx"], as_attachment=True, download_name=name)
 
 
-def _job_or_404(job_id: int) -> tuple[ExportJob, OrgUnit]:
-    job = db.get_or_404(ExportJob, job_id)
-    unit = db.session.get(OrgUnit, job.unit_id)
-    if unit is None:
-        abort(404)
-    access.require_view_scores(grants(), unit)
-    return job, unit
-
-
 @bp.get("/exports/<int:job_id>")
 @login_required
 def export_job(job_id: int):
     """A background export: waiting, ready to download, or failed."""
-    job, unit = _job_or_404(job_id)
+    job, unit = access.load_export_job(job_id)
     return render_template(
         "reports/scores/export_job.html",
         job=job,
@@ -152,7 +142,7 @@ def export_job(job_id: int):
 @login_required
 @writes_on_get  # the audit log records every download
 def export_file(job_id: int):
-    job, unit = _job_or_404(job_id)
+    job, unit = access.load_export_job(job_id)
     if job.state != export_jobs.DONE or not job.stored_name:
         abort(404)
     storage = current_storage()

@@ -15,7 +15,6 @@ from studyhub.org import queries as org_queries
 from studyhub.org.models import Member, UnitKind
 from studyhub.reports import access, queries, scoring
 from studyhub.reports.forms import DIMENSION_LABELS, AdjustmentForm, ConfirmForm, SettingsForm
-from studyhub.reports.models import ScoreAdjustment
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import adjustments, settings
 from studyhub.reports.services.frozen import closed_record
@@ -139,11 +138,7 @@ def adjustments_page(branch_id: int):
 @bp.post("/adjustments/<int:entry_id>/revoke")
 @login_required
 def revoke_adjustment(entry_id: int):
-    entry = db.get_or_404(ScoreAdjustment, entry_id)
-    member = db.session.scalars(org_queries.member_of_user(entry.user_id)).first()
-    if member is None:
-        abort(404)
-    access.require_adjust(grants(), member)
+    entry, member = access.load_adjustment(entry_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return run_button(

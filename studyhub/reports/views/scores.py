@@ -134,9 +134,8 @@ def my_score():
 def member_score(member_id: int):
     """A member's score for a quarter, explained line by line."""
     now = clock.now_utc()
-    member = db.get_or_404(Member, member_id)
+    member = access.load_member_score(member_id)
     me = grants()
-    access.require_view_member_score(me, member)
     committee = committee_of(member.branch)
     quarter = quarter_arg(committee, now)
     with frozen.quarter_scores(
