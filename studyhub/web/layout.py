@@ -7,9 +7,10 @@ bar, versioned CSS and JavaScript); building each URL through Werkzeug's
 router, the app's URL defaults (the static files' version hash) and Flask's
 checks costs more than the rest of the layout. Outside debug mode a link
 depends only on its endpoint, its arguments and the request's script root, so
-templates get a ``url_for`` that keeps what it built; anything unusual (an
-external URL, an anchor, a method, arguments that cannot be hashed, a request
-without context) goes to Flask's own ``url_for``.
+templates get a ``url_for`` that keeps what it built (an external link by the
+request's host and scheme too); anything unusual (an anchor, a method or scheme,
+a relative endpoint, arguments that cannot be hashed) goes to Flask's own
+``url_for``.
 
 ``_()`` in templates: flask-babel looks the request's translations up again for
 every string (a dozen and more a page); here they are looked up once per request
@@ -63,10 +64,14 @@ def _install_url_for(app: Flask) -> None:
     kept: dict[tuple, str] = {}
 
     def template_url_for(endpoint: str, **values: Any) -> str:
-        if endpoint.startswith(".") or any(key.startswith("_") for key in values):
+        if endpoint.startswith(".") or any(
+            key.startswith("_") and key != "_external" for key in values
+        ):
             return url_for(endpoint, **values)
+        # An external link (og:image) depends on the host and scheme it was asked on too.
+        where = request.host_url if values.get("_external") else request.script_root
         try:
-            key = (endpoint, request.script_root, frozenset(values.items()))
+            key = (endpoint, where, frozenset(values.items()))
         except TypeError:  # an argument that cannot be a key (a list)
             return url_for(endpoint, **values)
         found = kept.get(key)
