@@ -71,6 +71,13 @@ class LessonForm(FlaskForm):
         return _ids(self.guest_branch_ids.data or "")
 
 
+class ReplayForm(FlaskForm):
+    replay_url = StringField(_l("Replay address"), validators=[Optional(), Length(max=500)])
+    makeup_until = DateTimeLocalField(
+        _l("补学 by replay until"), format=DATETIME_FORMAT, validators=[Optional()]
+    )
+
+
 class CommentForm(FlaskForm):
     body = StringField(
         _l("Comment"),

@@ -36,7 +36,7 @@ from studyhub.core.errors import DomainError, InvalidInput
 from studyhub.extensions import db
 from studyhub.live import access, queries
 from studyhub.live.fanout import channel_token, publish_after_commit
-from studyhub.live.forms import CommentForm, ConfirmForm, LessonForm, WatchForm
+from studyhub.live.forms import CommentForm, ConfirmForm, LessonForm, ReplayForm, WatchForm
 from studyhub.live.models import LiveLesson
 from studyhub.live.services import comments, lessons, watching
 from studyhub.meetings.forms import to_local, to_utc
@@ -278,6 +278,7 @@ def lesson(lesson_id: int):
             can_host=access.can_host(g, lesson),
             is_member=_member() is not None,
             comment_form=CommentForm(),
+            replay_form=_replay_form(lesson) if access.can_host(g, lesson) else None,
             confirm=ConfirmForm(),
             feed_every=FEED_SAFETY_MS if channel_url else FEED_EVERY_MS,
             watch_every=1000
@@ -407,6 +408,39 @@ def watch(lesson_id: int):
         replay=row.replay_seconds,
         required=watching.required_seconds(lesson),
         made_up=row.made_up_at is not None,
+    )
+
+
+def _replay_form(lesson: LiveLesson) -> ReplayForm:
+    form = ReplayForm()
+    if request.method == "GET":
+        tz = lesson.committee.timezone
+        form.replay_url.data = lesson.replay_url or ""
+        form.makeup_until.data = to_local(lesson.makeup_until, tz) if lesson.makeup_until else None
+    return form
+
+
+@bp.post("/<int:lesson_id>/replay")
+@login_required
+def replay(lesson_id: int):
+    """The host sets the replay and the deadline for 补学 by replay."""
+    lesson = _load(lesson_id)
+    access.require_host(grants(), lesson)
+    form = ReplayForm()
+    if not form.validate_on_submit():
+        abort(400)
+    tz = lesson.committee.timezone
+    until = to_utc(form.makeup_until.data, tz) if form.makeup_until.data else None
+    return run_button(
+        lambda: lessons.set_replay(
+            db.session,
+            lesson,
+            replay_url=form.replay_url.data,
+            makeup_until=until,
+            now=clock.now_utc(),
+        ),
+        _("The replay is saved."),
+        url_for("live.lesson", lesson_id=lesson.id),
     )
 
 

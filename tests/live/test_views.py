@@ -129,3 +129,26 @@ def test_scheduling_page_for_staff_only(client, login, world):
     login(world.staff.user)
     page = client.get("/live/new").get_data(as_text=True)
     assert "甲支部" in page and "乙支部" in page
+
+
+def test_the_host_sets_the_replay_and_its_deadline(client, login, world, lesson, session):
+    login(world.staff.user)
+    page = client.get(f"/live/{lesson.id}").get_data(as_text=True)
+    assert 'id="live-replay-settings"' in page
+    token = page.split('data-csrf="', 1)[1].split('"', 1)[0]
+    response = client.post(
+        f"/live/{lesson.id}/replay",
+        data={
+            "replay_url": "https://vod.example.cn/lesson.mp4",
+            "makeup_until": "2026-12-31T20:00",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(lesson)
+    assert lesson.replay_url == "https://vod.example.cn/lesson.mp4"
+    assert lesson.makeup_until is not None
+    login(world.member_a1.user)
+    assert 'id="live-replay-settings"' not in client.get(f"/live/{lesson.id}").get_data(True)
+    refused = client.post(f"/live/{lesson.id}/replay", data={"csrf_token": token})
+    assert refused.status_code == 403
