@@ -271,10 +271,11 @@ class Load:
     async def viewer(self, number: int, http, person: Person, join_at: float, until: float):
         await asyncio.sleep(max(0, join_at - time.monotonic()))
         seq = 0
-        body = await self._feed(http, person, 0)
-        if body is None:
-            return
-        seq = int(re.search(rb'"seq":\s*(\d+)', body).group(1))
+        if self.args.embedded:  # the page polls from the start
+            body = await self._feed(http, person, 0)
+            if body is None:
+                return
+            seq = int(re.search(rb'"seq":\s*(\d+)', body).group(1))
         reporter = asyncio.create_task(self._reporter(http, person, until))
         try:
             if self.args.embedded:
@@ -301,6 +302,8 @@ class Load:
                         return
                     self.stats.held += 1
                     self.joined[number] = time.monotonic()
+                    # As the page: once the connection is open, catch up from the feed.
+                    asyncio.create_task(self._feed(http, person, 0))
                     try:
                         next_poll = time.monotonic() + self.args.safety_poll
                         async for line in response.content:
