@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
-from studyhub.core.errors import NotAllowed
+from studyhub.core.errors import NotAllowed, NotFound
 from studyhub.extensions import db
 from studyhub.org.models import Member, OrgUnit, Role, UnitKind
 from studyhub.org.queries import grant_rows
@@ -248,3 +248,51 @@ def can_view_audit_log(grants: Grants, unit: OrgUnit) -> bool:
 def require_view_audit_log(grants: Grants, unit: OrgUnit) -> None:
     if not can_view_audit_log(grants, unit):
         raise NotAllowed(_l("You may not see this audit log."))
+
+
+# Loaders: the URL's object for this request's user -------------------------------------------
+# Each loads it (NotFound, a 404, when there is none or it is of another kind) and checks the
+# user's access to it (NotAllowed, a 403), so a view starts with one line.
+
+
+def _unit(unit_id: int, *kinds: UnitKind) -> OrgUnit:
+    unit = db.session.get(OrgUnit, unit_id)
+    if unit is None or (kinds and unit.kind not in kinds):
+        raise NotFound(_l("No such unit."))
+    return unit
+
+
+def _member(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise NotFound(_l("No such member."))
+    return member
+
+
+def load_unit_to_view(unit_id: int, *kinds: UnitKind) -> OrgUnit:
+    unit = _unit(unit_id, *kinds)
+    require_view_unit(grants(), unit)
+    return unit
+
+
+def load_unit_to_manage(unit_id: int, *kinds: UnitKind) -> OrgUnit:
+    unit = _unit(unit_id, *kinds)
+    require_manage_unit(grants(), unit)
+    return unit
+
+
+def load_managed_committee(committee_id: int) -> OrgUnit:
+    """A committee the user manages (404 for another kind of unit)."""
+    return load_unit_to_manage(committee_id, UnitKind.COMMITTEE)
+
+
+def load_member_to_view(member_id: int) -> Member:
+    member = _member(member_id)
+    require_view_member(grants(), member)
+    return member
+
+
+def load_member_to_manage(member_id: int) -> Member:
+    member = _member(member_id)
+    require_manage_member(grants(), member)
+    return member

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
 )
 from flask_login import current_user
 
-from studyhub.extensions import db
 from studyhub.org import access, context
 from studyhub.org.forms import (
     ROLE_LABELS,
@@ -18,7 +16,6 @@ from studyhub.org.forms import (
 )
 from studyhub.org.models import (
     OrgUnit,
-    UnitKind,
 )
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -35,11 +32,7 @@ def _read_member_context_first(state) -> None:
 
 def managed_committee(committee_id: int) -> OrgUnit:
     """The committee of the URL, when the current user manages it (404 for another kind)."""
-    committee = db.get_or_404(OrgUnit, committee_id)
-    if committee.kind != UnitKind.COMMITTEE:
-        abort(404)
-    access.require_manage_unit(grants(), committee)
-    return committee
+    return access.load_managed_committee(committee_id)
 
 
 @bp.app_context_processor

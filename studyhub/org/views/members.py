@@ -62,8 +62,7 @@ def _branch_of(unit: OrgUnit) -> tuple[OrgUnit, OrgUnit | None]:
 @bp.route("/units/<int:unit_id>/members/new", methods=["GET", "POST"])
 @login_required
 def new_member(unit_id: int):
-    unit = db.get_or_404(OrgUnit, unit_id)
-    access.require_manage_unit(grants(), unit)
+    unit = access.load_unit_to_manage(unit_id)
     if unit.kind not in (UnitKind.BRANCH, UnitKind.GROUP):
         raise NotAllowed(_("Members are added to a branch or a Party group."))
     branch, group = _branch_of(unit)
@@ -93,9 +92,8 @@ def new_member(unit_id: int):
 @bp.get("/members/<int:member_id>")
 @login_required
 def member(member_id: int):
-    member = db.get_or_404(Member, member_id)
+    member = access.load_member_to_view(member_id)
     me = grants()
-    access.require_view_member(me, member)
     target_grants = access.grants_for(db.session, member.user)
     return render_template(
         "org/member.html",
@@ -115,9 +113,8 @@ def member(member_id: int):
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_member(member_id: int):
-    member = db.get_or_404(Member, member_id)
+    member = access.load_member_to_manage(member_id)
     me = grants()
-    access.require_manage_member(me, member)
     form = MemberForm(
         obj=None,
         data={
@@ -161,9 +158,8 @@ def edit_member(member_id: int):
 @bp.route("/members/<int:member_id>/move", methods=["GET", "POST"])
 @login_required
 def move_member(member_id: int):
-    member = db.get_or_404(Member, member_id)
+    member = access.load_member_to_manage(member_id)
     me = grants()
-    access.require_manage_member(me, member)
     committee = db.session.get(OrgUnit, member.committee_id)
     targets = {
         u.id: u
@@ -206,9 +202,8 @@ def move_member(member_id: int):
 @bp.post("/members/<int:member_id>/active")
 @login_required
 def set_member_active(member_id: int):
-    member = db.get_or_404(Member, member_id)
+    member = access.load_member_to_manage(member_id)
     me = grants()
-    access.require_manage_member(me, member)
     if not access.can_set_active(me, member, access.grants_for(db.session, member.user)):
         raise NotAllowed(_("You may not deactivate or reactivate this member."))
     form = ConfirmForm()
@@ -224,9 +219,8 @@ def set_member_active(member_id: int):
 @login_required
 def erase_member(member_id: int):
     """Erase a departed member's personal data, after typing their name (cannot be undone)."""
-    member = db.get_or_404(Member, member_id)
+    member = access.load_member_to_manage(member_id)
     me = grants()
-    access.require_manage_member(me, member)
     if not access.can_erase(me, member, access.grants_for(db.session, member.user)):
         raise NotAllowed(_("You may not erase this member's personal data."))
     form = EraseForm()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import (
-    abort,
     current_app,
     flash,
     redirect,
@@ -28,7 +27,7 @@ from studyhub.org.models import (
     OrgUnit,
     UnitKind,
 )
-from studyhub.org.views.common import bp, grants
+from studyhub.org.views.common import bp
 from studyhub.web.imports import PreviewedImport
 
 IMPORT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
@@ -36,10 +35,7 @@ IMPORT_UNIT_KINDS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANC
 
 def _import_unit(unit_id: int) -> OrgUnit:
     """The unit a roster is imported into: one the user manages, with branches in it."""
-    unit = db.get_or_404(OrgUnit, unit_id)
-    access.require_manage_unit(grants(), unit)
-    if unit.kind not in IMPORT_UNIT_KINDS:
-        abort(404)
+    unit = access.load_unit_to_manage(unit_id, *IMPORT_UNIT_KINDS)
     return unit
 
 

@@ -65,9 +65,8 @@ def index():
 @bp.get("/units/<int:unit_id>")
 @login_required
 def unit(unit_id: int):
-    unit = db.get_or_404(OrgUnit, unit_id)
+    unit = access.load_unit_to_view(unit_id)
     me = grants()
-    access.require_view_unit(me, unit)
     can_manage = access.can_manage_unit(me, unit)
     show_all = can_manage and bool(request.args.get("all"))  # inactive members: staff only
     searching = bool((request.args.get("q") or "").strip())
@@ -131,8 +130,7 @@ def _appoint_form(unit: OrgUnit, me: access.Grants) -> AppointForm | None:
 @bp.post("/units/<int:unit_id>/rename")
 @login_required
 def rename_unit(unit_id: int):
-    unit = db.get_or_404(OrgUnit, unit_id)
-    access.require_manage_unit(grants(), unit)
+    unit = access.load_unit_to_manage(unit_id)
     form = RenameForm()
     url = url_for("org.unit", unit_id=unit.id)
     if not form.validate_on_submit():
@@ -150,8 +148,7 @@ def rename_unit(unit_id: int):
 @bp.route("/units/<int:unit_id>/new", methods=["GET", "POST"])
 @login_required
 def new_unit(unit_id: int):
-    parent = db.get_or_404(OrgUnit, unit_id)
-    access.require_manage_unit(grants(), parent)
+    parent = access.load_unit_to_manage(unit_id)
     form = UnitForm()
     form.kind.choices = [(k.value, UNIT_KIND_LABELS[k]) for k in ALLOWED_CHILDREN[parent.kind]]
     if not form.kind.choices:
@@ -174,9 +171,8 @@ def new_unit(unit_id: int):
 @bp.post("/units/<int:unit_id>/roles")
 @login_required
 def appoint(unit_id: int):
-    unit = db.get_or_404(OrgUnit, unit_id)
+    unit = access.load_unit_to_manage(unit_id)
     me = grants()
-    access.require_manage_unit(me, unit)
     form = _appoint_form(unit, me)
     if form is None or not form.validate_on_submit():
         flash(_("Choose a member and a role."), "error")
