@@ -25,8 +25,8 @@ from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
 from studyhub.org import access, context
+from studyhub.org.access import grants as _grants
 from studyhub.org.models import OrgUnit, UnitKind
-from studyhub.org.views import grants as _grants
 from studyhub.readings import queries
 from studyhub.readings.models import Reading, ReadingColumn, ReadReceipt
 from studyhub.readings.services import comments, rota, today, tracking

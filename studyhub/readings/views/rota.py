@@ -22,8 +22,8 @@ from studyhub.core import clock
 from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.org import access
+from studyhub.org.access import grants as _grants
 from studyhub.org.models import Member, OrgUnit, UnitKind
-from studyhub.org.views import grants as _grants
 from studyhub.readings.models import Reading
 from studyhub.readings.services import rota, tracking
 from studyhub.readings.views import bp
