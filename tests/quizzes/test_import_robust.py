@@ -552,3 +552,15 @@ def test_staff_write_an_essay_and_choose_the_matching_rules(session, bank, staff
     staff.post(f"/quizzes/banks/{bank.id}/edit", data={"name": "改名"})  # another form
     session.refresh(bank)
     assert bank.match_rules == ["spaces"]
+
+
+def test_a_re_import_keeps_the_question_s_own_matching_rules(session, app, bank):
+    store(session, app, bank, xlsx_file(BANK_ROWS[2:]), "a.xlsx")
+    question = session.scalars(select(Question).where(Question.bank_id == bank.id)).one()
+    current(session, question).match_rules = ["quotes"]
+    session.flush()
+    changed = [row("填空", "中国共产党是中国____的先锋队。", answer="工人阶级|无产阶级")]
+    report = store(session, app, bank, xlsx_file(changed), "a.xlsx")
+    assert report.updated == 1
+    version = current(session, question)
+    assert (version.answer, version.match_rules) == ([["工人阶级", "无产阶级"]], ["quotes"])

@@ -242,7 +242,9 @@ def prepare_import(
             )
             count(qtype, "invalid")
             continue
-        updates.append(_with(item, replaces_id=question.id, changed=tuple(changed)))
+        # the file cannot say how to match answers: the question keeps its own rules
+        kept = replace(item.content, match_rules=current.match_rules)
+        updates.append(_with(item, content=kept, replaces_id=question.id, changed=tuple(changed)))
         count(qtype, "updated")
     categories = list(dict.fromkeys([c.path for c in result.categories if c.path]))
     errors.sort(key=lambda problem: problem.line)
