@@ -16,9 +16,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from studyhub.core import clock
 from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
-from studyhub.org.access import grants as _grants
-from studyhub.org.models import Member, OrgUnit
+from studyhub.org.models import Member
 from studyhub.org.queries import member_of_user
+from studyhub.readings import access
 from studyhub.readings.models import Comment, Reading
 from studyhub.readings.services import comments
 from studyhub.readings.views import bp
@@ -55,13 +55,6 @@ def _comment(comment_id: int) -> Comment:
     return comment
 
 
-def _moderated(comment_id: int) -> tuple[Comment, OrgUnit | None]:
-    comment = _comment(comment_id)
-    branch = db.session.get(OrgUnit, comment.branch_id) if comment.branch_id else None
-    comments.require_hide(_grants(), branch)
-    return comment, branch
-
-
 @bp.post("/readings/<int:reading_id>/comments")
 @login_required
 def add_comment(reading_id: int):
@@ -95,7 +88,7 @@ def add_comment(reading_id: int):
 @bp.post("/readings/comments/<int:comment_id>/hide")
 @login_required
 def hide_comment(comment_id: int):
-    comment, _branch = _moderated(comment_id)
+    comment, _branch = access.load_comment_to_moderate(comment_id)
     form = HideForm()
     if not form.validate_on_submit():
         abort(400)
@@ -115,7 +108,7 @@ def hide_comment(comment_id: int):
 @bp.post("/readings/comments/<int:comment_id>/unhide")
 @login_required
 def unhide_comment(comment_id: int):
-    comment, _branch = _moderated(comment_id)
+    comment, _branch = access.load_comment_to_moderate(comment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     comments.unhide_comment(db.session, comment, actor_id=current_user.id, now=clock.now_utc())

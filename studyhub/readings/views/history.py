@@ -15,15 +15,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyhub.core import clock
-from studyhub.core.errors import DomainError, NotAllowed
+from studyhub.core.errors import DomainError
 from studyhub.extensions import db
+from studyhub.org.access import grants, load_managed_committee
 from studyhub.org.models import OrgUnit
-from studyhub.readings import queries
+from studyhub.readings import access, queries
 from studyhub.readings.forms import ConfirmForm, HistoryForm, HistoryImportForm
-from studyhub.readings.models import HistoryEntry
 from studyhub.readings.services import history, tables
 from studyhub.readings.views import bp
-from studyhub.readings.views.library import grants, managed_committee
 from studyhub.web.saving import committed, errors_on
 
 
@@ -45,7 +44,7 @@ def _this_year(committee: OrgUnit) -> int:
 @login_required
 def history_entries(committee_id: int):
     """One month of 党史今天: shared entries and the committee's own; add one."""
-    committee = managed_committee(committee_id)
+    committee = load_managed_committee(committee_id)
     today = clock.local_date(clock.now_utc(), committee.timezone)
     month = request.args.get("month", type=int) or today.month
     if not 1 <= month <= 12:
@@ -74,23 +73,11 @@ def history_entries(committee_id: int):
     )
 
 
-def _history_entry(committee: OrgUnit, entry_id: int) -> HistoryEntry:
-    """An entry the user may change: the committee's own; shared ones only for admins."""
-    entry = db.get_or_404(HistoryEntry, entry_id)
-    if entry.committee_id == committee.id:
-        return entry
-    if entry.committee_id is None:
-        if grants().is_admin:
-            return entry
-        raise NotAllowed(_("Entries shared by all committees are kept by the administrators."))
-    abort(404)
-
-
 @bp.route("/library/<int:committee_id>/history/<int:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_history_entry(committee_id: int, entry_id: int):
-    committee = managed_committee(committee_id)
-    entry = _history_entry(committee, entry_id)
+    committee = load_managed_committee(committee_id)
+    entry = access.load_history_entry(committee, entry_id)
     form = HistoryForm(obj=entry if request.method == "GET" else None)
     if form.validate_on_submit():
         with errors_on(form):
@@ -109,8 +96,8 @@ def edit_history_entry(committee_id: int, entry_id: int):
 @bp.post("/library/<int:committee_id>/history/<int:entry_id>/delete")
 @login_required
 def delete_history_entry(committee_id: int, entry_id: int):
-    committee = managed_committee(committee_id)
-    entry = _history_entry(committee, entry_id)
+    committee = load_managed_committee(committee_id)
+    entry = access.load_history_entry(committee, entry_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     month = entry.month
@@ -125,7 +112,7 @@ def delete_history_entry(committee_id: int, entry_id: int):
 @login_required
 def import_history(committee_id: int):
     """Import the committee's own entries from CSV or XLSX: all rows or none."""
-    committee = managed_committee(committee_id)
+    committee = load_managed_committee(committee_id)
     form = HistoryImportForm()
     problems = []
     if form.validate_on_submit():
