@@ -53,6 +53,13 @@ class UploadStash:
     def key(self, token: str) -> str:
         return f"{self.prefix}/{self.owner}-{token}"
 
+    def is_held(self, token: str) -> bool:
+        """Whether ``token`` names a file still waiting (not claimed, not expired)."""
+        if not self._valid(token):
+            return False
+        key = self.key(token)
+        return self.storage.exists(key) and not self.storage.exists(key + CLAIMED)
+
     @contextmanager
     def held(self, token: str) -> Iterator[Path]:
         """The held file as a path on this machine (a temporary copy from a bucket)."""

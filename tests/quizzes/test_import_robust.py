@@ -564,3 +564,24 @@ def test_a_re_import_keeps_the_question_s_own_matching_rules(session, app, bank)
     assert report.updated == 1
     version = current(session, question)
     assert (version.answer, version.match_rules) == ([["工人阶级", "无产阶级"]], ["quotes"])
+
+
+def test_confirming_without_ticking_the_warnings_keeps_the_file(session, bank, staff):
+    data = {
+        "file_format": "auto",
+        "category": "",
+        "file": (io.BytesIO(xlsx_file(SUSPICIOUS)), "b.xlsx"),
+    }
+    page = staff.post(
+        f"/quizzes/banks/{bank.id}/import", data=data, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    form = page.split('id="import-preview"')[1].split("</form>")[0]
+    values = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form))
+    values.pop("confirm_warnings", None)
+    again = staff.post(f"/quizzes/banks/{bank.id}/import", data=values)
+    assert again.status_code == 422
+    assert "Tick the box" in again.get_data(as_text=True)
+    assert count_questions(session, bank) == 0
+    done = staff.post(f"/quizzes/banks/{bank.id}/import", data=values | {"confirm_warnings": "y"})
+    assert "The import is done." in done.get_data(as_text=True)
+    assert count_questions(session, bank) == 4

@@ -94,9 +94,34 @@ def import_questions(bank_id: int):
     filename = Path(upload.filename or "questions").name
     stash = _import_stash(bank)
     token = stash.put(upload.stream, filename=filename, now=clock.now_utc())
+    return _preview(
+        bank,
+        committee,
+        form,
+        token=token,
+        filename=filename,
+        file_format=form.file_format.data,
+        category=form.category.data or "",
+        skip_invalid=bool(form.skip_invalid.data),
+    )
+
+
+def _preview(
+    bank: Bank,
+    committee: OrgUnit,
+    form: ImportForm,
+    *,
+    token: str,
+    filename: str,
+    file_format: str,
+    category: str,
+    skip_invalid: bool,
+    status: int = 200,
+):
+    """The checked file, and the button to import it when it can be."""
+    stash = _import_stash(bank)
     with stash.held(token) as path:
-        prepared = _prepare(bank, path, filename=filename, file_format=form.file_format.data)
-    skip_invalid = bool(form.skip_invalid.data)
+        prepared = _prepare(bank, path, filename=filename, file_format=file_format)
     can_store = prepared.has_work and not prepared.blocks(skip_invalid=skip_invalid)
     # invalid questions found without asking to skip them: offer to import the others
     can_skip = (
@@ -110,22 +135,25 @@ def import_questions(bank_id: int):
     confirm = ConfirmImportForm(
         token=token,
         filename=filename,
-        file_format=form.file_format.data,
-        category=form.category.data or "",
+        file_format=file_format,
+        category=category,
         skip_invalid="1" if skip_invalid or can_skip else "",
     )
-    return _render_import(
+    if status != 200:
+        confirm.confirm_warnings.errors = [_("Tick the box once you have checked the warnings.")]
+    page = _render_import(
         bank,
         committee,
         form=form,
         prepared=prepared,
         listed=prepared.report(stored=0),
         filename=filename,
-        category=form.category.data or "",
+        category=category,
         confirm_form=confirm if (can_store or can_skip) else None,
         can_skip=can_skip,
         first_questions=prepared.questions[:PREVIEW_QUESTIONS],
     )
+    return page, status
 
 
 def _too_large(bank: Bank, committee: OrgUnit, limit: int):
@@ -152,7 +180,28 @@ def _confirm_import(bank: Bank, committee: OrgUnit):
     form = ConfirmImportForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _import_stash(bank).claim(form.token.data)
+    stash = _import_stash(bank)
+    if not form.confirm_warnings.data and stash.is_held(form.token.data):
+        with stash.held(form.token.data) as held:
+            prepared = _prepare(
+                bank,
+                held,
+                filename=form.filename.data or held.name,
+                file_format=form.file_format.data or "auto",
+            )
+        if prepared.warnings:  # not confirmed: the preview again, the file kept
+            return _preview(
+                bank,
+                committee,
+                ImportForm(formdata=None),
+                token=form.token.data,
+                filename=form.filename.data or held.name,
+                file_format=form.file_format.data or "auto",
+                category=form.category.data or "",
+                skip_invalid=bool(form.skip_invalid.data),
+                status=422,
+            )
+    path = stash.claim(form.token.data)
     if path is None:
         flash(_("This file was imported already or waited too long; upload it again."), "info")
         return redirect(url_for("quizzes.import_questions", bank_id=bank.id))
