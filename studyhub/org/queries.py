@@ -69,7 +69,8 @@ def _count_active(where: ColumnElement[bool]) -> Select[tuple[int]]:
 class UnitPage:
     """The statements of a unit's page, built once (it is a secretary's page, opened often):
     execute ``roster`` and ``roster_count`` with :func:`path_range`, ``children`` and
-    ``role_holders`` with ``unit_id``, ``ancestors`` with ``ids``.
+    ``role_holders`` with ``unit_id``, ``ancestors`` with ``ids``; ``family`` (the
+    children and the ancestors in one statement) with ``unit_id`` and ``ids``.
     """
 
     roster: Select[tuple[Member]]  # active members, by name (members_under)
@@ -77,6 +78,7 @@ class UnitPage:
     children: Select[tuple[OrgUnit]]
     ancestors: Select[tuple[OrgUnit]]
     role_holders: Select[tuple[RoleAssignment]]  # with their users
+    family: Select[tuple[OrgUnit]]  # children and ancestors by name: split by parent_id
 
 
 @functools.cache
@@ -90,6 +92,14 @@ def unit_page() -> UnitPage:
         .where(OrgUnit.id.in_(bindparam("ids", expanding=True)))
         .order_by(OrgUnit.path),
         role_holders=role_holders(unit_id).options(contains_eager(RoleAssignment.user)),
+        family=select(OrgUnit)
+        .where(
+            or_(
+                OrgUnit.parent_id == unit_id,
+                OrgUnit.id.in_(bindparam("ids", expanding=True)),
+            )
+        )
+        .order_by(OrgUnit.name),
     )
 
 

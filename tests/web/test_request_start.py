@@ -21,7 +21,7 @@ TZ = "Asia/Shanghai"
 # Statements per page view, the login check (the request's first statement) included.
 MEMBER_HOME = 9
 READING_PAGE = 4
-BRANCH_PAGE = 7
+BRANCH_PAGE = 6
 
 
 @pytest.fixture(autouse=True)

@@ -89,14 +89,19 @@ def unit(unit_id: int):
         )
         total_active = page.total
     by_unit = {"unit_id": unit.id}
+    family = list(  # the children and the ancestors in one statement
+        db.session.scalars(statements.family, {"unit_id": unit.id, "ids": unit.ancestor_ids[:-1]})
+    )
     return render_template(
         "org/unit.html",
         unit=unit,
         page=page,
         q=request.args.get("q", ""),
         show_all=show_all,
-        children=list(db.session.scalars(statements.children, by_unit)),
-        ancestors=list(db.session.scalars(statements.ancestors, {"ids": unit.ancestor_ids[:-1]})),
+        children=[u for u in family if u.parent_id == unit.id],  # by name
+        ancestors=sorted(  # each one's path holds the one above: the root first
+            (u for u in family if u.parent_id != unit.id), key=lambda u: len(u.path)
+        ),
         roles=list(db.session.scalars(statements.role_holders, by_unit)),
         total_active=total_active,
         can_manage=can_manage,
