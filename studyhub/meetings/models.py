@@ -170,7 +170,11 @@ class MeetingEvent(db.Model):
     """The audit trail: every change to a record, by whom and when."""
 
     __tablename__ = "meeting_event"
-    __table_args__ = (Index("ix_meeting_event_meeting", "meeting_id", "at"),)
+    __table_args__ = (
+        Index("ix_meeting_event_meeting", "meeting_id", "at"),
+        # The notices job reads the recent events of every meeting.
+        Index("ix_meeting_event_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
@@ -206,3 +210,22 @@ class RequiredFrequency(db.Model):
     kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
     period: Mapped[str] = mapped_column(String(8))  # month | quarter | none
     minimum: Mapped[int] = mapped_column(SmallInteger, default=1)
+
+
+class MeetingNotice(db.Model):
+    """A notice the meetings' jobs have sent: one row per event (invitation, change,
+    reminder, digest…), so a job that runs again, or late, never sends it twice.
+
+    Each message also carries a per-recipient ``dedupe_key``; this row is what lets the
+    job skip an event without asking every recipient again.
+    """
+
+    __tablename__ = "meeting_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
