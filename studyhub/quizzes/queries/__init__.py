@@ -45,6 +45,9 @@ from studyhub.quizzes.queries.attempts import (
     ungraded_count as ungraded_count,
 )
 from studyhub.quizzes.queries.attempts import (
+    version_options as version_options,
+)
+from studyhub.quizzes.queries.attempts import (
     versions_to_show as versions_to_show,
 )
 from studyhub.quizzes.queries.bank import (

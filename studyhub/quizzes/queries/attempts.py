@@ -117,6 +117,17 @@ def attempt_page(attempt_id: int) -> Bound:
     return Bound(_attempt_page(), {"attempt_id": attempt_id})
 
 
+def version_options(version_ids: list[int]) -> Select:
+    """(id, qtype, options) of question versions: what a start needs to order options."""
+    version = QuestionVersion.__table__
+    question = Question.__table__
+    return (
+        select(version.c.id, question.c.qtype, version.c.options)
+        .join(question, question.c.id == version.c.question_id)
+        .where(version.c.id.in_(version_ids))
+    )
+
+
 def versions_to_show(version_ids: list[int]) -> Select:
     """(id, question_id, qtype, stem_html, options, answer) of question versions."""
     version = QuestionVersion.__table__
