@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from studyhub.accounts.models import User
 from studyhub.demo import DEMO_PASSWORD
 from studyhub.extensions import db
-from studyhub.readings.models import ReadReceipt
+from studyhub.readings.models import Reading, ReadReceipt
 from tests.e2e.conftest import PHONE, BrowserClockCookies, LiveServer, log_in, wait_until
 from tests.e2e.test_readings_e2e import todays_reading
 
@@ -54,6 +54,15 @@ class OwnServer:
             self.server = None
 
 
+def set_minimum(live_server: LiveServer, reading_id: int, seconds: int) -> int:
+    """Set the reading's minimum time; returns the one it had (other journeys share it)."""
+    with live_server.app.app_context():
+        reading = db.session.get(Reading, reading_id)
+        before, reading.min_seconds = reading.min_seconds, seconds
+        db.session.commit()
+        return before
+
+
 def seconds_read(live_server: LiveServer, reading_id: int) -> int:
     with live_server.app.app_context():
         user = db.session.scalars(select(User).where(User.phone == OFFLINE_READER)).one()
@@ -70,12 +79,8 @@ def test_todays_reading_reads_offline_and_its_time_arrives_back_online(
     browser: Browser, live_server: LiveServer
 ):
     reading_id, title = todays_reading(live_server)
-    with live_server.app.app_context():
-        # Long enough that the reading is not studied during the test: time keeps counting.
-        from studyhub.readings.models import Reading
-
-        db.session.get(Reading, reading_id).min_seconds = 600
-        db.session.commit()
+    # Long enough that the reading is not studied during the test: time keeps counting.
+    shortest = set_minimum(live_server, reading_id, 600)
     server = OwnServer(live_server)
     server.start()
     context = browser.new_context(**PHONE, base_url=server.url)
@@ -115,4 +120,5 @@ def test_todays_reading_reads_offline_and_its_time_arrives_back_online(
     finally:
         context.close()
         server.stop()
+        set_minimum(live_server, reading_id, shortest)
     assert [e for e in errors if "favicon" in e or "manifest" in e] == []
