@@ -268,6 +268,12 @@ def test_a_wrong_header_lists_the_expected_and_the_found_columns(english_message
         headers=["序号", "题目类型", "题干", "正确答案"],
     )
     assert [q.answer for q in xlsx.parse(aliases).questions] == [True]
+    letters = xlsx_file(
+        [{"题型": "单选", "题目": "选哪个？", "A": "甲", "B": "乙", "正确答案": "B"}],
+        headers=["题型", "题目", "A", "B", "正确答案"],
+    )
+    [choice] = xlsx.parse(letters).questions
+    assert (choice.answer, [o.html for o in choice.options]) == ("B", ["甲", "乙"])
 
 
 # Re-import as versions ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ _ALIASES = {"题目": "stem", "题目内容": "stem", "试题内容": "stem", "�
             "参考评分标准": "rubric"}  # fmt: skip
 _ALIASES.update({f"{key}选项": key for key in KEYS})
 _ALIASES.update({f"选项{key}": key for key in KEYS})
+_ALIASES.update({key: key for key in KEYS})  # columns headed just A, B, C…
 _HEADER_KEYS = {**dict(zip(HEADERS, _COLUMN_KEYS, strict=True)), **_ALIASES}
 _HEADER_KEYS.update({key.lower(): key for key in _COLUMN_KEYS if len(key) > 1})
 _HEADER_SEARCH_ROWS = 10
