@@ -31,13 +31,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
-def unit_of(unit_id: int, *kinds: UnitKind) -> OrgUnit:
-    unit = db.get_or_404(OrgUnit, unit_id)
-    if unit.kind not in kinds:
-        abort(404)
-    return unit
-
-
 def year_arg(default: int) -> int:
     year = request.args.get("year", type=int)
     if year is None:
@@ -69,9 +62,8 @@ def compliance_home():
 @login_required
 def branch_compliance(unit_id: int):
     """The branch's year: each required kind (each group's meetings) by month or quarter."""
-    branch = unit_of(unit_id, UnitKind.BRANCH)
+    branch = org_access.load_unit_to_view(unit_id, UnitKind.BRANCH)
     me = grants()
-    org_access.require_view_unit(me, branch)
     now = clock.now_utc()
     this_year = clock.local_date(now, branch.timezone).year
     year = year_arg(this_year)
@@ -121,8 +113,7 @@ def _shift(day: date, months: int) -> str:
 @login_required
 def unit_compliance(unit_id: int):
     """Every branch under the committee (or general branch) for a month and its quarter."""
-    unit = unit_of(unit_id, *OVERVIEW_KINDS)
-    org_access.require_manage_unit(grants(), unit)
+    unit = org_access.load_unit_to_manage(unit_id, *OVERVIEW_KINDS)
     now = clock.now_utc()
     today = clock.local_date(now, unit.timezone)
     day = _month_arg(today)
@@ -144,8 +135,7 @@ def unit_compliance(unit_id: int):
 @login_required
 def frequencies(unit_id: int):
     """How often the committee's branches must hold each kind of meeting."""
-    committee = unit_of(unit_id, UnitKind.COMMITTEE)
-    org_access.require_manage_unit(grants(), committee)
+    committee = org_access.load_unit_to_manage(unit_id, UnitKind.COMMITTEE)
     current = compliance.frequencies_of(db.session, committee.id)
     form = FrequenciesForm(
         data={

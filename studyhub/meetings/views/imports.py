@@ -18,8 +18,8 @@ from studyhub.core.errors import RowError
 from studyhub.extensions import db
 from studyhub.meetings.forms import KIND_LABELS, MeetingImportForm
 from studyhub.meetings.services import import_file, imports
-from studyhub.meetings.views import bp, grants
-from studyhub.meetings.views.compliance import OVERVIEW_KINDS, unit_of
+from studyhub.meetings.views import bp
+from studyhub.meetings.views.compliance import OVERVIEW_KINDS
 from studyhub.org import access as org_access
 from studyhub.org.models import OrgUnit
 from studyhub.web.imports import PreviewedImport
@@ -33,8 +33,7 @@ class MeetingFileStash(UploadStash):
 
 
 def _import_unit(unit_id: int) -> OrgUnit:
-    unit = unit_of(unit_id, *OVERVIEW_KINDS)
-    org_access.require_manage_unit(grants(), unit)
+    unit = org_access.load_unit_to_manage(unit_id, *OVERVIEW_KINDS)
     return unit
 
 

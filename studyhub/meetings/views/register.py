@@ -18,8 +18,8 @@ from flask_login import current_user, login_required
 from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.meetings.services import register
-from studyhub.meetings.views import bp, grants
-from studyhub.meetings.views.compliance import OVERVIEW_KINDS, unit_of, year_arg
+from studyhub.meetings.views import bp
+from studyhub.meetings.views.compliance import OVERVIEW_KINDS, year_arg
 from studyhub.org import access as org_access
 from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit, UnitKind
@@ -54,8 +54,7 @@ def _send(unit: OrgUnit, export: str, write: Callable[[Path], object], name: str
 @login_required
 @writes_on_get  # the audit log records every download
 def register_download(unit_id: int):
-    branch = unit_of(unit_id, UnitKind.BRANCH)
-    org_access.require_view_unit(grants(), branch)
+    branch = org_access.load_unit_to_view(unit_id, UnitKind.BRANCH)
     year = year_arg(clock.local_date(clock.now_utc(), branch.timezone).year)
     return _send(
         branch,
@@ -69,8 +68,7 @@ def register_download(unit_id: int):
 @login_required
 @writes_on_get  # the audit log records every download
 def statistics_download(unit_id: int):
-    unit = unit_of(unit_id, *OVERVIEW_KINDS)
-    org_access.require_manage_unit(grants(), unit)
+    unit = org_access.load_unit_to_manage(unit_id, *OVERVIEW_KINDS)
     now = clock.now_utc()
     year = year_arg(clock.local_date(now, unit.timezone).year)
     return _send(
