@@ -252,6 +252,14 @@ def test_the_override_form_starts_at_the_suggested_rating(client, login, world):
     assert 'name="reason"' in form and "required" in form.split('name="reason"', 1)[1][:200]
 
 
+def test_dimension_names_come_from_the_catalogue(client, login, world):
+    login(world.staff.user)
+    english = client.get(member_url(world.a2)).text
+    assert '<th scope="row">Reading completion</th>' in english
+    chinese = client.get(member_url(world.a2), headers={"Accept-Language": "zh"}).text
+    assert '<th scope="row">学习材料完成率</th>' in chinese
+
+
 def test_secretaries_cannot_override(client, login, world):
     login(world.secretary_a.user)
     url = f"/reports/members/{world.a2.id}/scores/2026Q4/override"
