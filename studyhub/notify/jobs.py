@@ -346,6 +346,8 @@ def deliver_sms(
 
 
 def _absolute(link: str | None, base_url: str | None) -> str | None:
+    """The link as a phone outside the app can open it: absolute with ``BASE_URL``; a
+    site path without it would lead nowhere from a chat or a text, so it is left out."""
     if link and is_local_path(link):
-        return urljoin(base_url, link) if base_url else link
+        return urljoin(base_url, link) if base_url else None
     return link
