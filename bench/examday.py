@@ -503,7 +503,11 @@ def main() -> None:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # threads still stuck in requests
+                server.kill()
+                server.wait(timeout=30)
         if not args.keep:
             shutil.rmtree(instance, ignore_errors=True)
     info = {
