@@ -152,3 +152,10 @@ def test_the_host_sets_the_replay_and_its_deadline(client, login, world, lesson,
     assert 'id="live-replay-settings"' not in client.get(f"/live/{lesson.id}").get_data(True)
     refused = client.post(f"/live/{lesson.id}/replay", data={"csrf_token": token})
     assert refused.status_code == 403
+
+
+def test_leaders_find_the_live_lessons_from_the_meetings_page(client, login, world, lesson):
+    login(world.staff.user)
+    assert 'id="live-link"' in client.get("/meetings/").get_data(as_text=True)
+    page = client.get("/live/").get_data(as_text=True)
+    assert f"/live/{lesson.id}" in page and "/live/new" in page
