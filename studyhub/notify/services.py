@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, column, delete, exists, literal, select, table, update
+from sqlalchemy import (
+    Select,
+    and_,
+    column,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -425,3 +436,18 @@ def post_to_branch(
         .returning(ChannelDelivery.id)
     )
     return len(list(session.scalars(insert)))
+
+
+def last_deliveries(session: Session, channel_ids: list[int]) -> dict[int, ChannelDelivery]:
+    """Each robot's newest post (sent, waiting or failed), to show whether it works."""
+    if not channel_ids:
+        return {}
+    newest = (
+        select(func.max(ChannelDelivery.id))
+        .where(ChannelDelivery.channel_id.in_(channel_ids))
+        .group_by(ChannelDelivery.channel_id)
+    )
+    return {
+        row.channel_id: row
+        for row in session.scalars(select(ChannelDelivery).where(ChannelDelivery.id.in_(newest)))
+    }

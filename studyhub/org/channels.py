@@ -87,6 +87,7 @@ def _page(branch: OrgUnit, form: ChannelForm, status: int = 200):
             branch=branch,
             form=form,
             rows=rows,
+            last=notify.last_deliveries(db.session, [row.id for row in rows]),
             labels=KIND_LABELS,
             mask=mask,
         ),

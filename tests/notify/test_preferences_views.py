@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from studyhub.notify import services
-from studyhub.notify.models import BranchChannel, ChannelDelivery, NotificationPreference
+from studyhub.notify.models import (
+    BranchChannel,
+    ChannelDelivery,
+    DeliveryStatus,
+    NotificationPreference,
+)
 from studyhub.org.models import Role
 from tests.conftest import NOW
 
@@ -26,6 +31,8 @@ def test_a_member_turns_reminders_off_and_sms_on(app, client, login, session, ma
                 "daily_reading__sms": "y",
                 "plan_published__inbox": "y",
                 "plan_reminder__inbox": "y",
+                # The meeting notices stay on.
+                **{f"{kind}__inbox": "y" for kind in services.REMINDER_KINDS[4:]},
             },
         )
     finally:
@@ -73,6 +80,12 @@ def test_the_secretary_sets_up_a_robot_and_never_sees_the_secret_again(
     assert entry.changes["robot"] == [None, "dingtalk"]
     client.post(url, data={"kind": "dingtalk", "test": "y"})
     assert len(session.scalars(select(ChannelDelivery)).all()) == 1
+    assert "A message is waiting to be sent." in client.get(url).get_data(as_text=True)
+    post = session.scalars(select(ChannelDelivery)).one()
+    post.status, post.last_error = DeliveryStatus.FAILED, "error 310000: sign not match"
+    session.flush()
+    page = client.get(url).get_data(as_text=True)
+    assert "The last message could not be sent: error 310000: sign not match" in page
     for wrong in (
         "javascript:alert(1)",
         "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
