@@ -9,9 +9,10 @@ the committee's unique (committee, day) row. Editing, publishing, scheduling or
 unpublishing a reading changes that version (the services set ``updated_at``),
 so every process of every machine shows the change on the next page view.
 Visibility by time (a reading scheduled for 06:00) is judged on every view from
-the kept ``published_at``/``unpublished_at``, not cached. 党史今天 has no
-version: it is kept at most :data:`HISTORY_KEEP` (and emptied here when this
-process imports or edits entries, :func:`forget_history`).
+the kept ``published_at``/``unpublished_at``, not cached. Nothing is kept longer
+than :data:`KEEP_AT_MOST` (a renamed column shows within it); 党史今天 has no
+version, so that is its limit (and this process forgets it when it imports or
+edits entries, :func:`forget_history`).
 """
 
 from __future__ import annotations
@@ -35,14 +36,14 @@ from studyhub.readings.services.tracking import (
     TodayReading,
 )
 
-HISTORY_KEEP = timedelta(minutes=10)
+KEEP_AT_MOST = timedelta(minutes=10)
 
 _readings = VersionedCache()
 _history = VersionedCache()
 
 
 def forget_history() -> None:
-    """党史今天 changed: prepare it afresh (this process; others within HISTORY_KEEP)."""
+    """党史今天 changed: prepare it afresh (this process; others within KEEP_AT_MOST)."""
     _history.clear()
 
 
@@ -131,8 +132,10 @@ def _streak(days: set[date], today: date) -> int:
     return count
 
 
-def _day_reading(session: Session, committee_id: int, day: date, version) -> _DayReading | None:
-    kept = _readings.get((committee_id, day), version, now=datetime.min)
+def _day_reading(
+    session: Session, committee_id: int, day: date, version, now: datetime
+) -> _DayReading | None:
+    kept = _readings.get((committee_id, day), version, now=now)
     if kept is not MISSING:
         return kept
     row = session.execute(_DAY_READING, {"committee_id": committee_id, "day": day}).first()
@@ -141,7 +144,7 @@ def _day_reading(session: Session, committee_id: int, day: date, version) -> _Da
         if row is not None
         else None
     )
-    return _readings.put((committee_id, day), version, found)
+    return _readings.put((committee_id, day), version, found, until=now + KEEP_AT_MOST)
 
 
 def _history_soon(session: Session, committee_id: int, day: date, now: datetime):
@@ -154,7 +157,7 @@ def _history_soon(session: Session, committee_id: int, day: date, now: datetime)
     ahead = soon[0][0] if soon else 0
     entries = [TodayEntry(year, title) for offset, year, title in soon if offset == ahead]
     found = (entries[: queries.HISTORY_BRIEF_LIMIT], day + timedelta(days=ahead))
-    return _history.put((committee_id, day), None, found, until=now + HISTORY_KEEP)
+    return _history.put((committee_id, day), None, found, until=now + KEEP_AT_MOST)
 
 
 def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
@@ -176,7 +179,7 @@ def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
         },
     ).one()
     reading = (
-        _day_reading(session, reader.committee_id, day, (reading_id, version))
+        _day_reading(session, reader.committee_id, day, (reading_id, version), now)
         if reading_id is not None
         else None
     )
