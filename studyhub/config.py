@@ -112,6 +112,9 @@ class BaseConfig:
     # they had to attend, or counts as "attended", in the attendance ratio.
     MEETING_REMINDER_DAYS_BEFORE = 7
     MEETING_EXCUSED_COUNTS_AS = "excluded"
+    # Minutes before a planned meeting when those invited are reminded (the day before and
+    # an hour before); an empty tuple sends no reminders.
+    MEETING_NOTICE_REMINDERS = (24 * 60, 60)
     MEETING_IMPORT_MAX_ROWS = 5000
 
     # E-mail is sent only when SMTP_HOST is set.

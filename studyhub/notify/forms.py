@@ -16,6 +16,13 @@ KIND_LABELS = {
     "study_reminder": _l("My secretary reminds me to study"),
     "plan_published": _l("A new study plan"),
     "plan_reminder": _l("A study plan is due soon"),
+    "meeting_invitation": _l("A meeting I should attend is scheduled"),
+    "meeting_changed": _l("A meeting I should attend is moved or changed"),
+    "meeting_cancelled": _l("A meeting I should attend is cancelled"),
+    "meeting_reminder": _l("Reminders before a meeting starts"),
+    "leave_decided": _l("My leave request is decided"),
+    "record_returned": _l("A meeting record I wrote is returned (secretaries)"),
+    "records_waiting": _l("Daily digest of records waiting for review (staff)"),
 }
 CHANNEL_LABELS = {"inbox": _l("Inbox"), "email": _l("E-mail"), "sms": _l("SMS")}
 

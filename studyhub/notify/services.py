@@ -47,7 +47,20 @@ _user = table("user", column("id"), column("email"), column("phone"))
 
 # The reminders a member may turn off (inbox and e-mail) or ask for by SMS. Others (a
 # secretary's digests, exports ready) always arrive in the inbox.
-REMINDER_KINDS = ("daily_reading", "study_reminder", "plan_published", "plan_reminder")
+REMINDER_KINDS = (
+    "daily_reading",
+    "study_reminder",
+    "plan_published",
+    "plan_reminder",
+    # Meeting notices (meetings.notices).
+    "meeting_invitation",
+    "meeting_changed",
+    "meeting_cancelled",
+    "meeting_reminder",
+    "leave_decided",
+    "record_returned",
+    "records_waiting",
+)
 CHANNELS = ("inbox", "email", "sms")
 DEFAULT_WANTED = {"inbox": True, "email": True, "sms": False}
 

@@ -77,6 +77,11 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+def register(kind: str, renderer: Renderer) -> None:
+    """Render messages of ``kind`` with ``renderer`` (a domain above notify adds its own)."""
+    RENDERERS[kind] = renderer
+
+
 def render(message: Message) -> tuple[str, str]:
     """(subject, body) of ``message`` in the current language."""
     renderer = RENDERERS.get(message.kind)

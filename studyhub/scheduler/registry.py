@@ -26,6 +26,7 @@ from studyhub.core.clock import local_date
 from studyhub.extensions import db
 from studyhub.live import jobs as live_jobs
 from studyhub.meetings import jobs as meetings_jobs
+from studyhub.meetings import notices as meeting_notices
 from studyhub.notify import jobs as notify_jobs
 from studyhub.notify.mail import SmtpSettings, mail_enabled
 from studyhub.notify.sms import provider_from_config, sms_enabled
@@ -166,6 +167,27 @@ def _remind_missing_meetings(session: Session, now: datetime, config: Mapping[st
     )
 
 
+def _meeting_delivery(config: Mapping[str, Any]) -> dict[str, bool]:
+    return {"email": mail_enabled(config), "sms": sms_enabled(config)}
+
+
+def _send_meeting_notices(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return meeting_notices.send_event_notices(session, now=now, **_meeting_delivery(config))
+
+
+def _send_meeting_reminders(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return meeting_notices.send_reminders(
+        session,
+        now=now,
+        before=config.get("MEETING_NOTICE_REMINDERS", meeting_notices.DEFAULT_REMINDERS),
+        **_meeting_delivery(config),
+    )
+
+
+def _send_review_digest(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return meeting_notices.send_review_digest(session, now=now, **_meeting_delivery(config))
+
+
 def _purge_old_logins(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     return accounts_jobs.purge_old_logins(
         session, now=now, keep=timedelta(days=config.get("LOGIN_SESSION_KEEP_DAYS", 30))
@@ -284,6 +306,27 @@ JOBS: tuple[Job, ...] = (
         cron={"hour": "9", "minute": "10"},
         once_per="day",
         description="Remind secretaries of required meetings not yet held as a period ends.",
+    ),
+    Job(
+        "meetings.send_notices",
+        _send_meeting_notices,
+        cron={"minute": "*"},
+        misfire_grace=timedelta(minutes=10),
+        description="Meeting invitations, changes, cancellations, leave decisions, returns.",
+    ),
+    Job(
+        "meetings.send_reminders",
+        _send_meeting_reminders,
+        cron={"minute": "*/5"},
+        misfire_grace=timedelta(minutes=10),
+        description="Remind those invited before a meeting starts (MEETING_NOTICE_REMINDERS).",
+    ),
+    Job(
+        "meetings.review_digest",
+        _send_review_digest,
+        cron={"hour": "8", "minute": "45"},
+        once_per="day",
+        description="Tell staff once a day how many meeting records wait for their review.",
     ),
     Job(
         "accounts.purge_old_logins",

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from studyhub.core import clock
 from studyhub.extensions import db
+from studyhub.meetings import notices as notices  # noqa: F401  (the inbox renders its texts)
 from studyhub.meetings.forms import ConfirmForm
 from studyhub.meetings.models import Meeting
 from studyhub.org.access import grants as grants
