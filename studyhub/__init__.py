@@ -111,6 +111,7 @@ def _import_models() -> None:
 
 def _import_erasers() -> None:
     """Every domain's part of erasing a departed member (``studyhub.org.erasure.ERASERS``)."""
+    import studyhub.live.erasure
     import studyhub.meetings.erasure
     import studyhub.plans.erasure
     import studyhub.quizzes.erasure
@@ -234,3 +235,10 @@ def _sqlite_end_of_write(dbapi_connection, connection_record) -> None:
 @event.listens_for(Pool, "invalidate")
 def _sqlite_writer_gone(dbapi_connection, connection_record, exception) -> None:
     sqlite_writers.leave(connection_record.info)
+
+
+def main() -> None:
+    """The ``studyhub`` console command: Flask's CLI with every domain's commands."""
+    from studyhub.cli import command_group
+
+    command_group(create_app)()
