@@ -6,6 +6,8 @@ them, so commands never import HTTP handlers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -43,12 +45,15 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def _create_app():
-    from studyhub import create_app
+def command_group(create_app: Callable[[], Flask]) -> click.Group:
+    """The ``studyhub`` command group: Flask's CLI on the app ``create_app`` makes.
 
-    return create_app()
+    The app factory is handed in (``studyhub.main`` does it), so this module never
+    imports the package above it.
+    """
 
+    @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+    def main() -> None:
+        """studyhub: study, tests and 三会一课 records for Party organisations."""
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
-def main() -> None:
-    """studyhub: study, tests and 三会一课 records for Party organisations."""
+    return main

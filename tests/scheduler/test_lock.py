@@ -196,7 +196,7 @@ class Scheduler:
     def __init__(self, env: dict[str, str]) -> None:
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from studyhub.cli import main; main()", "scheduler"],
+            [sys.executable, "-c", "from studyhub import main; main()", "scheduler"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,
