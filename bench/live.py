@@ -31,7 +31,10 @@ It reports viewers held at the end, delivery latency p50/p95/p99 over all
 (viewer, comment) pairs with comments missed counted as errors, errors by
 kind, CPU (seconds per second) and memory (RSS) of the channel processes and of
 the gunicorn workers per 1,000 viewers, and the other pages' rate and p95.
-The process raises its open-file limit, and spreads its connections over
+Requests to the app go through a bounded pool of kept-alive connections
+(``--app-connections``), as a proxy in front of gunicorn would; each viewer's
+channel connection is its own. The process raises its open-file limit, and
+spreads the channel connections over
 ``--source-addresses`` loopback addresses (127.0.0.2, 127.0.0.3, …) so that
 ephemeral ports do not run short.
 
@@ -89,6 +92,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--safety-poll", type=int, default=120, help="feed polls with SSE, s")
     parser.add_argument("--page-clients", type=int, default=2, help="closed-loop page loaders")
     parser.add_argument("--source-addresses", type=int, default=4)
+    parser.add_argument(
+        "--app-connections", type=int, default=64, help="pooled connections to the app"
+    )
     parser.add_argument("--timeout", type=float, default=30.0)
     base.add_server_arguments(parser)
     parser.set_defaults(worker_threads=4)
@@ -268,7 +274,11 @@ class Load:
             await self._watch(http, person, int(now - last))
             last = now
 
-    async def viewer(self, number: int, http, person: Person, join_at: float, until: float):
+    async def viewer(
+        self, number: int, http, channel_http, person: Person, join_at: float, until: float
+    ):
+        """``http``: the pooled connections to the app (as a proxy keeps to gunicorn);
+        ``channel_http``: this viewer's own connection to a channel process."""
         await asyncio.sleep(max(0, join_at - time.monotonic()))
         seq = 0
         if self.args.embedded:  # the page polls from the start
@@ -296,7 +306,7 @@ class Load:
             port = self.channel_ports[number % len(self.channel_ports)]
             url = f"http://127.0.0.1:{port}{person.channel}"
             try:
-                async with http.get(url, timeout=None) as response:
+                async with channel_http.get(url, timeout=None) as response:
                     if response.status != 200:
                         self.stats.error(f"channel {response.status}")
                         return
@@ -369,6 +379,18 @@ class Load:
         ]
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.args.timeout)
         sessions = [aiohttp.ClientSession(connector=c, timeout=timeout) for c in connectors]
+        # The app is reached as through a proxy: a bounded pool of kept-alive connections
+        # (viewers' feeds and reports), and a small one for the poster and the other pages.
+        pooled = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self.args.app_connections, keepalive_timeout=1.5, ttl_dns_cache=None
+            ),
+            timeout=aiohttp.ClientTimeout(total=self.args.timeout),
+        )
+        others = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=8, keepalive_timeout=1.5),
+            timeout=aiohttp.ClientTimeout(total=self.args.timeout),
+        )
         idle = sample()
         begun = time.monotonic()
         comments_at = begun + self.args.ramp + 3
@@ -377,6 +399,7 @@ class Load:
             asyncio.create_task(
                 self.viewer(
                     i,
+                    pooled,
                     sessions[i % len(sessions)],
                     person,
                     begun + self.args.ramp * i / max(1, len(viewers)),
@@ -390,9 +413,9 @@ class Load:
         measured_from = time.monotonic()
         held_at_start = self.stats.held
         await asyncio.gather(
-            self.poster(sessions[0], posters, comments_at),
+            self.poster(others, posters, comments_at),
             *(
-                self.pages(sessions[0], posters[-1 - i], comments_at + self.args.duration)
+                self.pages(others, posters[-1 - i], comments_at + self.args.duration)
                 for i in range(self.args.page_clients)
             ),
         )
@@ -403,7 +426,7 @@ class Load:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for http in sessions:
+        for http in [*sessions, pooled, others]:
             await http.close()
         return {
             "idle": idle,
