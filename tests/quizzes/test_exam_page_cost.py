@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from studyhub.quizzes.models import Attempt
 from studyhub.quizzes.views.attempt import attempt_token
-from tests.quizzes.attempt_helpers import make_quiz, numbered
+from tests.quizzes.attempt_helpers import make_quiz, numbered, position_of
 
 QUESTIONS = 50
 # The request's first statement: the user with their login (and the domains' parts).
@@ -111,3 +111,29 @@ def test_an_answer_save_is_two_statements_login_check_included(
 
     assert response.status_code == 200 and response.get_json()["applied"] is True
     assert len(statements) == SAVE, statements
+
+
+def test_the_kept_screens_show_each_takers_own_answers_escaped(app, client, login, session, world):
+    """Screens are kept per version and filled per taker: a saved choice is checked only on
+    its own option, a typed answer comes back escaped, and another taker sees neither."""
+    quiz = make_quiz(session, world, shuffle_options=True)
+    mine = _started(client, login, session, quiz, world.member)
+    token = attempt_token(mine)
+    fillin = position_of(session, mine, world.questions["fillin"])
+    single = position_of(session, mine, world.questions["single"])
+    for position, response in ((fillin, ["<b>工人</b>"]), (single, "B")):
+        saved = client.post(
+            f"/quizzes/attempts/{mine.id}/answer",
+            json={"position": position, "response": response, "seq": 1},
+            headers={"X-Attempt-Token": token},
+        )
+        assert saved.get_json()["applied"] is True
+
+    page = client.get(f"/quizzes/attempts/{mine.id}").text
+    theirs = _started(client, login, session, quiz, world.neighbour)
+    other = client.get(f"/quizzes/attempts/{theirs.id}").text
+
+    assert "&lt;b&gt;工人&lt;/b&gt;" in page and "<b>工人</b>" not in page
+    section = page.split(f'<section id="q{single}"')[1].split("</section>")[0]
+    assert section.count(" checked") == 1 and 'value="B" checked' in section
+    assert "工人" not in other and 'value="B" checked' not in other
