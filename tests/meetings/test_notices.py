@@ -323,3 +323,14 @@ def test_notice_kinds_are_preferences_and_scheduled_jobs(app):
         assert kind in texts.RENDERERS
     for name in ("meetings.send_notices", "meetings.send_reminders", "meetings.review_digest"):
         assert find_job(name, app.config).name == name
+
+
+def test_an_invitation_reads_in_chinese_for_a_chinese_reader(session, world):
+    plan_lesson(session, world)
+    notices.send_event_notices(session, now=LATER)
+    message = session.scalars(select(Message).where(Message.kind == notices.INVITATION)).first()
+    with force_locale("zh"):
+        subject, body = texts.render(message)
+    assert subject == "会议通知：党课“学习党的二十届四中全会精神”"
+    assert "甲支部，时间：2026年11月22日 10:30。" in body
+    assert "地点：三楼会议室" in body
