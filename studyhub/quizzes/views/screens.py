@@ -266,6 +266,8 @@ def _feedback_values(view: review.ItemView, ctx: Context) -> dict[str, str]:
             css += " wrong-choice"
         values[f"oc{index}"] = css
         values[f"ock{index}"] = " checked" if option.is_chosen else ""
+    if view.essay is not None:
+        values["text"] = str(escape(view.essay.text or ""))
     for blank in view.blanks:
         values[f"bv{blank.index}"] = str(escape(blank.text))
         if blank.is_right is not None:
