@@ -21,9 +21,9 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 from studyhub.core import clock
 from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
-from studyhub.org import access
 from studyhub.org.access import grants as _grants
-from studyhub.org.models import Member, OrgUnit, UnitKind
+from studyhub.org.models import Member, OrgUnit
+from studyhub.readings.access import load_rota_branch
 from studyhub.readings.models import Reading
 from studyhub.readings.services import rota, tracking
 from studyhub.readings.views import bp
@@ -77,16 +77,6 @@ def _reader() -> tracking.Reader | None:
     return reader_of_request()
 
 
-def _branch(branch_id: int) -> OrgUnit:
-    """The branch, if the user keeps its rota: its secretary or committee, or staff above."""
-    branch = db.get_or_404(OrgUnit, branch_id)
-    if branch.kind != UnitKind.BRANCH:
-        abort(404)
-    if not access.can_view_unit(_grants(), branch):
-        raise NotAllowed(_("Only the branch's secretary, its committee and staff keep its rota."))
-    return branch
-
-
 def _rota_url(branch: OrgUnit, anchor: str | None = None) -> str:
     return url_for("readings.rota", branch_id=branch.id, _anchor=anchor)
 
@@ -101,7 +91,7 @@ def _branch_member(branch: OrgUnit, member_id: int) -> Member:
 @bp.get("/readings/rota/<int:branch_id>", endpoint="rota")
 @login_required
 def rota_page(branch_id: int):
-    branch = _branch(branch_id)
+    branch = load_rota_branch(branch_id)
     now = clock.now_utc()
     today = rota.branch_today(db.session, branch, now)
     return render_template(
@@ -121,7 +111,7 @@ def rota_page(branch_id: int):
 @bp.post("/readings/rota/<int:branch_id>/members")
 @login_required
 def rota_add(branch_id: int):
-    branch = _branch(branch_id)
+    branch = load_rota_branch(branch_id)
     form = MemberForm()
     if not form.validate_on_submit():
         abort(400)
@@ -136,7 +126,7 @@ def rota_add(branch_id: int):
 @bp.post("/readings/rota/<int:branch_id>/members/all")
 @login_required
 def rota_add_all(branch_id: int):
-    branch = _branch(branch_id)
+    branch = load_rota_branch(branch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     added = rota.add_all_to_rota(db.session, branch)
@@ -148,7 +138,7 @@ def rota_add_all(branch_id: int):
 @bp.post("/readings/rota/<int:branch_id>/members/<int:member_id>/remove")
 @login_required
 def rota_remove(branch_id: int, member_id: int):
-    branch = _branch(branch_id)
+    branch = load_rota_branch(branch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return run_button(
@@ -161,7 +151,7 @@ def rota_remove(branch_id: int, member_id: int):
 @bp.post("/readings/rota/<int:branch_id>/members/<int:member_id>/move")
 @login_required
 def rota_move(branch_id: int, member_id: int):
-    branch = _branch(branch_id)
+    branch = load_rota_branch(branch_id)
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -177,7 +167,7 @@ def rota_move(branch_id: int, member_id: int):
 @bp.post("/readings/rota/<int:branch_id>/days/off")
 @login_required
 def rota_day_off(branch_id: int):
-    branch = _branch(branch_id)
+    branch = load_rota_branch(branch_id)
     form = DayOffForm()
     if not form.validate_on_submit():
         abort(400)
@@ -194,7 +184,7 @@ def rota_day_off(branch_id: int):
 @bp.post("/readings/rota/<int:branch_id>/days/reassign")
 @login_required
 def rota_reassign(branch_id: int):
-    branch = _branch(branch_id)
+    branch = load_rota_branch(branch_id)
     form = ReassignForm()
     if not form.validate_on_submit():
         abort(400)
@@ -216,7 +206,7 @@ def rota_reassign(branch_id: int):
 @bp.post("/readings/rota/<int:branch_id>/days/swap")
 @login_required
 def rota_swap(branch_id: int):
-    branch = _branch(branch_id)
+    branch = load_rota_branch(branch_id)
     form = SwapForm()
     if not form.validate_on_submit():
         flash(_("Choose two days."), "error")
