@@ -89,7 +89,7 @@ def test_a_member_does_the_daily_quiz(client, login, session, org):
     result = client.get("/quizzes/daily")
     assert "4 of 5 right" in result.text
     assert "Points today: 4" in result.text
-    assert "Days in a row: 1" in result.text
+    assert "Quiz days in a row: 1" in result.text
     assert len(_explanations(result.text)) == 5
     assert (
         session.scalar(
