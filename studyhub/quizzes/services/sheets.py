@@ -38,6 +38,7 @@ class Sheet:
     """One question version as the attempt page shows it, the same for every taker."""
 
     version_id: int
+    question_id: int
     qtype: QuestionType
     stem_html: str
     stem_parts: tuple[str, ...] | None  # fill-in stem cut at its blanks, when they can be inlined
@@ -98,7 +99,9 @@ def clear_sheets() -> None:
         _sheets.clear()
 
 
-def _prepare(version_id: int, qtype: str, stem_html: str, options: Any, answer: Any) -> Sheet:
+def _prepare(
+    version_id: int, question_id: int, qtype: str, stem_html: str, options: Any, answer: Any
+) -> Sheet:
     kind = QuestionType(qtype)
     pairs = tuple((str(o["key"]), str(o.get("html", ""))) for o in options or [])
     blanks = len(answer) if isinstance(answer, list) else 1
@@ -108,6 +111,7 @@ def _prepare(version_id: int, qtype: str, stem_html: str, options: Any, answer: 
         parts = tuple(found) if found is not None else None
     return Sheet(
         version_id=version_id,
+        question_id=question_id,
         qtype=kind,
         stem_html=stem_html,
         stem_parts=parts,
@@ -131,7 +135,9 @@ def sheets_for(session: Session, items: list[PageItem]) -> dict[int, Sheet]:
         fresh = {}
         for row in session.execute(queries.versions_to_show(sorted(missing))):
             if missing.get(row.id) == row.question_id:
-                sheet = _prepare(row.id, row.qtype, row.stem_html, row.options, row.answer)
+                sheet = _prepare(
+                    row.id, row.question_id, row.qtype, row.stem_html, row.options, row.answer
+                )
                 fresh[(row.id, row.question_id)] = sheet
                 found[row.id] = sheet
         with _lock:

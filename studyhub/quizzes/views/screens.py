@@ -128,7 +128,7 @@ def _screen(
         order = _order(sheet, option_order)
         return _skeleton(sheet, order, locale), order
 
-    return _kept(("order", sheet.version_id, option_order, locale), make)
+    return _kept(("order", sheet.version_id, sheet.question_id, option_order, locale), make)
 
 
 def _skeleton(sheet: Sheet, order: tuple[str, ...], locale: str) -> Skeleton:
@@ -154,7 +154,7 @@ def _skeleton(sheet: Sheet, order: tuple[str, ...], locale: str) -> Skeleton:
         )
         return Skeleton(str(get_template_attribute(TEMPLATE, "screen")(shown, _Slots())))
 
-    return _kept(("screen", sheet.version_id, order, locale), make)
+    return _kept(("screen", sheet.version_id, sheet.question_id, order, locale), make)
 
 
 def _text(key: tuple[Any, ...], make: Callable[[], Any]) -> str:
