@@ -28,13 +28,7 @@ from studyhub.core.versioned import MISSING, VersionedCache
 from studyhub.points.models import PointEntry
 from studyhub.readings import queries
 from studyhub.readings.models import Reading, ReadingColumn, ReadReceipt
-from studyhub.readings.services.tracking import (
-    STREAK_WINDOW_DAYS,
-    Reader,
-    Today,
-    TodayEntry,
-    TodayReading,
-)
+from studyhub.readings.services.tracking import STREAK_WINDOW_DAYS, Reader
 
 KEEP_AT_MOST = timedelta(minutes=10)
 
@@ -51,6 +45,42 @@ def clear() -> None:
     """Forget everything kept (tests, whose rolled-back databases reuse ids)."""
     _readings.clear()
     _history.clear()
+
+
+@dataclass(frozen=True)
+class TodayReading:
+    id: int
+    title: str
+    reading_seconds: int
+    column_name: str | None
+
+    @property
+    def minutes(self) -> int:
+        return max(1, round(self.reading_seconds / 60))
+
+
+@dataclass(frozen=True)
+class TodayEntry:
+    year: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Today:
+    """What a member's home page shows about today."""
+
+    day: date
+    reading: TodayReading | None
+    is_studied: bool
+    history: list[TodayEntry]
+    streak: int
+    total_points: int
+    # The day ``history`` is of: today, or the next day with an entry when today has none.
+    history_day: date | None = None
+
+    @property
+    def history_is_ahead(self) -> bool:
+        return self.history_day is not None and self.history_day != self.day
 
 
 @dataclass(frozen=True)

@@ -332,42 +332,6 @@ def branch_study(session: Session, branch: OrgUnit, *, now: datetime) -> BranchS
     )
 
 
-@dataclass(frozen=True)
-class TodayReading:
-    id: int
-    title: str
-    reading_seconds: int
-    column_name: str | None
-
-    @property
-    def minutes(self) -> int:
-        return max(1, round(self.reading_seconds / 60))
-
-
-@dataclass(frozen=True)
-class TodayEntry:
-    year: int
-    title: str
-
-
-@dataclass(frozen=True)
-class Today:
-    """What a member's home page shows about today."""
-
-    day: date
-    reading: TodayReading | None
-    is_studied: bool
-    history: list[TodayEntry]
-    streak: int
-    total_points: int
-    # The day ``history`` is of: today, or the next day with an entry when today has none.
-    history_day: date | None = None
-
-    @property
-    def history_is_ahead(self) -> bool:
-        return self.history_day is not None and self.history_day != self.day
-
-
 def history_page(session: Session, reader: Reader, *, page: int, per_page: int) -> Page:
     """The member's receipts with their readings, last opened first (items: (reading, receipt))."""
     total = (
