@@ -9,6 +9,8 @@ entries for its members. A member sees their own explanation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 
 from studyhub.core.errors import NotAllowed, NotFound
@@ -144,6 +146,18 @@ def _get(model, object_id: int):
     if found is None:
         raise NotFound(_l("Not found."))
     return found
+
+
+def load_unit(
+    unit_id: int, require: Callable[[Grants, OrgUnit], None], *kinds: UnitKind
+) -> OrgUnit:
+    """The URL's unit (404 when missing or not one of ``kinds``), once ``require`` (one of
+    the ``require_*`` checks above) allows the user."""
+    unit = _get(OrgUnit, unit_id)
+    if kinds and unit.kind not in kinds:
+        raise NotFound(_l("Not found."))
+    require(grants(), unit)
+    return unit
 
 
 def load_member_score(member_id: int) -> Member:

@@ -19,10 +19,10 @@ from studyhub.extensions import db
 from studyhub.org import access as org_access
 from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.reports import access
 from studyhub.reports.forms import AuditFilterForm
 from studyhub.reports.services import audit_log
 from studyhub.reports.views import bp
-from studyhub.reports.views.common import grants, unit_or_404
 from studyhub.web.saving import writes_on_get
 
 LOG_UNITS = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
@@ -33,9 +33,7 @@ MIME_TYPES = {
 
 
 def _log_unit(unit_id: int) -> OrgUnit:
-    unit = unit_or_404(unit_id, *LOG_UNITS)
-    org_access.require_view_audit_log(grants(), unit)
-    return unit
+    return access.load_unit(unit_id, org_access.require_view_audit_log, *LOG_UNITS)
 
 
 def _filter(form: AuditFilterForm) -> audit_log.LogFilter:

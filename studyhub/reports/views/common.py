@@ -8,18 +8,11 @@ from flask import abort, current_app, request
 
 from studyhub.extensions import db
 from studyhub.org.access import grants as grants
-from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.org.models import OrgUnit
 from studyhub.reports.quarters import Quarter
 
 # Quarters offered in the quarter picker, counting back from the current one.
 PICKER_QUARTERS = 8
-
-
-def unit_or_404(unit_id: int, *kinds: UnitKind) -> OrgUnit:
-    unit = db.get_or_404(OrgUnit, unit_id)
-    if kinds and unit.kind not in kinds:
-        abort(404)
-    return unit
 
 
 def committee_of(unit: OrgUnit) -> OrgUnit:

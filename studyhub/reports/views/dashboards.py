@@ -28,7 +28,7 @@ from studyhub.reports.forms import RemindForm
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import dashboards
 from studyhub.reports.views import bp
-from studyhub.reports.views.common import committee_of, grants, picker, quarter_arg, unit_or_404
+from studyhub.reports.views.common import committee_of, grants, picker, quarter_arg
 from studyhub.web.charts import Series, line_chart
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.ids import db_id
@@ -56,8 +56,7 @@ def _branch_page(branch_id: int, plan_id: int | None) -> BranchPage:
     """The branch, its committee and the plan shown; 403 for anyone but its leaders and
     staff above it."""
     now = clock.now_utc()
-    branch = unit_or_404(branch_id, UnitKind.BRANCH)
-    access.require_view_dashboard(grants(), branch)
+    branch = access.load_unit(branch_id, access.require_view_dashboard, UnitKind.BRANCH)
     committee = committee_of(branch)
     today = clock.local_date(now, committee.timezone)
     choice = dashboards.choose_plan(
@@ -146,8 +145,7 @@ def branch_dashboard_print(branch_id: int):
 def remind(branch_id: int):
     """Remind one member, or everyone not done, about the plan (once a day each)."""
     now = clock.now_utc()
-    branch = unit_or_404(branch_id, UnitKind.BRANCH)
-    access.require_remind(grants(), branch)
+    branch = access.load_unit(branch_id, access.require_remind, UnitKind.BRANCH)
     form = RemindForm()
     if not form.validate_on_submit():
         abort(400)
@@ -230,8 +228,9 @@ def _trend_chart(board: dashboards.UnitDashboard, quarter: Quarter):
 def unit_dashboard(unit_id: int):
     """Every branch under a committee or general branch ranked for a plan, with the trend."""
     now = clock.now_utc()
-    unit = unit_or_404(unit_id, UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH)
-    access.require_view_ranking(grants(), unit)
+    unit = access.load_unit(
+        unit_id, access.require_view_ranking, UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH
+    )
     committee = committee_of(unit)
     today = clock.local_date(now, committee.timezone)
     choice = dashboards.choose_plan(

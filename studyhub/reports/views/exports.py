@@ -34,9 +34,7 @@ from studyhub.reports.views import bp
 from studyhub.reports.views.common import (
     committee_of,
     excused_counts_as,
-    grants,
     quarter_arg,
-    unit_or_404,
 )
 from studyhub.web.saving import writes_on_get
 from studyhub.web.storage import current_storage, send_stored
@@ -54,8 +52,7 @@ EXPORTABLE = (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH)
 def download_scores(unit_id: int, quarter_label: str, file_format: str):
     """The unit's quarter as a file; staff for their committee, secretaries their branch."""
     now = clock.now_utc()
-    unit = unit_or_404(unit_id, *EXPORTABLE)
-    access.require_view_scores(grants(), unit)
+    unit = access.load_unit(unit_id, access.require_view_scores, *EXPORTABLE)
     if file_format not in exports.FORMATS:
         abort(404)
     committee = committee_of(unit)

@@ -19,7 +19,7 @@ from studyhub.reports.quarters import Quarter
 from studyhub.reports.services import adjustments, settings
 from studyhub.reports.services.frozen import closed_record
 from studyhub.reports.views import bp
-from studyhub.reports.views.common import committee_of, grants, picker, quarter_arg, unit_or_404
+from studyhub.reports.views.common import committee_of, grants, picker, quarter_arg
 from studyhub.web.saving import committed, errors_on, run_button
 
 MAX_MEMBER_CHOICES = 2000
@@ -43,8 +43,7 @@ def _settings_form(current: scoring.Settings) -> SettingsForm:
 @login_required
 def score_settings(committee_id: int):
     """Dimensions and weights (adding up to 100), rating thresholds, adjustment cap."""
-    committee = unit_or_404(committee_id, UnitKind.COMMITTEE)
-    access.require_manage_scores(grants(), committee)
+    committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
     current = settings.settings_for(db.session, committee.id)
     form = _settings_form(current)
     if form.validate_on_submit():
@@ -87,9 +86,8 @@ def score_settings(committee_id: int):
 def adjustments_page(branch_id: int):
     """The branch's bonus and deduction entries for a quarter, and the form to add one."""
     now = clock.now_utc()
-    branch = unit_or_404(branch_id, UnitKind.BRANCH)
+    branch = access.load_unit(branch_id, access.require_adjust_in, UnitKind.BRANCH)
     me = grants()
-    access.require_adjust_in(me, branch)
     committee = committee_of(branch)
     quarter = quarter_arg(committee, now)
     is_closed = closed_record(db.session, committee, quarter) is not None

@@ -31,7 +31,6 @@ from studyhub.reports.views.common import (
     grants,
     picker,
     quarter_arg,
-    unit_or_404,
 )
 from studyhub.web.pagination import Page
 from studyhub.web.saving import run_button
@@ -48,8 +47,7 @@ def _labels() -> dict:
 def committee_scores(committee_id: int):
     """The committee's quarter: every member's total, rank and rating, by rank."""
     now = clock.now_utc()
-    committee = unit_or_404(committee_id, UnitKind.COMMITTEE)
-    access.require_manage_scores(grants(), committee)
+    committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
     quarter = quarter_arg(committee, now)
     branches = list(db.session.scalars(org_queries.units_under(committee.path, UnitKind.BRANCH)))
     branch_id = request.args.get("branch", type=int)
@@ -99,9 +97,8 @@ def committee_scores(committee_id: int):
 def branch_scores(branch_id: int):
     """A branch's quarter, for its secretary and branch committee (and staff above it)."""
     now = clock.now_utc()
-    branch = unit_or_404(branch_id, UnitKind.BRANCH)
+    branch = access.load_unit(branch_id, access.require_view_scores, UnitKind.BRANCH)
     me = grants()
-    access.require_view_scores(me, branch)
     committee = committee_of(branch)
     quarter = quarter_arg(committee, now)
     with frozen.quarter_scores(
@@ -180,8 +177,7 @@ def member_score(member_id: int):
 @bp.post("/committees/<int:committee_id>/scores/<quarter_label>/close")
 @login_required
 def close_quarter(committee_id: int, quarter_label: str):
-    committee = unit_or_404(committee_id, UnitKind.COMMITTEE)
-    access.require_manage_scores(grants(), committee)
+    committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
     quarter = quarter_arg(committee, clock.now_utc(), quarter_label)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -214,8 +210,7 @@ def close_quarter(committee_id: int, quarter_label: str):
 @bp.post("/committees/<int:committee_id>/scores/<quarter_label>/reopen")
 @login_required
 def reopen_quarter(committee_id: int, quarter_label: str):
-    committee = unit_or_404(committee_id, UnitKind.COMMITTEE)
-    access.require_manage_scores(grants(), committee)
+    committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
     quarter = quarter_arg(committee, clock.now_utc(), quarter_label)
     record = db.session.scalars(queries.quarter_close(committee.id, quarter)).first()
     if record is None:
