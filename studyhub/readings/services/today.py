@@ -3,11 +3,12 @@
 What is the same for every member of a committee (today's reading in brief,
 党史今天 of the coming days) is prepared once per process and reused
 (:class:`studyhub.core.versioned.VersionedCache`); what is the member's own
-(points, streak, whether today's reading is studied) comes in one statement,
-which also reads the version of today's reading: its id and ``updated_at``, from
-the committee's unique (committee, day) row. Editing, publishing, scheduling or
-unpublishing a reading changes that version (the services set ``updated_at``),
-so every process of every machine shows the change on the next page view.
+(points, streak, whether today's reading is studied, the lead-reader duty)
+comes in one statement, which also reads the version of today's reading: its id
+and ``updated_at``, from the committee's unique (committee, day) row. Editing,
+publishing, scheduling or unpublishing a reading changes that version (the
+services set ``updated_at``), so every process of every machine shows the change
+on the next page view.
 Visibility by time (a reading scheduled for 06:00) is judged on every view from
 the kept ``published_at``/``unpublished_at``, not cached. Nothing is kept longer
 than :data:`KEEP_AT_MOST` (a renamed column shows within it); 党史今天 has no
@@ -20,14 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy import String, bindparam, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from studyhub.core.clock import as_utc
 from studyhub.core.versioned import MISSING, VersionedCache
 from studyhub.points.models import PointEntry
 from studyhub.readings import queries
-from studyhub.readings.models import Reading, ReadingColumn, ReadReceipt
+from studyhub.readings.models import LeadAssignment, Reading, ReadingColumn, ReadReceipt
+from studyhub.readings.services.rota.home import Duty
 from studyhub.readings.services.tracking import STREAK_WINDOW_DAYS, Reader
 
 KEEP_AT_MOST = timedelta(minutes=10)
@@ -77,6 +79,8 @@ class Today:
     total_points: int
     # The day ``history`` is of: today, or the next day with an entry when today has none.
     history_day: date | None = None
+    # The member's lead-reader duty today, when they are on duty (the lead panel shows it).
+    duty: Duty | None = None
 
     @property
     def history_is_ahead(self) -> bool:
@@ -122,6 +126,13 @@ _days = (
     .subquery()
 )
 
+# The member leads their branch's reading today (the lead panel's question, asked here).
+_ON_DUTY = (
+    LeadAssignment.branch_id == bindparam("branch_id"),
+    LeadAssignment.day == bindparam("day"),
+    LeadAssignment.member_id == bindparam("member_id"),
+)
+
 _MINE = select(
     select(func.coalesce(func.sum(PointEntry.points), 0))
     .where(PointEntry.user_id == bindparam("user_id"))
@@ -137,6 +148,8 @@ _MINE = select(
     )
     .scalar_subquery(),
     select(func.aggregate_strings(cast(_days.c.studied_on, String), ",")).scalar_subquery(),
+    exists().where(*_ON_DUTY),
+    select(LeadAssignment.reflection).where(*_ON_DUTY).scalar_subquery(),
 )
 
 _DAY_READING = (
@@ -199,11 +212,13 @@ def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
     an entry (up to :data:`queries.HISTORY_LOOKAHEAD_DAYS` ahead).
     """
     day = reader.today(now)
-    points, reading_id, version, studied_at, days = session.execute(
+    points, reading_id, version, studied_at, days, on_duty, reflection = session.execute(
         _MINE,
         {
             "user_id": reader.user_id,
             "committee_id": reader.committee_id,
+            "branch_id": reader.branch_id,
+            "member_id": reader.member_id,
             "day": day,
             "since": day - timedelta(days=STREAK_WINDOW_DAYS),
         },
@@ -224,4 +239,11 @@ def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
         streak=_streak(studied_days, day),
         total_points=int(points or 0),
         history_day=history_day if history else None,
+        duty=Duty(
+            day=day,
+            reading_id=reading.brief.id if visible and reading is not None else None,
+            has_reflection=bool(reflection),
+        )
+        if on_duty
+        else None,
     )

@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -277,10 +278,9 @@ def today_panel(user: Any, now) -> HomePanel | None:
     reader = reader_of_request()
     if reader is None:
         return None
-    return HomePanel(
-        template="readings/panels/today.html",
-        context={"today": today.today_for(db.session, reader, now=now)},
-    )
+    found = today.today_for(db.session, reader, now=now)
+    g.lead_duty = found.duty  # asked with the rest: the lead panel needs no statement
+    return HomePanel(template="readings/panels/today.html", context={"today": found})
 
 
 @bp.record_once

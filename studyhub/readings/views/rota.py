@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -264,14 +264,17 @@ def lead_panel(user: Any, now) -> HomePanel | None:
     reader = _reader()
     if reader is None:
         return None
-    duty = rota.duty_today(
-        db.session,
-        member_id=reader.member_id,
-        branch_id=reader.branch_id,
-        committee_id=reader.committee_id,
-        timezone=reader.timezone,
-        now=now,
-    )
+    if "lead_duty" in g:  # the today panel asked already, in its statement
+        duty = g.lead_duty
+    else:
+        duty = rota.duty_today(
+            db.session,
+            member_id=reader.member_id,
+            branch_id=reader.branch_id,
+            committee_id=reader.committee_id,
+            timezone=reader.timezone,
+            now=now,
+        )
     if duty is None:
         return None
     return HomePanel(template="readings/panels/lead.html", context={"duty": duty})
