@@ -36,6 +36,8 @@ KIND_LABELS = {
     MeetingKind.GROUP_MEETING: _l("Party group meeting"),
     MeetingKind.LESSON: _l("Party lesson"),
     MeetingKind.THEME_DAY: _l("Theme Party day"),
+    MeetingKind.ORG_LIFE: _l("Organisational life meeting"),
+    MeetingKind.DEMOCRATIC_REVIEW: _l("Democratic appraisal of members"),
 }
 ATTENDANCE_LABELS = {
     AttendanceStatus.PRESENT: _l("Present"),
@@ -203,6 +205,7 @@ class ConfirmForm(FlaskForm):
 EVERY_LABELS = {
     Every.MONTH: _l("Every month"),
     Every.QUARTER: _l("Every quarter"),
+    Every.YEAR: _l("Every year"),
     Every.NONE: _l("Not required"),
 }
 
@@ -232,6 +235,8 @@ class FrequenciesForm(FlaskForm):
     general_meeting = FormField(KindFrequencyForm)
     lesson = FormField(KindFrequencyForm)
     theme_day = FormField(KindFrequencyForm)
+    org_life = FormField(KindFrequencyForm)
+    democratic_review = FormField(KindFrequencyForm)
 
 
 class MeetingImportForm(FlaskForm):

@@ -38,7 +38,7 @@ def ending_periods(today: date, days_before: int) -> list[Period]:
     """The month and the quarter of ``today`` when ``today`` is in their last ``days_before``
     days (with 7: from the 25th of a 31-day month)."""
     found = []
-    for every in (Every.MONTH, Every.QUARTER):
+    for every in (Every.MONTH, Every.QUARTER, Every.YEAR):
         period = Period.containing(every, today)
         if today >= period.end_day - timedelta(days=days_before):
             found.append(period)

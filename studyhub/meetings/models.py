@@ -36,6 +36,8 @@ class MeetingKind(enum.StrEnum):
     GROUP_MEETING = "group_meeting"  # 党小组会
     LESSON = "lesson"  # 党课
     THEME_DAY = "theme_day"  # 主题党日
+    ORG_LIFE = "org_life"  # 组织生活会
+    DEMOCRATIC_REVIEW = "democratic_review"  # 民主评议党员
 
 
 class MeetingState(enum.StrEnum):
@@ -208,7 +210,7 @@ class RequiredFrequency(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     committee_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
-    period: Mapped[str] = mapped_column(String(8))  # month | quarter | none
+    period: Mapped[str] = mapped_column(String(8))  # month | quarter | year | none
     minimum: Mapped[int] = mapped_column(SmallInteger, default=1)
 
 

@@ -19,6 +19,7 @@ class Every(enum.StrEnum):
 
     MONTH = "month"
     QUARTER = "quarter"
+    YEAR = "year"  # 组织生活会, 民主评议党员
     NONE = "none"
 
 
@@ -43,7 +44,7 @@ def months_of(quarter: int) -> range:
 
 @dataclass(frozen=True, order=True)
 class Period:
-    """One month (``number`` 1–12) or quarter (1–4) of ``year``."""
+    """One month (``number`` 1–12) or quarter (1–4) of ``year``, or the year (number 1)."""
 
     every: Every
     year: int
@@ -51,18 +52,24 @@ class Period:
 
     @classmethod
     def containing(cls, every: Every, day: date) -> Period:
+        if every == Every.YEAR:
+            return cls(every, day.year, 1)
         number = day.month if every == Every.MONTH else quarter_of(day.month)
         return cls(every, day.year, number)
 
     @property
     def label(self) -> str:
-        """``2026-03`` or ``2026Q1``: stable keys (reminder dedupe keys use them)."""
+        """``2026-03``, ``2026Q1`` or ``2026``: stable keys (reminder dedupe keys use them)."""
         if self.every == Every.MONTH:
             return f"{self.year}-{self.number:02d}"
+        if self.every == Every.YEAR:
+            return f"{self.year}"
         return f"{self.year}Q{self.number}"
 
     @property
     def months(self) -> range:
+        if self.every == Every.YEAR:
+            return range(1, 13)
         return (
             range(self.number, self.number + 1)
             if self.every == Every.MONTH

@@ -158,12 +158,14 @@ def test_frequencies_default_and_saved(session, world):
         Frequency(MeetingKind.GENERAL_MEETING, Every.QUARTER, 1),
         Frequency(MeetingKind.LESSON, Every.QUARTER, 1),
         Frequency(MeetingKind.THEME_DAY, Every.MONTH, 1),
+        Frequency(MeetingKind.ORG_LIFE, Every.YEAR, 1),
+        Frequency(MeetingKind.DEMOCRATIC_REVIEW, Every.YEAR, 2),
     ]
     saved = service.save_frequencies(session, world.committee, choices, actor_id=None, now=NOW)
     assert saved[MeetingKind.COMMITTEE_MEETING] == Frequency(
         MeetingKind.COMMITTEE_MEETING, Every.QUARTER, 2, is_default=False
     )
-    assert session.query(RequiredFrequency).filter_by(committee_id=world.committee.id).count() == 5
+    assert session.query(RequiredFrequency).filter_by(committee_id=world.committee.id).count() == 7
     held(session, world, MeetingKind.COMMITTEE_MEETING, local(2026, 1, 8, 9))
     held(session, world, MeetingKind.GROUP_MEETING, local(2026, 1, 9, 9), group=world.group_a1)
 

@@ -199,6 +199,10 @@ def test_settings_page_saves_frequencies(session, world, client, login):
         "lesson-minimum": "1",
         "theme_day-every": "month",
         "theme_day-minimum": "1",
+        "org_life-every": "year",
+        "org_life-minimum": "1",
+        "democratic_review-every": "year",
+        "democratic_review-minimum": "2",
     }
     response = client.post(f"/meetings/committees/{world.committee.id}/frequencies", data=data)
     assert response.status_code == 302
@@ -209,6 +213,7 @@ def test_settings_page_saves_frequencies(session, world, client, login):
     assert saved[MeetingKind.COMMITTEE_MEETING] == ("quarter", 2)
     assert saved[MeetingKind.GROUP_MEETING] == ("none", 1)
     assert saved[MeetingKind.THEME_DAY] == ("month", 1)
+    assert saved[MeetingKind.DEMOCRATIC_REVIEW] == ("year", 2)
     bad = client.post(
         f"/meetings/committees/{world.committee.id}/frequencies",
         data={**data, "lesson-minimum": "0", "lesson-every": "weekly"},

@@ -133,30 +133,31 @@ def test_statistics_per_branch_month_and_kind(session, world, tmp_path):
     by_key = {(row[0], row[1]): row for row in months[1:]}
     assert len(by_key) == 3 * 12
     march, april = by_key[("甲支部", "2026-03")], by_key[("甲支部", "2026-04")]
-    # Kind columns: committee, group, general, lesson, theme day.
-    assert march[2:7] == [1, 1, 0, 0, 0]
-    assert april[2:7] == [1, 0, 0, 0, 0]
+    # Kind columns: committee, group, general, lesson, theme day, 组织生活会, 民主评议.
+    assert march[2:9] == [1, 1, 0, 0, 0, 0, 0]
+    assert april[2:9] == [1, 0, 0, 0, 0, 0, 0]
     # March asks the committee meeting and both groups' meetings: 2 of 3 held.
-    assert march[7:10] == [3, 2, 1]
-    assert round(march[10], 4) == round(2 / 3, 4)
-    assert by_key[("甲支部", "2026-07")][8:11] == [0, 0, None]  # ahead: nothing counted
+    assert march[9:12] == [3, 2, 1]
+    assert round(march[12], 4) == round(2 / 3, 4)
+    assert by_key[("甲支部", "2026-07")][10:13] == [0, 0, None]  # ahead: nothing counted
     years, formulas, _ = sheet_rows(path, "年度汇总")
     assert formulas == []
     by_branch = {row[0]: row for row in years[1:]}
     a = by_branch["甲支部"]
-    assert a[1:6] == [2, 1, 0, 1, 1]
+    assert a[1:8] == [2, 1, 0, 1, 1, 0, 0]
     # Met: Mar, Apr committee; Mar 甲一; Q1 lesson = 4. Missing: Jan, Feb, May committee (3),
     # 甲一 Jan, Feb, Apr, May (4), 甲二 Jan–May (5), Q1 general meeting (1) = 13.
-    assert a[6:9] == [17, 4, 13]
-    assert round(a[9], 4) == round(4 / 17, 4)
+    # The yearly 组织生活会 and 民主评议 are due, not missing, in June: not counted yet.
+    assert a[8:11] == [17, 4, 13]
+    assert round(a[11], 4) == round(4 / 17, 4)
     total = by_branch["合计（会议测试党委）"]
     b = by_branch["乙支部"]
-    assert total[6:9] == [
-        a[6] + b[6] + by_branch["党委办公室"][6],
-        a[7] + b[7] + by_branch["党委办公室"][7],
+    assert total[8:11] == [
         a[8] + b[8] + by_branch["党委办公室"][8],
+        a[9] + b[9] + by_branch["党委办公室"][9],
+        a[10] + b[10] + by_branch["党委办公室"][10],
     ]
-    assert b[1:6] == [0, 0, 0, 1, 0]
+    assert b[1:8] == [0, 0, 0, 1, 0, 0, 0]
 
 
 def test_statistics_take_three_statements_whatever_the_branches(

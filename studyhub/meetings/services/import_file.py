@@ -84,6 +84,9 @@ KIND_VALUES: dict[str, MeetingKind] = {
     "党小组会议": MeetingKind.GROUP_MEETING,
     "党课": MeetingKind.LESSON,
     "主题党日活动": MeetingKind.THEME_DAY,
+    "专题组织生活会": MeetingKind.ORG_LIFE,
+    "民主评议": MeetingKind.DEMOCRATIC_REVIEW,
+    "民主评议党员大会": MeetingKind.DEMOCRATIC_REVIEW,
 }
 EXAMPLE = {
     "branch": "第一党支部",

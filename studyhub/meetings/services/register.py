@@ -53,6 +53,8 @@ KIND_NAMES = {
     MeetingKind.GENERAL_MEETING: "支部党员大会",
     MeetingKind.LESSON: "党课",
     MeetingKind.THEME_DAY: "主题党日",
+    MeetingKind.ORG_LIFE: "组织生活会",
+    MeetingKind.DEMOCRATIC_REVIEW: "民主评议党员",
 }
 STATE_NAMES = {
     MeetingState.PLANNED: "计划中",

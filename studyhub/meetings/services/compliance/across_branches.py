@@ -135,7 +135,14 @@ def unit_compliance(
 def _requirements(year: YearCompliance, month: Period, quarter: Period) -> Iterable[Requirement]:
     """Each line's cell for ``month`` (monthly lines) or ``quarter`` (quarterly ones)."""
     for line in year.lines:
-        period = month if line.every == Every.MONTH else quarter
+        if line.every == Every.YEAR:
+            # A yearly meeting (组织生活会, 民主评议) is this period's business in the
+            # year's last quarter; before, it is on the branch's year page only.
+            if quarter.number != 4:
+                continue
+            period = Period(Every.YEAR, quarter.year, 1)
+        else:
+            period = month if line.every == Every.MONTH else quarter
         cell = line.cells[period.number - 1]
         yield Requirement(
             kind=line.kind,

@@ -190,7 +190,7 @@ def year_compliance(
 
 
 def _periods(every: Every, year: int) -> list[Period]:
-    count = 12 if every == Every.MONTH else 4
+    count = {Every.MONTH: 12, Every.QUARTER: 4, Every.YEAR: 1}[every]
     return [Period(every, year, number) for number in range(1, count + 1)]
 
 

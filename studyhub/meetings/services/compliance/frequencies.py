@@ -26,6 +26,8 @@ KIND_ORDER = (
     MeetingKind.GENERAL_MEETING,
     MeetingKind.LESSON,
     MeetingKind.THEME_DAY,
+    MeetingKind.ORG_LIFE,
+    MeetingKind.DEMOCRATIC_REVIEW,
 )
 DEFAULT_FREQUENCIES: dict[MeetingKind, tuple[Every, int]] = {
     MeetingKind.COMMITTEE_MEETING: (Every.MONTH, 1),
@@ -33,6 +35,9 @@ DEFAULT_FREQUENCIES: dict[MeetingKind, tuple[Every, int]] = {
     MeetingKind.GENERAL_MEETING: (Every.QUARTER, 1),
     MeetingKind.LESSON: (Every.QUARTER, 1),
     MeetingKind.THEME_DAY: (Every.NONE, 1),
+    # Once a year each (the committee may change them like the others).
+    MeetingKind.ORG_LIFE: (Every.YEAR, 1),
+    MeetingKind.DEMOCRATIC_REVIEW: (Every.YEAR, 1),
 }
 MAX_MINIMUM = 10
 
