@@ -209,6 +209,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     held: int = 0
+    peak: int = 0
     expected: int = 0  # (viewer, comment) pairs: the viewers held when each comment was sent
     page_latencies: list[float] = field(default_factory=list)
     pages: int = 0
@@ -290,6 +291,7 @@ class Load:
         try:
             if self.args.embedded:
                 self.stats.held += 1
+                self.stats.peak = max(self.stats.peak, self.stats.held)
                 self.joined[number] = time.monotonic()
                 try:
                     while time.monotonic() < until:
@@ -311,6 +313,7 @@ class Load:
                         self.stats.error(f"channel {response.status}")
                         return
                     self.stats.held += 1
+                    self.stats.peak = max(self.stats.peak, self.stats.held)
                     self.joined[number] = time.monotonic()
                     # As the page: once the connection is open, catch up from the feed.
                     asyncio.create_task(self._feed(http, person, 0))
@@ -433,7 +436,9 @@ class Load:
             "before": before,
             "after": after,
             "measured": measured,
-            "held": min(held_at_start, held_at_end),
+            "held": held_at_end,
+            "held_at_start": held_at_start,
+            "peak": self.stats.peak,
         }
 
 
@@ -556,7 +561,7 @@ def main() -> None:
     expected = stats.expected
     missed = max(0, expected - len(stats.latencies))
     seconds = result["measured"]
-    per_k = 1000 / max(1, result["held"])
+    per_k = 1000 / max(1, result["held"] or result["peak"])
     ch_cpu = (result["after"]["channels"][0] - result["before"]["channels"][0]) / seconds
     app_cpu = (result["after"]["app"][0] - result["before"]["app"][0]) / seconds
     mode = "embedded (polling)" if args.embedded else "live channel"
@@ -575,7 +580,9 @@ def main() -> None:
         f"{args.source_addresses} source addresses",
         f"- machine: {', '.join(base.machine().values())}; "
         f"load {load_before:.1f} before, {load_after:.1f} after",
-        f"- viewers asked {args.viewers:,}, held through the comments: **{result['held']:,}**",
+        f"- viewers asked {args.viewers:,}; connected when the comments began "
+        f"{result['held_at_start']:,}, at their end **{result['held']:,}**, "
+        f"at most {result['peak']:,}",
         f"- comments: {comments} at 1/s; deliveries {len(stats.latencies):,} of {expected:,} "
         f"(missed {missed:,})",
         f"- delivery latency ms: p50 {p50:.0f}, **p95 {p95:.0f}**, p99 {p99:.0f} "
