@@ -178,20 +178,32 @@ def attempt_page(session: Session, attempt_id: int, *, user_id: int) -> AttemptP
     if not rows or rows[0].user_id != user_id:
         raise NotFound(_l("This attempt is not yours."))
     first = rows[0]
+    # Unpacked by position (the statement's column order): this runs for every item.
     items = [
         PageItem(
-            position=row.position,
-            question_id=row.question_id,
-            version_id=row.version_id,
-            points=row.points,
-            option_order=_order_of(row.option_order),
-            response=_decoded(row.response),
-            seq=row.response_seq,
-            is_flagged=bool(row.is_flagged),
-            is_graded=row.score is not None,
+            position,
+            question_id,
+            version_id,
+            points,
+            _order_of(order),
+            None if response is None else _decoded(response),
+            seq,
+            bool(is_flagged),
+            score is not None,
         )
-        for row in rows
-        if row.position is not None
+        for (
+            *_attempt,
+            position,
+            question_id,
+            version_id,
+            points,
+            order,
+            response,
+            seq,
+            is_flagged,
+            score,
+        ) in rows
+        if position is not None
     ]
     return AttemptPage(
         attempt_id=attempt_id,

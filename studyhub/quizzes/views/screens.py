@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import chain
 from operator import itemgetter
@@ -187,6 +187,8 @@ class Context:
     is_instant: bool
     locale: str
     save_url: str
+    titles: list[str]  # "Question n of total" for n = 1…total
+    actions: tuple[str, str, str, str]  # the buttons by (first) + 2 × (last)
 
 
 def _values(item: PageItem, sheet: Sheet, order: tuple[str, ...], ctx: Context) -> dict[str, str]:
@@ -196,14 +198,14 @@ def _values(item: PageItem, sheet: Sheet, order: tuple[str, ...], ctx: Context) 
     loc = ctx.locale
     values = {
         "pos": str(pos),
-        "title": _text(("title", loc, pos, total), lambda: _title(pos, total)),
+        "title": ctx.titles[pos - 1] if pos <= total else _title(pos, total),
         "points": _text(("points", loc, item.points), lambda: _points(item.points)),
         "current": " is-current" if pos == ctx.current else "",
         "seq": str(item.seq),
         "token": ctx.token,
         "save_url": ctx.save_url,
         "flag": " checked" if item.is_flagged else "",
-        "actions": _actions(pos == 1, pos >= total, False, ctx),
+        "actions": ctx.actions[(pos == 1) + 2 * (pos >= total)],
     }
     response = item.response
     if order:
@@ -326,12 +328,24 @@ def navigator(page: AttemptPage, ctx: Context) -> Markup:
 
 
 def context(page: AttemptPage, *, current: int, token: str) -> Context:
-    return Context(
+    """What every screen of the page shares (its words kept per language and length)."""
+    locale = str(get_locale())
+    total = len(page.items)
+    is_instant = page.is_instant
+    numbers = range(1, total + 1)
+    titles = _kept(("titles", locale, total), lambda: [_title(n, total) for n in numbers])
+    ctx = Context(
         attempt_id=page.attempt_id,
-        total=len(page.items),
+        total=total,
         current=current,
         token=token,
-        is_instant=page.is_instant,
-        locale=str(get_locale()),
+        is_instant=is_instant,
+        locale=locale,
         save_url=url_for("quizzes.save_answer", attempt_id=page.attempt_id),
+        titles=titles,
+        actions=("", "", "", ""),
     )
+    actions = tuple(
+        _actions(first, last, False, ctx) for last in (False, True) for first in (False, True)
+    )
+    return replace(ctx, actions=actions)
