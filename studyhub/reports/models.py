@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -148,3 +149,102 @@ class ExportJob(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CustomDimension(db.Model):
+    """A committee's own score dimension (岗位核心度, 月度考核…) in one of its scoring schemes.
+
+    ``source`` names the registry entry that obtains the value (see
+    :mod:`studyhub.reports.dimensions`): entered per member, imported from XLSX, or
+    computed from member data. ``mapping`` says how a value becomes 0–100 points:
+    ``{"kind": "scale", "out_of": 5}``, ``{"kind": "bands", "bands": [[0, 40], [30, 80]]}``
+    (the points of the highest band whose lower bound the value reaches) or
+    ``{"kind": "table", "table": {"excellent": 100, …}}``. ``quarters`` lists the quarter
+    numbers it applies to (empty: every quarter).
+    """
+
+    __tablename__ = "custom_dimension"
+    __table_args__ = (UniqueConstraint("committee_id", "scheme", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    # "quarterly": part of the committee's quarterly score; else a scheme of its own.
+    scheme: Mapped[str] = mapped_column(String(64), default="quarterly")
+    name: Mapped[str] = mapped_column(String(64))
+    weight: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    source: Mapped[str] = mapped_column(String(32))  # entered | imported | computed | rating
+    computed_from: Mapped[str | None] = mapped_column(String(32))  # membership_years | age
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    quarters: Mapped[list[int]] = mapped_column(JSON, default=list)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DimensionValue(db.Model):
+    """A member's value of an entered or imported dimension for a quarter."""
+
+    __tablename__ = "dimension_value"
+    __table_args__ = (
+        UniqueConstraint("dimension_id", "year", "quarter", "user_id"),
+        Index("ix_dimension_value_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension_id: Mapped[int] = mapped_column(ForeignKey("custom_dimension.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    quarter: Mapped[int] = mapped_column(SmallInteger)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    value: Mapped[Decimal] = mapped_column(Numeric(9, 2))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MemberBirth(db.Model):
+    """A member's year of birth, for dimensions computed from age bands."""
+
+    __tablename__ = "member_birth"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    born_year: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Competition(db.Model):
+    """A 比学习 competition between branches: a period, the branches and the measures."""
+
+    __tablename__ = "competition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    # Measure codes with their weights: [["completion", 50], ["test", 50], ["d12", 0]…]
+    measures: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    show_names: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CompetitionBranch(db.Model):
+    __tablename__ = "competition_branch"
+    __table_args__ = (Index("ix_competition_branch_branch", "branch_id"),)
+
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id"), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+
+
+class CompetitionSnapshot(db.Model):
+    """A branch's figures in a competition on a day (one row per day: the job is idempotent)."""
+
+    __tablename__ = "competition_snapshot"
+    __table_args__ = (UniqueConstraint("competition_id", "branch_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    day: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    rank: Mapped[int] = mapped_column(Integer)
+    members: Mapped[int] = mapped_column(Integer)
