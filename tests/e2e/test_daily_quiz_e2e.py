@@ -39,8 +39,35 @@ def _answers(live_server: LiveServer, user_id: int) -> tuple[int, list[tuple[str
         return attempt.id, [(i.version.question.qtype, i.version.answer) for i in items]
 
 
-def _give(page: Page, qtype: str, answer: object, *, right: bool) -> None:
-    """Answer the question on screen, rightly or not, as a person taps and types."""
+def _give(page: Page, qtype: str, answer: object, *, right: bool, form: str = "") -> None:
+    """Answer the question on screen, rightly or not, as a person taps and types.
+
+    In the daily quiz a single-choice or true/false answer is one tap (the page sends it at
+    once); the others — and every answer in ``form`` (the mistake book's review) — are
+    chosen or typed, then confirmed.
+    """
+    if form:
+        _choose(page, qtype, answer, right=right)
+        page.click(f"{form} button[type=submit]")
+        return
+    if qtype == QuestionType.TRUEFALSE:
+        value = answer if right else not answer
+        with page.expect_navigation():
+            page.click(f"input[name=response][value={'true' if value else 'false'}]")
+        return
+    if qtype == QuestionType.SINGLE:
+        keys = page.locator("input[name=response]").evaluate_all("els => els.map(e => e.value)")
+        key = answer if right else next(k for k in keys if k != answer)
+        with page.expect_navigation():
+            page.click(f"input[name=response][value={key}]")
+        return
+    _choose(page, qtype, answer, right=right)
+    with page.expect_navigation():
+        page.click("#answer-form button[type=submit]")
+
+
+def _choose(page: Page, qtype: str, answer: object, *, right: bool) -> None:
+    """Choose or type the answer without sending it."""
     if qtype == QuestionType.TRUEFALSE:
         value = answer if right else not answer
         page.check(f"input[name=response][value={'true' if value else 'false'}]")
@@ -96,24 +123,28 @@ def test_member_does_the_daily_quiz_and_sees_points(
     panel = page.locator("#daily-panel")
     expect(panel).to_be_visible()
     expect(page.locator("#mistakes-due strong")).to_have_count(0)
-    page.click("#daily-go")
-    page.click("#daily-start button[type=submit]")
+    with page.expect_navigation():
+        page.click("#daily-go")  # one tap: straight to the first question
     expect(page.locator("#daily-position")).to_be_visible()
     attempt_id, answers = _answers(live_server, user_id)
     assert len(answers) == 5
 
     for position, (qtype, answer) in enumerate(answers, start=1):
-        expect(page).to_have_url(f"{live_server.url}/quizzes/daily/{attempt_id}/{position}")
-        expect(page.locator(".explanation")).to_have_count(0)  # nothing before answering
+        assert page.url.split("?")[0] == f"{live_server.url}/quizzes/daily/{attempt_id}/{position}"
+        expect(page.locator("#answer-form .explanation")).to_have_count(0)  # nothing before
         _fits_the_phone(page)
         right = position != 3
         _give(page, qtype, answer, right=right)
-        page.click("#answer-form button[type=submit]")
-        verdict = page.locator(".verdict")
-        expect(verdict).to_have_class("verdict is-right" if right else "verdict is-wrong")
-        if position == 3:
+        if right and position < len(answers):
+            # Straight on to the next question, this one's verdict folded above it.
+            verdict = page.locator("#previous-answer summary .verdict")
+            expect(verdict).to_have_class("verdict is-right")
+        elif not right:
+            # A wrong answer stays: the right answer and the explanation, then "next".
+            expect(page.locator(".feedback .verdict")).to_have_class("verdict is-wrong")
             page.screenshot(path=str(screenshot_dir / "daily-quiz-feedback.png"), full_page=True)
-        page.click("#next")
+            with page.expect_navigation():
+                page.click("#next")
 
     # The day's result: four right, four points, the first day in a row.
     expect(page.locator("#daily-result")).to_be_visible()
@@ -134,8 +165,7 @@ def test_member_does_the_daily_quiz_and_sees_points(
     page.click("#mistakes-due a")
     page.click("#start-review")
     qtype, answer = answers[2]
-    _give(page, qtype, answer, right=True)
-    page.click("#review-form button[type=submit]")
+    _give(page, qtype, answer, right=True, form="#review-form")
     expect(page.locator(".verdict")).to_have_class("verdict is-right")
     expect(page.locator("#next-review")).to_be_visible()
     _fits_the_phone(page)
