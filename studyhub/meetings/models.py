@@ -231,3 +231,57 @@ class MeetingNotice(db.Model):
     )
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Rating(enum.StrEnum):
+    """A member's rating by a 民主评议党员 meeting."""
+
+    EXCELLENT = "excellent"  # 优秀
+    QUALIFIED = "qualified"  # 合格
+    BASICALLY_QUALIFIED = "basically_qualified"  # 基本合格
+    UNQUALIFIED = "unqualified"  # 不合格
+
+
+class MeetingRating(db.Model):
+    """One member's rating by a 民主评议党员 meeting, as the recorder entered it.
+
+    ``votes`` holds the vote counts per rating when the branch records them
+    (``{"excellent": 12, "qualified": 3, …}``), else it is empty.
+    """
+
+    __tablename__ = "meeting_rating"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id"),
+        Index("ix_meeting_rating_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    rating: Mapped[Rating] = mapped_column(_enum(Rating))
+    votes: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MakeupTask(db.Model):
+    """补学: a member absent from a 党课 or a 支部党员大会 studies its material (and, when
+    set, takes a short test) by a deadline. Completion shows on the record and in the
+    member's history as 补学, never as attendance (their attendance row stays absent).
+    """
+
+    __tablename__ = "makeup_task"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id"),
+        Index("ix_makeup_task_user", "user_id", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quiz.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="SET NULL"))
