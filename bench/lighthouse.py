@@ -110,7 +110,11 @@ def member_pages(port: int, cookie: str, limit: int) -> list[str]:
         if SKIP.search(path) or shape(path) in seen:
             continue
         seen.add(shape(path))
-        status, _cookies, _location, page = base.request(port, "GET", target, cookie=cookie)
+        status, _cookies, location, page = base.request(port, "GET", target, cookie=cookie)
+        if status in (301, 302, 303) and location.startswith("/"):
+            seen.discard(shape(path))  # /reports/my-score leads to the member's own page
+            queue.appendleft(location)
+            continue
         if status != 200 or "<html" not in page[:200].lower():
             continue
         found.append(target)
