@@ -112,8 +112,7 @@ def member_pages(port: int, cookie: str, limit: int) -> list[str]:
         seen.add(shape(path))
         status, _cookies, location, page = base.request(port, "GET", target, cookie=cookie)
         if status in (301, 302, 303) and location.startswith("/"):
-            seen.discard(shape(path))  # /reports/my-score leads to the member's own page
-            queue.appendleft(location)
+            queue.appendleft(location)  # /reports/my-score: the member's own score page
             continue
         if status != 200 or "<html" not in page[:200].lower():
             continue
