@@ -25,6 +25,7 @@ from studyhub.meetings.queries.lists import member_records as member_records
 from studyhub.meetings.queries.lists import member_upcoming as member_upcoming
 from studyhub.meetings.queries.lists import review_queue as review_queue
 from studyhub.meetings.queries.lists import upcoming_for_home as upcoming_for_home
+from studyhub.meetings.queries.ratings import ratings_for as ratings_for
 from studyhub.meetings.queries.record import ATTENDED as ATTENDED
 from studyhub.meetings.queries.record import HELD_STATES as HELD_STATES
 from studyhub.meetings.queries.record import PLAN_KINDS as PLAN_KINDS
