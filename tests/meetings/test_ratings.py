@@ -153,3 +153,30 @@ def test_only_the_roster_of_a_written_democratic_review_is_rated(session, world)
             now=now,
         )
     assert session.query(MeetingRating).count() == 0
+
+
+def test_the_ratings_page_saves_and_then_shows_them(session, world, client, login):
+    at = local(2026, 11, 10, 14)
+    meeting = review(session, world, at)
+    login(world.secretary_a.user)
+    url = f"/meetings/{meeting.id}/ratings"
+    page = client.get(url).get_data(as_text=True)
+    assert f'data-member="{world.member_a1.user_id}"' in page
+    a1, a2 = f"m{world.member_a1.user_id}", f"m{world.member_a2.user_id}"
+    bad = client.post(url, data={f"{a1}-rating": "excellent", f"{a1}-qualified": "-2"})
+    assert bad.status_code == 200
+    assert session.query(MeetingRating).count() == 0
+    answer = client.post(
+        url,
+        data={f"{a1}-rating": "excellent", f"{a1}-excellent": "5", f"{a2}-rating": "qualified"},
+    )
+    assert answer.status_code == 302
+    stored = ratings.ratings_of(session, meeting)
+    assert stored[world.member_a1.user_id].votes == {"excellent": 5}
+    assert stored[world.member_a2.user_id].rating == Rating.QUALIFIED
+    records.submit_meeting(session, meeting, by=world.secretary_a.user, now=at + timedelta(hours=3))
+    session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-rating="excellent"' in page and "Save the ratings" not in page
+    login(world.member_a1.user)
+    assert client.get(url).status_code == 403
