@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from studyhub.quizzes.models import Attempt, AttemptItem
 from studyhub.quizzes.services import attempts
@@ -60,3 +61,40 @@ def test_many_members_start_at_once_each_with_their_own_attempt(session, world, 
     assert len(started) == len(members)  # the second start resumed the first attempt
     assert again.id in {a.id for a in started}
     assert {a.user_id for a in started} == {m.user_id for m in members}
+
+
+# What two transactions may hold at once on a table (PostgreSQL's table-level modes): a start
+# may read shared tables (AccessShare) and take key-share row locks through foreign keys
+# (RowShare, compatible with every other start's); it writes only its own new rows.
+SHARED_OK = {"AccessShareLock", "RowShareLock"}
+OWN_TABLES = {"attempt", "attempt_item"}
+
+
+def test_on_postgresql_a_start_holds_no_lock_another_start_would_wait_for(session, world):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's locks; SQLite's writers queue by design")
+    questions = [numbered(session, world.bank, n) for n in range(1, 21)]
+    quiz = make_quiz(session, world, questions=questions, shuffle_questions=True)
+
+    before = _locks(session)  # the setup's own, in this test's transaction
+
+    attempts.start_attempt(session, quiz, user_id=world.member.user_id, now=NOW, seed=3)
+    taken = _locks(session) - before
+
+    assert {name for name, _mode in taken} >= OWN_TABLES  # the start wrote its own rows
+    for name, mode in taken:
+        if name in OWN_TABLES:
+            assert mode in SHARED_OK | {"RowExclusiveLock"}, (name, mode)
+        else:
+            assert mode in SHARED_OK, (name, mode)
+
+
+def _locks(session) -> set[tuple[str, str]]:
+    """(table, mode) of the table locks this transaction holds."""
+    rows = session.execute(
+        text(
+            "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " WHERE l.pid = pg_backend_pid() AND c.relkind = 'r'"
+        )
+    ).all()
+    return {(name, mode) for name, mode in rows}
