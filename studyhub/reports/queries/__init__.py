@@ -40,6 +40,7 @@ from studyhub.reports.queries.scores import adjustment_reasons as adjustment_rea
 from studyhub.reports.queries.scores import adjustments_list as adjustments_list
 from studyhub.reports.queries.scores import count_frozen as count_frozen
 from studyhub.reports.queries.scores import dimensions_of as dimensions_of
+from studyhub.reports.queries.scores import every_dimension_of as every_dimension_of
 from studyhub.reports.queries.scores import frozen_of as frozen_of
 from studyhub.reports.queries.scores import frozen_rows as frozen_rows
 from studyhub.reports.queries.scores import frozen_scores as frozen_scores

@@ -7,8 +7,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
+    cast,
     func,
+    literal,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -16,6 +20,7 @@ from studyhub.accounts.models import User
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
 from studyhub.reports.models import (
+    CustomDimension,
     FrozenScore,
     QuarterClose,
     RatingOverride,
@@ -34,6 +39,31 @@ def dimensions_of(committee_id: int) -> Select[tuple[ScoreDimension]]:
         .where(ScoreDimension.committee_id == committee_id)
         .order_by(ScoreDimension.position, ScoreDimension.id)
     )
+
+
+def every_dimension_of(committee_id: int) -> Any:
+    """(code, name, weight, is_active) of the committee's built-in dimensions, then of its own
+    in its quarterly score (code ``c<id>``, as :func:`dimensions.code_of`): one statement."""
+    builtin = select(
+        literal(0).label("own"),
+        ScoreDimension.code.label("code"),
+        ScoreDimension.name.label("name"),
+        ScoreDimension.weight.label("weight"),
+        ScoreDimension.is_active.label("is_active"),
+        ScoreDimension.position.label("position"),
+        ScoreDimension.id.label("id"),
+    ).where(ScoreDimension.committee_id == committee_id)
+    own = select(
+        literal(1),
+        literal("c") + cast(CustomDimension.id, String),
+        CustomDimension.name,
+        CustomDimension.weight,
+        CustomDimension.is_active,
+        CustomDimension.position,
+        CustomDimension.id,
+    ).where(CustomDimension.committee_id == committee_id, CustomDimension.scheme == "quarterly")
+    both = union_all(builtin, own).subquery()
+    return select(both).order_by(both.c.own, both.c.position, both.c.id)
 
 
 def settings_of(committee_id: int) -> Select[tuple[ScoreSettings]]:

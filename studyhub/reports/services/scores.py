@@ -26,14 +26,11 @@ from sqlalchemy.orm import Session
 
 from studyhub.core.clock import local_date
 from studyhub.org.models import OrgUnit
-from studyhub.reports import queries, scoring
+from studyhub.reports import dimensions, queries, scoring
 from studyhub.reports.models import FrozenScore
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.scoring import (
-    ATTENDANCE,
-    DAILY_QUIZ,
     READING,
-    TEST,
     Figure,
     Rating,
     Score,
@@ -136,21 +133,20 @@ class Availability:
     attendance: bool
 
 
-def figures_of(row: Any, *, days: int, available: Availability) -> dict[str, Figure]:
-    """A figures row of :func:`queries.member_figures` as the scoring's raw figures."""
-    figures = {READING: Figure.ratio(row.readings_studied, row.readings_required)}
-    if row.tests_required:
-        mean = Decimal(row.best_sum) / row.tests_required
-        figures[TEST] = Figure.percent(scoring.cents(mean))
-    else:
-        figures[TEST] = Figure(missing=scoring.NOT_REQUIRED)
-    figures[DAILY_QUIZ] = (
-        Figure.ratio(row.daily_days, days) if available.daily_quiz else Figure.no_data()
-    )
-    if available.attendance:
-        figures[ATTENDANCE] = Figure.ratio(row.attendance_attended, row.attendance_required)
-    else:
-        figures[ATTENDANCE] = Figure.no_data()
+Custom = dict[str, tuple[dict[int, Figure], Figure]]
+
+
+def figures_of(
+    row: Any, *, days: int, available: Availability, custom: Custom | None = None
+) -> dict[str, Figure]:
+    """A figures row of :func:`queries.member_figures` as the scoring's raw figures: each
+    built-in dimension of the registry, then the committee's own (``custom``)."""
+    figures = {
+        code: measure(row, days, available.daily_quiz, available.attendance)
+        for code, measure in dimensions.BUILTIN.items()
+    }
+    for code, (by_user, absent) in (custom or {}).items():
+        figures[code] = by_user.get(row.user_id, absent)
     return figures
 
 
@@ -195,6 +191,7 @@ class LiveScores:
         self._overrides: dict[int, tuple[str, str]] = {}
         self._branches: dict[int, int] = {}
         self._row_type: Any = None
+        self._custom: Custom = {}
 
     @property
     def dimensions(self) -> tuple[scoring.Dimension, ...]:
@@ -229,6 +226,13 @@ class LiveScores:
             daily_quiz=bool(daily_quiz_ids),
             attendance=attendance is not None and session.scalars(attendance).first() is not None,
         )
+        if any(d.code not in scoring.CODES for d in self.settings.dimensions):
+            self._custom = dimensions.custom_figures(
+                session,
+                dimensions.scheme_dimensions(session, w.committee_id),
+                self.quarter,
+                self.scope.path,
+            )
         for user_id, points, reason in session.execute(
             queries.adjustment_reasons(w.committee_id, self.quarter, self.scope.path)
         ):
@@ -255,7 +259,7 @@ class LiveScores:
         batch: list[tuple[Any, ...]] = []
         days, available = self.window.days, self._available
         for row in session.execute(stmt.execution_options(yield_per=YIELD_PER)):
-            figures = figures_of(row, days=days, available=available)
+            figures = figures_of(row, days=days, available=available, custom=self._custom)
             total = scoring.total(self.settings, figures, adjustment=Decimal(row.adjustment))
             standings.append((row.user_id, row.branch_id, total, _completed_at(row)))
             for code, figure in figures.items():
@@ -287,7 +291,7 @@ class LiveScores:
     def _score(self, row: Any) -> Score:
         return scoring.score(
             self.settings,
-            figures_of(row, days=self.window.days, available=self._available),
+            figures_of(row, days=self.window.days, available=self._available, custom=self._custom),
             adjustment=Decimal(row.adjustment),
             completed_at=_completed_at(row),
         )

@@ -33,7 +33,8 @@ class DimensionChoice:
 
 def settings_for(session: Session, committee_id: int) -> scoring.Settings:
     """The committee's settings (two statements), or the defaults where nothing is saved."""
-    rows = list(session.scalars(queries.dimensions_of(committee_id)))
+    every = session.execute(queries.every_dimension_of(committee_id)).all()
+    rows = [row for row in every if not row.own]
     saved = session.scalars(queries.settings_of(committee_id)).first()
     default = scoring.Settings.default()
     if rows:
@@ -43,7 +44,7 @@ def settings_for(session: Session, committee_id: int) -> scoring.Settings:
                 code=code,
                 name=by_code[code].name,
                 weight=Decimal(by_code[code].weight),
-                is_active=by_code[code].is_active,
+                is_active=bool(by_code[code].is_active),
             )
             if code in by_code
             else scoring.Dimension(code, scoring.DEFAULT_NAMES[code], Decimal(0), False)
@@ -51,6 +52,12 @@ def settings_for(session: Session, committee_id: int) -> scoring.Settings:
         )
     else:
         dimensions = default.dimensions
+    # The committee's own dimensions of its quarterly score, after the built-in ones.
+    dimensions += tuple(
+        scoring.Dimension(row.code, row.name, Decimal(row.weight), bool(row.is_active))
+        for row in every
+        if row.own
+    )
     if saved is None:
         return scoring.Settings(dimensions=dimensions)
     return scoring.Settings(

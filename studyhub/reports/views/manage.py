@@ -30,6 +30,8 @@ def _settings_form(current: scoring.Settings) -> SettingsForm:
     if form.is_submitted():
         return form
     for dimension in current.dimensions:
+        if dimension.code not in scoring.CODES:
+            continue  # the committee's own dimensions have a page of their own
         getattr(form, f"{dimension.code}_weight").data = dimension.weight
         getattr(form, f"{dimension.code}_active").data = dimension.is_active
     form.excellent.data = current.thresholds.excellent
@@ -76,7 +78,7 @@ def score_settings(committee_id: int):
         "reports/scores/settings.html",
         committee=committee,
         form=form,
-        dimensions=current.dimensions,
+        dimensions=[d for d in current.dimensions if d.code in scoring.CODES],
         dimension_labels=DIMENSION_LABELS,
     ), (200 if not form.errors and not form.form_errors else 400)
 
