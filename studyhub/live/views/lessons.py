@@ -1,26 +1,15 @@
-"""The live lesson pages: list, schedule, the lesson itself, and its small JSON endpoints.
-
-The lesson page plays the stream (or the uploaded recording, served here with
-range requests) and runs ``static/js/live.js``: it asks ``feed`` for the
-comments changed since the ``seq`` it has every 2 seconds (one indexed lookup
-when nothing changed) and reports watch time to ``watch`` every 15 seconds.
-See docs/live.md for why this is the embedded default and how it scales out.
-"""
+"""Lesson pages: list, schedule, the lesson page, replay, end, the recording, the banner."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import segno
 from flask import (
-    Blueprint,
     abort,
     current_app,
-    jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -32,76 +21,33 @@ from sqlalchemy import select
 
 from studyhub.core import clock
 from studyhub.core.clock import as_utc
-from studyhub.core.errors import DomainError, InvalidInput
+from studyhub.core.errors import InvalidInput
 from studyhub.extensions import db
 from studyhub.live import access, queries
-from studyhub.live.fanout import channel_token, publish_after_commit
-from studyhub.live.forms import CommentForm, ConfirmForm, LessonForm, ReplayForm, WatchForm
+from studyhub.live.fanout import channel_token
+from studyhub.live.forms import CommentForm, ConfirmForm, LessonForm, ReplayForm
 from studyhub.live.models import LiveLesson
 from studyhub.live.services import comments, lessons, watching
+from studyhub.live.views import (
+    FEED_EVERY_MS,
+    FEED_SAFETY_MS,
+    WATCH_EVERY_SECONDS,
+    _load,
+    _member,
+    _require_watch,
+    bp,
+)
 from studyhub.meetings.forms import to_local, to_utc
 from studyhub.org import context
-from studyhub.org.models import Member, OrgUnit, UnitKind
-from studyhub.org.queries import member_of_user
-from studyhub.org.views import grants
+from studyhub.org.access import grants
+from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.saving import committed, errors_on, run_button
 from studyhub.web.security import media_policy
 from studyhub.web.storage import current_storage, send_stored
 
-bp = Blueprint("live", __name__, url_prefix="/live")
-
-FEED_EVERY_MS = 2000  # polling: the embedded default
-FEED_SAFETY_MS = 30000  # with the live channel: a catch-up now and then
-WATCH_EVERY_SECONDS = 15
 BANNER_BEFORE = timedelta(minutes=30)
-# The viewer count is read at most this often per process (it is a count over the lesson).
-VIEWERS_CACHE_SECONDS = 5.0
-_viewers: dict[int, tuple[float, int]] = {}
 HLS_SCRIPT = "vendor/hls.light.min.js"
-
-
-def _load(lesson_id: int) -> LiveLesson:
-    return db.get_or_404(LiveLesson, lesson_id)
-
-
-def _require_watch(g, lesson: LiveLesson) -> None:
-    """404 unless the user's branch is invited, or they host or moderate the lesson."""
-    ids = access.member_unit_ids(g)
-    invited = bool(ids) and (
-        db.session.scalar(queries.invitation_among(lesson.id, ids)) is not None
-    )
-    access.require_watch(g, lesson, is_invited=invited)
-
-
-def _member() -> Member | None:
-    return db.session.scalars(
-        member_of_user(current_user.id).where(Member.is_active.is_(True))
-    ).first()
-
-
-def _blocked_words() -> list[str]:
-    words = current_app.config.get("COMMENT_BLOCKED_WORDS") or ""
-    if isinstance(words, str):
-        words = words.replace("，", ",").split(",")
-    return [w.strip() for w in words if w.strip()]
-
-
-def _rate_limit() -> comments.RateLimit:
-    return comments.RateLimit(
-        min_gap_seconds=int(current_app.config.get("LIVE_COMMENT_GAP_SECONDS", 3)),
-        per_minute=int(current_app.config.get("LIVE_COMMENTS_PER_MINUTE", 6)),
-    )
-
-
-def _viewer_count(lesson: LiveLesson) -> int:
-    tick = time.monotonic()
-    cached = _viewers.get(lesson.id)
-    if cached is not None and tick - cached[0] < VIEWERS_CACHE_SECONDS:
-        return cached[1]
-    count = watching.viewer_count(db.session, lesson, now=clock.now_utc())
-    _viewers[lesson.id] = (tick, count)
-    return count
 
 
 def _schedulable(g) -> tuple[list[OrgUnit], OrgUnit | None, OrgUnit | None]:
@@ -213,13 +159,6 @@ def _channel_url(lesson: LiveLesson, moderator: bool) -> str | None:
     return f"{base}/{lesson.id}/events?t={token}"
 
 
-def _announce(lesson: LiveLesson, since_seq: int) -> None:
-    """Tell the live channel processes what changed, after the commit."""
-    publish_after_commit(
-        db.session, current_app.config.get("LIVE_REDIS_URL"), lesson, since_seq=since_seq
-    )
-
-
 def _csp(lesson: LiveLesson) -> str:
     urls = (lesson.stream_url, lesson.replay_url)
     channel = lessons.media_origin(_channel_base())
@@ -289,126 +228,6 @@ def lesson(lesson_id: int):
     )
     response.headers["Content-Security-Policy"] = _csp(lesson)
     return response
-
-
-@bp.get("/<int:lesson_id>/feed")
-@login_required
-def feed(lesson_id: int):
-    """Comments changed after ``since`` and the viewer count (JSON)."""
-    lesson = _load(lesson_id)
-    g = grants()
-    _require_watch(g, lesson)
-    since = request.args.get("since", default=0, type=int) or 0
-    body = comments.feed(
-        db.session, lesson, since_seq=max(0, since), moderator=access.can_moderate(g, lesson)
-    )
-    body["viewers"] = _viewer_count(lesson)
-    body["ended"] = lesson.ended_at is not None
-    response = jsonify(body)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _json_error(exc: DomainError):
-    db.session.rollback()
-    return jsonify(error=str(exc)), exc.http_status
-
-
-@bp.post("/<int:lesson_id>/comments")
-@login_required
-def post_comment(lesson_id: int):
-    lesson = _load(lesson_id)
-    g = grants()
-    _require_watch(g, lesson)
-    member = _member()
-    form = CommentForm()
-    if member is None:
-        return jsonify(error=_("Only members may comment.")), 403
-    if not form.validate_on_submit():
-        return jsonify(error=_("Write a comment first.")), 400
-    since = lesson.seq
-    try:
-        comment = comments.post_comment(
-            db.session,
-            lesson,
-            member=member,
-            text=form.body.data,
-            now=clock.now_utc(),
-            limit=_rate_limit(),
-            blocked_words=_blocked_words(),
-        )
-    except DomainError as exc:
-        return _json_error(exc)
-    _announce(lesson, since)
-    return jsonify(id=comment.id, seq=comment.seq, offset=comment.offset_seconds)
-
-
-def _moderate(lesson_id: int, work) -> Any:
-    lesson = _load(lesson_id)
-    g = grants()
-    _require_watch(g, lesson)
-    access.require_moderate(g, lesson)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    since = lesson.seq
-    try:
-        work(lesson)
-    except DomainError as exc:
-        return _json_error(exc)
-    _announce(lesson, since)
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(seq=lesson.seq)
-    return redirect(url_for("live.lesson", lesson_id=lesson.id))
-
-
-@bp.post("/<int:lesson_id>/comments/<int:comment_id>/hide")
-@login_required
-def hide(lesson_id: int, comment_id: int):
-    return _moderate(
-        lesson_id,
-        lambda lesson: comments.hide_comment(
-            db.session, lesson, comment_id, by=current_user, now=clock.now_utc()
-        ),
-    )
-
-
-@bp.post("/<int:lesson_id>/comments/<int:comment_id>/pin")
-@login_required
-def pin(lesson_id: int, comment_id: int):
-    return _moderate(
-        lesson_id,
-        lambda lesson: comments.pin_comment(db.session, lesson, comment_id, now=clock.now_utc()),
-    )
-
-
-@bp.post("/<int:lesson_id>/watch")
-@login_required
-def watch(lesson_id: int):
-    """A watch-time report from the page (JSON answer: the seconds credited so far)."""
-    lesson = _load(lesson_id)
-    _require_watch(grants(), lesson)
-    member = _member()
-    form = WatchForm()
-    if member is None or not form.validate_on_submit():
-        return jsonify(error="bad report"), 400
-    try:
-        row = watching.record_watch(
-            db.session,
-            lesson,
-            member=member,
-            seconds=form.seconds.data,
-            is_playing=bool(form.playing.data),
-            is_visible=bool(form.visible.data),
-            now=clock.now_utc(),
-        )
-    except DomainError as exc:
-        return _json_error(exc)
-    return jsonify(
-        live=row.live_seconds,
-        replay=row.replay_seconds,
-        required=watching.required_seconds(lesson),
-        made_up=row.made_up_at is not None,
-    )
 
 
 def _replay_form(lesson: LiveLesson) -> ReplayForm:
@@ -493,11 +312,6 @@ def live_banner(user: Any, now) -> HomePanel | None:
         template="live/panels/banner.html",
         context={"rows": [(row, as_utc(row.starts_at) <= now) for row in rows]},
     )
-
-
-@bp.app_template_filter("lesson_local")
-def lesson_local(value, timezone: str = "Asia/Shanghai") -> str:
-    return to_local(value, timezone).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.record_once
