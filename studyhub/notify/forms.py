@@ -23,6 +23,7 @@ KIND_LABELS = {
     "leave_decided": _l("My leave request is decided"),
     "record_returned": _l("A meeting record I wrote is returned (secretaries)"),
     "records_waiting": _l("Daily digest of records waiting for review (staff)"),
+    "makeup_assigned": _l("补学 of a meeting I missed"),
 }
 CHANNEL_LABELS = {"inbox": _l("Inbox"), "email": _l("E-mail"), "sms": _l("SMS")}
 

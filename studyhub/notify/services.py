@@ -60,6 +60,7 @@ REMINDER_KINDS = (
     "leave_decided",
     "record_returned",
     "records_waiting",
+    "makeup_assigned",
 )
 CHANNELS = ("inbox", "email", "sms")
 DEFAULT_WANTED = {"inbox": True, "email": True, "sms": False}

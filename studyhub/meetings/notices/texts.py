@@ -19,6 +19,7 @@ REMINDER = "meeting_reminder"
 LEAVE_DECIDED = "leave_decided"
 RECORD_RETURNED = "record_returned"
 RECORDS_WAITING = "records_waiting"
+MAKEUP_ASSIGNED = "makeup_assigned"  # sent by services.makeup when tasks are assigned
 NOTICE_KINDS = (
     INVITATION,
     CHANGED,
@@ -27,6 +28,7 @@ NOTICE_KINDS = (
     LEAVE_DECIDED,
     RECORD_RETURNED,
     RECORDS_WAITING,
+    MAKEUP_ASSIGNED,
 )
 
 
@@ -125,6 +127,13 @@ def _records_waiting(p: Mapping[str, Any]) -> tuple[str, str]:
     )
 
 
+def _makeup_assigned(p: Mapping[str, Any]) -> tuple[str, str]:
+    return (
+        gettext("补学: %(title)s", title=p["title"]),
+        gettext("Study the material of the meeting you missed by %(when)s.", when=_when(p["due"])),
+    )
+
+
 RENDERERS: dict[str, texts.Renderer] = {
     INVITATION: _invitation,
     CHANGED: _changed,
@@ -133,6 +142,7 @@ RENDERERS: dict[str, texts.Renderer] = {
     LEAVE_DECIDED: _leave_decided,
     RECORD_RETURNED: _record_returned,
     RECORDS_WAITING: _records_waiting,
+    MAKEUP_ASSIGNED: _makeup_assigned,
 }
 for _name, _renderer in RENDERERS.items():
     texts.register(_name, _renderer)
