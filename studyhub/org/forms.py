@@ -28,6 +28,7 @@ ROLE_LABELS = {
     Role.STAFF: _l("Committee staff"),
     Role.ADMIN: _l("Administrator"),
     Role.GROUP_LEADER: _l("Group leader"),
+    Role.BRANCH_EDITOR: _l("Branch editor"),
 }
 
 

@@ -56,6 +56,7 @@ class Role(enum.StrEnum):
     STAFF = "staff"  # 党委工作人员 (on a committee or general branch)
     ADMIN = "admin"  # 管理员 of a committee: staff who also manage staff
     GROUP_LEADER = "group_leader"  # 党小组组长 (on a Party group)
+    BRANCH_EDITOR = "branch_editor"  # 宣传委员 as the branch's editor: writes its readings
 
 
 class OrgUnit(db.Model):

@@ -70,6 +70,7 @@ class Reading(db.Model):
         UniqueConstraint("committee_id", "daily_on"),
         Index("ix_reading_committee_published", "committee_id", "published_at"),
         Index("ix_reading_column_published", "column_id", "published_at"),
+        Index("ix_reading_committee_review", "committee_id", "review_state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +97,16 @@ class Reading(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # 支部发稿: a reading a branch's editor wrote (``origin_branch_id``). With ``branch_id`` set
+    # only that branch's members see it; one submitted to the committee's channel keeps
+    # ``branch_id`` None and waits for staff (``review_state`` submitted, returned, approved).
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    origin_branch_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    review_state: Mapped[str | None] = mapped_column(String(12))
+    review_note: Mapped[str | None] = mapped_column(String(300))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     column: Mapped[ReadingColumn | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=reading_tag, order_by=Tag.name)
@@ -178,6 +189,22 @@ class LeadRotaEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class LeadRotaBranch(db.Model):
+    """A committee's rota across branches: the branches taking part, in turn order.
+
+    Its members' turns are kept as a branch's are, with the committee as the rota's unit
+    (``lead_rota_entry``, ``lead_assignment`` and ``lead_day_off`` rows whose
+    ``branch_id`` is the committee)."""
+
+    __tablename__ = "lead_rota_branch"
+    __table_args__ = (UniqueConstraint("committee_id", "branch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     position: Mapped[int] = mapped_column(Integer)
 
 

@@ -22,8 +22,10 @@ from studyhub.readings.models import (
 
 
 def is_visible(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
-    """SQL for :meth:`Reading.is_visible`: published, the time has come, not unpublished."""
+    """SQL for :meth:`Reading.is_visible`: published, the time has come, not unpublished;
+    a branch's own readings (``branch_id``) are shown on that branch's page only."""
     return and_(
+        Reading.branch_id.is_(None),
         Reading.published_at.is_not(None),
         Reading.published_at <= now,
         Reading.unpublished_at.is_(None),

@@ -25,6 +25,7 @@ ROLE_UNIT_KINDS: dict[Role, tuple[UnitKind, ...]] = {
     Role.STAFF: (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH),
     Role.ADMIN: (UnitKind.COMMITTEE,),
     Role.GROUP_LEADER: (UnitKind.GROUP,),
+    Role.BRANCH_EDITOR: (UnitKind.BRANCH,),
 }
 
 

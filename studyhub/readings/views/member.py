@@ -75,7 +75,7 @@ def _visible_reading(reading_id: int, reader: tracking.Reader, now) -> Reading:
     reading = db.session.scalars(queries.reading_page(), {"reading_id": reading_id}).first()
     if reading is None or reading.committee_id != reader.committee_id:
         abort(404)
-    if not reading.is_visible(now):
+    if not reading.is_visible(now) or reading.branch_id not in (None, reader.branch_id):
         abort(404)
     return reading
 
@@ -89,6 +89,8 @@ def _visible_reading_and_receipt(
         {"reading_id": reading_id, "user_id": reader.user_id},
     ).first()
     if row is None or row[0].committee_id != reader.committee_id or not row[0].is_visible(now):
+        abort(404)
+    if row[0].branch_id not in (None, reader.branch_id):  # another branch's own reading
         abort(404)
     return row[0], row[1]
 
