@@ -248,3 +248,14 @@ class MeetingImportForm(FlaskForm):
         ],
         render_kw={"accept": ".xlsx"},
     )
+
+
+class MakeupAssignForm(FlaskForm):
+    """补学 for those who missed the meeting: a deadline and, optionally, a test."""
+
+    due_at = DateTimeLocalField(
+        _l("补学 deadline"),
+        format=DATETIME_FORMAT,
+        validators=[DataRequired(_l("Choose the date and time."))],
+    )
+    quiz_id = SelectField(_l("Short test (optional)"), coerce=int, choices=[], default=0)

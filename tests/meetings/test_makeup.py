@@ -193,3 +193,31 @@ def test_only_lessons_and_general_meetings_and_after_they_are_held(session, worl
             session, held, due_at=AFTER, quiz=None, by=world.secretary_a.user, now=AFTER
         )
     assert session.scalars(select(MakeupTask)).all() == []
+
+
+def test_pages_assign_list_and_complete(session, world, client, login):
+    meeting = held_lesson(session, world)
+    session.commit()
+    login(world.secretary_a.user)
+    assert "makeup-link" in client.get(f"/meetings/{meeting.id}/attendance").get_data(as_text=True)
+    answer = client.post(f"/meetings/{meeting.id}/makeup", data={"due_at": "2026-12-06T18:00"})
+    assert answer.status_code == 302
+    task = session.scalars(
+        select(MakeupTask).where(MakeupTask.user_id == world.member_a1.user_id)
+    ).one()
+    page = client.get(f"/meetings/{meeting.id}/makeup").get_data(as_text=True)
+    assert f'data-user="{world.member_a1.user_id}" data-done="no"' in page
+
+    login(world.member_a1.user)
+    assert client.get(f"/meetings/{meeting.id}/makeup").status_code == 403
+    assert f'data-task="{task.id}"' in client.get("/meetings/makeup").get_data(as_text=True)
+    page = client.get(f"/meetings/makeup/{task.id}").get_data(as_text=True)
+    assert "传达学习了全会精神" in page
+    assert client.post(f"/meetings/makeup/{task.id}/done").status_code == 302
+    session.expire_all()
+    assert task.completed_at is not None
+    assert status_of(session, meeting, world.member_a1) == (AttendanceStatus.ABSENT, "补学")
+
+    login(world.member_a2.user)
+    assert client.get(f"/meetings/makeup/{task.id}").status_code == 404
+    assert client.post(f"/meetings/makeup/{task.id}/done").status_code == 404
