@@ -17,7 +17,7 @@ from studyhub.extensions import db
 from studyhub.notify.models import Message
 from studyhub.web.home import HomePanel
 
-SHOWN = 3
+SHOWN = 1
 ORDER = 1  # before every other panel
 
 

@@ -33,7 +33,9 @@ def path_of(page: Page) -> str:
 
 def log_out(page: Page) -> None:
     with page.expect_navigation():
-        page.click("header form.logout button")
+        page.click("#tab-account")  # logging out is in the account menu (我的)
+    with page.expect_navigation():
+        page.click("#logout")
     assert path_of(page) == "/login"
 
 

@@ -25,7 +25,7 @@ def tell(session, user, subject, *, minutes=0):
     )
 
 
-def test_home_shows_the_newest_unread_messages_first_of_all(client, login, session, make):
+def test_home_shows_the_newest_unread_message_first_of_all(client, login, session, make):
     member = make.member()
     for n in range(5):
         tell(session, member.user, f"提醒{n}", minutes=n)
@@ -37,10 +37,8 @@ def test_home_shows_the_newest_unread_messages_first_of_all(client, login, sessi
     first_card = re.search(r'<section class="card[^"]*" id="([^"]+)"', main)
     assert first_card is not None and first_card.group(1) == "unread-panel"
     panel = main.split('id="unread-panel"', 1)[1].split("</section>", 1)[0]
-    assert [s for s in ("提醒4", "提醒3", "提醒2") if s in panel] == ["提醒4", "提醒3", "提醒2"]
-    assert panel.index("提醒4") < panel.index("提醒3") < panel.index("提醒2")
-    assert "提醒1" not in panel
-    assert "2 more unread" in panel
+    assert "提醒4" in panel and "提醒3" not in panel  # the newest, in one line
+    assert "4 more unread" in panel and 'href="/inbox"' in panel
 
 
 def test_no_panel_when_everything_is_read(client, login, session, make):
