@@ -27,6 +27,7 @@ from studyhub.readings.models import (
     ReadReceipt,
 )
 from studyhub.readings.services import rota
+from studyhub.readings.services.rota import cross as cross_rota
 
 DAILY_READING_KIND = "daily_reading"
 
@@ -71,6 +72,12 @@ def assign_lead_readers(session: Session, *, now: datetime) -> int:
             if rota.assign_day(session, branch, today, now=now) is not None:
                 assigned += 1
     return assigned
+
+
+def remind_cross_rota(session: Session, *, now: datetime) -> int:
+    """The day before each turn on a committee's rota across branches, tell its reader
+    (once); see :func:`rota.cross.remind_tomorrow`."""
+    return cross_rota.remind_tomorrow(session, now=now)
 
 
 def notify_daily_reading(

@@ -97,6 +97,10 @@ def _assign_lead_readers(session: Session, now: datetime, config: Mapping[str, A
     return readings_jobs.assign_lead_readers(session, now=now)
 
 
+def _remind_cross_rota(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return readings_jobs.remind_cross_rota(session, now=now)
+
+
 def _notify_daily_reading(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     return readings_jobs.notify_daily_reading(
         session, now=now, email=mail_enabled(config), sms=sms_enabled(config)
@@ -152,6 +156,10 @@ def _run_export_jobs(session: Session, now: datetime, config: Mapping[str, Any])
 
 def _queue_quarter_exports(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
     return reports_jobs.queue_quarter_exports(session, now=now)
+
+
+def _snapshot_competitions(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
+    return reports_jobs.snapshot_competitions(session, now=now)
 
 
 def _write_ended_lessons(session: Session, now: datetime, config: Mapping[str, Any]) -> Any:
@@ -231,6 +239,13 @@ JOBS: tuple[Job, ...] = (
         description="Assign each branch's lead reader for today.",
     ),
     Job(
+        "readings.remind_cross_rota",
+        _remind_cross_rota,
+        cron={"hour": "17", "minute": "0"},
+        once_per="day",
+        description="Remind tomorrow's reader on each committee's rota across branches.",
+    ),
+    Job(
         "readings.notify_daily_reading",
         _notify_daily_reading,
         cron={"hour": "7", "minute": "30"},
@@ -285,6 +300,13 @@ JOBS: tuple[Job, ...] = (
         cron={"minute": "*"},
         misfire_grace=timedelta(minutes=10),
         description="Produce the score exports waiting in the background queue.",
+    ),
+    Job(
+        "reports.snapshot_competitions",
+        _snapshot_competitions,
+        cron={"hour": "23", "minute": "30"},
+        once_per="day",
+        description="Snapshot the branch figures of each running 比学习 competition.",
     ),
     Job(
         "reports.queue_quarter_exports",

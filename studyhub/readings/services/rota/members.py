@@ -15,6 +15,7 @@ from studyhub.core.clock import local_date
 from studyhub.core.errors import Conflict, InvalidInput, NotFound
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.readings.models import (
+    LeadRotaBranch,
     LeadRotaEntry,
 )
 
@@ -64,25 +65,45 @@ def rota_entries(session: Session, branch: OrgUnit) -> list[RotaEntry]:
         .where(LeadRotaEntry.branch_id == branch.id)
         .order_by(LeadRotaEntry.position, LeadRotaEntry.id)
     ).all()
+    on_duty = rota_branch_ids(session, branch)
     return [
         RotaEntry(
             member_id=member_id,
             name=name,
             position=position,
             is_active=is_active,
-            is_in_branch=branch_id == branch.id,
+            is_in_branch=branch_id in on_duty,
         )
         for member_id, name, position, is_active, branch_id in rows
     ]
 
 
+def rota_branch_ids(session: Session, unit: OrgUnit) -> set[int]:
+    """The branches whose members a rota's turns go to: a branch's own, or the branches a
+    committee chose for its rota across branches (``lead_rota_branch``)."""
+    if unit.kind != UnitKind.COMMITTEE:
+        return {unit.id}
+    return set(
+        session.scalars(
+            select(LeadRotaBranch.branch_id).where(LeadRotaBranch.committee_id == unit.id)
+        )
+    )
+
+
 def _require_branch(branch: OrgUnit) -> None:
-    if branch.kind != UnitKind.BRANCH:
+    """A rota's unit: a branch, or a committee (its rota across branches)."""
+    if branch.kind not in (UnitKind.BRANCH, UnitKind.COMMITTEE):
         raise InvalidInput(_l("Lead readers take turns within a branch."))
 
 
 def _require_eligible(branch: OrgUnit, member: Member) -> None:
-    if member.branch_id != branch.id:
+    session = Session.object_session(branch)
+    if branch.kind == UnitKind.COMMITTEE and session is not None:
+        if member.branch_id not in rota_branch_ids(session, branch):
+            raise InvalidInput(
+                _l("%(name)s is not a member of a branch on this rota.", name=member.user.name)
+            )
+    elif member.branch_id != branch.id:
         raise InvalidInput(_l("%(name)s is not a member of this branch.", name=member.user.name))
     if not member.is_active:
         raise InvalidInput(_l("%(name)s is not an active member.", name=member.user.name))
