@@ -21,6 +21,7 @@ from studyhub.live.jobs import write_ended_lessons
 from studyhub.live.models import LiveLesson
 from studyhub.live.services import lessons
 from studyhub.org.models import OrgUnit
+from studyhub.web.saving import unit_of_work
 from studyhub.web.storage import current_storage
 from tests.e2e.conftest import PHONE, LiveServer, log_in, wait_until
 
@@ -76,16 +77,17 @@ def short_lesson(live_server: LiveServer) -> int:
 
 def end_and_write(live_server: LiveServer, lesson_id: int) -> tuple[int, int]:
     """The host ends the lesson; the end job runs; (the branch meeting, the viewer's id)."""
-    with live_server.app.app_context():
+    # As the scheduler's job runs: one write unit (on SQLite it waits for the write lock
+    # while the server finishes the page's last report).
+    with live_server.app.app_context(), unit_of_work():
         session = db.session
         lesson = session.get(LiveLesson, lesson_id)
         now = clock.now_utc()
         lessons.end_lesson(session, lesson, now=now)
         write_ended_lessons(session, now=now + timedelta(seconds=1))
         viewer = session.scalars(select(User).where(User.phone == VIEWER_PHONE)).one()
-        meeting_id = lesson.invitations[0].meeting_id
-        session.commit()
-        return meeting_id, viewer.id
+        meeting_id, viewer_id = lesson.invitations[0].meeting_id, viewer.id
+    return meeting_id, viewer_id
 
 
 def test_a_live_lesson_on_the_phone(browser: Browser, live_server: LiveServer):
