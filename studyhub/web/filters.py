@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from babel import dates as babel_dates
+from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 
 from studyhub.core.clock import as_utc
 from studyhub.web.layout import register_layout
+
+# An aware ISO 8601 instant as the change history stores it ("2026-11-20T06:30:00+00:00").
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def format_local(
+    value: datetime | str | None, timezone: str | None = None, fmt: str = "short"
+) -> str:
+    """An instant for people: in ``timezone`` (the committee's; the application's default when
+    None) and the request's language, e.g. "2026年11月20日 14:30". Also takes the ISO text a
+    change history holds; any other text comes back unchanged. The one formatter for times in
+    pages and documents, so none shows raw UTC."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if not _ISO_INSTANT.match(value):
+            return value
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if not isinstance(value, datetime):
+        return str(value)
+    locale = get_locale() or "zh_Hans_CN"
+    timezone = timezone or (g.get("unit_timezone") if g else None)
+    if timezone is None:
+        return format_datetime(as_utc(value), fmt)
+    return babel_dates.format_datetime(as_utc(value), fmt, tzinfo=ZoneInfo(timezone), locale=locale)
+
+
+def use_timezone(timezone: str) -> None:
+    """Times on this request's page are in ``timezone`` (the committee's of the unit the page
+    shows) unless a template names another."""
+    g.unit_timezone = timezone
 
 
 def register_filters(app: Flask) -> None:
@@ -29,7 +63,7 @@ def register_filters(app: Flask) -> None:
         return format_date(value, fmt)
 
     @app.template_filter("localdatetime")
-    def localdatetime(value: datetime | None, fmt: str = "short") -> str:
-        if value is None:
-            return ""
-        return format_datetime(as_utc(value), fmt)
+    def localdatetime(
+        value: datetime | str | None, fmt: str = "short", timezone: str | None = None
+    ) -> str:
+        return format_local(value, timezone, fmt)

@@ -55,6 +55,7 @@ from studyhub.meetings.views.checkin import current_code
 from studyhub.org.models import OrgUnit
 from studyhub.org.queries import groups_of
 from studyhub.plans.models import StudyPlan
+from studyhub.web.filters import use_timezone
 from studyhub.web.saving import committed, errors_on
 
 
@@ -189,6 +190,7 @@ def _people(meeting: Meeting) -> dict[int, str]:
 def meeting(meeting_id: int):
     """The meeting and its record, with what this user may do to it."""
     meeting = access.load_meeting_to_see(meeting_id)
+    use_timezone(meeting.branch.timezone)
     me = grants()
     now = clock.now_utc()
     can_write = access.can_write(me, meeting.branch, meeting.group)
@@ -313,6 +315,7 @@ def cancel(meeting_id: int):
 def print_record(meeting_id: int):
     """党支部工作记录: the record on an A4 page."""
     meeting = access.load_record_to_see(meeting_id)
+    use_timezone(meeting.branch.timezone)
     return render_template(
         "meetings/print.html",
         meeting=meeting,
