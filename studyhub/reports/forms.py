@@ -12,6 +12,7 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -128,3 +129,57 @@ class AuditFilterForm(FlaskForm):
     )
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
+
+
+def _measure_weight(label: object) -> DecimalField:
+    return DecimalField(label, places=0, default=0, validators=[Optional(), NumberRange(0, 100)])
+
+
+class CompetitionForm(FlaskForm):
+    """A 比学习 competition: title, period, branches, the measures' weights, names shown."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    starts_on = DateField(_l("Starts on"), validators=[InputRequired()])
+    ends_on = DateField(_l("Ends on"), validators=[InputRequired()])
+    branches = SelectMultipleField(_l("Branches taking part"), coerce=int)
+    completion_weight = _measure_weight(_l("Study completion"))
+    test_weight = _measure_weight(_l("Average test score"))
+    daily_quiz_weight = _measure_weight(_l("Daily quiz participation"))
+    compliance_weight = _measure_weight(_l("Meeting compliance"))
+    dimension = SelectField(_l("Committee dimension"), choices=[], validate_choice=False)
+    dimension_weight = _measure_weight(_l("Weight of the committee dimension"))
+    show_names = BooleanField(_l("Branches see each other's names"), default=True)
+
+
+class DimensionForm(FlaskForm):
+    """A committee's own score dimension."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    scheme = StringField(_l("Scheme"), default="quarterly", validators=[Length(max=64)])
+    weight = DecimalField(_l("Weight"), places=0, validators=[InputRequired(), NumberRange(1, 100)])
+    source = SelectField(
+        _l("Value"),
+        choices=[
+            ("entered", _l("Entered per member")),
+            ("imported", _l("Imported from XLSX")),
+            ("computed", _l("Computed from member data")),
+            ("rating", _l("民主评议 rating")),
+        ],
+    )
+    computed_from = SelectField(
+        _l("Computed from"),
+        choices=[("", "—"), ("membership_years", _l("Years of membership")), ("age", _l("Age"))],
+    )
+    mapping = SelectField(
+        _l("Points"),
+        choices=[
+            ("scale", _l("Value out of a maximum")),
+            ("bands", _l("Bands")),
+            ("table", _l("Rating table")),
+        ],
+    )
+    out_of = DecimalField(_l("Maximum"), default=100, validators=[Optional(), NumberRange(1)])
+    bands = StringField(
+        _l("Bands (from:points, …)"), default="0:60, 30:80, 40:100", validators=[Length(max=200)]
+    )
+    quarters = StringField(_l("Quarters (empty: all)"), validators=[Length(max=20)])

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from studyhub.reports.services import export_jobs
+from studyhub.reports.services import competitions, export_jobs
 from studyhub.web.storage import Storage
 
 
@@ -39,3 +39,8 @@ def run_export_jobs(
 def queue_quarter_exports(session: Session, *, now: datetime) -> int:
     """Queue each committee's export of the quarter that just ended (once); returns how many."""
     return export_jobs.queue_quarter_exports(session, now=now)
+
+
+def snapshot_competitions(session: Session, *, now: datetime) -> int:
+    """Today's figures of every running 比学习 competition (rewritten if run again today)."""
+    return competitions.snapshot_all(session, now=now)

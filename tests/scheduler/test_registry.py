@@ -29,6 +29,7 @@ NAMES = [
     "quizzes.submit_expired_attempts",
     "plans.remind_due_plans",
     "reports.run_export_jobs",
+    "reports.snapshot_competitions",
     "reports.queue_quarter_exports",
     "live.write_ended_lessons",
     "meetings.remind_missing_meetings",

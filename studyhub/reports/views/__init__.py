@@ -11,4 +11,11 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from studyhub.reports.views import audit, dashboards, exports, manage, scores  # noqa: E402, F401
+from studyhub.reports.views import (  # noqa: E402, F401
+    audit,
+    competitions,
+    dashboards,
+    exports,
+    manage,
+    scores,
+)

@@ -1,0 +1,196 @@
+"""比学习 competitions: set up, daily snapshots (idempotent), the leaderboard and who may see
+what (members of taking-part branches only; names hidden when the committee chose so)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from studyhub.core import clock
+from studyhub.core.errors import InvalidInput
+from studyhub.reports.dimensions import code_of
+from studyhub.reports.models import Competition, CompetitionSnapshot
+from studyhub.reports.services import competitions
+from studyhub.reports.services import custom_dimensions as custom
+from tests.reports import helpers
+from tests.reports.conftest import at
+from tests.reports.helpers import IN_Q4, Q4
+
+pytestmark = pytest.mark.usefixtures("in_english")
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch):
+    monkeypatch.setattr(clock, "now_utc", lambda: IN_Q4)
+
+
+@pytest.fixture
+def world(session, make, q4):
+    for found in [*q4.dailies, *q4.materials]:
+        helpers.study(session, q4.a1, found, at(2026, 10, 5, 3))
+    helpers.attempt(session, q4.a1, q4.test, percent=90, at=at(2026, 11, 2))
+    q4.branch_c = make.branch(q4.committee, "第三支部")
+    q4.c1 = make.member(q4.branch_c, name="王三")
+    return q4
+
+
+def _create(session, q4, *, show_names=False, measures=None):
+    return competitions.create_competition(
+        session,
+        q4.committee,
+        title="比学习、比贡献",
+        starts_on=date(2026, 10, 1),
+        ends_on=date(2026, 12, 31),
+        branch_ids=[q4.branch_a.id, q4.branch_b.id],
+        measures=measures or [("completion", Decimal(50)), ("test", Decimal(50))],
+        show_names=show_names,
+        actor_id=q4.staff.user_id,
+        now=IN_Q4,
+    )
+
+
+def _snapshots(session):
+    return session.scalar(select(func.count()).select_from(CompetitionSnapshot))
+
+
+def test_snapshot_ranks_branches_and_is_idempotent(session, world):
+    q4 = world
+    competition = _create(session, q4)
+    assert competitions.snapshot(session, q4.committee, competition, DAY, IN_Q4) == 2
+    first = {
+        row.branch_id: (row.score, row.rank, row.figures)
+        for row in session.scalars(select(CompetitionSnapshot))
+    }
+    assert competitions.snapshot(session, q4.committee, competition, DAY, IN_Q4) == 2
+    assert _snapshots(session) == 2
+    again = {
+        row.branch_id: (row.score, row.rank, row.figures)
+        for row in session.scalars(select(CompetitionSnapshot))
+    }
+    assert again == first
+    a, b = first[q4.branch_a.id], first[q4.branch_b.id]
+    assert a[1] == 1 and b[1] == 2
+    assert a[2]["completion"] > b[2]["completion"]
+    # Branch A: four members; the test is required of them all and only 张一 took it (90).
+    assert a[2]["members"] == 4
+    assert a[2]["test"] == pytest.approx(22.5)
+    assert b[2]["test"] is None  # nothing required of branch B
+    # The daily job snapshots running competitions only, once per day and competition.
+    assert competitions.snapshot_all(session, now=IN_Q4) == 2
+    assert _snapshots(session) == 2
+    assert competitions.snapshot_all(session, now=at(2027, 2, 1)) == 0
+
+
+def test_a_committee_dimension_as_a_measure(session, world):
+    q4 = world
+    dim = custom.add_dimension(
+        session,
+        q4.committee,
+        name="岗位核心度",
+        weight=Decimal(10),
+        source="entered",
+        mapping={"kind": "scale", "out_of": 5},
+        now=IN_Q4,
+    )
+    custom.enter_values(
+        session,
+        q4.committee,
+        dim,
+        Q4,
+        {q4.b1.user_id: "5", q4.a1.user_id: "1"},
+        actor_id=None,
+        now=IN_Q4,
+    )
+    competition = _create(session, q4, measures=[(code_of(dim), Decimal(100))])
+    competitions.snapshot(session, q4.committee, competition, DAY, IN_Q4)
+    rows = {r.branch_id: r for r in session.scalars(select(CompetitionSnapshot))}
+    assert rows[q4.branch_b.id].figures[code_of(dim)] == 100
+    assert rows[q4.branch_a.id].figures[code_of(dim)] == 20
+    assert rows[q4.branch_b.id].rank == 1
+
+
+def test_a_competition_needs_two_branches_of_the_committee_and_a_measure(session, make, world):
+    q4 = world
+    other = make.branch(make.committee("别的党委"), "外支部")
+    for branches, measures in [
+        ([q4.branch_a.id], [("completion", Decimal(1))]),
+        ([q4.branch_a.id, other.id], [("completion", Decimal(1))]),
+        ([q4.branch_a.id, q4.branch_b.id], [("nonsense", Decimal(1))]),
+        ([q4.branch_a.id, q4.branch_b.id], [("completion", Decimal(0))]),
+    ]:
+        with pytest.raises(InvalidInput):
+            competitions.create_competition(
+                session,
+                q4.committee,
+                title="赛",
+                starts_on=DAY,
+                ends_on=DAY,
+                branch_ids=branches,
+                measures=measures,
+                show_names=True,
+                actor_id=None,
+                now=IN_Q4,
+            )
+    assert session.scalar(select(func.count()).select_from(Competition)) == 0
+
+
+def test_leaderboard_visibility(session, client, login, world):
+    q4 = world
+    competition = _create(session, q4, show_names=False)
+    competitions.snapshot(session, q4.committee, competition, date(2026, 11, 19), IN_Q4)
+    competitions.snapshot(session, q4.committee, competition, DAY, IN_Q4)
+    url = f"/reports/competitions/{competition.id}"
+
+    page = login(q4.a2.user).get(url)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "第一支部" in text and "your branch" in text
+    assert "第二支部" not in text and "Branch A" in text  # the other branch anonymised
+    assert "张一" not in text and "李一" not in text  # branch figures, never members
+    assert 'id="competition-trend"' in text
+    png = client.get(url + "/poster.png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    assert png.data.startswith(b"\x89PNG")
+
+    # A member of a branch not taking part: not found, poster too.
+    login(q4.c1.user)
+    assert client.get(url).status_code == 404
+    assert client.get(url + "/poster.png").status_code == 404
+    assert client.get("/reports/competitions").status_code == 200
+
+    # Staff see every name.
+    assert "第二支部" in login(q4.staff.user).get(url).get_data(as_text=True)
+
+    # Names shown when the committee chose so.
+    competition.show_names = True
+    session.flush()
+    assert "第二支部" in login(q4.b1.user).get(url).get_data(as_text=True)
+    mine = client.get("/reports/competitions").get_data(as_text=True)
+    assert "比学习、比贡献" in mine
+
+
+def test_staff_create_a_competition_and_a_secretary_may_not(session, client, login, world):
+    q4 = world
+    url = f"/reports/committees/{q4.committee.id}/competitions"
+    data = {
+        "title": "季度比学习",
+        "starts_on": "2026-10-01",
+        "ends_on": "2026-12-31",
+        "branches": [str(q4.branch_a.id), str(q4.branch_c.id)],
+        "completion_weight": "60",
+        "daily_quiz_weight": "40",
+        "show_names": "y",
+    }
+    assert login(q4.secretary_a.user).post(url, data=data).status_code == 403
+    response = login(q4.staff.user).post(url, data=data)
+    assert response.status_code == 302
+    created = session.scalars(select(Competition)).one()
+    assert created.measures == [["completion", "60"], ["daily_quiz", "40"]]
+    assert set(competitions.branch_ids_of(session, created)) == {q4.branch_a.id, q4.branch_c.id}
+    bad = login(q4.staff.user).post(url, data={**data, "branches": [str(q4.branch_a.id)]})
+    assert bad.status_code == 400
+    assert session.scalar(select(func.count()).select_from(Competition)) == 1
