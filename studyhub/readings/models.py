@@ -269,3 +269,35 @@ class Comment(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ReadingAttachment(db.Model):
+    """A PDF attached to a reading (the full document, a handout), served as a download to
+    those who may see the reading. Stored by its hash under the committee like an image."""
+
+    __tablename__ = "reading_attachment"
+    __table_args__ = (Index("ix_reading_attachment_reading", "reading_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reading_id: Mapped[int] = mapped_column(ForeignKey("reading.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Favourite(db.Model):
+    """A reading a member starred (收藏), listed newest first on their favourites page."""
+
+    __tablename__ = "reading_favourite"
+    __table_args__ = (
+        UniqueConstraint("user_id", "reading_id"),
+        Index("ix_reading_favourite_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    reading_id: Mapped[int] = mapped_column(ForeignKey("reading.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
