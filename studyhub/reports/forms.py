@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -160,22 +161,26 @@ class DimensionForm(FlaskForm):
     source = SelectField(
         _l("Value"),
         choices=[
-            ("entered", _l("Entered per member")),
-            ("imported", _l("Imported from XLSX")),
-            ("computed", _l("Computed from member data")),
-            ("rating", _l("民主评议 rating")),
+            SelectChoice("entered", _l("Entered per member")),
+            SelectChoice("imported", _l("Imported from XLSX")),
+            SelectChoice("computed", _l("Computed from member data")),
+            SelectChoice("rating", _l("民主评议 rating")),
         ],
     )
     computed_from = SelectField(
         _l("Computed from"),
-        choices=[("", "—"), ("membership_years", _l("Years of membership")), ("age", _l("Age"))],
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("membership_years", _l("Years of membership")),
+            SelectChoice("age", _l("Age")),
+        ],
     )
     mapping = SelectField(
         _l("Points"),
         choices=[
-            ("scale", _l("Value out of a maximum")),
-            ("bands", _l("Bands")),
-            ("table", _l("Rating table")),
+            SelectChoice("scale", _l("Value out of a maximum")),
+            SelectChoice("bands", _l("Bands")),
+            SelectChoice("table", _l("Rating table")),
         ],
     )
     out_of = DecimalField(_l("Maximum"), default=100, validators=[Optional(), NumberRange(1)])
@@ -183,3 +188,14 @@ class DimensionForm(FlaskForm):
         _l("Bands (from:points, …)"), default="0:60, 30:80, 40:100", validators=[Length(max=200)]
     )
     quarters = StringField(_l("Quarters (empty: all)"), validators=[Length(max=20)])
+
+
+class DimensionImportForm(FlaskForm):
+    file = FileField(
+        _l("File of values"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx"], _l("Upload an .xlsx workbook (党员编号, 姓名, 值).")),
+        ],
+        render_kw={"accept": ".xlsx"},
+    )

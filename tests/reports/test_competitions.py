@@ -186,7 +186,8 @@ def test_staff_create_a_competition_and_a_secretary_may_not(session, client, log
         "show_names": "y",
     }
     assert login(q4.secretary_a.user).post(url, data=data).status_code == 403
-    response = login(q4.staff.user).post(url, data=data)
+    assert login(q4.staff.user).get(url).status_code == 200
+    response = client.post(url, data=data)
     assert response.status_code == 302
     created = session.scalars(select(Competition)).one()
     assert created.measures == [["completion", "60"], ["daily_quiz", "40"]]

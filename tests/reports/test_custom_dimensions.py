@@ -274,3 +274,70 @@ def test_closed_quarter_stays_frozen(session, q4):
         found = scores.find(q4.a1.user_id)
         line = found.score.line(code_of(dim))
         assert line.weight == Decimal(20) and line.normalised == Decimal(80)
+
+
+@pytest.mark.usefixtures("in_english")
+def test_pages_add_enter_import_and_explain(session, client, login, q4, tmp_path, monkeypatch):
+    from studyhub.core import clock
+    from studyhub.reports.models import CustomDimension
+
+    monkeypatch.setattr(clock, "now_utc", lambda: AFTER_Q4)
+    url = f"/reports/committees/{q4.committee.id}/dimensions"
+    data = {
+        "name": "岗位核心度",
+        "scheme": "五维评选",
+        "weight": "60",
+        "source": "entered",
+        "computed_from": "",
+        "mapping": "scale",
+        "out_of": "5",
+        "bands": "",
+        "quarters": "",
+    }
+    assert login(q4.secretary_a.user).post(url, data=data).status_code == 403
+    assert login(q4.staff.user).get(url).status_code == 200
+    assert client.post(url, data=data).status_code == 302
+    imported = {
+        **data,
+        "name": "月度考核贡献度",
+        "weight": "40",
+        "source": "imported",
+        "out_of": "100",
+    }
+    assert client.post(url, data=imported).status_code == 302
+    core, monthly = session.scalars(select(CustomDimension).order_by(CustomDimension.id)).all()
+
+    values = f"/reports/dimensions/{core.id}/values?quarter=2026Q4&branch={q4.branch_a.id}"
+    assert client.get(values).status_code == 200
+    assert client.get(f"/reports/dimensions/{monthly.id}/values?quarter=2026Q4").status_code == 200
+    assert client.post(values, data={f"value_{q4.a1.user_id}": "9"}).status_code == 400
+    assert client.post(values, data={f"value_{q4.a1.user_id}": "4"}).status_code == 302
+
+    upload = f"/reports/dimensions/{monthly.id}/values?quarter=2026Q4"
+    bad = _xlsx(tmp_path, [(q4.a1.user.member_no, "张一", 80), ("X1", "无", 70)])
+    with bad.open("rb") as fh:
+        page = client.post(
+            upload, data={"file": (fh, "v.xlsx")}, content_type="multipart/form-data"
+        )
+    assert page.status_code == 400 and "Row 3" in page.get_data(as_text=True)
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(DimensionValue)
+            .where(DimensionValue.dimension_id == monthly.id)
+        )
+        == 0
+    )
+    good = _xlsx(tmp_path, [(q4.a1.user.member_no, "张一", 80)], name="g.xlsx")
+    with good.open("rb") as fh:
+        page = client.post(
+            upload, data={"file": (fh, "v.xlsx")}, content_type="multipart/form-data"
+        )
+    assert page.status_code == 302
+
+    scheme = client.get(f"/reports/committees/{q4.committee.id}/schemes/五维评选?quarter=2026Q4")
+    text = scheme.get_data(as_text=True)
+    assert scheme.status_code == 200
+    assert "岗位核心度" in text and "月度考核贡献度" in text
+    # 张一: 4/5 → 80 × 60% = 48; 80 × 40% = 32: 80.00.
+    assert "80.00" in text and "48.00" in text and "32.00" in text

@@ -15,6 +15,7 @@ from studyhub.reports.views import (  # noqa: E402, F401
     audit,
     competitions,
     dashboards,
+    dimensions,
     exports,
     manage,
     scores,

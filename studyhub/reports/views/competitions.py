@@ -11,6 +11,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
@@ -86,9 +87,11 @@ def committee_competitions(committee_id: int):
         .where(OrgUnit.committee_id == committee.id, OrgUnit.kind == UnitKind.BRANCH)
         .order_by(OrgUnit.path)
     ).all()
-    form.branches.choices = [(b.id, b.name) for b in branches]
+    form.branches.choices = [SelectChoice(b.id, b.name) for b in branches]
     own = scheme_dimensions(db.session, committee.id)
-    form.dimension.choices = [("", "—")] + [(code_of(d), d.name) for d in own]
+    form.dimension.choices = [SelectChoice("", "—")] + [
+        SelectChoice(code_of(d), d.name) for d in own
+    ]
     if form.validate_on_submit():
         measures = [
             (competitions.COMPLETION, form.completion_weight.data or 0),

@@ -1,0 +1,218 @@
+"""A committee's own score dimensions: staff add them, enter or import a quarter's values, and
+see the scores of a scheme of its own with every dimension explained."""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from studyhub.accounts.models import User
+from studyhub.core import clock
+from studyhub.core.errors import DomainError
+from studyhub.extensions import db
+from studyhub.org.models import Member, OrgUnit, UnitKind
+from studyhub.reports import access
+from studyhub.reports.dimensions import registry
+from studyhub.reports.forms import DimensionForm, DimensionImportForm
+from studyhub.reports.models import CustomDimension
+from studyhub.reports.services import custom_dimensions as custom
+from studyhub.reports.views import bp
+from studyhub.reports.views.common import quarter_arg
+from studyhub.web.saving import committed
+
+MAX_ENTRY_ROWS = 500
+
+
+def _bands(text: str) -> list[list[str]]:
+    bands = []
+    for part in (text or "").replace("，", ",").split(","):
+        if not part.strip():
+            continue
+        lower, _sep, points = part.replace("：", ":").partition(":")
+        try:
+            bands.append([str(Decimal(lower.strip())), str(Decimal(points.strip()))])
+        except InvalidOperation:
+            raise DomainError(_("Bands are written from:points, e.g. 0:60, 30:80.")) from None
+    return bands
+
+
+def _mapping(form: DimensionForm) -> dict[str, object]:
+    kind = form.mapping.data
+    if kind == "bands":
+        return {"kind": "bands", "bands": _bands(form.bands.data)}
+    if kind == "table":
+        return {
+            "kind": "table",
+            "table": {"excellent": 100, "qualified": 80, "basic": 60, "unqualified": 0},
+        }
+    return {"kind": "scale", "out_of": str(form.out_of.data or 100)}
+
+
+@bp.route("/committees/<int:committee_id>/dimensions", methods=["GET", "POST"])
+@login_required
+def committee_dimensions(committee_id: int):
+    committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
+    form = DimensionForm()
+    if form.validate_on_submit():
+        try:
+            quarters = [
+                int(q)
+                for q in (form.quarters.data or "").replace("，", ",").split(",")
+                if q.strip()
+            ]
+        except ValueError:
+            quarters = [0]
+        try:
+            custom.add_dimension(
+                db.session,
+                committee,
+                name=form.name.data,
+                weight=form.weight.data,
+                source=form.source.data,
+                mapping=_mapping(form),
+                scheme=(form.scheme.data or registry.QUARTERLY).strip(),
+                computed_from=form.computed_from.data or None,
+                quarters=quarters,
+                now=clock.now_utc(),
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return committed(
+                _("Dimension added."),
+                url_for("reports.committee_dimensions", committee_id=committee.id),
+            )
+    rows = db.session.scalars(
+        select(CustomDimension)
+        .where(CustomDimension.committee_id == committee.id)
+        .order_by(CustomDimension.scheme, CustomDimension.position, CustomDimension.id)
+    ).all()
+    schemes = sorted({d.scheme for d in rows} - {registry.QUARTERLY})
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "reports/dimensions/committee.html",
+        committee=committee,
+        form=form,
+        dimensions=rows,
+        schemes=schemes,
+        quarter=quarter_arg(committee, clock.now_utc()),
+    ), status
+
+
+def _dimension(dimension_id: int) -> tuple[CustomDimension, OrgUnit]:
+    dimension = db.session.get(CustomDimension, dimension_id)
+    if dimension is None:
+        abort(404)
+    committee = access.load_unit(
+        dimension.committee_id, access.require_manage_scores, UnitKind.COMMITTEE
+    )
+    return dimension, committee
+
+
+@bp.route("/dimensions/<int:dimension_id>/values", methods=["GET", "POST"])
+@login_required
+def dimension_values(dimension_id: int):
+    """Enter a quarter's values per member (one branch at a time), or import them."""
+    dimension, committee = _dimension(dimension_id)
+    now = clock.now_utc()
+    quarter = quarter_arg(committee, now)
+    branches = db.session.execute(
+        select(OrgUnit.id, OrgUnit.name)
+        .where(OrgUnit.committee_id == committee.id, OrgUnit.kind == UnitKind.BRANCH)
+        .order_by(OrgUnit.path)
+    ).all()
+    branch_id = request.args.get("branch", type=int) or (branches[0].id if branches else 0)
+    members = db.session.execute(
+        select(User.id, User.name, User.member_no)
+        .join(Member, Member.user_id == User.id)
+        .where(
+            Member.branch_id == branch_id,
+            Member.committee_id == committee.id,
+            Member.is_active.is_(True),
+        )
+        .order_by(User.name, User.id)
+        .limit(MAX_ENTRY_ROWS)
+    ).all()
+    current = registry.SOURCES[dimension.source](db.session, dimension, quarter, committee.path)
+    form = DimensionImportForm()
+    errors: list[str] = []
+    problems: list[custom.ImportProblem] = []
+    here = url_for(
+        "reports.dimension_values",
+        dimension_id=dimension.id,
+        quarter=quarter.label,
+        branch=branch_id,
+    )
+    if request.method == "POST":
+        try:
+            if "file" in request.files and form.validate_on_submit():
+                with tempfile.TemporaryDirectory() as folder:
+                    path = Path(folder) / "values.xlsx"
+                    form.file.data.save(path)
+                    count = custom.import_values(
+                        db.session,
+                        committee,
+                        dimension,
+                        quarter,
+                        path,
+                        actor_id=current_user.id,
+                        now=now,
+                    )
+                return committed(_("%(count)d values imported.", count=count), here)
+            if "file" not in request.files:
+                values = {m.id: request.form.get(f"value_{m.id}", "").strip() for m in members}
+                count = custom.enter_values(
+                    db.session,
+                    committee,
+                    dimension,
+                    quarter,
+                    {u: v for u, v in values.items() if v},
+                    actor_id=current_user.id,
+                    now=now,
+                )
+                return committed(_("%(count)d values saved.", count=count), here)
+        except custom.ImportRefused as exc:
+            errors.append(str(exc))
+            problems = exc.problems
+        except DomainError as exc:
+            errors.append(str(exc))
+    status = 400 if errors or form.errors else 200
+    return render_template(
+        "reports/dimensions/values.html",
+        committee=committee,
+        dimension=dimension,
+        quarter=quarter,
+        branches=branches,
+        branch_id=branch_id,
+        members=members,
+        current=current,
+        form=form,
+        errors=errors,
+        problems=problems,
+    ), status
+
+
+@bp.get("/committees/<int:committee_id>/schemes/<scheme>")
+@login_required
+def scheme_scores(committee_id: int, scheme: str):
+    """A scheme's scores for the quarter: rank, total and every dimension's points."""
+    committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
+    quarter = quarter_arg(committee, clock.now_utc())
+    own = registry.scheme_dimensions(db.session, committee.id, scheme)
+    if not own:
+        abort(404)
+    scores = custom.scheme_scores(db.session, committee, scheme, quarter, committee)
+    return render_template(
+        "reports/dimensions/scheme.html",
+        committee=committee,
+        scheme=scheme,
+        quarter=quarter,
+        dimensions=own,
+        scores=scores,
+    )
