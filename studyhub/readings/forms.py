@@ -154,3 +154,48 @@ class StudyRemindForm(FlaskForm):
     """Remind one member (``member_id``) or, without it, everyone who has not studied today."""
 
     member_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class BranchReadingForm(FlaskForm):
+    """A reading a branch's editor writes (支部发稿)."""
+
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
+    )
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
+    body_markdown = TextAreaField(
+        _l("Text"), validators=[DataRequired(_l("Enter the text.")), Length(max=BODY_MAX)]
+    )
+    audience = SelectField(
+        _l("For"),
+        choices=[
+            SelectChoice("branch", _l("Our branch's members (published now)")),
+            SelectChoice("committee", _l("The committee's channel (after review)")),
+        ],
+        default="committee",
+    )
+
+
+class ReturnReadingForm(FlaskForm):
+    reason = StringField(
+        _l("Reason"), validators=[DataRequired(_l("Say why it goes back.")), Length(max=300)]
+    )
+
+
+class AttachmentForm(FlaskForm):
+    """A PDF for a reading (its type is checked again from the bytes)."""
+
+    file = FileField(
+        _l("PDF file"),
+        validators=[
+            FileRequired(_l("Choose a PDF file.")),
+            FileAllowed(["pdf"], _l("Attach a PDF file.")),
+        ],
+        render_kw={"accept": "application/pdf"},
+    )
+
+
+class FavouriteForm(FlaskForm):
+    """The star on a reading: ``starred`` 1 to keep it, 0 to drop it."""
+
+    starred = IntegerField(widget=HiddenInput(), validators=[NumberRange(0, 1)])

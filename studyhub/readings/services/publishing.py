@@ -248,7 +248,7 @@ def _tell_author(
         kind=kind,
         subject=subject,
         body=body,
-        link=f"/branch-readings/{reading.origin_branch_id}",
+        link=f"/branches/{reading.origin_branch_id}/publish",
         # One message per review: a resubmitted reading returned again is told again.
         dedupe_key=f"{kind}:{reading.id}:{now.isoformat()}",
         now=now,

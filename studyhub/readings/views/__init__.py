@@ -15,6 +15,8 @@ from studyhub.readings.views import (  # noqa: E402, F401
     images,
     library,
     member,
+    publishing,
     rota,
+    shelf,
     study,
 )

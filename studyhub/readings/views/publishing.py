@@ -1,0 +1,197 @@
+"""支部发稿 pages: a branch's editor writes and resubmits; staff review; members read.
+
+``/branches/<id>/publish``: the branch's editor (or secretary) — their drafts with the
+state and a returned one's reason, write and edit. ``/library/<id>/review``: the
+committee's staff — submissions waiting, approve or return with a reason.
+``/branches/<id>/readings``: the branch's own readings, for its members.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from studyhub.core import clock
+from studyhub.core.errors import NotFound
+from studyhub.extensions import db
+from studyhub.org.access import grants, load_managed_committee
+from studyhub.org.models import OrgUnit, UnitKind
+from studyhub.readings.forms import BranchReadingForm, ConfirmForm, ReturnReadingForm
+from studyhub.readings.models import Reading
+from studyhub.readings.services import publishing
+from studyhub.readings.services.library import ReadingFields
+from studyhub.readings.views import bp
+from studyhub.readings.views.library import _timing
+from studyhub.readings.views.member import _require_reader
+from studyhub.web.saving import committed, errors_on, run_button
+
+
+def _edited_branch(branch_id: int) -> OrgUnit:
+    branch = db.session.get(OrgUnit, branch_id)
+    if branch is None or branch.kind != UnitKind.BRANCH:
+        raise NotFound(_("No such branch."))
+    publishing.require_editor(grants(), branch)
+    return branch
+
+
+def _own_reading(branch: OrgUnit, reading_id: int) -> Reading:
+    reading = db.session.get(Reading, reading_id)
+    if reading is None:
+        raise NotFound(_("No such reading."))
+    publishing.require_own(grants(), branch, reading)
+    return reading
+
+
+def _reading_to_review(reading_id: int) -> tuple[Reading, OrgUnit]:
+    reading = db.session.get(Reading, reading_id)
+    if reading is None:
+        raise NotFound(_("No such reading."))
+    committee = load_managed_committee(reading.committee_id)
+    publishing.require_reviewer(grants(), committee, reading)
+    return reading, committee
+
+
+def _fields(form: BranchReadingForm) -> ReadingFields:
+    return ReadingFields(
+        title=form.title.data or "",
+        body_markdown=form.body_markdown.data or "",
+        source=form.source.data or "",
+    )
+
+
+@bp.get("/branches/<int:branch_id>/publish")
+@login_required
+def branch_drafts(branch_id: int):
+    branch = _edited_branch(branch_id)
+    return render_template(
+        "readings/publish/drafts.html",
+        branch=branch,
+        readings=publishing.branch_drafts(db.session, branch),
+        now=clock.now_utc(),
+    )
+
+
+@bp.route("/branches/<int:branch_id>/publish/new", methods=["GET", "POST"])
+@login_required
+def new_branch_reading(branch_id: int):
+    branch = _edited_branch(branch_id)
+    form = BranchReadingForm()
+    if form.validate_on_submit():
+        with errors_on(form):
+            reading = publishing.write(
+                db.session,
+                branch,
+                _fields(form),
+                audience=form.audience.data,
+                by_user_id=grants().user_id,
+                now=clock.now_utc(),
+                timing=_timing(),
+            )
+            message = (
+                _("Published to the branch.")
+                if reading.branch_id
+                else _("Submitted to the committee for review.")
+            )
+            return committed(message, url_for("readings.branch_drafts", branch_id=branch.id))
+    return render_template("readings/publish/form.html", branch=branch, form=form, reading=None)
+
+
+@bp.route("/branches/<int:branch_id>/publish/<int:reading_id>", methods=["GET", "POST"])
+@login_required
+def edit_branch_reading(branch_id: int, reading_id: int):
+    branch = _edited_branch(branch_id)
+    reading = _own_reading(branch, reading_id)
+    form = BranchReadingForm(obj=reading, audience="branch" if reading.branch_id else "committee")
+    if form.validate_on_submit():
+        with errors_on(form):
+            publishing.revise(
+                db.session,
+                branch,
+                reading,
+                _fields(form),
+                audience=form.audience.data,
+                by_user_id=grants().user_id,
+                now=clock.now_utc(),
+                timing=_timing(),
+            )
+            return committed(_("Saved."), url_for("readings.branch_drafts", branch_id=branch.id))
+    return render_template("readings/publish/form.html", branch=branch, form=form, reading=reading)
+
+
+@bp.get("/branches/<int:branch_id>/readings")
+@login_required
+def branch_readings(branch_id: int):
+    """The branch's own readings: for its members (and its editors)."""
+    reader = _require_reader()
+    if reader.branch_id != branch_id:
+        abort(404)
+    branch = db.get_or_404(OrgUnit, branch_id)
+    return render_template(
+        "readings/publish/branch.html",
+        branch=branch,
+        readings=publishing.branch_readings(db.session, branch_id, clock.now_utc()),
+    )
+
+
+@bp.get("/library/<int:committee_id>/review")
+@login_required
+def review_queue(committee_id: int):
+    committee = load_managed_committee(committee_id)
+    readings = publishing.review_queue(db.session, committee)
+    branches = {
+        b.id: b.name
+        for b in db.session.query(OrgUnit).filter(
+            OrgUnit.id.in_({r.origin_branch_id for r in readings})
+        )
+    }
+    return render_template(
+        "readings/publish/queue.html",
+        committee=committee,
+        readings=readings,
+        branches=branches,
+        confirm_form=ConfirmForm(),
+        return_form=ReturnReadingForm(),
+    )
+
+
+@bp.post("/library/review/<int:reading_id>/approve")
+@login_required
+def approve_reading(reading_id: int):
+    reading, committee = _reading_to_review(reading_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return run_button(
+        lambda: publishing.approve(
+            db.session, reading, by_user_id=grants().user_id, now=clock.now_utc()
+        ),
+        _("Approved and published."),
+        url_for("readings.review_queue", committee_id=committee.id),
+    )
+
+
+@bp.post("/library/review/<int:reading_id>/return")
+@login_required
+def return_reading(reading_id: int):
+    reading, committee = _reading_to_review(reading_id)
+    form = ReturnReadingForm()
+    url = url_for("readings.review_queue", committee_id=committee.id)
+    if not form.validate_on_submit():
+        return run_button(
+            lambda: publishing.return_to_author(
+                db.session, reading, "", by_user_id=grants().user_id, now=clock.now_utc()
+            ),
+            None,
+            url,
+        )
+    return run_button(
+        lambda: publishing.return_to_author(
+            db.session,
+            reading,
+            form.reason.data,
+            by_user_id=grants().user_id,
+            now=clock.now_utc(),
+        ),
+        _("Returned to the branch."),
+        url,
+    )

@@ -1,0 +1,105 @@
+"""支部发稿 pages: the editor writes and resubmits, staff review, others are refused."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from studyhub.org.models import Role
+from studyhub.readings.models import Reading
+from studyhub.readings.services import publishing
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def world(make):
+    committee = make.committee("机关党委")
+    news = make.branch(committee, "新闻支部")
+    tech = make.branch(committee, "技术支部")
+    return {
+        "committee": committee,
+        "news": news,
+        "tech": tech,
+        "editor": make.member(news, name="宣传委员", role=Role.BRANCH_EDITOR).user,
+        "member": make.member(news, name="党员甲").user,
+        "tech_member": make.member(tech, name="党员乙").user,
+        "tech_editor": make.member(tech, name="技术宣传", role=Role.BRANCH_EDITOR).user,
+        "staff": make.member(news, name="干事", role=Role.STAFF, role_unit=committee).user,
+    }
+
+
+def post_reading(client, branch, audience, title="支部学习心得"):
+    return client.post(
+        f"/branches/{branch.id}/publish/new",
+        data={"title": title, "body_markdown": "学习" * 40, "source": "", "audience": audience},
+    )
+
+
+def test_editor_publishes_to_the_branch(client, login, world, session):
+    login(world["editor"])
+    response = post_reading(client, world["news"], "branch")
+    assert response.status_code == 302
+    reading = session.scalar(select(Reading))
+    assert reading.branch_id == world["news"].id and reading.published_at is not None
+    login(world["member"])
+    assert "支部学习心得" in client.get(f"/branches/{world['news'].id}/readings").text
+    assert client.get(f"/readings/{reading.id}").status_code == 200
+    login(world["tech_member"])
+    assert client.get(f"/readings/{reading.id}").status_code == 404
+    assert client.get(f"/branches/{world['news'].id}/readings").status_code == 404
+
+
+def test_submit_return_resubmit_approve(client, login, world, session):
+    login(world["editor"])
+    post_reading(client, world["news"], "committee")
+    reading = session.scalar(select(Reading))
+    assert reading.published_at is None
+    login(world["staff"])
+    queue = client.get(f"/library/{world['committee'].id}/review")
+    assert queue.status_code == 200 and "支部学习心得" in queue.text and "新闻支部" in queue.text
+    response = client.post(f"/library/review/{reading.id}/return", data={"reason": "请注明出处"})
+    assert response.status_code == 302
+    session.refresh(reading)
+    assert reading.review_state == publishing.RETURNED
+    login(world["editor"])
+    drafts = client.get(f"/branches/{world['news'].id}/publish")
+    assert "请注明出处" in drafts.text
+    response = client.post(
+        f"/branches/{world['news'].id}/publish/{reading.id}",
+        data={
+            "title": "支部学习心得",
+            "body_markdown": "学习" * 40,
+            "source": "人民日报",
+            "audience": "committee",
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(reading)
+    assert reading.review_state == publishing.SUBMITTED
+    login(world["staff"])
+    assert client.post(f"/library/review/{reading.id}/approve").status_code == 302
+    session.refresh(reading)
+    assert reading.review_state == publishing.APPROVED and reading.published_at is not None
+
+
+def test_others_are_refused(client, login, world, session):
+    login(world["editor"])
+    post_reading(client, world["news"], "committee")
+    reading = session.scalar(select(Reading))
+    for who in ("member", "tech_editor", "tech_member"):
+        login(world[who])
+        assert client.get(f"/branches/{world['news'].id}/publish").status_code == 403
+        assert post_reading(client, world["news"], "branch").status_code == 403
+        assert client.get(f"/branches/{world['news'].id}/publish/{reading.id}").status_code == 403
+    login(world["editor"])
+    assert client.get(f"/library/{world['committee'].id}/review").status_code == 403
+    assert client.post(f"/library/review/{reading.id}/approve").status_code == 403
+    login(world["tech_editor"])
+    # Another branch's editor cannot open this branch's reading through their own branch.
+    assert client.get(f"/branches/{world['tech'].id}/publish/{reading.id}").status_code == 403
+    session.refresh(reading)
+    assert reading.review_state == publishing.SUBMITTED
