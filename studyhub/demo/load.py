@@ -23,6 +23,7 @@ from studyhub.demo.people import (
 from studyhub.demo.plans import load_plans
 from studyhub.demo.quizzes import load_quizzes
 from studyhub.demo.readings import load_lead_readers, load_readings
+from studyhub.demo.scores import load_scores
 from studyhub.extensions import db
 from studyhub.org import services as org
 from studyhub.org.models import MemberStatus, OrgUnit, Role, UnitKind
@@ -93,4 +94,5 @@ def load_demo(*, password_method: str) -> list[DemoLogin]:
     load_plans(session, committee, now)
     load_meetings(session, committee, now)  # after the plans: the lesson links the current one
     load_live(session, committee, now)  # after the meetings: a lesson links that day's 党课
+    load_scores(session, committee, now)  # after study and meetings: the competition's figures
     return demo_logins()
