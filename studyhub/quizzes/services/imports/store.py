@@ -26,8 +26,8 @@ from studyhub.quizzes.importers.model import ParseResult
 from studyhub.quizzes.models import Bank, Category, Question, QuestionTag, QuestionVersion
 from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.services import media
+from studyhub.quizzes.services.imports.matching import BATCH
 from studyhub.quizzes.services.imports.prepare import (
-    BATCH,
     ImportReport,
     PreparedImport,
     PreparedQuestion,
