@@ -107,6 +107,7 @@ class BaseConfig:
     # photos and PDFs attached to a record up to this size.
     CHECKIN_LATE_GRACE_MINUTES = 10
     MEETING_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    READING_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024  # a reading's PDF
     # Remind branch secretaries of required meetings not yet held this many days before the
     # month or quarter ends; a member's excused absence (请假) is "excluded" from the meetings
     # they had to attend, or counts as "attended", in the attendance ratio.

@@ -103,3 +103,39 @@ def test_others_are_refused(client, login, world, session):
     assert client.get(f"/branches/{world['tech'].id}/publish/{reading.id}").status_code == 403
     session.refresh(reading)
     assert reading.review_state == publishing.SUBMITTED
+
+
+def test_staff_set_the_rota_across_branches_and_swap(client, login, world, session, make):
+    from datetime import timedelta
+
+    from studyhub.core import clock
+    from studyhub.readings.services.rota import cross
+
+    make.member(world["tech"], name="党员丙")
+    committee = world["committee"]
+    login(world["member"])
+    assert client.get(f"/library/{committee.id}/cross-rota").status_code == 403
+    login(world["staff"])
+    response = client.post(
+        f"/library/{committee.id}/cross-rota",
+        data={f"position-{world['tech'].id}": "1", f"position-{world['news'].id}": "2"},
+    )
+    assert response.status_code == 302
+    assert [b.id for b in cross.rota_branches(session, committee)] == [
+        world["tech"].id,
+        world["news"].id,
+    ]
+    page = client.get(f"/library/{committee.id}/cross-rota").text
+    assert "技术支部" in page and "新闻支部" in page
+    first = clock.local_date(clock.now_utc(), committee.timezone) + timedelta(days=1)
+    second = first + timedelta(days=1)
+    days = cross.days_ahead(session, committee, first, 2)
+    assert [d.branch_name for d in days] == ["技术支部", "新闻支部"]
+    response = client.post(
+        f"/library/{committee.id}/cross-rota/swap",
+        data={"first": first.isoformat(), "second": second.isoformat()},
+        follow_redirects=True,
+    )
+    assert "The two days were swapped." in response.text
+    swapped = cross.days_ahead(session, committee, first, 2)
+    assert [d.branch_name for d in swapped] == ["新闻支部", "技术支部"]

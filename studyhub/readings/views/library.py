@@ -33,6 +33,7 @@ from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.org.views import grants, managed_committee
 from studyhub.readings import queries
 from studyhub.readings.forms import (
+    AttachmentForm,
     STATUS_LABELS,
     ColumnForm,
     ConfirmForm,
@@ -43,7 +44,7 @@ from studyhub.readings.forms import (
     UploadForm,
 )
 from studyhub.readings.models import Reading, ReadingColumn, Upload
-from studyhub.readings.services import content
+from studyhub.readings.services import content, shelf
 from studyhub.readings.services import library as library_service
 from studyhub.readings.views import bp
 from studyhub.web.pagination import paginate
@@ -221,6 +222,8 @@ def _form_page(form: ReadingForm, committee: OrgUnit, reading: Reading | None, p
         ),
         confirm_form=ConfirmForm(),
         upload_form=UploadForm(),
+        attachment_form=AttachmentForm(),
+        attachments=list(db.session.scalars(shelf.attachments_of(reading.id))) if reading else [],
     )
 
 

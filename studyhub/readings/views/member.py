@@ -30,7 +30,8 @@ from studyhub.org.access import grants as _grants
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.readings import queries
 from studyhub.readings.models import Reading, ReadingColumn, ReadReceipt
-from studyhub.readings.services import comments, rota, today, tracking
+from studyhub.readings.forms import FavouriteForm
+from studyhub.readings.services import comments, rota, shelf, today, tracking
 from studyhub.readings.views import bp, study
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.ids import db_id
@@ -135,6 +136,8 @@ def reading(reading_id: int):
         reflection=rota.reflection_section(
             db.session, reading, branch_id=reader.branch_id, viewer_member_id=reader.member_id
         ),
+        shelf=shelf.shelf_part(db.session, reading, user_id=reader.user_id),
+        favourite_form=FavouriteForm(),
     )
     if not reading.media_kind:
         return page

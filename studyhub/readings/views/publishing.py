@@ -8,9 +8,14 @@ committee's staff — submissions waiting, approve or return with a reason.
 
 from __future__ import annotations
 
-from flask import abort, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, HiddenField
+from wtforms.validators import AnyOf, DataRequired
 
 from studyhub.core import clock
 from studyhub.core.errors import NotFound
@@ -19,8 +24,9 @@ from studyhub.org.access import grants, load_managed_committee
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.readings.forms import BranchReadingForm, ConfirmForm, ReturnReadingForm
 from studyhub.readings.models import Reading
-from studyhub.readings.services import publishing
+from studyhub.readings.services import publishing, rota
 from studyhub.readings.services.library import ReadingFields
+from studyhub.readings.services.rota import cross
 from studyhub.readings.views import bp
 from studyhub.readings.views.library import _timing
 from studyhub.readings.views.member import _require_reader
@@ -194,4 +200,120 @@ def return_reading(reading_id: int):
         ),
         _("Returned to the branch."),
         url,
+    )
+
+
+# The committee's rota across branches ------------------------------------------------------
+
+CROSS_DAYS = 14
+
+
+class CrossSwapForm(FlaskForm):
+    first = DateField(_l("First day"), validators=[DataRequired()])
+    second = DateField(_l("Second day"), validators=[DataRequired()])
+
+
+class CrossDayOffForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    is_off = HiddenField(validators=[AnyOf(["1", "0"])])
+
+
+def _cross_url(committee: OrgUnit) -> str:
+    return url_for("readings.cross_rota", committee_id=committee.id)
+
+
+@bp.get("/library/<int:committee_id>/cross-rota")
+@login_required
+def cross_rota(committee_id: int):
+    committee = load_managed_committee(committee_id)
+    now = clock.now_utc()
+    today = rota.branch_today(db.session, committee, now)
+    chosen = {b.id: i for i, b in enumerate(cross.rota_branches(db.session, committee), 1)}
+    branches = list(
+        db.session.scalars(
+            select(OrgUnit)
+            .where(
+                OrgUnit.committee_id == committee.id,
+                OrgUnit.kind == UnitKind.BRANCH,
+                OrgUnit.is_active.is_(True),
+            )
+            .order_by(OrgUnit.name)
+        )
+    )
+    return render_template(
+        "readings/publish/cross_rota.html",
+        committee=committee,
+        branches=branches,
+        chosen=chosen,
+        days=cross.days_ahead(db.session, committee, today, CROSS_DAYS) if chosen else [],
+        confirm_form=ConfirmForm(),
+        swap_form=CrossSwapForm(),
+        day_off_form=CrossDayOffForm(),
+    )
+
+
+@bp.post("/library/<int:committee_id>/cross-rota")
+@login_required
+def set_cross_rota(committee_id: int):
+    committee = load_managed_committee(committee_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    positions = []
+    for key, value in request.form.items():
+        if key.startswith("position-") and value.strip():
+            try:
+                positions.append((int(value), int(key.removeprefix("position-"))))
+            except ValueError:
+                flash(_("Give each branch's place as a number."), "error")
+                return redirect(_cross_url(committee))
+    branch_ids = [branch_id for _place, branch_id in sorted(positions)]
+    return run_button(
+        lambda: cross.set_rota_branches(
+            db.session, committee, branch_ids, by_user_id=grants().user_id, now=clock.now_utc()
+        ),
+        _("The rota across branches was saved."),
+        _cross_url(committee),
+    )
+
+
+@bp.post("/library/<int:committee_id>/cross-rota/swap")
+@login_required
+def swap_cross_rota(committee_id: int):
+    committee = load_managed_committee(committee_id)
+    form = CrossSwapForm()
+    if not form.validate_on_submit():
+        flash(_("Choose two days."), "error")
+        return redirect(_cross_url(committee))
+    return run_button(
+        lambda: rota.swap_days(
+            db.session,
+            committee,
+            form.first.data,
+            form.second.data,
+            by_user_id=grants().user_id,
+            now=clock.now_utc(),
+        ),
+        _("The two days were swapped."),
+        _cross_url(committee),
+    )
+
+
+@bp.post("/library/<int:committee_id>/cross-rota/day-off")
+@login_required
+def cross_rota_day_off(committee_id: int):
+    committee = load_managed_committee(committee_id)
+    form = CrossDayOffForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a day."), "error")
+        return redirect(_cross_url(committee))
+    return run_button(
+        lambda: rota.set_day_off(
+            db.session,
+            committee,
+            form.day.data,
+            is_off=form.is_off.data == "1",
+            now=clock.now_utc(),
+        ),
+        _("Saved."),
+        _cross_url(committee),
     )
