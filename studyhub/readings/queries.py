@@ -51,7 +51,7 @@ _DAILY_SUMMARY = (
     select(
         Reading.id,
         Reading.title,
-        Reading.reading_seconds,
+        Reading.min_seconds,
         ReadingColumn.name,
         ReadReceipt.studied_at,
     )

@@ -193,7 +193,7 @@ class Material:
     position: int
     reading_id: int
     title: str
-    minutes: int
+    min_seconds: int  # the reading time shown: the study_time filter
     status: ReadingStatus
     is_studied: bool
 
@@ -211,7 +211,7 @@ def materials(
             position=position,
             reading_id=reading.id,
             title=reading.title,
-            minutes=max(1, round(reading.reading_seconds / 60)),
+            min_seconds=reading.min_seconds,
             status=reading_status(reading, now),
             is_studied=studied_at is not None,
         )

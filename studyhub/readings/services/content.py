@@ -67,3 +67,29 @@ def measure(text: str) -> Length:
 def minimum_seconds(reading_seconds: int, *, fraction: float, floor: int, ceiling: int) -> int:
     """How long a member must spend before a reading counts as studied."""
     return int(min(ceiling, max(floor, reading_seconds * fraction)))
+
+
+@dataclass(frozen=True)
+class StudyTime:
+    """The reading time shown to members: one figure, wherever it is shown.
+
+    It is the honest minimum (``Reading.min_seconds``, the wait before "已学习" is
+    accepted), so the estimate on home, the plan, the library and the reading page
+    is the countdown the reading page runs, never a different figure. Under a
+    minute it is shown in seconds; otherwise in minutes, rounded half up, marked
+    "about" unless exact.
+    """
+
+    seconds: int
+
+    @property
+    def is_shown(self) -> bool:
+        return self.seconds > 0
+
+    @property
+    def minutes(self) -> int:
+        return (self.seconds + 30) // 60
+
+    @property
+    def is_exact(self) -> bool:
+        return self.seconds < 60 or self.seconds % 60 == 0

@@ -53,12 +53,8 @@ def clear() -> None:
 class TodayReading:
     id: int
     title: str
-    reading_seconds: int
+    min_seconds: int  # the honest wait, also the reading time shown (the study_time filter)
     column_name: str | None
-
-    @property
-    def minutes(self) -> int:
-        return max(1, round(self.reading_seconds / 60))
 
 
 @dataclass(frozen=True)
@@ -156,7 +152,7 @@ _DAY_READING = (
     select(
         Reading.id,
         Reading.title,
-        Reading.reading_seconds,
+        Reading.min_seconds,
         ReadingColumn.name,
         Reading.published_at,
         Reading.unpublished_at,

@@ -29,9 +29,9 @@ from studyhub.org import access, context
 from studyhub.org.access import grants as _grants
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.readings import queries
-from studyhub.readings.models import Reading, ReadingColumn, ReadReceipt
 from studyhub.readings.forms import FavouriteForm
-from studyhub.readings.services import comments, rota, shelf, today, tracking
+from studyhub.readings.models import Reading, ReadingColumn, ReadReceipt
+from studyhub.readings.services import comments, content, rota, shelf, today, tracking
 from studyhub.readings.views import bp, study
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.ids import db_id
@@ -96,8 +96,20 @@ def _visible_reading_and_receipt(
     return row[0], row[1]
 
 
-def _minutes(seconds: int) -> int:
-    return max(1, round(seconds / 60))
+@bp.app_template_filter("study_time")
+def study_time(seconds: int) -> str:
+    """The reading time shown wherever a reading is listed (see ``content.StudyTime``).
+
+    Pass ``Reading.min_seconds``: the figure shown is the wait the reading page counts down.
+    """
+    shown = content.StudyTime(seconds or 0)
+    if not shown.is_shown:
+        return ""
+    if shown.seconds < 60:
+        return _("%(seconds)d s", seconds=shown.seconds)
+    if shown.is_exact:
+        return _("%(n)d minutes", n=shown.minutes)
+    return _("About %(minutes)d min", minutes=shown.minutes)
 
 
 @bp.get("/readings/<int:reading_id>")
@@ -120,7 +132,6 @@ def reading(reading_id: int):
         "readings/reading.html",
         reading=reading,
         receipt=receipt,
-        minutes=_minutes(reading.reading_seconds),
         remaining=tracking.remaining_seconds(reading, receipt, now=now),
         is_studied=receipt.studied_at is not None,
         next_steps=related_links(current_app, "studied-reading", reading, current_user),
