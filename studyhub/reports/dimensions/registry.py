@@ -9,7 +9,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studyhub.org.models import Member
+from studyhub.meetings import queries as meeting_queries
+from studyhub.meetings.periods import midnight
+from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
 from studyhub.reports import scoring
 from studyhub.reports.dimensions.mapping import to_figure
@@ -81,21 +83,34 @@ def _computed(
     return compute(session, dimension, quarter, scope_path) if compute else {}
 
 
+# The meetings' ratings (meetings.models.Rating values) as stored values.
+_MEETING_RATINGS = {
+    "excellent": 4,
+    "qualified": 3,
+    "basically_qualified": 2,
+    "unqualified": 1,
+}
+
+
 def _democratic_rating(
     session: Session, dimension: CustomDimension, quarter: Quarter, scope_path: str
 ) -> dict[int, Decimal]:
-    """The 民主评议 rating (4 优秀 … 1 不合格). Adapter: until the meetings domain records
-    ratings of 民主评议党员 meetings, the ratings are entered or imported like any value;
-    when it does, its query (``meetings.queries.review_ratings``) is read first."""
-    from studyhub.meetings import queries as meeting_queries  # noqa: PLC0415
-
-    ratings = getattr(meeting_queries, "review_ratings", None)
-    found = _stored(session, dimension, quarter, scope_path)
-    if ratings is not None:  # pragma: no cover - the meetings' ratings are not in yet
-        for user_id, value in session.execute(
-            ratings(dimension.committee_id, quarter.year, scope_path)
+    """The 民主评议 rating (4 优秀 … 1 不合格): each member's latest rating by a 民主评议党员
+    meeting held in the quarter's year up to the quarter's end (the meetings' own query);
+    a value entered or imported for the quarter stands in for a member no meeting rated."""
+    scope = session.scalars(select(OrgUnit).where(OrgUnit.path == scope_path)).first()
+    found: dict[int, Decimal] = {}
+    if scope is not None:
+        start = midnight(date(quarter.year, 1, 1), scope.timezone)
+        end = quarter.ends_at(scope.timezone)
+        for user_id, rating, _meeting_id, _held_on in session.execute(
+            meeting_queries.ratings_for(scope, start, end)
         ):
-            found[user_id] = Decimal(value)
+            value = _MEETING_RATINGS.get(str(getattr(rating, "value", rating)))
+            if value is not None:
+                found[user_id] = Decimal(value)
+    for user_id, value in _stored(session, dimension, quarter, scope_path).items():
+        found.setdefault(user_id, value)
     return found
 
 
