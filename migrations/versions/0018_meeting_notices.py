@@ -1,4 +1,4 @@
-"""meeting notices, 民主评议 ratings and 补学 tasks (issue 18)
+"""meeting notices, 民主评议 ratings, 补学 tasks and joint meetings (issue 18)
 
 The notices sent (one row per event), an index of the trail by time, a member's rating
 by a 民主评议党员 meeting and a member's 补学 task for a meeting they missed.
@@ -113,9 +113,31 @@ def upgrade():
         ),
     )
     op.create_index("ix_makeup_task_user", "makeup_task", ["user_id", "completed_at"])
+    op.create_table(
+        "meeting_participant",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["org_unit.id"], name=op.f("fk_meeting_participant_branch_id_org_unit")
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meeting.id"],
+            name=op.f("fk_meeting_participant_meeting_id_meeting"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_participant")),
+        sa.UniqueConstraint(
+            "meeting_id", "branch_id", name=op.f("uq_meeting_participant_meeting_id_branch_id")
+        ),
+    )
+    op.create_index("ix_meeting_participant_branch", "meeting_participant", ["branch_id"])
 
 
 def downgrade():
+    op.drop_index("ix_meeting_participant_branch", table_name="meeting_participant")
+    op.drop_table("meeting_participant")
     op.drop_index("ix_makeup_task_user", table_name="makeup_task")
     op.drop_table("makeup_task")
     op.drop_index("ix_meeting_rating_user", table_name="meeting_rating")

@@ -74,19 +74,40 @@ def can_lead_view(grants: Grants, meeting: Meeting) -> bool:
     )
 
 
+def _joins_in(grants: Grants, meeting: Meeting) -> bool:
+    """A member of a branch taking part in the joint meeting."""
+    return meeting.group_id is None and any(
+        is_attendee_scope(grants, p.branch, None) for p in meeting.participants
+    )
+
+
+def is_invited(grants: Grants, meeting: Meeting) -> bool:
+    """A member the meeting is for: of its branch (or group), or of a branch taking part."""
+    return is_attendee_scope(grants, meeting.branch, meeting.group) or _joins_in(grants, meeting)
+
+
+def _leads_participant(grants: Grants, meeting: Meeting) -> bool:
+    """A leader (or reviewer) of a branch taking part in the joint meeting."""
+    return any(can_view_unit(grants, p.branch) for p in meeting.participants)
+
+
 def can_see_meeting(grants: Grants, meeting: Meeting) -> bool:
-    """The meeting's page at all: leaders, reviewers, and the members it is for."""
-    return can_lead_view(grants, meeting) or is_attendee_scope(
-        grants, meeting.branch, meeting.group
+    """The meeting's page at all: leaders, reviewers, and the members it is for (of every
+    branch taking part in a joint meeting)."""
+    return (
+        can_lead_view(grants, meeting)
+        or is_attendee_scope(grants, meeting.branch, meeting.group)
+        or _leads_participant(grants, meeting)
+        or _joins_in(grants, meeting)
     )
 
 
 def can_see_record(grants: Grants, meeting: Meeting) -> bool:
     """The minutes, attendance list, evidence and attachments."""
-    if can_lead_view(grants, meeting):
+    if can_lead_view(grants, meeting) or _leads_participant(grants, meeting):
         return True
-    return meeting.state in PUBLISHED_STATES and is_attendee_scope(
-        grants, meeting.branch, meeting.group
+    return meeting.state in PUBLISHED_STATES and (
+        is_attendee_scope(grants, meeting.branch, meeting.group) or _joins_in(grants, meeting)
     )
 
 

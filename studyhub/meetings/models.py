@@ -107,6 +107,28 @@ class Meeting(db.Model):
     group: Mapped[OrgUnit | None] = relationship(foreign_keys=[group_id])
     plan: Mapped[StudyPlan | None] = relationship()
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting")
+    # A joint meeting: the other branches taking part (the host is ``branch``).
+    participants: Mapped[list[MeetingParticipant]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingParticipant.id"
+    )
+
+
+class MeetingParticipant(db.Model):
+    """Another branch taking part in a joint (or committee-wide) meeting: the meeting is in
+    its record and compliance, and its members are on the roster."""
+
+    __tablename__ = "meeting_participant"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "branch_id"),
+        Index("ix_meeting_participant_branch", "branch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="participants")
+    branch: Mapped[OrgUnit] = relationship()
 
 
 class Attendance(db.Model):

@@ -100,13 +100,17 @@ def post(
     key: str,
     now: datetime,
 ) -> int:
-    """The notice on the branch's group robots (when it has any), once per key."""
+    """The notice on the group robots (when there are any) of the branch and of every branch
+    taking part in a joint meeting, once per key."""
     subject, body = RENDERERS[kind](params)
-    return notify.post_to_branch(
-        session,
-        meeting.branch_id,
-        text=f"{subject}\n{body}",
-        link=f"/meetings/{meeting.id}",
-        dedupe_key=key,
-        now=now,
+    return sum(
+        notify.post_to_branch(
+            session,
+            branch_id,
+            text=f"{subject}\n{body}",
+            link=f"/meetings/{meeting.id}",
+            dedupe_key=key,
+            now=now,
+        )
+        for branch_id in [meeting.branch_id, *(p.branch_id for p in meeting.participants)]
     )

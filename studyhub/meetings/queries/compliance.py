@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -33,6 +34,7 @@ from studyhub.meetings.models import (
     AttendanceStatus,
     Meeting,
     MeetingEvent,
+    MeetingParticipant,
     MeetingState,
     RequiredFrequency,
 )
@@ -114,21 +116,32 @@ def meeting_counts(
     One grouped statement, whatever the number of branches.
     """
     when = held_on()
-    inner = select(
-        Meeting.branch_id,
+    if branch_id is None and path is None:
+        raise ValueError("meeting_counts needs a branch_id or a path")
+    in_period = (Meeting.state != MeetingState.CANCELLED, when >= bounds[0], when < bounds[-1])
+    columns = (
         Meeting.kind,
         Meeting.group_id,
         Meeting.state,
         _period_number(bounds).label("period"),
-    ).where(Meeting.state != MeetingState.CANCELLED, when >= bounds[0], when < bounds[-1])
+    )
+    # A joint meeting counts for its branch and for every branch taking part.
+    own = select(Meeting.branch_id.label("branch_id"), *columns).where(*in_period)
+    joint = (
+        select(MeetingParticipant.branch_id.label("branch_id"), *columns)
+        .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
+        .where(*in_period)
+    )
     if branch_id is not None:
-        inner = inner.where(Meeting.branch_id == branch_id)
-    elif path is not None:
-        branch = aliased(OrgUnit)
-        inner = inner.join(branch, branch.id == Meeting.branch_id).where(under(branch.path, path))
+        own = own.where(Meeting.branch_id == branch_id)
+        joint = joint.where(MeetingParticipant.branch_id == branch_id)
     else:
-        raise ValueError("meeting_counts needs a branch_id or a path")
-    rows = inner.subquery("in_period")
+        branch, other = aliased(OrgUnit), aliased(OrgUnit)
+        own = own.join(branch, branch.id == Meeting.branch_id).where(under(branch.path, path))
+        joint = joint.join(other, other.id == MeetingParticipant.branch_id).where(
+            under(other.path, path)
+        )
+    rows = union_all(own, joint).subquery("in_period")
     return select(
         rows.c.branch_id,
         rows.c.kind,

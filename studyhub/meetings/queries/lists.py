@@ -26,7 +26,7 @@ from studyhub.meetings.models import (
     Meeting,
     MeetingState,
 )
-from studyhub.meetings.queries.record import attendance_counts, held_on
+from studyhub.meetings.queries.record import attendance_counts, held_on, of_branch
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.org.queries import under
 from studyhub.plans.models import PlanTarget, StudyPlan
@@ -51,7 +51,7 @@ def branch_meetings(
     ``group_paths`` limits the list to the meetings of those groups (a group
     leader who does not lead the branch).
     """
-    stmt = select(Meeting).where(Meeting.branch_id == branch_id)
+    stmt = select(Meeting).where(of_branch(branch_id))
     if group_paths is not None:
         group = aliased(OrgUnit)
         stmt = stmt.join(group, group.id == Meeting.group_id).where(
@@ -120,7 +120,7 @@ def _member_meetings(
             and_(LeaveRequest.meeting_id == Meeting.id, LeaveRequest.user_id == user_id),
         )
         .where(
-            Meeting.branch_id == branch_id,
+            of_branch(branch_id),
             or_(
                 Meeting.group_id.is_(None),
                 Meeting.group_id == group_id if group_id is not None else false(),

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     case,
     func,
+    or_,
     select,
 )
 
@@ -31,6 +32,7 @@ from studyhub.meetings.models import (
     MeetingAttachment,
     MeetingEvent,
     MeetingKind,
+    MeetingParticipant,
     MeetingState,
 )
 from studyhub.org.models import Member
@@ -104,7 +106,27 @@ def roster_members(meeting: Meeting) -> Select[tuple[int]]:
     stmt = select(Member.user_id).where(Member.is_active.is_(True))
     if meeting.group_id is not None:
         return stmt.where(Member.group_id == meeting.group_id)
-    return stmt.where(Member.branch_id == meeting.branch_id)
+    return stmt.where(in_meeting_of(Member.branch_id, meeting.branch_id, meeting.id))
+
+
+def in_meeting_of(branch_id: Any, host_branch_id: Any, meeting_id: Any) -> ColumnElement[bool]:
+    """Whether ``branch_id`` is the meeting's branch or one taking part in it (joint)."""
+    return or_(
+        branch_id == host_branch_id,
+        branch_id.in_(
+            select(MeetingParticipant.branch_id).where(MeetingParticipant.meeting_id == meeting_id)
+        ),
+    )
+
+
+def of_branch(branch_id: Any) -> ColumnElement[bool]:
+    """Meetings of ``branch_id``: its own and the joint meetings it takes part in."""
+    return or_(
+        Meeting.branch_id == branch_id,
+        Meeting.id.in_(
+            select(MeetingParticipant.meeting_id).where(MeetingParticipant.branch_id == branch_id)
+        ),
+    )
 
 
 def attendance_list(meeting_id: int) -> Select[tuple[Attendance, str]]:

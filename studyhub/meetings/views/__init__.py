@@ -59,6 +59,7 @@ from studyhub.meetings.views import (  # noqa: E402, F401
     compliance,
     documents,
     imports,
+    joint,
     lists,
     makeup,
     ratings,

@@ -206,7 +206,7 @@ def meeting(meeting_id: int):
     if leads:
         context["trail"] = db.session.execute(queries.events(meeting.id)).all()
         context["leaves"] = db.session.execute(queries.leave_requests(meeting.id)).all()
-    if access.is_attendee_scope(me, meeting.branch, meeting.group):
+    if access.is_invited(me, meeting):
         context["my_attendance"] = db.session.scalars(
             queries.attendance_of(meeting.id, current_user.id)
         ).first()
@@ -222,6 +222,7 @@ def meeting(meeting_id: int):
         branch=meeting.branch,
         can_write=can_write,
         can_review=can_review and meeting.state == MeetingState.SUBMITTED,
+        can_choose_participants=can_review and meeting.state == MeetingState.PLANNED,
         checkin_open=checkin_open,
         confirm_form=ConfirmForm(),
         cancel_form=ReasonForm(prefix="cancel"),
