@@ -41,6 +41,7 @@ def post_reading(client, branch, audience, title="支部学习心得"):
 
 def test_editor_publishes_to_the_branch(client, login, world, session):
     login(world["editor"])
+    assert f"/branches/{world['news'].id}/publish" in client.get("/").text  # the home panel
     response = post_reading(client, world["news"], "branch")
     assert response.status_code == 302
     reading = session.scalar(select(Reading))

@@ -8,6 +8,8 @@ committee's staff — submissions waiting, approve or return with a reason.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,6 +32,7 @@ from studyhub.readings.services.rota import cross
 from studyhub.readings.views import bp
 from studyhub.readings.views.library import _timing
 from studyhub.readings.views.member import _require_reader
+from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.saving import committed, errors_on, run_button
 
 
@@ -317,3 +320,20 @@ def cross_rota_day_off(committee_id: int):
         _("Saved."),
         _cross_url(committee),
     )
+
+
+def publish_panel(user: Any, now) -> HomePanel | None:
+    """For branch editors and secretaries: their branches' drafts and the write button
+    (from the request's grants: no statement)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    me = grants()
+    scopes = [s for s in me.scopes if s.role in publishing.EDITOR_ROLES]
+    if not scopes:
+        return None
+    return HomePanel(template="readings/panels/publish.html", context={"branches": scopes})
+
+
+@bp.record_once
+def _register_publish_panel(state) -> None:
+    register_home_panel(state.app, 86, publish_panel)
