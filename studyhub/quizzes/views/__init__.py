@@ -13,10 +13,12 @@ from studyhub.extensions import db
 from studyhub.org import access
 from studyhub.org import queries as org_queries
 from studyhub.org.models import OrgUnit
-from studyhub.org.views import grants as grants
-from studyhub.org.views import managed_committee as managed_committee
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
+
+# What every quizzes view takes from org.access (not from org.views).
+grants = access.grants
+managed_committee = access.load_managed_committee
 
 
 def managed_committees() -> list[OrgUnit]:

@@ -29,8 +29,9 @@ from studyhub.core import clock
 from studyhub.core.errors import NotAllowed
 from studyhub.extensions import db
 from studyhub.org import queries as org_queries
+from studyhub.org.access import grants
+from studyhub.org.access import load_managed_committee as managed_committee
 from studyhub.org.models import OrgUnit, UnitKind
-from studyhub.org.views import grants, managed_committee
 from studyhub.readings import queries
 from studyhub.readings.forms import (
     AttachmentForm,

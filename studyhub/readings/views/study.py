@@ -16,8 +16,8 @@ from studyhub.extensions import db
 from studyhub.notify.mail import mail_enabled
 from studyhub.notify.sms import sms_enabled
 from studyhub.org import access
+from studyhub.org.access import grants as _grants
 from studyhub.org.models import OrgUnit, UnitKind
-from studyhub.org.views import grants as _grants
 from studyhub.readings.forms import StudyRemindForm
 from studyhub.readings.services import reminders, tracking
 from studyhub.readings.services.tracking import BranchStudy
