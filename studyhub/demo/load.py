@@ -10,6 +10,7 @@ from studyhub.accounts.models import User
 from studyhub.accounts.services import hash_password
 from studyhub.core import clock
 from studyhub.demo.live import load_live
+from studyhub.demo.meeting_extras import load_meeting_extras
 from studyhub.demo.meetings import load_meetings
 from studyhub.demo.people import (
     ADMIN_LOGIN,
@@ -93,6 +94,8 @@ def load_demo(*, password_method: str) -> list[DemoLogin]:
     load_quizzes(session, committee, now)
     load_plans(session, committee, now)
     load_meetings(session, committee, now)  # after the plans: the lesson links the current one
+    # 组织生活会, 民主评议 with ratings, 补学, a committee-wide lesson and the notices sent.
+    load_meeting_extras(session, committee, now)
     load_live(session, committee, now)  # after the meetings: a lesson links that day's 党课
     load_scores(session, committee, now)  # after study and meetings: the competition's figures
     return demo_logins()
