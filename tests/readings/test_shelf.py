@@ -215,3 +215,19 @@ def test_attachment_download_follows_the_readings_access(session, org, client, l
     assert fetch(client, url).status_code == 404
     login(org["staff"].user)
     assert fetch(client, url).status_code == 200
+
+
+def test_erasing_a_member_deletes_their_favourites(session, org):
+    from studyhub.org import erasure
+    from studyhub.org import services as org_services
+
+    reading = make_reading(session, org["committee"], title="学习党章")
+    member, neighbour = org["member"], org["neighbour"]
+    for who in (member, neighbour):
+        shelf.set_favourite(session, reading, reader=reader(who), starred=True, now=NOW)
+    later = NOW + timedelta(days=400)
+    org_services.set_member_active(member, is_active=False, actor_id=None, now=later)
+    session.flush()
+    counts = erasure.erase_member(session, member, actor_id=None, now=later + timedelta(days=1))
+    assert counts["favourites"] == 1
+    assert favourite_count(session, member) == 0 and favourite_count(session, neighbour) == 1
