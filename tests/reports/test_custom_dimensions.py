@@ -341,3 +341,21 @@ def test_pages_add_enter_import_and_explain(session, client, login, q4, tmp_path
     assert "岗位核心度" in text and "月度考核贡献度" in text
     # 张一: 4/5 → 80 × 60% = 48; 80 × 40% = 32: 80.00.
     assert "80.00" in text and "48.00" in text and "32.00" in text
+
+
+def test_erasing_a_departed_member_deletes_their_birth_year(session, q4):
+    from studyhub.org import erasure
+    from studyhub.org import services as org
+
+    session.add_all(
+        [
+            MemberBirth(user_id=q4.a1.user_id, born_year=1990),
+            MemberBirth(user_id=q4.a2.user_id, born_year=1980),
+        ]
+    )
+    session.flush()
+    org.set_member_active(q4.a1, is_active=False, actor_id=None, now=AFTER_Q4)
+    counts = erasure.erase_member(session, q4.a1, actor_id=None, now=AFTER_Q4)
+    assert counts["birth_years"] == 1
+    left = session.scalars(select(MemberBirth.user_id)).all()
+    assert left == [q4.a2.user_id]
