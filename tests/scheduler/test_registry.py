@@ -21,6 +21,7 @@ from tests.notify.fake_smtp import running_smtp_server
 TZ = "Asia/Shanghai"
 NAMES = [
     "readings.assign_lead_readers",
+    "readings.remind_cross_rota",
     "readings.notify_daily_reading",
     "notify.deliver_outbox",
     "readings.post_not_studied",
