@@ -221,3 +221,20 @@ def test_pages_assign_list_and_complete(session, world, client, login):
     login(world.member_a2.user)
     assert client.get(f"/meetings/makeup/{task.id}").status_code == 404
     assert client.post(f"/meetings/makeup/{task.id}/done").status_code == 404
+
+
+def test_the_members_history_shows_makeup_beside_the_record(session, world, client, login):
+    meeting = held_lesson(session, world)
+    makeup.assign_makeup(
+        session, meeting, due_at=DUE, quiz=None, by=world.secretary_a.user, now=AFTER
+    )
+    records.submit_meeting(session, meeting, by=world.secretary_a.user, now=AFTER)
+    task = session.scalars(
+        select(MakeupTask).where(MakeupTask.user_id == world.member_a1.user_id)
+    ).one()
+    makeup.complete_makeup(session, task, world.member_a1.user, now=AFTER)
+    session.commit()
+    login(world.member_a1.user)
+    page = client.get("/meetings/").get_data(as_text=True)
+    assert 'data-makeup="done"' in page
+    assert "Absent" in page  # still absent: 补学 is not attendance

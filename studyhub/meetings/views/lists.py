@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import render_template
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from studyhub.core import clock
 from studyhub.extensions import db
@@ -18,6 +19,7 @@ from studyhub.meetings.forms import (
     LEAVE_LABELS,
 )
 from studyhub.meetings.models import (
+    MakeupTask,
     MeetingState,
 )
 from studyhub.meetings.services.audit import STATE_LABELS
@@ -55,6 +57,13 @@ def index():
             queries.member_upcoming(member, current_user.id, now - UPCOMING_FROM).limit(20)
         ).all()
         past = db.session.execute(queries.member_records(member, current_user.id).limit(30)).all()
+    # 补学 shows beside the record of a meeting the member missed, never as attendance.
+    makeups = {
+        task.meeting_id: task
+        for task in db.session.scalars(
+            select(MakeupTask).where(MakeupTask.user_id == current_user.id).limit(200)
+        )
+    }
     lead_paths = [s.path for s in me.led_units]
     branches = list(
         db.session.scalars(queries.led_branches(lead_paths, me.paths(GROUP_ROLES)).limit(50))
@@ -63,6 +72,7 @@ def index():
         "meetings/index.html",
         upcoming=upcoming,
         past=past,
+        makeups=makeups,
         branches=branches,
         is_reviewer=me.is_staff,
         leave_labels=LEAVE_LABELS,
