@@ -359,3 +359,23 @@ def test_erasing_a_departed_member_deletes_their_birth_year(session, q4):
     assert counts["birth_years"] == 1
     left = session.scalars(select(MemberBirth.user_id)).all()
     assert left == [q4.a2.user_id]
+
+
+def test_adding_a_dimension_is_audited(session, q4):
+    from studyhub.audit.models import AuditEntry
+
+    custom.add_dimension(
+        session,
+        q4.committee,
+        name="岗位核心度",
+        weight=Decimal(30),
+        source="entered",
+        mapping=SCALE5,
+        actor_id=q4.staff.user_id,
+        now=AFTER_Q4,
+    )
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.kind == "score_settings.changed")
+    ).one()
+    assert entry.actor_id == q4.staff.user_id
+    assert "岗位核心度" in str(entry.changes)

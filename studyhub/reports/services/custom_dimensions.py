@@ -18,7 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
+from studyhub.audit.services import diff
 from studyhub.core.errors import Closed, InvalidInput
+from studyhub.org.auditing import record_settings_change
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
 from studyhub.reports import scoring
@@ -43,8 +45,11 @@ def add_dimension(
     scheme: str = registry.QUARTERLY,
     computed_from: str | None = None,
     quarters: Sequence[int] = (),
+    actor_id: int | None = None,
     now: datetime,
 ) -> CustomDimension:
+    """Add a dimension to a scheme (the quarterly score by default), audited as a change of
+    the committee's score settings."""
     name = " ".join(name.split())
     if not name or len(name) > 64:
         raise InvalidInput(_l("Give the dimension a name of at most 64 characters."))
@@ -83,6 +88,22 @@ def add_dimension(
     )
     session.add(dimension)
     session.flush()
+    record_settings_change(
+        session,
+        committee,
+        "score_settings.changed",
+        diff(
+            {},
+            {
+                f"dimension.{scheme}.{name}": (
+                    f"{weight.normalize():f}% {source}"
+                    + (f" ({computed_from})" if dimension.computed_from else "")
+                )
+            },
+        ),
+        actor_id=actor_id,
+        now=now,
+    )
     return dimension
 
 

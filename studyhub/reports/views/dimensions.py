@@ -79,6 +79,7 @@ def committee_dimensions(committee_id: int):
                 scheme=(form.scheme.data or registry.QUARTERLY).strip(),
                 computed_from=form.computed_from.data or None,
                 quarters=quarters,
+                actor_id=current_user.id,
                 now=clock.now_utc(),
             )
         except DomainError as exc:
