@@ -33,10 +33,22 @@ def format_local(
     if not isinstance(value, datetime):
         return str(value)
     locale = get_locale() or "zh_Hans_CN"
-    timezone = timezone or (g.get("unit_timezone") if g else None)
+    timezone = timezone or _page_timezone()
     if timezone is None:
         return format_datetime(as_utc(value), fmt)
     return babel_dates.format_datetime(as_utc(value), fmt, tzinfo=ZoneInfo(timezone), locale=locale)
+
+
+def _page_timezone() -> str | None:
+    """The zone of this request's page: the unit it shows (:func:`use_timezone`), else the
+    committee of the member asking (``org.context`` keeps their row, time zone included, in
+    ``g`` from the request's first statement; nothing is read for it here)."""
+    if not g:
+        return None
+    if "unit_timezone" in g:
+        return g.unit_timezone
+    row = g.get("member_row")
+    return getattr(row, "timezone", None)
 
 
 def use_timezone(timezone: str) -> None:

@@ -180,3 +180,17 @@ def test_format_local_in_the_committees_zone(app):
         assert format_local("纪要", "Asia/Shanghai") == "纪要"
         assert format_local(3, "Asia/Shanghai") == "3"
         assert format_local(None) == ""
+
+
+def test_pages_show_times_in_the_members_committee_zone(session, make, client, login):
+    """A committee in Ürümqi (UTC+6): its member's inbox shows 08:30 for 02:30 UTC."""
+    from studyhub.notify.models import Message
+
+    committee = make.committee("新疆某党委")
+    committee.timezone = "Asia/Urumqi"
+    member = make.member(make.branch(committee, "一支部"), name="艾力")
+    session.add(Message(user_id=member.user_id, kind="note", subject="通知", created_at=NOW))
+    session.flush()
+    login(member.user)
+    page = client.get("/inbox").text
+    assert re.search(r"11/20/26, 8:30\s?AM", page), page
