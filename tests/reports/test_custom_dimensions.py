@@ -379,3 +379,37 @@ def test_adding_a_dimension_is_audited(session, q4):
     ).one()
     assert entry.actor_id == q4.staff.user_id
     assert "岗位核心度" in str(entry.changes)
+
+
+def test_a_closed_quarter_keeps_its_scheme(session, q4):
+    from datetime import timedelta
+
+    scheme, d = _five(session, q4)
+    custom.enter_values(
+        session, q4.committee, d["core"], Q4, {q4.a1.user_id: "5"}, actor_id=None, now=AFTER_Q4
+    )
+    closing.close_quarter(session, q4.committee, Q4, by=q4.staff.user, now=AFTER_Q4)
+    before = {
+        s.user_id: s.score
+        for s in custom.scheme_scores(session, q4.committee, scheme, Q4, q4.committee)
+    }
+    custom.add_dimension(
+        session,
+        q4.committee,
+        name="党龄",
+        weight=Decimal(50),
+        source="computed",
+        computed_from="membership_years",
+        mapping={"kind": "bands", "bands": [[0, 10]]},
+        scheme=scheme,
+        now=AFTER_Q4 + timedelta(days=1),
+    )
+    after = {
+        s.user_id: s.score
+        for s in custom.scheme_scores(session, q4.committee, scheme, Q4, q4.committee)
+    }
+    assert after == before and len(after[q4.a1.user_id].lines) == 5
+    assert after[q4.a1.user_id].total == Decimal("100.00")
+    # The next quarter has the new dimension.
+    nxt = custom.scheme_scores(session, q4.committee, scheme, Q4.next(), q4.committee)
+    assert len(nxt[0].score.lines) == 6

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
 from studyhub.audit.services import diff
+from studyhub.core.clock import as_utc
 from studyhub.core.errors import Closed, InvalidInput
 from studyhub.org.auditing import record_settings_change
 from studyhub.org.models import Member, OrgUnit
@@ -319,6 +320,11 @@ def scheme_scores(
     """Every member's score in a scheme made only of the committee's own dimensions, ranked;
     each explanation lists every dimension of the scheme."""
     own = registry.scheme_dimensions(session, committee.id, scheme)
+    close = closed_record(session, committee, quarter)
+    if close is not None:
+        # A closed quarter stays as it was closed: dimensions added since are not part of it
+        # (and its values can no longer change: see _check_open).
+        own = [d for d in own if as_utc(d.created_at) <= as_utc(close.closed_at)]
     settings = scoring.Settings(dimensions=tuple(registry.dimension_of(d) for d in own))
     settings = scoring.Settings(dimensions=settings.dimensions, thresholds=scoring.Thresholds())
     custom = registry.custom_figures(session, own, quarter, scope.path)
