@@ -194,3 +194,16 @@ def test_pages_show_times_in_the_members_committee_zone(session, make, client, l
     login(member.user)
     page = client.get("/inbox").text
     assert re.search(r"11/20/26, 8:30\s?AM", page), page
+
+
+def test_pdf_without_a_chinese_font_says_so(session, world, client, login, monkeypatch, app):
+    from studyhub.meetings.services.documents import pdf
+
+    meeting = held(session, world)
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ("/nonexistent/font.ttc",))
+    app.config["POSTER_FONT"] = "/also/missing.ttf"
+    login(world.secretary_a.user)
+    response = client.get(f"/meetings/{meeting.id}/record.pdf")
+    assert response.status_code == 503
+    assert "No Chinese font is installed" in response.text
+    assert client.get(f"/meetings/{meeting.id}/record.docx").status_code == 200

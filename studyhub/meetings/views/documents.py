@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from flask import Response
+from flask import Response, current_app
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -56,7 +56,7 @@ def _send(
 ) -> Response:
     write, mimetype = FORMATS[fmt]
     name = f"{stem}.{fmt}"
-    body = write(sheets, title=title, contents=contents)
+    body = write(sheets, title=title, contents=contents, font=current_app.config.get("POSTER_FONT"))
     record_download(
         db.session,
         unit,

@@ -6,7 +6,7 @@ outlines and a table of contents with page numbers. WeasyPrint would render our 
 page but needs Pango, HarfBuzz and fontconfig from the system, which a CI runner or a slim
 container may lack; ReportLab's CJK support relies on Adobe's CID fonts that readers must
 supply. The font is the first of :data:`FONT_CANDIDATES` present (Debian's fonts-wqy-zenhei,
-which CI installs, or Noto CJK).
+which CI installs, or Noto CJK), unless the caller names one (the ``POSTER_FONT`` setting).
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ class NoFont(DomainError):
     http_status = 503
 
 
-def cjk_font() -> Path:
+def cjk_font(preferred: str | None = None) -> Path:
     """The font file to embed; NoFont (a readable 503) when the machine has none."""
-    for candidate in FONT_CANDIDATES:
+    for candidate in ([preferred] if preferred else []) + list(FONT_CANDIDATES):
         if Path(candidate).is_file():
             return Path(candidate)
     raise NoFont(_l("No Chinese font is installed on the server to write the PDF."))
@@ -50,11 +50,11 @@ class _Record(FPDF):
         self.cell(0, 10, str(self.page_no()), align="C")
 
 
-def _pdf(title: str) -> _Record:
+def _pdf(title: str, font: str | None) -> _Record:
     pdf = _Record(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=20)
-    pdf.add_font(FAMILY, fname=str(cjk_font()))
+    pdf.add_font(FAMILY, fname=str(cjk_font(font)))
     pdf.set_font(FAMILY, size=11)
     pdf.set_title(title)
     pdf.set_creator("studyhub")
@@ -120,10 +120,12 @@ def _contents(pdf: FPDF, outline) -> None:
                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
 
 
-def write_pdf(sheets: Sequence[RecordSheet], *, title: str, contents: bool = False) -> bytes:
+def write_pdf(
+    sheets: Sequence[RecordSheet], *, title: str, contents: bool = False, font: str | None = None
+) -> bytes:
     """The records as one PDF: with ``contents``, a title, a table of contents with page
     numbers (and the PDF's outline), then each record from a new page."""
-    pdf = _pdf(title)
+    pdf = _pdf(title, font)
     if contents:
         pdf.add_page()
         _heading(pdf, title, 18)

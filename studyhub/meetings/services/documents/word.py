@@ -100,8 +100,11 @@ def _sheet(document, sheet: RecordSheet, title: str) -> None:
     )
 
 
-def write_docx(sheets: Sequence[RecordSheet], *, title: str, contents: bool = False) -> bytes:
-    """The records as one .docx: with ``contents``, a title page listing them first."""
+def write_docx(
+    sheets: Sequence[RecordSheet], *, title: str, contents: bool = False, font: str | None = None
+) -> bytes:
+    """The records as one .docx: with ``contents``, a title page listing them first. (``font``
+    is for the PDF writer's signature; Word uses the reader's own 宋体 and 黑体.)"""
     document = _document()
     if contents:
         document.add_heading(title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
