@@ -34,8 +34,8 @@ from studyhub.org.access import load_managed_committee as managed_committee
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.readings import queries
 from studyhub.readings.forms import (
-    AttachmentForm,
     STATUS_LABELS,
+    AttachmentForm,
     ColumnForm,
     ConfirmForm,
     LibraryFilterForm,
