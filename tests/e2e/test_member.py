@@ -38,14 +38,24 @@ def test_member_logs_in_and_sees_today(page: Page):
 
 def test_the_days_essentials_fit_one_phone_screen(page: Page):
     """The prompt, today's reading with the streak, 党史今天, what is due and the daily quiz's
-    entry are all within the first 740 px of the home page, without scrolling."""
+    entry are all within the first 740 px of the home page, above the tab bar, without
+    scrolling."""
     log_in(page, "13800000022", DEMO_PASSWORD)  # 梁晓燕: not today's lead reader
 
-    height = page.viewport_size["height"]
+    # Even with the live lesson's banner and an unread message above them: each one line,
+    # a tappable link of at least 44 px.
+    for selector in ("#unread-panel a.unread-first", "#live-banner a.live-join"):
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, selector
+        assert box["height"] >= 44, f"{selector} is a small target"
+        assert box["height"] < 2 * 44, f"{selector} takes more than one line"
+    # Above the tab bar, which covers the bottom of the screen.
+    screen = page.locator("nav.tabbar").bounding_box()["y"]
+    assert screen < page.viewport_size["height"]
     for selector in ("#recharge", "#today-reading", "#streak", "#this-day", "#tasks", "#daily-go"):
         box = page.locator(selector).bounding_box()
         assert box is not None, selector
-        assert box["y"] + box["height"] <= height, f"{selector} ends below the first screen"
+        assert box["y"] + box["height"] <= screen, f"{selector} ends below the first screen"
 
 
 def test_wrong_password_shows_the_error_and_stays_on_login(page: Page):
