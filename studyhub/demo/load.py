@@ -22,6 +22,7 @@ from studyhub.demo.people import (
     demo_logins,
 )
 from studyhub.demo.plans import load_plans
+from studyhub.demo.publishing import load_branch_publishing
 from studyhub.demo.quizzes import load_quizzes
 from studyhub.demo.readings import load_lead_readers, load_readings
 from studyhub.demo.scores import load_scores
@@ -91,6 +92,7 @@ def load_demo(*, password_method: str) -> list[DemoLogin]:
     session.flush()
     load_readings(session, committee, now)
     load_lead_readers(session, committee, now)
+    load_branch_publishing(session, committee, now)  # editors, submissions, the cross rota
     load_quizzes(session, committee, now)
     load_plans(session, committee, now)
     load_meetings(session, committee, now)  # after the plans: the lesson links the current one

@@ -90,6 +90,7 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin("committee staff", "李秀英", "13800000002"),
         DemoLogin("secretary, 机关第一党支部", "王建国", "13800000001"),
         DemoLogin("secretary, 机关第二党支部", "郭玉兰", "13800000016"),
+        DemoLogin("branch editor (宣传委员), 机关第二党支部", "何俊", "13800000017"),
         DemoLogin("secretary, 离退休干部党支部", "程德福", "13800000030"),
         DemoLogin("member, 机关第一党支部", "张伟", "13800000003"),
     ]
