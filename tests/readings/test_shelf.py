@@ -231,3 +231,23 @@ def test_erasing_a_member_deletes_their_favourites(session, org):
     counts = erasure.erase_member(session, member, actor_id=None, now=later + timedelta(days=1))
     assert counts["favourites"] == 1
     assert favourite_count(session, member) == 0 and favourite_count(session, neighbour) == 1
+
+
+def test_the_demo_has_a_pdf_and_favourites(app, session, tmp_path):
+    from pypdf import PdfReader
+
+    from studyhub.demo import COMMITTEE, load_demo
+    from studyhub.org.models import OrgUnit
+    from studyhub.readings.models import Reading
+
+    load_demo(password_method=app.config["PASSWORD_HASH_METHOD"])
+    committee = session.scalars(select(OrgUnit).where(OrgUnit.name == COMMITTEE)).one()
+    (item,) = session.scalars(
+        select(ReadingAttachment)
+        .join(Reading, Reading.id == ReadingAttachment.reading_id)
+        .where(Reading.committee_id == committee.id)
+    )
+    data = (tmp_path / item.stored_name).read_bytes()
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert session.get(Reading, item.reading_id).title.replace(" ", "") in text.replace(" ", "")
+    assert session.scalar(select(func.count()).select_from(Favourite)) >= 4
