@@ -43,9 +43,10 @@ from studyhub.accounts.requests import checks_own_login, keep_session_alive, ses
 from studyhub.core import clock
 from studyhub.core.errors import DomainError, NotAllowed, NotFound, NotLoggedIn
 from studyhub.extensions import csrf, db, login_manager
+from studyhub.quizzes.access import load_own_attempt, load_quiz_to_take
 from studyhub.quizzes.forms import AnswerForm, ConfirmForm, SubmitForm
-from studyhub.quizzes.models import Attempt, AttemptState, Quiz
-from studyhub.quizzes.services import attempts, quizzes, review, sheets
+from studyhub.quizzes.models import Attempt, AttemptState
+from studyhub.quizzes.services import attempts, review, sheets
 from studyhub.quizzes.views import bp, screens
 from studyhub.web.related import related_links
 from studyhub.web.saving import keep_changes, refused
@@ -77,14 +78,6 @@ def _check_token(attempt: Attempt, token: str | None) -> None:
         raise NotAllowed(_("This page is out of date. Reload it and answer again."))
 
 
-def _own_attempt(attempt_id: int) -> Attempt:
-    """The URL's attempt, when it is the current user's; anyone else's is a 404."""
-    attempt = db.get_or_404(Attempt, attempt_id)
-    if attempt.user_id != current_user.id:
-        abort(404)
-    return attempt
-
-
 def _attempt_url(attempt: Attempt, position: int | None = None) -> str:
     if position is None:
         return url_for("quizzes.attempt", attempt_id=attempt.id)
@@ -98,8 +91,7 @@ def _attempt_url(attempt: Attempt, position: int | None = None) -> str:
 @login_required
 def start(quiz_id: int):
     """Start an attempt, or resume the one in progress."""
-    quiz = db.get_or_404(Quiz, quiz_id)
-    quizzes.taker_for(db.session, quiz, user_id=current_user.id)
+    quiz, _member = load_quiz_to_take(quiz_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     now = clock.now_utc()
@@ -144,7 +136,7 @@ def attempt(attempt_id: int):
     ctx = screens.context(page, current=current, token=token)
     views = None
     if page.has_feedback:  # practice or the daily quiz with answers checked: their feedback
-        views = attempts.item_views(db.session, _own_attempt(attempt_id), now=now)[1]
+        views = attempts.item_views(db.session, load_own_attempt(attempt_id), now=now)[1]
     return render_template(
         "quizzes/attempt/attempt.html",
         page=page,
@@ -217,7 +209,7 @@ def save_answer(attempt_id: int):
         return _save_json(attempt_id, login, now)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    return _save_form(_own_attempt(attempt_id), now)
+    return _save_form(load_own_attempt(attempt_id), now)
 
 
 checks_own_login(bp, "save_answer")
@@ -231,7 +223,7 @@ def _save_json(attempt_id: int, login: tuple[int, str], now):
         if not _token_matches(token, attempt_id, login[0]):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            _check_token(_own_attempt(attempt_id), token)  # someone else's attempt is a 404
+            _check_token(load_own_attempt(attempt_id), token)  # someone else's attempt is a 404
         saved = attempts.save_answer(
             db.session,
             attempt_id,
@@ -289,7 +281,7 @@ def _save_form(attempt: Attempt, now):
 def flag(attempt_id: int):
     """Flag a question to come back to (JSON from the page's script)."""
     now = clock.now_utc()
-    attempt = _own_attempt(attempt_id)
+    attempt = load_own_attempt(attempt_id)
     token, position, flagged = _json_flag()
     try:
         _check_token(attempt, token)
@@ -323,7 +315,7 @@ def confirm_submit(attempt_id: int):
     scheduler's job submits it anyway when nobody does).
     """
     now = clock.now_utc()
-    attempt = _own_attempt(attempt_id)
+    attempt = load_own_attempt(attempt_id)
     if attempt.state == AttemptState.SUBMITTED:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     items = attempts.item_views(db.session, attempt, now=now)[1]
@@ -346,7 +338,7 @@ def confirm_submit(attempt_id: int):
 def submit(attempt_id: int):
     """Submit (once: a second post changes nothing) and show the result."""
     now = clock.now_utc()
-    attempt = _own_attempt(attempt_id)
+    attempt = load_own_attempt(attempt_id)
     form = SubmitForm()
     _check_token(attempt, form.attempt_token.data)
     attempts.finish_attempt(
@@ -363,7 +355,7 @@ def submit(attempt_id: int):
 def result(attempt_id: int):
     """Score and pass or fail, then whatever the review policy shows now."""
     now = clock.now_utc()
-    attempt = _own_attempt(attempt_id)
+    attempt = load_own_attempt(attempt_id)
     if attempt.state != AttemptState.SUBMITTED:
         return redirect(_attempt_url(attempt))
     shown, items = attempts.item_views(db.session, attempt, now=now)

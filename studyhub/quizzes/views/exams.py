@@ -17,28 +17,20 @@ from flask_login import current_user, login_required
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
-from studyhub.org import access
 from studyhub.org import queries as org_queries
 from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit, UnitKind
-from studyhub.quizzes import queries
+from studyhub.quizzes.access import load_managed_quiz, load_quiz_unit
 from studyhub.quizzes.exam_forms import OverrideForm
 from studyhub.quizzes.forms import ConfirmForm
-from studyhub.quizzes.models import Quiz
 from studyhub.quizzes.services import overrides, regrading, results
-from studyhub.quizzes.services.quizzes import ancestor_ids
-from studyhub.quizzes.views import bp, grants, managed_committee
+from studyhub.quizzes.views import bp
 from studyhub.web.saving import committed, errors_on, refused, run_button, writes_on_get
 
 MIME_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def _managed_quiz(quiz_id: int) -> tuple[Quiz, OrgUnit]:
-    quiz = db.get_or_404(Quiz, quiz_id)
-    return quiz, managed_committee(quiz.committee_id)
 
 
 def _unit_choices(committee: OrgUnit) -> list[tuple[int, str]]:
@@ -54,7 +46,7 @@ def _unit_choices(committee: OrgUnit) -> list[tuple[int, str]]:
 @login_required
 def quiz_overrides(quiz_id: int):
     """An exam's exceptions for members and units (补考, extra time, later close)."""
-    quiz, committee = _managed_quiz(quiz_id)
+    quiz, committee = load_managed_quiz(quiz_id)
     if quiz.mode != "exam":
         abort(404)
     form = OverrideForm()
@@ -91,7 +83,7 @@ def quiz_overrides(quiz_id: int):
 @bp.post("/<int:quiz_id>/overrides/<int:override_id>/delete")
 @login_required
 def delete_override(quiz_id: int, override_id: int):
-    quiz, _committee = _managed_quiz(quiz_id)
+    quiz, _committee = load_managed_quiz(quiz_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return run_button(
@@ -110,7 +102,7 @@ def delete_override(quiz_id: int, override_id: int):
 @login_required
 def regrade(quiz_id: int):
     """The dry run (GET): every attempt whose score would change; the confirmed run (POST)."""
-    quiz, committee = _managed_quiz(quiz_id)
+    quiz, committee = load_managed_quiz(quiz_id)
     if quiz.mode == "daily":
         abort(404)
     form = ConfirmForm()
@@ -147,29 +139,11 @@ def regrade(quiz_id: int):
 # Results and responses downloads ------------------------------------------------------------
 
 
-def _download_scope(quiz: Quiz, unit_id: int) -> OrgUnit:
-    """The unit whose members the downloader may see: staff any unit of the quiz's committee,
-    a secretary (or anyone who sees the unit) theirs when the quiz is given to it."""
-    unit = db.get_or_404(OrgUnit, unit_id)
-    if unit.committee_id != quiz.committee_id or quiz.mode == "daily":
-        abort(404)
-    me = grants()
-    committee = db.get_or_404(OrgUnit, quiz.committee_id)
-    if access.can_manage_unit(me, committee):
-        return unit
-    access.require_view_unit(me, unit)
-    if quiz.published_at is None or not db.session.scalar(
-        queries.is_assigned(quiz.id, ancestor_ids(unit.path))
-    ):
-        abort(404)
-    return unit
-
-
 @bp.get("/<int:quiz_id>/downloads")
 @login_required
 def quiz_downloads(quiz_id: int):
     """Staff: the quiz's results and responses for the committee or one unit."""
-    quiz, committee = _managed_quiz(quiz_id)
+    quiz, committee = load_managed_quiz(quiz_id)
     if quiz.mode == "daily":
         abort(404)
     return render_template(
@@ -184,10 +158,10 @@ def quiz_downloads(quiz_id: int):
 @login_required
 @writes_on_get  # the download's entry must be in the log before the file leaves
 def quiz_download(quiz_id: int, unit_id: int, kind: str, file_format: str):
-    quiz = db.get_or_404(Quiz, quiz_id)
     if kind not in results.KINDS or file_format not in results.FORMATS:
         abort(404)
-    unit = _download_scope(quiz, unit_id)
+    # Staff any unit of the quiz's committee; whoever sees a unit, theirs once it is given to it.
+    quiz, unit, _is_staff = load_quiz_unit(quiz_id, unit_id)
     name = results.file_name(quiz, unit, kind, file_format)
     record_download(
         db.session,

@@ -13,31 +13,19 @@ from flask_login import current_user, login_required
 from studyhub.core import clock
 from studyhub.core.errors import NotAllowed, NotFound
 from studyhub.extensions import db
-from studyhub.org.models import OrgUnit
+from studyhub.quizzes.access import load_managed_quiz, load_quiz_to_mark
 from studyhub.quizzes.exam_forms import MarkForm
 from studyhub.quizzes.forms import ConfirmForm
-from studyhub.quizzes.models import Quiz, QuizMode
 from studyhub.quizzes.services import marking
-from studyhub.quizzes.views import bp, grants, managed_committee
+from studyhub.quizzes.views import bp
 from studyhub.web.saving import committed, errors_on, run_button
-
-
-def _marker_scope(quiz_id: int) -> tuple[Quiz, list[str]]:
-    quiz = db.get_or_404(Quiz, quiz_id)
-    if quiz.mode == QuizMode.DAILY:
-        abort(404)
-    committee = db.get_or_404(OrgUnit, quiz.committee_id)
-    paths = marking.marker_paths(grants(), quiz, committee)
-    if not paths:
-        abort(404)
-    return quiz, paths
 
 
 @bp.get("/<int:quiz_id>/marking")
 @login_required
 def marking_queue(quiz_id: int):
     """How many essays wait, and the button to the first."""
-    quiz, paths = _marker_scope(quiz_id)
+    quiz, paths = load_quiz_to_mark(quiz_id)
     first = marking.next_item(db.session, quiz, paths, marker_id=current_user.id)
     return render_template(
         "quizzes/exams/marking_queue.html",
@@ -51,7 +39,7 @@ def marking_queue(quiz_id: int):
 @login_required
 def mark_essay(quiz_id: int, item_id: int):
     """One essay: the question, the answer, the model answer, the rubric, points, comment."""
-    quiz, paths = _marker_scope(quiz_id)
+    quiz, paths = load_quiz_to_mark(quiz_id)
     try:
         target = marking.load_target(db.session, quiz, item_id, paths, marker_id=current_user.id)
     except NotFound:
@@ -101,8 +89,7 @@ def mark_essay(quiz_id: int, item_id: int):
 @login_required
 def set_branch_marking(quiz_id: int):
     """Staff: let branch secretaries mark their members' essays (or stop them)."""
-    quiz = db.get_or_404(Quiz, quiz_id)
-    managed_committee(quiz.committee_id)
+    quiz, _committee = load_managed_quiz(quiz_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     allowed = request.form.get("allowed") == "1"

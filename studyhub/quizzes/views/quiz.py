@@ -21,6 +21,7 @@ from studyhub.extensions import db
 from studyhub.org import queries as org_queries
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.quizzes import queries
+from studyhub.quizzes.access import load_managed_quiz, load_quiz_to_take
 from studyhub.quizzes.forms import (
     GRADING_LABELS,
     MODE_LABELS,
@@ -47,11 +48,6 @@ def inject_quiz_labels():
         "grading_labels": GRADING_LABELS,
         "timing_labels": TIMING_LABELS,
     }
-
-
-def _managed_quiz(quiz_id: int) -> tuple[Quiz, OrgUnit]:
-    quiz = db.get_or_404(Quiz, quiz_id)
-    return quiz, managed_committee(quiz.committee_id)
 
 
 def _admin_url(quiz: Quiz) -> str:
@@ -104,7 +100,7 @@ def new_quiz(committee_id: int):
 @bp.route("/<int:quiz_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_quiz(quiz_id: int):
-    quiz, committee = _managed_quiz(quiz_id)
+    quiz, committee = load_managed_quiz(quiz_id)
     form = QuizForm()
     if request.method == "GET":
         form.fill(quizzes.fields_of(quiz), committee.timezone)
@@ -143,7 +139,7 @@ def _assign_choices(committee: OrgUnit) -> list[SelectChoice]:
 @login_required
 def quiz_admin(quiz_id: int):
     """A quiz for staff: settings, questions and rules, what stops publishing, assignments."""
-    quiz, committee = _managed_quiz(quiz_id)
+    quiz, committee = load_managed_quiz(quiz_id)
     question_form = QuestionSlotForm()
     rule_form = RuleSlotForm()
     rule_form.source.choices = _rule_choices(committee)
@@ -182,7 +178,7 @@ def _form_errors(form) -> str:
 @bp.post("/<int:quiz_id>/slots/questions")
 @login_required
 def add_question_slots(quiz_id: int):
-    quiz, _committee_unit = _managed_quiz(quiz_id)
+    quiz, _committee_unit = load_managed_quiz(quiz_id)
     form = QuestionSlotForm()
     ids = form.ids() if form.validate_on_submit() else None
     if ids is None:
@@ -207,7 +203,7 @@ def add_question_slots(quiz_id: int):
 @bp.post("/<int:quiz_id>/slots/rule")
 @login_required
 def add_rule_slot(quiz_id: int):
-    quiz, committee = _managed_quiz(quiz_id)
+    quiz, committee = load_managed_quiz(quiz_id)
     form = RuleSlotForm()
     form.source.choices = _rule_choices(committee)
     if not form.validate_on_submit():
@@ -236,7 +232,7 @@ def add_rule_slot(quiz_id: int):
 @bp.post("/<int:quiz_id>/slots/<int:slot_id>/remove")
 @login_required
 def remove_slot(quiz_id: int, slot_id: int):
-    quiz, _committee_unit = _managed_quiz(quiz_id)
+    quiz, _committee_unit = load_managed_quiz(quiz_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _run(
@@ -251,7 +247,7 @@ def remove_slot(quiz_id: int, slot_id: int):
 @bp.post("/<int:quiz_id>/publish")
 @login_required
 def publish_quiz(quiz_id: int):
-    quiz, _committee_unit = _managed_quiz(quiz_id)
+    quiz, _committee_unit = load_managed_quiz(quiz_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _run(
@@ -266,7 +262,7 @@ def publish_quiz(quiz_id: int):
 @bp.post("/<int:quiz_id>/unpublish")
 @login_required
 def unpublish_quiz(quiz_id: int):
-    quiz, _committee_unit = _managed_quiz(quiz_id)
+    quiz, _committee_unit = load_managed_quiz(quiz_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _run(
@@ -281,7 +277,7 @@ def unpublish_quiz(quiz_id: int):
 @bp.post("/<int:quiz_id>/assign")
 @login_required
 def assign_quiz(quiz_id: int):
-    quiz, committee = _managed_quiz(quiz_id)
+    quiz, committee = load_managed_quiz(quiz_id)
     form = AssignForm()
     form.unit_id.choices = _assign_choices(committee)
     if not form.validate_on_submit():
@@ -300,7 +296,7 @@ def assign_quiz(quiz_id: int):
 @bp.post("/<int:quiz_id>/assignments/<int:unit_id>/remove")
 @login_required
 def unassign_quiz(quiz_id: int, unit_id: int):
-    quiz, _committee_unit = _managed_quiz(quiz_id)
+    quiz, _committee_unit = load_managed_quiz(quiz_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _run(
@@ -346,8 +342,7 @@ def my_quizzes():
 def quiz(quiz_id: int):
     """A quiz for the member: instructions, rules, attempts so far, start or resume."""
     now = clock.now_utc()
-    quiz = db.get_or_404(Quiz, quiz_id)
-    quizzes.taker_for(db.session, quiz, user_id=current_user.id)
+    quiz, _member = load_quiz_to_take(quiz_id)
     grace = timedelta(seconds=current_app.config["QUIZ_GRACE_SECONDS"])
     facts = attempts.overview(db.session, quiz, user_id=current_user.id, now=now, grace=grace)
     shown = {

@@ -17,6 +17,7 @@ from wtforms import SelectChoice
 from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.quizzes import queries
+from studyhub.quizzes.access import load_bank, load_category
 from studyhub.quizzes.forms import (
     BankForm,
     CategoryForm,
@@ -30,8 +31,6 @@ from studyhub.quizzes.views import bp, managed_committee, managed_committees
 from studyhub.quizzes.views.bank.common import (
     PER_PAGE,
     category_choices,
-    load_bank,
-    load_category,
 )
 from studyhub.web.pagination import paginate
 from studyhub.web.saving import committed, errors_on, run_button

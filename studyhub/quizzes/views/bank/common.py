@@ -7,16 +7,13 @@ from flask import (
 )
 from wtforms import SelectChoice
 
-from studyhub.extensions import db
-from studyhub.org.models import OrgUnit
 from studyhub.quizzes.forms import (
     DIFFICULTY_LABELS,
     OTHER_TYPE_LABELS,
     QTYPE_LABELS,
 )
-from studyhub.quizzes.models import Bank, Category, Question
 from studyhub.quizzes.services import bank as bank_service
-from studyhub.quizzes.views import bp, managed_committee
+from studyhub.quizzes.views import bp
 
 PER_PAGE = 20
 PREVIEW_QUESTIONS = 10
@@ -31,24 +28,6 @@ def inject_question_labels():
         "difficulty_labels": DIFFICULTY_LABELS,
         "other_type_labels": OTHER_TYPE_LABELS,
     }
-
-
-# Loading and access ------------------------------------------------------------------------
-
-
-def load_bank(bank_id: int) -> tuple[Bank, OrgUnit]:
-    bank = db.get_or_404(Bank, bank_id)
-    return bank, managed_committee(bank.committee_id)
-
-
-def load_category(category_id: int) -> tuple[Category, Bank, OrgUnit]:
-    category = db.get_or_404(Category, category_id)
-    return category, *load_bank(category.bank_id)
-
-
-def load_question(question_id: int) -> tuple[Question, Bank, OrgUnit]:
-    question = db.get_or_404(Question, question_id)
-    return question, *load_bank(question.bank_id)
 
 
 def media_url(stored_name: str) -> str:

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.org.models import OrgUnit
+from studyhub.quizzes.access import load_bank, load_question
 from studyhub.quizzes.forms import (
     ConfirmForm,
     QuestionForm,
@@ -23,8 +24,6 @@ from studyhub.quizzes.services import bank as bank_service
 from studyhub.quizzes.views import bp
 from studyhub.quizzes.views.bank.common import (
     category_choices,
-    load_bank,
-    load_question,
 )
 from studyhub.web.ids import db_id
 from studyhub.web.saving import committed, errors_on

@@ -25,6 +25,7 @@ from studyhub.org import access
 from studyhub.org.auditing import record_download
 from studyhub.org.models import OrgUnit
 from studyhub.quizzes import importers, queries
+from studyhub.quizzes.access import load_bank
 from studyhub.quizzes.forms import (
     FORMAT_LABELS,
     ConfirmImportForm,
@@ -39,7 +40,6 @@ from studyhub.quizzes.views.bank.common import (
     MEDIA_CACHE,
     PREVIEW_QUESTIONS,
     XLSX_MIME,
-    load_bank,
     media_url,
 )
 from studyhub.web.ids import db_id
