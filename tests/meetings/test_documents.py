@@ -15,6 +15,7 @@ from studyhub.core import clock
 from studyhub.meetings import queries
 from studyhub.meetings.models import AttendanceStatus, MeetingKind
 from studyhub.meetings.services import attendance, records
+from studyhub.meetings.services import joint as joint_service
 from studyhub.web.filters import format_local
 from tests.audit_helpers import entries
 from tests.conftest import NOW
@@ -126,6 +127,14 @@ def test_others_cannot_download_a_record(session, world, client, login):
 def test_branch_year_as_one_document_with_contents(session, world, client, login):
     first = held(session, world, at=PAST - timedelta(days=60), title="学习党章")
     second = held(session, world, kind=MeetingKind.GENERAL_MEETING, title="讨论发展党员")
+    joint = plan_lesson(session, world, branch=world.branch_b, by=world.secretary_b,
+                        at=PAST - timedelta(days=30), title="两支部联合党课",
+                        now=PAST - timedelta(days=40))  # fmt: skip
+    joint_service.set_participants(
+        session, joint, [world.branch_a], by=world.staff.user, now=PAST - timedelta(days=40)
+    )
+    records.record_meeting(session, joint, minutes(at=joint.planned_at),
+                           by=world.secretary_b.user, now=PAST)  # fmt: skip
     held_b = plan_lesson(session, world, branch=world.branch_b, by=world.secretary_b, at=PAST,
                          title="乙支部的会", now=PAST - timedelta(days=7))  # fmt: skip
     records.record_meeting(session, held_b, minutes(at=PAST), by=world.secretary_b.user, now=NOW)
@@ -135,16 +144,20 @@ def test_branch_year_as_one_document_with_contents(session, world, client, login
     word = docx_text(client.get(f"{url}.docx?year=2026").data)
     assert "甲支部 work records 2026" in word
     contents = word.split("Contents")[1]
-    assert contents.index("学习党章") < contents.index("讨论发展党员")
+    assert (
+        contents.index("学习党章")
+        < contents.index("两支部联合党课")
+        < contents.index("讨论发展党员")
+    )
     assert "乙支部的会" not in word and "还没开的会" not in word
-    assert word.count("Absent, with reasons") == 2
+    assert word.count("Absent, with reasons") == 3
     pages = pdf_pages(client.get(f"{url}.pdf?year=2026").data)
     toc = squeeze(pages[0])
-    assert len(pages) == 3  # title and contents, one page per record
+    assert len(pages) == 4  # title and contents, one page per record
     assert "甲支部workrecords2026" in toc and "Contents" in toc
-    assert "学习党章2" in toc and "讨论发展党员3" in toc  # with their page numbers
-    assert "学习党章" in squeeze(pages[1]) and "讨论发展党员" in squeeze(pages[2])
-    assert "甲党员一" in squeeze(pages[2])
+    assert "学习党章2" in toc and "两支部联合党课3" in toc and "讨论发展党员4" in toc
+    assert "学习党章" in squeeze(pages[1]) and "讨论发展党员" in squeeze(pages[3])
+    assert "甲党员一" in squeeze(pages[3])
     assert first.id != second.id
     assert client.get(f"{url}.docx?year=2025").status_code == 200
     assert {e.details["year"] for e in entries(session, "export.downloaded")} == {2025, 2026}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from studyhub.meetings import queries
 from studyhub.meetings.models import AttendanceStatus, Meeting, MeetingKind
+from studyhub.meetings.queries.record import of_branch
 from studyhub.meetings.services.register import year_bounds
 from studyhub.org.models import OrgUnit
 from studyhub.web.filters import format_local
@@ -139,14 +140,15 @@ def record_sheet(
 
 
 def year_meetings(session: Session, branch: OrgUnit, year: int) -> list[Meeting]:
-    """The branch's meetings held in the local calendar year, in order (groups' included)."""
+    """The branch's meetings held in the local calendar year, in order: its own (its groups'
+    included) and the joint meetings it took part in."""
     since, until = year_bounds(year, branch.timezone)
     held = queries.held_on()
     return list(
         session.scalars(
             select(Meeting)
             .where(
-                Meeting.branch_id == branch.id,
+                of_branch(branch.id),
                 Meeting.state.in_(YEAR_STATES),
                 held >= since,
                 held < until,
