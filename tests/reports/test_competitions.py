@@ -195,3 +195,17 @@ def test_staff_create_a_competition_and_a_secretary_may_not(session, client, log
     bad = login(q4.staff.user).post(url, data={**data, "branches": [str(q4.branch_a.id)]})
     assert bad.status_code == 400
     assert session.scalar(select(func.count()).select_from(Competition)) == 1
+
+
+def test_meeting_compliance_as_a_measure(session, world):
+    q4 = world
+    competition = _create(
+        session, q4, measures=[("compliance", Decimal(50)), ("daily_quiz", Decimal(50))]
+    )
+    assert competitions.snapshot(session, q4.committee, competition, DAY, IN_Q4) == 2
+    for row in session.scalars(select(CompetitionSnapshot)):
+        assert "compliance" in row.figures and "daily_quiz" in row.figures
+        rate = row.figures["compliance"]
+        assert rate is None or 0 <= rate <= 100
+        # No meetings were held: nothing the branches were required to hold is met yet.
+        assert not rate
