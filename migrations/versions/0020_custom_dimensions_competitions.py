@@ -85,7 +85,7 @@ def upgrade():
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("measures", sa.JSON(), nullable=False),
-        sa.Column("show_names", sa.Boolean(), nullable=False),
+        sa.Column("is_named", sa.Boolean(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         _fk("competition", "committee_id", "org_unit"),

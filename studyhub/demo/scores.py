@@ -125,7 +125,7 @@ def _competition(session: Session, committee: OrgUnit, quarter: Quarter, now: da
             (competitions.TEST, Decimal(30)),
             (competitions.DAILY_QUIZ, Decimal(30)),
         ],
-        show_names=False,
+        is_named=False,
         actor_id=None,
         now=now,
     )

@@ -221,7 +221,8 @@ class Competition(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     # Measure codes with their weights: [["completion", 50], ["test", 50], ["d12", 0]…]
     measures: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    show_names: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether branches see each other's names (else anonymised but for their own).
+    is_named: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -38,7 +38,7 @@ def world(session, make, q4):
     return q4
 
 
-def _create(session, q4, *, show_names=False, measures=None):
+def _create(session, q4, *, is_named=False, measures=None):
     return competitions.create_competition(
         session,
         q4.committee,
@@ -47,7 +47,7 @@ def _create(session, q4, *, show_names=False, measures=None):
         ends_on=date(2026, 12, 31),
         branch_ids=[q4.branch_a.id, q4.branch_b.id],
         measures=measures or [("completion", Decimal(50)), ("test", Decimal(50))],
-        show_names=show_names,
+        is_named=is_named,
         actor_id=q4.staff.user_id,
         now=IN_Q4,
     )
@@ -131,7 +131,7 @@ def test_a_competition_needs_two_branches_of_the_committee_and_a_measure(session
                 ends_on=DAY,
                 branch_ids=branches,
                 measures=measures,
-                show_names=True,
+                is_named=True,
                 actor_id=None,
                 now=IN_Q4,
             )
@@ -140,7 +140,7 @@ def test_a_competition_needs_two_branches_of_the_committee_and_a_measure(session
 
 def test_leaderboard_visibility(session, client, login, world):
     q4 = world
-    competition = _create(session, q4, show_names=False)
+    competition = _create(session, q4, is_named=False)
     competitions.snapshot(session, q4.committee, competition, date(2026, 11, 19), IN_Q4)
     competitions.snapshot(session, q4.committee, competition, DAY, IN_Q4)
     url = f"/reports/competitions/{competition.id}"
@@ -166,7 +166,7 @@ def test_leaderboard_visibility(session, client, login, world):
     assert "第二支部" in login(q4.staff.user).get(url).get_data(as_text=True)
 
     # Names shown when the committee chose so.
-    competition.show_names = True
+    competition.is_named = True
     session.flush()
     assert "第二支部" in login(q4.b1.user).get(url).get_data(as_text=True)
     mine = client.get("/reports/competitions").get_data(as_text=True)

@@ -55,7 +55,7 @@ def create_competition(
     ends_on: date,
     branch_ids: Sequence[int],
     measures: Sequence[tuple[str, Decimal]],
-    show_names: bool,
+    is_named: bool,
     actor_id: int | None,
     now: datetime,
 ) -> Competition:
@@ -87,7 +87,7 @@ def create_competition(
         starts_on=starts_on,
         ends_on=ends_on,
         measures=[[code, str(weight)] for code, weight in chosen],
-        show_names=show_names,
+        is_named=is_named,
         created_by_id=actor_id,
         created_at=now,
     )
@@ -335,7 +335,7 @@ def leaderboard(
     letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     for row in rows:
         own = row.branch_id == own_branch_id
-        if competition.show_names or own or reveal:
+        if competition.is_named or own or reveal:
             label = names.get(row.branch_id, "")
         else:
             label = str(_l("Branch %(letter)s", letter=next(letters, "?")))

@@ -10,7 +10,6 @@ from flask import Response, abort, current_app, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from studyhub.core import clock
@@ -23,6 +22,7 @@ from studyhub.reports import access
 from studyhub.reports.dimensions import code_of, scheme_dimensions
 from studyhub.reports.forms import CompetitionForm
 from studyhub.reports.models import Competition
+from studyhub.reports.queries import custom as custom_queries
 from studyhub.reports.services import competitions
 from studyhub.reports.views import bp
 from studyhub.reports.views.common import grants
@@ -82,11 +82,7 @@ def committee_competitions(committee_id: int):
     """Staff: the committee's competitions and a new one."""
     committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
     form = CompetitionForm()
-    branches = db.session.execute(
-        select(OrgUnit.id, OrgUnit.name)
-        .where(OrgUnit.committee_id == committee.id, OrgUnit.kind == UnitKind.BRANCH)
-        .order_by(OrgUnit.path)
-    ).all()
+    branches = db.session.execute(custom_queries.branches_of(committee.id)).all()
     form.branches.choices = [SelectChoice(b.id, b.name) for b in branches]
     own = scheme_dimensions(db.session, committee.id)
     form.dimension.choices = [SelectChoice("", "—")] + [
@@ -110,7 +106,7 @@ def committee_competitions(committee_id: int):
                 ends_on=form.ends_on.data,
                 branch_ids=form.branches.data or [],
                 measures=measures,
-                show_names=form.show_names.data,
+                is_named=form.show_names.data,
                 actor_id=current_user.id,
                 now=clock.now_utc(),
             )
@@ -121,11 +117,7 @@ def committee_competitions(committee_id: int):
                 _("Competition created."),
                 url_for("reports.competition", competition_id=competition.id),
             )
-    listed = db.session.scalars(
-        select(Competition)
-        .where(Competition.committee_id == committee.id)
-        .order_by(Competition.starts_on.desc(), Competition.id.desc())
-    ).all()
+    listed = db.session.scalars(custom_queries.competitions_of(committee.id)).all()
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "reports/competitions/committee.html",

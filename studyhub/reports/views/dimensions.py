@@ -10,17 +10,16 @@ from pathlib import Path
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from studyhub.accounts.models import User
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
 from studyhub.extensions import db
-from studyhub.org.models import Member, OrgUnit, UnitKind
+from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.reports import access
 from studyhub.reports.dimensions import registry
 from studyhub.reports.forms import DimensionForm, DimensionImportForm
 from studyhub.reports.models import CustomDimension
+from studyhub.reports.queries import custom as custom_queries
 from studyhub.reports.services import custom_dimensions as custom
 from studyhub.reports.views import bp
 from studyhub.reports.views.common import quarter_arg
@@ -89,11 +88,7 @@ def committee_dimensions(committee_id: int):
                 _("Dimension added."),
                 url_for("reports.committee_dimensions", committee_id=committee.id),
             )
-    rows = db.session.scalars(
-        select(CustomDimension)
-        .where(CustomDimension.committee_id == committee.id)
-        .order_by(CustomDimension.scheme, CustomDimension.position, CustomDimension.id)
-    ).all()
+    rows = db.session.scalars(custom_queries.custom_dimensions_of(committee.id)).all()
     schemes = sorted({d.scheme for d in rows} - {registry.QUARTERLY})
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
@@ -123,22 +118,10 @@ def dimension_values(dimension_id: int):
     dimension, committee = _dimension(dimension_id)
     now = clock.now_utc()
     quarter = quarter_arg(committee, now)
-    branches = db.session.execute(
-        select(OrgUnit.id, OrgUnit.name)
-        .where(OrgUnit.committee_id == committee.id, OrgUnit.kind == UnitKind.BRANCH)
-        .order_by(OrgUnit.path)
-    ).all()
+    branches = db.session.execute(custom_queries.branches_of(committee.id)).all()
     branch_id = request.args.get("branch", type=int) or (branches[0].id if branches else 0)
     members = db.session.execute(
-        select(User.id, User.name, User.member_no)
-        .join(Member, Member.user_id == User.id)
-        .where(
-            Member.branch_id == branch_id,
-            Member.committee_id == committee.id,
-            Member.is_active.is_(True),
-        )
-        .order_by(User.name, User.id)
-        .limit(MAX_ENTRY_ROWS)
+        custom_queries.branch_members(committee.id, branch_id).limit(MAX_ENTRY_ROWS)
     ).all()
     current = registry.SOURCES[dimension.source](db.session, dimension, quarter, committee.path)
     form = DimensionImportForm()
