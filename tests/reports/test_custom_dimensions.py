@@ -413,3 +413,28 @@ def test_a_closed_quarter_keeps_its_scheme(session, q4):
     # The next quarter has the new dimension.
     nxt = custom.scheme_scores(session, q4.committee, scheme, Q4.next(), q4.committee)
     assert len(nxt[0].score.lines) == 6
+
+
+def test_the_quarterly_export_has_a_column_per_own_dimension(session, q4):
+    import io
+
+    from studyhub.reports.services import exports
+
+    dim = custom.add_dimension(
+        session,
+        q4.committee,
+        name="民主评议",
+        weight=Decimal(20),
+        source="rating",
+        mapping=RATING,
+        now=AFTER_Q4,
+    )
+    custom.enter_values(
+        session, q4.committee, dim, Q4, {q4.a1.user_id: "优秀"}, actor_id=None, now=AFTER_Q4
+    )
+    with LiveScores(session, q4.committee, Q4, q4.committee, now=AFTER_Q4) as scores:
+        scores.compute()
+        out = io.StringIO()
+        out.writelines(exports.csv_stream(scores))
+    header = out.getvalue().splitlines()[0]
+    assert "民主评议" in header
