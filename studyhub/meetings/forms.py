@@ -26,7 +26,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from studyhub.core.clock import as_utc
-from studyhub.meetings.models import AttendanceStatus, LeaveStatus, MeetingKind
+from studyhub.meetings.models import AttendanceStatus, LeaveStatus, MeetingKind, Rating
 from studyhub.meetings.periods import Every
 from studyhub.plans import queries as plan_queries
 
@@ -259,3 +259,30 @@ class MakeupAssignForm(FlaskForm):
         validators=[DataRequired(_l("Choose the date and time."))],
     )
     quiz_id = SelectField(_l("Short test (optional)"), coerce=int, choices=[], default=0)
+
+
+# 民主评议 ratings ---------------------------------------------------------------------
+
+RATING_LABELS = {
+    Rating.EXCELLENT: _l("Excellent"),
+    Rating.QUALIFIED: _l("Qualified"),
+    Rating.BASICALLY_QUALIFIED: _l("Basically qualified"),
+    Rating.UNQUALIFIED: _l("Unqualified"),
+}
+
+
+class MemberRatingForm(Form):
+    """One member's rating and the optional vote counts (a subform)."""
+
+    rating = SelectField(
+        _l("Rating"),
+        default="",
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(r.value, label) for r, label in RATING_LABELS.items()],
+    )
+    excellent = IntegerField(_l("Votes: excellent"), validators=[Optional(), NumberRange(0)])
+    qualified = IntegerField(_l("Votes: qualified"), validators=[Optional(), NumberRange(0)])
+    basically_qualified = IntegerField(
+        _l("Votes: basically qualified"), validators=[Optional(), NumberRange(0)]
+    )
+    unqualified = IntegerField(_l("Votes: unqualified"), validators=[Optional(), NumberRange(0)])

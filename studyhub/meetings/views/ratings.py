@@ -4,45 +4,20 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import Form, FormField, IntegerField, SelectChoice, SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms import FormField
 
 from studyhub.accounts.models import User
 from studyhub.core import clock
 from studyhub.extensions import db
 from studyhub.meetings import access
+from studyhub.meetings.forms import RATING_LABELS, MemberRatingForm
 from studyhub.meetings.models import Attendance, MeetingKind, MeetingState, Rating
 from studyhub.meetings.services import ratings
 from studyhub.meetings.views import bp, meeting_url
 from studyhub.web.saving import committed, errors_on
-
-RATING_LABELS = {
-    Rating.EXCELLENT: _l("Excellent"),
-    Rating.QUALIFIED: _l("Qualified"),
-    Rating.BASICALLY_QUALIFIED: _l("Basically qualified"),
-    Rating.UNQUALIFIED: _l("Unqualified"),
-}
-
-
-class MemberRatingForm(Form):
-    """One member's rating and the optional vote counts (a subform)."""
-
-    rating = SelectField(
-        _l("Rating"),
-        default="",
-        choices=[SelectChoice("", "—")]
-        + [SelectChoice(r.value, label) for r, label in RATING_LABELS.items()],
-    )
-    excellent = IntegerField(_l("Votes: excellent"), validators=[Optional(), NumberRange(0)])
-    qualified = IntegerField(_l("Votes: qualified"), validators=[Optional(), NumberRange(0)])
-    basically_qualified = IntegerField(
-        _l("Votes: basically qualified"), validators=[Optional(), NumberRange(0)]
-    )
-    unqualified = IntegerField(_l("Votes: unqualified"), validators=[Optional(), NumberRange(0)])
 
 
 def _form(members: list[tuple[int, str]]) -> FlaskForm:
