@@ -140,3 +140,14 @@ def test_a_member_of_a_participating_branch_asks_for_leave_on_the_page(
     login(world.member_b.user)
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert 'id="leave-reason"' in page
+
+
+def test_branches_joining_later_are_invited_and_the_others_not_again(session, world):
+    meeting = plan_lesson(session, world, kind=MeetingKind.GENERAL_MEETING)
+    assert notices.send_event_notices(session, now=NOW + timedelta(minutes=1)) == 5
+    joint.set_participants(
+        session, meeting, [world.branch_b], by=world.staff.user, now=NOW + timedelta(minutes=2)
+    )
+    assert notices.send_event_notices(session, now=NOW + timedelta(minutes=3)) == 2
+    told = session.scalars(select(Message.user_id).where(Message.kind == notices.INVITATION)).all()
+    assert len(told) == 7 and world.member_b.user_id in told

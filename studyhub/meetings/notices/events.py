@@ -32,7 +32,15 @@ from studyhub.meetings.notices.texts import (
 LOOKBACK = timedelta(days=2)
 # A change to one of these is news to the invited; a corrected agenda is not.
 ANNOUNCED_CHANGES = ("planned_at", "place", "title", "kind", "group_id")
-EVENT_ACTIONS = ("created", "edited", "cancelled", "leave_approved", "leave_rejected", "returned")
+EVENT_ACTIONS = (
+    "created",
+    "participants",  # branches join a joint meeting: their members are invited
+    "edited",
+    "cancelled",
+    "leave_approved",
+    "leave_rejected",
+    "returned",
+)
 
 
 def send_event_notices(
@@ -88,11 +96,14 @@ def _announce(
     key = f"meeting-notice:{event.id}"
     link = f"/meetings/{meeting.id}"
     detail = event.detail or {}
-    if event.action == "created":
+    if event.action in ("created", "participants"):
         if not _upcoming(meeting, now):
             return 0  # a record written after the fact, or imported
         invited.add(meeting.id)
         params = params_of(meeting, timezone)
+        # One invitation per meeting and person (or group robot): branches joining later
+        # are invited, those invited already are not invited again.
+        key = f"meeting-invitation:{meeting.id}"
         post(session, meeting, INVITATION, params, key=key, now=now)
         return send(
             session,
