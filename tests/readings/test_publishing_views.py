@@ -47,6 +47,8 @@ def test_editor_publishes_to_the_branch(client, login, world, session):
     reading = session.scalar(select(Reading))
     assert reading.branch_id == world["news"].id and reading.published_at is not None
     login(world["member"])
+    assert f"/branches/{world['news'].id}/readings" in client.get("/readings/archive").text
+    assert "支部学习心得" not in client.get("/readings/archive").text
     assert "支部学习心得" in client.get(f"/branches/{world['news'].id}/readings").text
     assert client.get(f"/readings/{reading.id}").status_code == 200
     login(world["tech_member"])

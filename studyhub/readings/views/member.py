@@ -242,7 +242,12 @@ def archive():
     )
     columns = list(db.session.execute(queries.archive_columns(reader.committee_id, now)))
     return render_template(
-        "readings/archive.html", page=page, column=column, columns=columns, studied_ids=studied_ids
+        "readings/archive.html",
+        page=page,
+        column=column,
+        columns=columns,
+        studied_ids=studied_ids,
+        branch_id=reader.branch_id,
     )
 
 
