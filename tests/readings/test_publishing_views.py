@@ -53,6 +53,8 @@ def test_editor_publishes_to_the_branch(client, login, world, session):
     assert client.get(f"/readings/{reading.id}").status_code == 200
     login(world["tech_member"])
     assert client.get(f"/readings/{reading.id}").status_code == 404
+    response = client.post(f"/readings/{reading.id}/comments", data={"text": "学习了"})
+    assert response.status_code == 404
     assert client.get(f"/branches/{world['news'].id}/readings").status_code == 404
 
 

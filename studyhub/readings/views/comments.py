@@ -66,6 +66,7 @@ def add_comment(reading_id: int):
         or member is None
         or reading.committee_id != member.committee_id
         or not reading.is_visible(now)
+        or reading.branch_id not in (None, member.branch_id)  # another branch's own reading
     ):
         abort(404)
     form = CommentForm()
