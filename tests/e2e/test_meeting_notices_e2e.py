@@ -16,7 +16,7 @@ from studyhub.core import clock
 from studyhub.demo import DEMO_PASSWORD
 from studyhub.extensions import db
 from studyhub.meetings import notices
-from studyhub.meetings.models import LeaveRequest, Meeting, MeetingKind
+from studyhub.meetings.models import LeaveRequest, MakeupTask, Meeting, MeetingKind
 from studyhub.meetings.services import attendance, records
 from studyhub.org.models import OrgUnit
 from tests.e2e.conftest import LiveServer, log_in
@@ -112,4 +112,39 @@ def test_a_member_receives_the_invitation_and_asks_for_leave(
     page.goto("/inbox")
     decided = page.locator("ul.inbox li", has_text="请假已批准").first
     expect(decided).to_contain_text(TOPIC)
+    fits(page)
+
+
+def test_the_new_meeting_pages_fit_a_phone(page: Page, live_server: LiveServer):
+    """补学, 民主评议 ratings and the branches of a joint meeting at 360 px."""
+    with live_server.app.app_context():
+        session = db.session
+        secretary = user_by_phone(SECRETARY_PHONE)
+        branch = session.scalars(select(OrgUnit).where(OrgUnit.name == BRANCH)).one()
+        review = session.scalars(
+            select(Meeting).where(
+                Meeting.branch_id == branch.id, Meeting.kind == MeetingKind.DEMOCRATIC_REVIEW
+            )
+        ).first()
+        task = session.scalars(
+            select(MakeupTask)
+            .join(Meeting, Meeting.id == MakeupTask.meeting_id)
+            .where(Meeting.branch_id == branch.id)
+        ).first()
+        assert review is not None and task is not None
+        lesson_id, review_id, task_id = task.meeting_id, review.id, task.id
+        member_phone = session.get(User, task.user_id).phone
+        assert secretary.phone == SECRETARY_PHONE
+    log_in(page, SECRETARY_PHONE, DEMO_PASSWORD)
+    for url in (f"/meetings/{lesson_id}/makeup", f"/meetings/{review_id}/ratings"):
+        page.goto(url)
+        expect(page.locator("h1")).to_be_visible()
+        fits(page)
+    expect(page.locator("[data-rating]").first).to_be_attached()
+    page.context.clear_cookies()
+    log_in(page, member_phone, DEMO_PASSWORD)
+    page.goto("/meetings/makeup")
+    fits(page)
+    page.goto(f"/meetings/makeup/{task_id}")
+    expect(page.locator("#makeup-state")).to_be_visible()
     fits(page)
