@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from studyhub.org.models import Role
+from studyhub.core.clock import as_utc
+from studyhub.org.access import grants_for
+from studyhub.org.models import Member, Role
 from studyhub.readings.models import Reading
 from studyhub.readings.services import publishing
 
@@ -144,3 +146,42 @@ def test_staff_set_the_rota_across_branches_and_swap(client, login, world, sessi
     assert "The two days were swapped." in response.text
     swapped = cross.days_ahead(session, committee, first, 2)
     assert [d.branch_name for d in swapped] == ["新闻支部", "技术支部"]
+
+
+def test_the_member_on_duty_prepares_the_days_reading(client, login, world, session, make):
+    from datetime import timedelta
+
+    from studyhub.core import clock
+    from studyhub.readings import jobs
+    from studyhub.readings.services.library import start_of_day
+    from studyhub.readings.services.rota import cross
+
+    committee = world["committee"]
+    cross.set_rota_branches(
+        session,
+        committee,
+        [world["tech"].id, world["news"].id],
+        by_user_id=None,
+        now=clock.now_utc(),
+    )
+    assert jobs.remind_cross_rota(session, now=clock.now_utc()) == 1
+    tomorrow = clock.local_date(clock.now_utc(), committee.timezone) + timedelta(days=1)
+    [slot] = cross.days_ahead(session, committee, tomorrow, 1)
+    assert slot.branch_name == "新闻支部"
+    member = session.get(Member, slot.slot.member_id)
+    assert not publishing.can_edit_for(grants_for(session, member.user), world["news"])
+    login(member.user)
+    page = client.get(f"/branches/{world['news'].id}/publish/new")
+    assert page.status_code == 200 and 'id="duty-day"' in page.text
+    response = post_reading(client, world["news"], "branch", title="今日领读")  # forced to review
+    assert response.status_code == 302
+    reading = session.scalar(select(Reading).where(Reading.title == "今日领读"))
+    assert reading.review_state == publishing.SUBMITTED and reading.daily_on == tomorrow
+    # A member of the branch not on duty (and no editor) may not write.
+    login(world["tech_member"])
+    assert client.get(f"/branches/{world['news'].id}/publish/new").status_code == 403
+    login(world["staff"])
+    assert client.post(f"/library/review/{reading.id}/approve").status_code == 302
+    session.refresh(reading)
+    assert reading.daily_on == tomorrow
+    assert as_utc(reading.published_at) == start_of_day(tomorrow, committee.timezone)

@@ -11,7 +11,7 @@ Each step is audited in the branch's log; the author hears of a return or an app
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext
@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from studyhub.core.clock import local_date
 from studyhub.core.errors import Conflict, InvalidInput, NotAllowed
 from studyhub.notify import services as notify
 from studyhub.notify import texts
@@ -76,10 +77,11 @@ def require_editor(grants: Grants, branch: OrgUnit) -> None:
 
 
 def require_own(grants: Grants, branch: OrgUnit, reading: Reading) -> None:
-    """A reading this branch's editor may change: one the branch wrote."""
-    require_editor(grants, branch)
+    """A reading one may change: one the branch wrote, as its editor or its author."""
     if reading.origin_branch_id != branch.id:
         raise NotAllowed(_l("This reading belongs to another branch."))
+    if reading.created_by_id != grants.user_id:
+        require_editor(grants, branch)
 
 
 def require_reviewer(grants: Grants, committee: OrgUnit, reading: Reading) -> None:
@@ -112,11 +114,14 @@ def write(
     fields: library.ReadingFields,
     *,
     audience: str,
-    by_user_id: int,
+    by_user_id: int | None,
     now: datetime,
     timing: library.StudyTiming,
+    daily_on: date | None = None,
 ) -> Reading:
-    """A new reading of ``branch``: published to its members, or submitted for review."""
+    """A new reading of ``branch``: published to its members, or submitted for review
+    (``daily_on``: the day a member on the rota across branches prepares it for, which
+    it becomes the reading of when approved, unless that day has one already)."""
     if audience not in AUDIENCES:
         raise InvalidInput(_l("Choose who the reading is for."))
     reading = library.create_reading(
@@ -124,6 +129,12 @@ def write(
     )
     reading.origin_branch_id = branch.id
     _publish_or_submit(reading, branch, audience, now)
+    if (
+        daily_on is not None
+        and audience != FOR_BRANCH
+        and not _day_taken(session, reading, daily_on)
+    ):
+        reading.daily_on = daily_on  # the rota's day: the reading of that day once approved
     session.flush()
     record_in(
         session,
@@ -176,6 +187,19 @@ def revise(
 # --- review ---------------------------------------------------------------------------------
 
 
+def _day_taken(session: Session, reading: Reading, day: date) -> bool:
+    return (
+        session.scalar(
+            select(Reading.id).where(
+                Reading.committee_id == reading.committee_id,
+                Reading.daily_on == day,
+                Reading.id != reading.id,
+            )
+        )
+        is not None
+    )
+
+
 def _require_waiting(reading: Reading) -> None:
     if reading.review_state != SUBMITTED:
         raise Conflict(_l("This reading is not waiting for review."))
@@ -192,7 +216,14 @@ def approve(session: Session, reading: Reading, *, by_user_id: int, now: datetim
     reading.review_note = None
     reading.reviewed_at = now
     reading.reviewed_by_id = by_user_id
-    library.publish_now(reading, now=now)
+    committee = session.get(OrgUnit, reading.committee_id)
+    if reading.daily_on is not None and reading.daily_on >= local_date(now, committee.timezone):
+        library.schedule_daily(
+            session, reading, day=reading.daily_on, timezone=committee.timezone, now=now
+        )
+    else:
+        reading.daily_on = None
+        library.publish_now(reading, now=now)
     session.flush()
     record_in(
         session,

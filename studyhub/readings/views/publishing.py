@@ -8,6 +8,7 @@ committee's staff — submissions waiting, approve or return with a reason.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -31,17 +32,29 @@ from studyhub.readings.services.library import ReadingFields
 from studyhub.readings.services.rota import cross
 from studyhub.readings.views import bp
 from studyhub.readings.views.library import _timing
-from studyhub.readings.views.member import _require_reader
+from studyhub.readings.views.member import _require_reader, reader_of_request
 from studyhub.web.home import HomePanel, register_home_panel
 from studyhub.web.saving import committed, errors_on, run_button
 
 
-def _edited_branch(branch_id: int) -> OrgUnit:
+def _branch(branch_id: int) -> OrgUnit:
     branch = db.session.get(OrgUnit, branch_id)
     if branch is None or branch.kind != UnitKind.BRANCH:
         raise NotFound(_("No such branch."))
-    publishing.require_editor(grants(), branch)
     return branch
+
+
+def _writer_branch(branch_id: int) -> tuple[OrgUnit, date | None]:
+    """The branch one writes for (as its editor or secretary, or as the member on duty on the
+    committee's rota across branches), with the day one is on duty for (None if not)."""
+    branch = _branch(branch_id)
+    duty = None
+    reader = reader_of_request()
+    if reader is not None and reader.branch_id == branch.id:
+        duty = cross.duty_day(db.session, reader.member_id, reader.committee_id, clock.now_utc())
+    if duty is None:
+        publishing.require_editor(grants(), branch)
+    return branch, duty
 
 
 def _own_reading(branch: OrgUnit, reading_id: int) -> Reading:
@@ -72,7 +85,7 @@ def _fields(form: BranchReadingForm) -> ReadingFields:
 @bp.get("/branches/<int:branch_id>/publish")
 @login_required
 def branch_drafts(branch_id: int):
-    branch = _edited_branch(branch_id)
+    branch, _duty = _writer_branch(branch_id)
     return render_template(
         "readings/publish/drafts.html",
         branch=branch,
@@ -84,8 +97,11 @@ def branch_drafts(branch_id: int):
 @bp.route("/branches/<int:branch_id>/publish/new", methods=["GET", "POST"])
 @login_required
 def new_branch_reading(branch_id: int):
-    branch = _edited_branch(branch_id)
+    branch, duty = _writer_branch(branch_id)
     form = BranchReadingForm()
+    if not publishing.can_edit_for(grants(), branch):
+        form.audience.data = "committee"  # the member on duty writes for the channel
+        form.audience.choices = [c for c in form.audience.choices if c.value == "committee"]
     if form.validate_on_submit():
         with errors_on(form):
             reading = publishing.write(
@@ -96,6 +112,7 @@ def new_branch_reading(branch_id: int):
                 by_user_id=grants().user_id,
                 now=clock.now_utc(),
                 timing=_timing(),
+                daily_on=duty,
             )
             message = (
                 _("Published to the branch.")
@@ -103,13 +120,15 @@ def new_branch_reading(branch_id: int):
                 else _("Submitted to the committee for review.")
             )
             return committed(message, url_for("readings.branch_drafts", branch_id=branch.id))
-    return render_template("readings/publish/form.html", branch=branch, form=form, reading=None)
+    return render_template(
+        "readings/publish/form.html", branch=branch, form=form, reading=None, duty=duty
+    )
 
 
 @bp.route("/branches/<int:branch_id>/publish/<int:reading_id>", methods=["GET", "POST"])
 @login_required
 def edit_branch_reading(branch_id: int, reading_id: int):
-    branch = _edited_branch(branch_id)
+    branch = _branch(branch_id)
     reading = _own_reading(branch, reading_id)
     form = BranchReadingForm(obj=reading, audience="branch" if reading.branch_id else "committee")
     if form.validate_on_submit():

@@ -17,7 +17,7 @@ from itertools import zip_longest
 
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
@@ -26,7 +26,7 @@ from studyhub.notify import services as notify
 from studyhub.notify import texts
 from studyhub.org.auditing import record_in
 from studyhub.org.models import Member, OrgUnit, UnitKind
-from studyhub.readings.models import LeadRotaBranch, LeadRotaEntry
+from studyhub.readings.models import LeadAssignment, LeadRotaBranch, LeadRotaEntry
 from studyhub.readings.services.rota.members import branch_today
 from studyhub.readings.services.rota.turns import DaySlot, assign_day, is_day_off, schedule
 
@@ -156,6 +156,22 @@ def days_ahead(session: Session, committee: OrgUnit, start: date, days: int) -> 
     return [CrossSlot(s, branch_of.get(s.member_id)) for s in slots]
 
 
+def duty_day(session: Session, member_id: int, committee_id: int, now: datetime) -> date | None:
+    """The day (today, else tomorrow) the member leads on the committee's rota across
+    branches: the day whose reading they prepare. None when they are not on duty."""
+    committee = session.get(OrgUnit, committee_id)
+    if committee is None:
+        return None
+    today = branch_today(session, committee, now)
+    return session.scalar(
+        select(func.min(LeadAssignment.day)).where(
+            LeadAssignment.branch_id == committee.id,
+            LeadAssignment.member_id == member_id,
+            LeadAssignment.day.in_([today, today + timedelta(days=1)]),
+        )
+    )
+
+
 def remind_tomorrow(session: Session, *, now: datetime) -> int:
     """Assign tomorrow on every committee's rota across branches and remind its reader once.
 
@@ -181,8 +197,8 @@ def remind_tomorrow(session: Session, *, now: datetime) -> int:
         row = assign_day(session, committee, tomorrow, now=now)
         if row is None:
             continue
-        user_id, branch = session.execute(
-            select(Member.user_id, OrgUnit.name)
+        user_id, branch_id, branch = session.execute(
+            select(Member.user_id, OrgUnit.id, OrgUnit.name)
             .join(OrgUnit, OrgUnit.id == Member.branch_id)
             .where(Member.id == row.member_id)
         ).one()
@@ -194,7 +210,7 @@ def remind_tomorrow(session: Session, *, now: datetime) -> int:
             kind=REMINDER_KIND,
             subject=subject,
             body=body,
-            link="/",
+            link=f"/branches/{branch_id}/publish/new",
             dedupe_key=dedupe_key(committee, tomorrow),
             now=now,
             params=params,
