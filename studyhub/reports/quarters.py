@@ -76,11 +76,11 @@ class Quarter:
 
     def starts_at(self, timezone: str) -> datetime:
         """Local midnight of the first day, in UTC."""
-        return _midnight(self.first_day, timezone)
+        return midnight(self.first_day, timezone)
 
     def ends_at(self, timezone: str) -> datetime:
         """Local midnight after the last day, in UTC (the first instant not in the quarter)."""
-        return _midnight(self.next().first_day, timezone)
+        return midnight(self.next().first_day, timezone)
 
     def days_until(self, today: date) -> int:
         """Days of the quarter from its first day up to ``today`` (all of them once it is over)."""
@@ -89,7 +89,8 @@ class Quarter:
         return (min(today, self.last_day) - self.first_day).days + 1
 
 
-def _midnight(day: date, timezone: str) -> datetime:
+def midnight(day: date, timezone: str) -> datetime:
+    """Local midnight starting ``day`` in ``timezone``, in UTC."""
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 

@@ -209,3 +209,103 @@ def test_meeting_compliance_as_a_measure(session, world):
         assert rate is None or 0 <= rate <= 100
         # No meetings were held: nothing the branches were required to hold is met yet.
         assert not rate
+
+
+def test_figures_count_the_competitions_own_period_across_two_quarters(session, world):
+    """A competition from 20 September to 30 November: the Q3 reading of the day (30 Sep)
+    counts, the plan due 20 December does not; daily-quiz days count from 20 September;
+    a committee dimension is each member's mean over Q3 and Q4; a meeting held in September
+    meets Q3's requirement."""
+    q4 = world
+    dim = custom.add_dimension(
+        session,
+        q4.committee,
+        name="岗位核心度",
+        weight=Decimal(10),
+        source="entered",
+        mapping={"kind": "scale", "out_of": 5},
+        now=IN_Q4,
+    )
+    q3 = Q4.previous()
+    custom.enter_values(
+        session, q4.committee, dim, q3, {q4.a1.user_id: "5"}, actor_id=None, now=IN_Q4
+    )
+    custom.enter_values(
+        session,
+        q4.committee,
+        dim,
+        Q4,
+        {q4.a1.user_id: "1", q4.b1.user_id: "5"},
+        actor_id=None,
+        now=IN_Q4,
+    )
+    for day in (date(2026, 9, 19), date(2026, 9, 25), date(2026, 11, 1)):
+        helpers.attempt(session, q4.a1, q4.daily, percent=100, at=at(2026, 11, 1), daily_on=day)
+    helpers.meeting(session, q4.branch_a, at=at(2026, 9, 22, 6), attendance={})
+    measures = [
+        ("completion", Decimal(1)),
+        ("test", Decimal(1)),
+        ("daily_quiz", Decimal(1)),
+        ("compliance", Decimal(1)),
+        (code_of(dim), Decimal(1)),
+    ]
+    spanning = competitions.create_competition(
+        session,
+        q4.committee,
+        title="跨季度",
+        starts_on=date(2026, 9, 20),
+        ends_on=date(2026, 11, 30),
+        branch_ids=[q4.branch_a.id, q4.branch_b.id],
+        measures=measures,
+        is_named=True,
+        actor_id=None,
+        now=IN_Q4,
+    )
+    figures = competitions.branch_figures(session, q4.committee, spanning, DAY, IN_Q4)
+    a, b = figures[q4.branch_a.id], figures[q4.branch_b.id]
+    # 4 readings of the day (30 Sep, 1–3 Oct); 张一 studied the three of October: 75 %,
+    # the three others of branch A nothing.
+    assert a["completion"] == pytest.approx(18.75)
+    assert b["completion"] == 0
+    # The plan (and its test) is due after the period: nothing required.
+    assert a["test"] is None and b["test"] is None
+    # 62 days from 20 Sep to 20 Nov; 张一 took the daily quiz on two of them (19 Sep is before).
+    assert a["daily_quiz"] == pytest.approx(float(round(Decimal(2 * 100) / 62 / 4, 2)))
+    # (100 + 20) / 2 for 张一, the only member of branch A with values; 李一 100.
+    assert a[code_of(dim)] == 60
+    assert b[code_of(dim)] == 100
+    # Branch A held Q3's general meeting in the period; branch B did not.
+    assert a["compliance"] > b["compliance"] >= 0
+
+    # The same competition from 1 October: September's meeting, reading and daily quiz and
+    # Q3's values are outside it.
+    from_october = competitions.create_competition(
+        session,
+        q4.committee,
+        title="本季度",
+        starts_on=date(2026, 10, 1),
+        ends_on=date(2026, 11, 30),
+        branch_ids=[q4.branch_a.id, q4.branch_b.id],
+        measures=measures,
+        is_named=True,
+        actor_id=None,
+        now=IN_Q4,
+    )
+    later = competitions.branch_figures(session, q4.committee, from_october, DAY, IN_Q4)
+    assert later[q4.branch_a.id]["completion"] == 25  # 3 of 3 for 张一, 0 for three others
+    one_day = float(round(Decimal(100) / 51 / 4, 2))  # 1 Nov of the 51 days from 1 Oct
+    assert later[q4.branch_a.id]["daily_quiz"] == pytest.approx(one_day)
+    assert later[q4.branch_a.id][code_of(dim)] == 20
+    assert later[q4.branch_a.id]["compliance"] == later[q4.branch_b.id]["compliance"]
+
+
+def test_quarters_a_period_touches():
+    assert competitions.quarters_between(date(2026, 9, 20), date(2026, 11, 20)) == [
+        Q4.previous(),
+        Q4,
+    ]
+    assert competitions.quarters_between(date(2026, 10, 1), date(2026, 10, 1)) == [Q4]
+    assert competitions.quarters_between(date(2026, 12, 1), date(2027, 1, 5)) == [
+        Q4,
+        Q4.next(),
+    ]

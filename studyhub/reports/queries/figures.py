@@ -11,7 +11,7 @@ attendance are grouped per member over their indexed columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -39,7 +39,7 @@ from studyhub.readings.queries import is_visible
 from studyhub.reports.models import (
     ScoreAdjustment,
 )
-from studyhub.reports.quarters import Quarter
+from studyhub.reports.quarters import Quarter, midnight
 from studyhub.reports.queries.scores import _adjustments_of
 
 
@@ -60,6 +60,9 @@ class Window:
     ends_at: datetime
     last_day: date
     now: datetime
+    # The span counted: the quarter's days, or a competition's own period (:meth:`period`).
+    first_day: date | None = None
+    end_day: date | None = None  # the span's last day (plans due up to it count)
 
     @classmethod
     def of(cls, committee: OrgUnit, quarter: Quarter, now: datetime, today: date) -> Window:
@@ -74,14 +77,48 @@ class Window:
             now=now,
         )
 
+    @classmethod
+    def period(
+        cls, committee: OrgUnit, first_day: date, end_day: date, now: datetime, today: date
+    ) -> Window:
+        """Any span of local days (a competition's period), not a quarter: readings of the day
+        from ``first_day`` up to today, plans due in the span, receipts and attempts from local
+        midnight of ``first_day`` up to the end of ``end_day`` (or now). Adjustments and
+        attendance stay a quarter's business (that of ``first_day``); a span's figures are
+        read without them."""
+        return cls(
+            committee_id=committee.id,
+            committee_path=committee.path,
+            timezone=committee.timezone,
+            quarter=Quarter.of(first_day),
+            starts_at=midnight(first_day, committee.timezone),
+            ends_at=midnight(end_day + timedelta(days=1), committee.timezone),
+            last_day=min(end_day, today),
+            now=now,
+            first_day=first_day,
+            end_day=end_day,
+        )
+
+    @property
+    def since(self) -> date:
+        """The first day counted."""
+        return self.first_day or self.quarter.first_day
+
+    @property
+    def through(self) -> date:
+        """The last day whose plans count (the quarter's, or the period's end)."""
+        return self.end_day or self.quarter.last_day
+
     @property
     def until(self) -> datetime:
         return min(self.ends_at, self.now)
 
     @property
     def days(self) -> int:
-        """Days of the quarter up to ``last_day`` (the daily quiz's denominator)."""
-        return self.quarter.days_until(self.last_day)
+        """Days of the quarter (or period) up to ``last_day`` (the daily quiz's denominator)."""
+        if self.first_day is None:
+            return self.quarter.days_until(self.last_day)
+        return max((self.last_day - self.first_day).days + 1, 0)
 
 
 def _upper(path: ColumnElement[str]) -> ColumnElement[str]:
@@ -94,8 +131,8 @@ def _quarter_plans(w: Window) -> list[ColumnElement[bool]]:
         StudyPlan.committee_id == w.committee_id,
         StudyPlan.published_at.is_not(None),
         StudyPlan.published_at <= w.now,
-        StudyPlan.due_on >= w.quarter.first_day,
-        StudyPlan.due_on <= w.quarter.last_day,
+        StudyPlan.due_on >= w.since,
+        StudyPlan.due_on <= w.through,
     ]
 
 
@@ -103,7 +140,7 @@ def daily_reading_ids(w: Window) -> Select[tuple[int]]:
     """The quarter's readings of the day up to ``last_day``: required of the whole committee."""
     return select(Reading.id).where(
         Reading.committee_id == w.committee_id,
-        Reading.daily_on >= w.quarter.first_day,
+        Reading.daily_on >= w.since,
         Reading.daily_on <= w.last_day,
         is_visible(w.now),
     )
@@ -311,7 +348,7 @@ def member_figures(
         per_member(Attempt.user_id, func.count().label("days"))
         .where(
             Attempt.quiz_id.in_(daily_quiz_ids),
-            Attempt.daily_on >= w.quarter.first_day,
+            Attempt.daily_on >= w.since,
             Attempt.daily_on <= w.last_day,
         )
         .subquery("daily")

@@ -1,11 +1,19 @@
 """比学习 competitions between branches: a period, the branches, the measures; a leaderboard
 every member of a taking-part branch can see (branch figures only), snapshotted daily.
 
-A branch's figures on a day are the averages over its active members of the current
-quarter's figures up to that day (one grouped statement over the members' figures), and
-its compliance rate from the meetings' calendar; a committee dimension is the average of
-its points. The day's snapshot is one row per (competition, branch, day): running the job
-again the same day rewrites the same rows.
+A branch's figures on a day are counted over the competition's own period, from its first
+day up to that day (never past its last): the averages over the branch's active members of
+their figures over the period (one grouped statement over the members' figures: the readings
+of the day in the period, the materials and tests of the plans due in it, the days of the
+daily quiz in it), and its meeting compliance over the period (each requirement of a month,
+quarter or year that overlaps the period, met or missing, as in the compliance calendar).
+
+A committee dimension has quarterly values, so it is read for every quarter the period
+touches up to that day: a member's points are the mean of their points over those quarters
+(a quarter without a value for them is left out), the branch's the mean over its members.
+
+The day's snapshot is one row per (competition, branch, day): running the job again the
+same day rewrites the same rows.
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ from sqlalchemy.orm import Session
 
 from studyhub.core.clock import local_date
 from studyhub.core.errors import InvalidInput
-from studyhub.meetings.services.compliance.across_branches import unit_compliance
+from studyhub.meetings import queries as meeting_queries
+from studyhub.meetings.periods import month_starts
+from studyhub.meetings.services import compliance
 from studyhub.org.models import Member, OrgUnit, UnitKind
 from studyhub.reports import dimensions, queries, scoring
 from studyhub.reports.models import (
@@ -117,8 +127,8 @@ def branch_figures(
     session: Session, committee: OrgUnit, competition: Competition, day: date, now: datetime
 ) -> dict[int, dict[str, Any]]:
     """Branch id → {measure: 0–100 average (None without data), "members": n} on ``day``."""
-    quarter = Quarter.of(day)
-    window = queries.Window.of(committee, quarter, now, day)
+    last = min(day, competition.ends_on)
+    window = queries.Window.period(committee, competition.starts_on, competition.ends_on, now, last)
     branches = branch_ids_of(session, competition)
     daily_reading_ids = list(session.scalars(queries.daily_reading_ids(window)))
     material_ids = list(
@@ -159,28 +169,88 @@ def branch_figures(
         }
     codes = {code for code, _w in competition.measures}
     if COMPLIANCE in codes:
-        state = unit_compliance(session, committee, now=now, day=day)
-        for status in state.branches:
-            if status.branch_id in out:
-                rate = status.year_rate
-                out[status.branch_id][COMPLIANCE] = None if rate is None else _rounded(rate * 100)
+        rates = period_compliance(session, committee, competition.starts_on, last, now=now)
+        for branch_id, rate in rates.items():
+            if branch_id in out:
+                out[branch_id][COMPLIANCE] = None if rate is None else _rounded(rate * 100)
     own = [
         d
         for d in dimensions.scheme_dimensions(session, committee.id)
         if dimensions.code_of(d) in codes
     ]
-    _add_own(session, committee, own, quarter, out)
+    _add_own(session, committee, own, quarters_between(competition.starts_on, last), out)
     return out
+
+
+def quarters_between(first: date, last: date) -> list[Quarter]:
+    """The quarters the days ``first``…``last`` touch (at least the first's)."""
+    quarter, end = Quarter.of(first), Quarter.of(max(first, last))
+    out = [quarter]
+    while quarter < end:
+        quarter = quarter.next()
+        out.append(quarter)
+    return out
+
+
+def period_compliance(
+    session: Session, committee: OrgUnit, first: date, last: date, *, now: datetime
+) -> dict[int, float | None]:
+    """Branch id → met ÷ (met + missing) of the requirements (months, quarters, years of the
+    compliance calendar) that overlap ``first``…``last``; None when none is counted yet. One
+    meetings statement per calendar year the period touches."""
+    tallies: dict[int, list[int]] = {}
+    for year in range(first.year, last.year + 1):
+        for branch_id, year_state in _years(session, committee, year, now=now).items():
+            met_missing = tallies.setdefault(branch_id, [0, 0])
+            for line in year_state.lines:
+                for cell in line.cells:
+                    if cell.period.first_day <= last and cell.period.end_day > first:
+                        met_missing[0] += cell.status == compliance.Status.MET
+                        met_missing[1] += cell.status == compliance.Status.MISSING
+    return {b: compliance.rate_of(met, missing) for b, (met, missing) in tallies.items()}
+
+
+def _years(
+    session: Session, committee: OrgUnit, year: int, *, now: datetime
+) -> dict[int, compliance.YearCompliance]:
+    """Every active branch's compliance calendar of ``year``, from the meetings' one grouped
+    statement (as the committee's compliance page)."""
+    assert committee.committee_id is not None
+    frequencies = compliance.frequencies_of(session, committee.committee_id)
+    branches: list[int] = []
+    groups: dict[int, list[tuple[int, str]]] = {}
+    for row in session.execute(meeting_queries.compliance_units(committee.path)):
+        if row.kind == UnitKind.BRANCH:
+            branches.append(row.id)
+        elif row.parent_id is not None:
+            groups.setdefault(row.parent_id, []).append((row.id, row.name))
+    tallies: dict[int, compliance.MonthTally] = {}
+    bounds = month_starts(year, committee.timezone)
+    for row in session.execute(meeting_queries.meeting_counts(bounds, path=committee.path)):
+        tallies.setdefault(row.branch_id, compliance.MonthTally()).add(row)
+    return {
+        b: compliance.year_compliance(
+            b,
+            year,
+            committee.timezone,
+            frequencies,
+            groups.get(b, []),
+            tallies.get(b, compliance.MonthTally()),
+            now=now,
+        )
+        for b in branches
+    }
 
 
 def _add_own(
     session: Session,
     committee: OrgUnit,
     own: list[CustomDimension],
-    quarter: Quarter,
+    quarters: list[Quarter],
     out: dict[int, dict[str, Any]],
 ) -> None:
-    """Each committee dimension's average points per branch."""
+    """Each committee dimension's points per branch: each member's mean over ``quarters``
+    (those with a value), then the mean over the branch's members."""
     if not own:
         return
     branch_of = dict(
@@ -192,14 +262,20 @@ def _add_own(
             )
         ).all()
     )
-    for code, (by_user, _absent) in dimensions.custom_figures(
-        session, own, quarter, committee.path
-    ).items():
+    per_member: dict[str, dict[int, list[Decimal]]] = {}
+    for quarter in quarters:
+        for code, (by_user, _absent) in dimensions.custom_figures(
+            session, own, quarter, committee.path
+        ).items():
+            members = per_member.setdefault(code, {})
+            for user_id, figure in by_user.items():
+                if user_id in branch_of:
+                    members.setdefault(user_id, []).append(figure.normalised)
+    for d in own:
+        code = dimensions.code_of(d)
         sums: dict[int, list[Decimal]] = {}
-        for user_id, figure in by_user.items():
-            branch = branch_of.get(user_id)
-            if branch is not None:
-                sums.setdefault(branch, []).append(figure.normalised)
+        for user_id, points in per_member.get(code, {}).items():
+            sums.setdefault(branch_of[user_id], []).append(sum(points) / len(points))
         for branch, values in out.items():
             points = sums.get(branch)
             values[code] = _rounded(sum(points) / len(points)) if points else None
