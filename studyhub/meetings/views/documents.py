@@ -7,9 +7,10 @@ to the unit's audit log: the records carry members' names and absences.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 
-from flask import Response, current_app
+from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -66,9 +67,9 @@ def _send(
         now=clock.now_utc(),
         details=details,
     )
-    response = Response(body, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    return response
+    # send_file writes the Chinese name as filename*=UTF-8''… with an ASCII fallback: a raw
+    # non-Latin-1 header cannot be sent by a real server.
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @bp.get("/<int:meeting_id>/record.<any(docx, pdf):fmt>")
