@@ -97,10 +97,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--timeout", type=float, default=30.0)
     base.add_server_arguments(parser)
-    parser.set_defaults(worker_threads=4)
+    parser.set_defaults(worker_threads=4, workers=None)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-write", action="store_true")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.workers is None:  # the embedded default is one process
+        args.workers = 1 if args.embedded else 2
+    return args
 
 
 def raise_open_files() -> int:
@@ -228,6 +231,8 @@ class Load:
         self.rng = random.Random(args.seed)
         self.received: dict[int, set[int]] = {}  # comment → viewers that got it
         self.joined: dict[int, float] = {}  # viewer → when its connection was held
+        self.next_ms = 2000  # the feed's poll interval, as the server last asked
+        self.feeds = 0  # feed answers received
 
     def _got(self, viewer: int, number: int) -> None:
         sent = self.stats.sent.get(number)
@@ -239,13 +244,28 @@ class Load:
         self.stats.latencies.append((time.monotonic() - sent) * 1000)
 
     async def _feed(self, http, person: Person, since: int) -> bytes | None:
+        """As the page asks: a 204 (nothing changed) gives ``{"seq":…,"next":…}`` from its
+        headers; the poll interval the server asks for is kept in ``self.next_ms``."""
         url = f"{self.app}/live/{self.lesson_id}/feed?since={since}"
+        headers = {
+            "Cookie": person.cookie,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
         try:
-            async with http.get(url, headers={"Cookie": person.cookie}) as response:
+            async with http.get(url, headers=headers) as response:
                 body = await response.read()
+                self.feeds += 1
+                if response.status == 204:
+                    self.next_ms = int(response.headers.get("X-Live-Next") or self.next_ms)
+                    seq = response.headers.get("X-Live-Seq") or str(since)
+                    return b'{"seq": %d}' % int(seq)
                 if response.status != 200:
                     self.stats.error(f"feed {response.status}")
                     return None
+                asked = re.search(rb'"next":\s*(\d+)', body)
+                if asked:
+                    self.next_ms = int(asked.group(1))
                 return body
         except Exception as exc:
             self.stats.error(f"feed {type(exc).__name__}")
@@ -295,7 +315,7 @@ class Load:
                 self.joined[number] = time.monotonic()
                 try:
                     while time.monotonic() < until:
-                        await asyncio.sleep(2)
+                        await asyncio.sleep(self.next_ms / 1000)
                         body = await self._feed(http, person, seq)
                         if body is None:
                             continue
@@ -414,6 +434,7 @@ class Load:
         await asyncio.sleep(max(0, comments_at - time.monotonic()))
         before = sample()
         measured_from = time.monotonic()
+        feeds_from = self.feeds
         held_at_start = self.stats.held
         await asyncio.gather(
             self.poster(others, posters, comments_at),
@@ -424,6 +445,7 @@ class Load:
         )
         after = sample()
         measured = time.monotonic() - measured_from
+        feeds = self.feeds - feeds_from
         held_at_end = self.stats.held
         await asyncio.sleep(max(0, until - time.monotonic()))
         for task in tasks:
@@ -439,6 +461,7 @@ class Load:
             "held": held_at_end,
             "held_at_start": held_at_start,
             "peak": self.stats.peak,
+            "feeds": feeds,
         }
 
 
@@ -594,6 +617,8 @@ def main() -> None:
         f"→ per 1,000 viewers {ch_cpu * per_k:.3f} s/s, {(ch_rss - ch_idle) * per_k:.1f} MB",
         f"- app (gunicorn): CPU {app_cpu:.2f} s/s, RSS {app_rss:.0f} MB ({app_idle:.0f} MB idle) "
         f"→ per 1,000 viewers {app_cpu * per_k:.3f} s/s, {(app_rss - app_idle) * per_k:.1f} MB",
+        f"- feed answers {result['feeds'] / seconds:.0f}/s; the poll interval the server "
+        f"asked for at the end {load.next_ms} ms",
         f"- other pages meanwhile (member home, {args.page_clients} clients in a loop): "
         f"{stats.pages / seconds:.1f} req/s, p95 {percentile(stats.page_latencies, 0.95):.0f} ms",
         "",

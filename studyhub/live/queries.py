@@ -124,3 +124,8 @@ def watches_of_branch(lesson_id: int, branch_id: int) -> Select[tuple[LiveWatch]
 
 def branches_by_id(ids: list[int]) -> Select[tuple[OrgUnit]]:
     return select(OrgUnit).where(OrgUnit.id.in_(ids))
+
+
+def lesson_state(lesson_id: int) -> Select[Any]:
+    """The lesson's change number and end (the feed's cached state): one primary-key read."""
+    return select(LiveLesson.seq, LiveLesson.ended_at).where(LiveLesson.id == lesson_id)

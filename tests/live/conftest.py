@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from studyhub.live import feedstate
 from studyhub.live.services import lessons
 from tests.conftest import TEST_START
 from tests.meetings.conftest import client, english, world  # noqa: F401
@@ -29,6 +30,14 @@ def schedule(session, world, *, branches=None, starts=STARTS, ends=ENDS, **kwarg
     return lessons.schedule_lesson(
         session, world.committee, fields, by=world.staff.user, now=starts - timedelta(days=1)
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_feed_state():
+    """The feed's per-process cache (``live.feedstate``) starts empty in every test."""
+    feedstate.forget()
+    yield
+    feedstate.forget()
 
 
 @pytest.fixture

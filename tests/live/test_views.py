@@ -49,7 +49,8 @@ def test_comment_feed_hide_round_trip(client, login, world, lesson, app):
     feed = client.get(f"/live/{lesson.id}/feed?since=0").get_json()
     assert [c["body"] for c in feed["comments"]] == ["讲得真好"]
     seen = feed["seq"]
-    assert client.get(f"/live/{lesson.id}/feed?since={seen}").get_json()["comments"] == []
+    unchanged = client.get(f"/live/{lesson.id}/feed?since={seen}")
+    assert unchanged.status_code == 204 and unchanged.headers["X-Live-Seq"] == str(seen)
     # A member may not hide; the staff host may.
     refused = client.post(
         f"/live/{lesson.id}/comments/{comment_id}/hide",

@@ -114,6 +114,14 @@ def _maybe_made_up(session: Session, lesson: LiveLesson, watch: LiveWatch, *, no
         watch.made_up_at = now
 
 
-def viewer_count(session: Session, lesson: LiveLesson, *, now: datetime) -> int:
-    """Members who reported in the last 40 seconds."""
-    return session.scalar(queries.viewers(lesson.id, now - VIEWER_WINDOW)) or 0
+def viewer_window(report_every_seconds: int) -> timedelta:
+    """How far back a report still makes a viewer: 40 s, or more when pages report less
+    often (one missed report and some slack)."""
+    return max(VIEWER_WINDOW, timedelta(seconds=report_every_seconds * 1.5 + 10))
+
+
+def viewer_count(
+    session: Session, lesson: LiveLesson, *, now: datetime, window: timedelta = VIEWER_WINDOW
+) -> int:
+    """Members who reported in the last ``window`` (40 seconds unless told)."""
+    return session.scalar(queries.viewers(lesson.id, now - window)) or 0

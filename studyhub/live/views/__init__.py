@@ -4,9 +4,9 @@ pinning, watch-time reports).
 
 The lesson page plays the stream (or the uploaded recording, served here with
 range requests) and runs ``static/js/live.js``: it asks ``feed`` for the
-comments changed since the ``seq`` it has every 2 seconds (one indexed lookup
-when nothing changed), or listens to the live channel process when one runs,
-and reports watch time to ``watch``. See docs/live.md.
+comments changed since the ``seq`` it has every 2-3 seconds (when nothing changed,
+an answer from the process's cached change number without a query), or listens
+to the live channel process when one runs, and reports watch time to ``watch``. See docs/live.md.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from studyhub.org.queries import member_of_user
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 
-FEED_EVERY_MS = 2000  # polling: the embedded default
+FEED_EVERY_MS = 2000  # polling: the embedded default (the feed's answers say when next)
 FEED_SAFETY_MS = 30000  # with the live channel: a catch-up now and then
-WATCH_EVERY_SECONDS = 15
+WATCH_EVERY_SECONDS = 60  # watch reports are batched: the clamp keeps them honest
 
 
 def _load(lesson_id: int) -> LiveLesson:

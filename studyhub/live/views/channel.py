@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import (
@@ -16,20 +15,24 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from studyhub.accounts.requests import checks_own_login, session_login
 from studyhub.core import clock
 from studyhub.core.errors import DomainError
-from studyhub.extensions import db
-from studyhub.live import access
+from studyhub.extensions import db, login_manager
+from studyhub.live import access, feedstate, queries
 from studyhub.live.fanout import publish_after_commit
 from studyhub.live.forms import CommentForm, ConfirmForm, WatchForm
 from studyhub.live.models import LiveLesson
 from studyhub.live.services import comments, watching
-from studyhub.live.views import _json_error, _load, _member, _require_watch, bp
+from studyhub.live.views import (
+    WATCH_EVERY_SECONDS,
+    _json_error,
+    _load,
+    _member,
+    _require_watch,
+    bp,
+)
 from studyhub.org.access import grants
-
-# The viewer count is read at most this often per process (it is a count over the lesson).
-VIEWERS_CACHE_SECONDS = 5.0
-_viewers: dict[int, tuple[float, int]] = {}
 
 
 def _blocked_words() -> list[str]:
@@ -46,39 +49,82 @@ def _rate_limit() -> comments.RateLimit:
     )
 
 
-def _viewer_count(lesson: LiveLesson) -> int:
-    tick = time.monotonic()
-    cached = _viewers.get(lesson.id)
-    if cached is not None and tick - cached[0] < VIEWERS_CACHE_SECONDS:
-        return cached[1]
-    count = watching.viewer_count(db.session, lesson, now=clock.now_utc())
-    _viewers[lesson.id] = (tick, count)
-    return count
-
-
 def _announce(lesson: LiveLesson, since_seq: int) -> None:
     """Tell the live channel processes what changed, after the commit."""
+    feedstate.changed(lesson.id, lesson.seq, ended=lesson.ended_at is not None)
     publish_after_commit(
         db.session, current_app.config.get("LIVE_REDIS_URL"), lesson, since_seq=since_seq
     )
 
 
+def _lesson_state(lesson_id: int) -> feedstate.LessonState | None:
+    """The lesson's cached change number, end and viewer count (see ``live.feedstate``)."""
+    found = feedstate.cached(lesson_id)
+    if found is not None:
+        return found
+    every = int(current_app.config.get("LIVE_WATCH_EVERY_SECONDS") or WATCH_EVERY_SECONDS)
+    window = watching.viewer_window(every)
+    return feedstate.state(
+        lesson_id,
+        lambda: db.session.execute(queries.lesson_state(lesson_id)).first(),
+        lambda: watching.viewer_count(
+            db.session, db.session.get(LiveLesson, lesson_id), now=clock.now_utc(), window=window
+        ),
+    )
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/<int:lesson_id>/feed")
-@login_required
 def feed(lesson_id: int):
-    """Comments changed after ``since`` and the viewer count (JSON)."""
+    """Comments changed after ``since``, the viewer count and when to ask next (JSON).
+
+    The page asks every few seconds, and almost always nothing changed: then, for a
+    login the full checks let in recently, the answer is 204 from this process's
+    cached state (``live.feedstate``): no user loaded, no query, no session write;
+    its headers carry the change number, the viewer count and when to ask next
+    (``X-Live-Next``, ms: longer with more viewers). Otherwise the full answer.
+    The page's requests say ``Content-Type: application/json`` so the request start
+    leaves the login to this view (``checks_own_login``).
+    """
+    since = max(0, request.args.get("since", default=0, type=int) or 0)
+    login = session_login()
+    if login is None:
+        return login_manager.unauthorized()
+    state = _lesson_state(lesson_id)
+    if state is None:
+        abort(404)
+    if (
+        not state.ended
+        and since >= state.seq
+        and feedstate.is_trusted(login[0], login[1], lesson_id)
+    ):
+        response = current_app.response_class(status=204)
+        response.headers["X-Live-Seq"] = str(state.seq)
+        response.headers["X-Live-Viewers"] = str(state.viewers)
+        response.headers["X-Live-Next"] = str(feedstate.poll_every_ms(state.viewers))
+        return _no_store(response)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.must_change_password:
+        abort(403)
     lesson = _load(lesson_id)
     g = grants()
     _require_watch(g, lesson)
-    since = request.args.get("since", default=0, type=int) or 0
     body = comments.feed(
-        db.session, lesson, since_seq=max(0, since), moderator=access.can_moderate(g, lesson)
+        db.session, lesson, since_seq=since, moderator=access.can_moderate(g, lesson)
     )
-    body["viewers"] = _viewer_count(lesson)
+    body["viewers"] = state.viewers
     body["ended"] = lesson.ended_at is not None
-    response = jsonify(body)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    body["next"] = feedstate.poll_every_ms(state.viewers)
+    feedstate.trust(login[0], login[1], lesson_id)
+    return _no_store(jsonify(body))
+
+
+checks_own_login(bp, "feed")
 
 
 @bp.post("/<int:lesson_id>/comments")

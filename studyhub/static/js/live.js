@@ -142,12 +142,29 @@
   }
 
   var polling = false;
+  /* "Nothing changed" is a 204 whose headers carry the change number, the viewer
+     count and when to ask next (the server asks for longer with more viewers). The
+     JSON content type lets the server check the login itself, cheaply. */
   function poll() {
     if (polling) return;
     polling = true;
-    fetch(feedUrl + "?since=" + seq, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-      .then(apply)
+    fetch(feedUrl + "?since=" + seq, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json" }
+    })
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        if (r.status === 204) {
+          var count = parseInt(r.headers.get("X-Live-Viewers"), 10);
+          var every = parseInt(r.headers.get("X-Live-Next"), 10);
+          return { viewers: isNaN(count) ? undefined : count, next: isNaN(every) ? undefined : every };
+        }
+        return r.json();
+      })
+      .then(function (data) {
+        if (data.next && !(channelUrl && window.EventSource)) feedEvery = data.next; // polling only
+        apply(data);
+      })
       .catch(function () { /* next time */ })
       .then(function () { polling = false; });
   }
@@ -230,5 +247,9 @@
     source.addEventListener("open", poll);
   }
   poll();
-  if (!replay) setInterval(poll, feedEvery);
+  function again() {
+    poll();
+    setTimeout(again, feedEvery);
+  }
+  if (!replay) setTimeout(again, feedEvery);
 })();
