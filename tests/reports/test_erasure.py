@@ -275,6 +275,7 @@ def test_only_a_deactivated_member_once(session, q4):
 def test_every_domain_takes_part():
     modules = {eraser.__module__ for eraser in erasure.ERASERS}
     assert modules == {
+        "studyhub.live.erasure",
         "studyhub.meetings.erasure",
         "studyhub.plans.erasure",
         "studyhub.quizzes.erasure",

@@ -44,7 +44,7 @@ def test_the_menu_of_every_logged_in_page_has_help(client, make, login) -> None:
     login(member.user)
     for path in ("/", "/meetings/", "/help/staff"):
         page = client.get(path, headers=ENGLISH).get_data(as_text=True)
-        assert '<a href="/help/"' in page, path
-    assert '<a href="/help/" aria-current="page">Help</a>' in client.get(
+        assert '<a class="toplink" href="/help/"' in page, path
+    assert '<a class="toplink" href="/help/" aria-current="page">Help</a>' in client.get(
         "/help/staff", headers=ENGLISH
     ).get_data(as_text=True)
