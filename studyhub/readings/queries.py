@@ -11,8 +11,10 @@ from studyhub.accounts.models import User
 from studyhub.org.models import Member
 from studyhub.org.queries import under
 from studyhub.readings.models import (
+    Favourite,
     HistoryEntry,
     Reading,
+    ReadingAttachment,
     ReadingColumn,
     ReadReceipt,
     Tag,
@@ -92,8 +94,21 @@ def reading_page() -> Select[tuple[Reading]]:
     return _READING_PAGE
 
 
+_STARRED = (
+    select(Favourite.id)
+    .where(Favourite.user_id == bindparam("user_id"), Favourite.reading_id == Reading.id)
+    .exists()
+    .label("starred")
+)
+_HAS_ATTACHMENTS = (
+    select(ReadingAttachment.id)
+    .where(ReadingAttachment.reading_id == Reading.id)
+    .exists()
+    .label("has_attachments")
+)
+
 _READING_PAGE_AND_RECEIPT = (
-    select(Reading, ReadReceipt)
+    select(Reading, ReadReceipt, _STARRED, _HAS_ATTACHMENTS)
     .outerjoin(
         ReadReceipt,
         and_(ReadReceipt.reading_id == Reading.id, ReadReceipt.user_id == bindparam("user_id")),
@@ -103,9 +118,10 @@ _READING_PAGE_AND_RECEIPT = (
 )
 
 
-def reading_page_and_receipt() -> Select[tuple[Reading, ReadReceipt | None]]:
-    """:func:`reading_page` and the user's receipt of it (None before the first open), in
-    one statement. Binds ``reading_id`` and ``user_id``.
+def reading_page_and_receipt() -> Select[tuple[Reading, ReadReceipt | None, bool, bool]]:
+    """:func:`reading_page`, the user's receipt of it (None before the first open), whether
+    the user starred it and whether it has attachments, in one statement (the page loads the
+    attachments themselves only when there are some). Binds ``reading_id`` and ``user_id``.
     """
     return _READING_PAGE_AND_RECEIPT
 

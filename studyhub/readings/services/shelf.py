@@ -170,21 +170,11 @@ class ShelfPart:
     attachments: list[ReadingAttachment]
 
 
-def shelf_part(session: Session, reading: Reading, *, user_id: int) -> ShelfPart:
-    """The member's star on the reading and its attachments, in one statement."""
-    starred = (
-        select(Favourite.id)
-        .where(Favourite.user_id == user_id, Favourite.reading_id == reading.id)
-        .exists()
-    )
-    rows = session.execute(
-        select(starred.label("starred"), ReadingAttachment)
-        .select_from(Reading)
-        .outerjoin(ReadingAttachment, ReadingAttachment.reading_id == Reading.id)
-        .where(Reading.id == reading.id)
-        .order_by(ReadingAttachment.id)
-    ).all()
-    return ShelfPart(
-        is_favourite=bool(rows and rows[0][0]),
-        attachments=[row[1] for row in rows if row[1] is not None],
-    )
+def shelf_part(
+    session: Session, reading: Reading, *, is_favourite: bool, has_attachments: bool
+) -> ShelfPart:
+    """The member's star on the reading and its attachments. The star and whether there are
+    attachments come with the reading (``queries.reading_page_and_receipt``); the
+    attachments are read only when the reading has some."""
+    attachments = list(session.scalars(attachments_of(reading.id))) if has_attachments else []
+    return ShelfPart(is_favourite=bool(is_favourite), attachments=attachments)

@@ -83,8 +83,9 @@ def _visible_reading(reading_id: int, reader: tracking.Reader, now) -> Reading:
 
 def _visible_reading_and_receipt(
     reading_id: int, reader: tracking.Reader, now
-) -> tuple[Reading, ReadReceipt | None]:
-    """:func:`_visible_reading` and the reader's receipt of it, in one statement."""
+) -> tuple[Reading, ReadReceipt | None, bool, bool]:
+    """:func:`_visible_reading`, the reader's receipt of it, their star on it and whether it
+    has attachments, in one statement."""
     row = db.session.execute(
         queries.reading_page_and_receipt(),
         {"reading_id": reading_id, "user_id": reader.user_id},
@@ -93,7 +94,7 @@ def _visible_reading_and_receipt(
         abort(404)
     if row[0].branch_id not in (None, reader.branch_id):  # another branch's own reading
         abort(404)
-    return row[0], row[1]
+    return row[0], row[1], bool(row[2]), bool(row[3])
 
 
 @bp.app_template_filter("study_time")
@@ -117,7 +118,9 @@ def study_time(seconds: int) -> str:
 def reading(reading_id: int):
     now = clock.now_utc()
     reader = _require_reader()
-    reading, receipt = _visible_reading_and_receipt(reading_id, reader, now)
+    reading, receipt, starred, has_attachments = _visible_reading_and_receipt(
+        reading_id, reader, now
+    )
     if receipt is None:
         # The first open starts the receipt: the time a member without JavaScript has
         # read is counted from it. The one GET that writes, once per member and
@@ -147,7 +150,9 @@ def reading(reading_id: int):
         reflection=rota.reflection_section(
             db.session, reading, branch_id=reader.branch_id, viewer_member_id=reader.member_id
         ),
-        shelf=shelf.shelf_part(db.session, reading, user_id=reader.user_id),
+        shelf=shelf.shelf_part(
+            db.session, reading, is_favourite=starred, has_attachments=has_attachments
+        ),
         favourite_form=FavouriteForm(),
     )
     if not reading.media_kind:
