@@ -190,6 +190,18 @@ class DimensionForm(FlaskForm):
     quarters = StringField(_l("Quarters (empty: all)"), validators=[Length(max=20)])
 
 
+class DimensionEditForm(FlaskForm):
+    """What can change of a committee dimension (not its scheme nor how its value is
+    obtained: the values kept depend on them)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    weight = DecimalField(_l("Weight"), places=0, validators=[InputRequired(), NumberRange(1, 100)])
+    mapping = DimensionForm.mapping
+    out_of = DecimalField(_l("Maximum"), default=100, validators=[Optional(), NumberRange(1)])
+    bands = StringField(_l("Bands (from:points, …)"), validators=[Length(max=200)])
+    quarters = StringField(_l("Quarters (empty: all)"), validators=[Length(max=20)])
+
+
 class DimensionImportForm(FlaskForm):
     file = FileField(
         _l("File of values"),

@@ -63,6 +63,8 @@ KINDS: dict[str, Any] = {
     "quarter.closed": _l("Quarter closed"),
     "quarter.reopened": _l("Quarter reopened"),
     "score_settings.changed": _l("Score settings changed"),
+    "score_dimension.values_entered": _l("Dimension values entered"),
+    "score_dimension.values_imported": _l("Dimension values imported"),
     "export.downloaded": _l("Export downloaded"),
     "quiz.published": _l("Quiz published"),
     "quiz.unpublished": _l("Quiz unpublished"),

@@ -1,7 +1,17 @@
-"""A committee's own score dimensions: adding them, entering and importing their values, and
-the scores of a scheme of its own (e.g. the five-dimension 优秀合格党员 rating).
+"""A committee's own score dimensions: adding, editing and removing them, entering and
+importing their values, and the scores of a scheme of its own (e.g. the five-dimension
+优秀合格党员 rating).
 
 A closed quarter stays frozen: its values can no longer be entered or imported.
+
+Editing changes the name, weight, mapping and quarters (not how the value is obtained nor
+the scheme: the values already kept depend on them). Removing a dimension deletes it with
+its values while nothing has been built on it yet; once a closed quarter counted it (the
+quarter was closed after the dimension was added, or it holds values of a closed quarter)
+or a competition ranks by it, removing archives it instead: it stops counting in open
+quarters and new competitions, and its values stay for the record of the closed quarters.
+Every change, and every save of entered values and every import (one entry each, not one
+per row), is in the committee's audit log.
 """
 
 from __future__ import annotations
@@ -14,20 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
 from studyhub.audit.services import diff
 from studyhub.core.clock import as_utc
 from studyhub.core.errors import Closed, InvalidInput
-from studyhub.org.auditing import record_settings_change
+from studyhub.org.auditing import record_in, record_settings_change
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
 from studyhub.reports import scoring
 from studyhub.reports.dimensions import mapping as mappings
 from studyhub.reports.dimensions import registry
-from studyhub.reports.models import CustomDimension, DimensionValue
+from studyhub.reports.models import Competition, CustomDimension, DimensionValue, QuarterClose
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services.frozen import closed_record
 from studyhub.web.sheets import keyed_sheet, xlsx_rows
@@ -106,6 +116,156 @@ def add_dimension(
         now=now,
     )
     return dimension
+
+
+def _label(dimension: CustomDimension) -> str:
+    return f"{Decimal(dimension.weight).normalize():f}% {dimension.source}" + (
+        f" ({dimension.computed_from})" if dimension.computed_from else ""
+    )
+
+
+def edit_dimension(
+    session: Session,
+    committee: OrgUnit,
+    dimension: CustomDimension,
+    *,
+    name: str,
+    weight: Decimal,
+    mapping: Mapping[str, Any],
+    quarters: Sequence[int] = (),
+    actor_id: int | None = None,
+    now: datetime,
+) -> CustomDimension:
+    """Change a dimension's name, weight, mapping and quarters (audited as a change of the
+    score settings); a closed quarter's quarterly scores stay as frozen."""
+    if dimension.committee_id != committee.id:
+        raise InvalidInput(_l("Not a dimension of this committee."))
+    name = " ".join(name.split())
+    if not name or len(name) > 64:
+        raise InvalidInput(_l("Give the dimension a name of at most 64 characters."))
+    if weight <= 0 or weight > 100:
+        raise InvalidInput(_l("Each weight is between 0 and 100."))
+    if mapping.get("kind", "scale") not in MAPPING_KINDS:
+        raise InvalidInput(_l("Choose how values map to points."))
+    if any(q not in (1, 2, 3, 4) for q in quarters):
+        raise InvalidInput(_l("Quarters are 1 to 4."))
+    taken = session.scalar(
+        select(CustomDimension.id).where(
+            CustomDimension.committee_id == committee.id,
+            CustomDimension.scheme == dimension.scheme,
+            CustomDimension.name == name,
+            CustomDimension.id != dimension.id,
+        )
+    )
+    if taken is not None:
+        raise InvalidInput(_l("The scheme already has a dimension of that name."))
+    key = f"dimension.{dimension.scheme}"
+    before = {
+        f"{key}.{dimension.name}": _label(dimension),
+        f"{key}.{dimension.name}.mapping": _mapping_text(dimension.mapping or {}),
+        f"{key}.{dimension.name}.quarters": ",".join(map(str, dimension.quarters or [])),
+    }
+    dimension.name = name
+    dimension.weight = weight
+    dimension.mapping = dict(mapping)
+    dimension.quarters = sorted(set(quarters))
+    session.flush()
+    after = {
+        f"{key}.{name}": _label(dimension),
+        f"{key}.{name}.mapping": _mapping_text(dimension.mapping),
+        f"{key}.{name}.quarters": ",".join(map(str, dimension.quarters)),
+    }
+    changes = diff(before, after)
+    if changes:
+        record_settings_change(
+            session, committee, "score_settings.changed", changes, actor_id=actor_id, now=now
+        )
+    return dimension
+
+
+def _mapping_text(mapping: Mapping[str, Any]) -> str:
+    kind = mapping.get("kind", "scale")
+    if kind == "bands":
+        return "bands " + ", ".join(f"{low}:{points}" for low, points in mapping.get("bands", []))
+    if kind == "table":
+        return "table"
+    return f"scale /{mapping.get('out_of', 100)}"
+
+
+def is_built_upon(session: Session, committee: OrgUnit, dimension: CustomDimension) -> bool:
+    """Whether a closed quarter counted the dimension (closed after it was added, or holding
+    its values) or a competition ranks by it: then it is archived, not deleted."""
+    closed_after = session.scalar(
+        select(QuarterClose.id)
+        .where(
+            QuarterClose.committee_id == committee.id,
+            QuarterClose.is_closed.is_(True),
+            QuarterClose.closed_at >= dimension.created_at,
+        )
+        .limit(1)
+    )
+    if closed_after is not None:
+        return True
+    closed_values = session.scalar(
+        select(DimensionValue.id)
+        .join(
+            QuarterClose,
+            and_(
+                QuarterClose.committee_id == committee.id,
+                QuarterClose.year == DimensionValue.year,
+                QuarterClose.quarter == DimensionValue.quarter,
+                QuarterClose.is_closed.is_(True),
+            ),
+        )
+        .where(DimensionValue.dimension_id == dimension.id)
+        .limit(1)
+    )
+    if closed_values is not None:
+        return True
+    code = registry.code_of(dimension)
+    return any(
+        code == measure[0]
+        for measures in session.scalars(
+            select(Competition.measures).where(Competition.committee_id == committee.id)
+        )
+        for measure in measures or []
+    )
+
+
+def remove_dimension(
+    session: Session,
+    committee: OrgUnit,
+    dimension: CustomDimension,
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> str:
+    """Delete the dimension and its values, or archive it once something was built on it
+    (see the module's docstring); "deleted" or "archived". Audited either way."""
+    if dimension.committee_id != committee.id:
+        raise InvalidInput(_l("Not a dimension of this committee."))
+    key = f"dimension.{dimension.scheme}.{dimension.name}"
+    if is_built_upon(session, committee, dimension):
+        if not dimension.is_active:
+            raise InvalidInput(_l("The dimension is already archived."))
+        dimension.is_active = False
+        outcome = "archived"
+        after = {key: f"{_label(dimension)} archived"}
+    else:
+        session.execute(delete(DimensionValue).where(DimensionValue.dimension_id == dimension.id))
+        session.delete(dimension)
+        outcome = "deleted"
+        after = {}
+    session.flush()
+    record_settings_change(
+        session,
+        committee,
+        "score_settings.changed",
+        diff({key: _label(dimension)}, after),
+        actor_id=actor_id,
+        now=now,
+    )
+    return outcome
 
 
 def _check_open(session: Session, committee: OrgUnit, quarter: Quarter) -> None:
@@ -199,7 +359,70 @@ def enter_values(
         if user_id not in members:
             raise InvalidInput(_l("Not a member of this committee."))
         parsed[user_id] = parse_value(dimension, raw)
-    return _store(session, dimension, quarter, parsed, actor_id, now)
+    before = _stored_values(session, dimension, quarter, list(parsed))
+    count = _store(session, dimension, quarter, parsed, actor_id, now)
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(list(parsed)))).all())
+    changes = {
+        f"{names.get(user_id, '')} #{user_id}": [_text(before.get(user_id)), _text(value)]
+        for user_id, value in parsed.items()
+        if before.get(user_id) != value
+    }
+    _record_values(
+        session,
+        committee,
+        dimension,
+        quarter,
+        "score_dimension.values_entered",
+        count=count,
+        changes=changes,
+        actor_id=actor_id,
+        now=now,
+    )
+    return count
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+def _stored_values(
+    session: Session, dimension: CustomDimension, quarter: Quarter, user_ids: list[int]
+) -> dict[int, Decimal]:
+    stmt = select(DimensionValue.user_id, DimensionValue.value).where(
+        DimensionValue.dimension_id == dimension.id,
+        DimensionValue.year == quarter.year,
+        DimensionValue.quarter == quarter.number,
+        DimensionValue.user_id.in_(user_ids),
+    )
+    return {u: Decimal(v) for u, v in session.execute(stmt)}
+
+
+def _record_values(
+    session: Session,
+    committee: OrgUnit,
+    dimension: CustomDimension,
+    quarter: Quarter,
+    kind: str,
+    *,
+    count: int,
+    changes: Mapping[str, list[Any]] | None,
+    actor_id: int | None,
+    now: datetime,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """One audit entry for a save of entered values or for an import, whatever its rows."""
+    record_in(
+        session,
+        committee,
+        kind,
+        actor_id=actor_id,
+        now=now,
+        object_type="custom_dimension",
+        object_id=dimension.id,
+        summary=f"{dimension.name} {quarter.label}: {count}",
+        changes=changes,
+        details={"quarter": quarter.label, "count": count, **(details or {})},
+    )
 
 
 @dataclass(frozen=True)
@@ -299,7 +522,24 @@ def import_values(
         )
     if not values:
         raise InvalidInput(_l("The file has no rows."))
-    return _store(session, dimension, quarter, values, actor_id, now)
+    before = _stored_values(session, dimension, quarter, list(values))
+    count = _store(session, dimension, quarter, values, actor_id, now)
+    _record_values(
+        session,
+        committee,
+        dimension,
+        quarter,
+        "score_dimension.values_imported",
+        count=count,
+        changes=None,
+        actor_id=actor_id,
+        now=now,
+        details={
+            "replaced": sum(1 for u, v in values.items() if u in before and before[u] != v),
+            "new": sum(1 for u in values if u not in before),
+        },
+    )
+    return count
 
 
 # A scheme of its own -----------------------------------------------------------------------

@@ -17,7 +17,12 @@ from studyhub.extensions import db
 from studyhub.org.models import OrgUnit, UnitKind
 from studyhub.reports import access
 from studyhub.reports.dimensions import registry
-from studyhub.reports.forms import DimensionForm, DimensionImportForm
+from studyhub.reports.forms import (
+    ConfirmForm,
+    DimensionEditForm,
+    DimensionForm,
+    DimensionImportForm,
+)
 from studyhub.reports.models import CustomDimension
 from studyhub.reports.queries import custom as custom_queries
 from studyhub.reports.services import custom_dimensions as custom
@@ -41,7 +46,14 @@ def _bands(text: str) -> list[list[str]]:
     return bands
 
 
-def _mapping(form: DimensionForm) -> dict[str, object]:
+def _quarters(text: str | None) -> list[int]:
+    try:
+        return [int(q) for q in (text or "").replace("，", ",").split(",") if q.strip()]
+    except ValueError:
+        return [0]  # refused by the service with its message
+
+
+def _mapping(form: DimensionForm | DimensionEditForm) -> dict[str, object]:
     kind = form.mapping.data
     if kind == "bands":
         return {"kind": "bands", "bands": _bands(form.bands.data)}
@@ -59,14 +71,7 @@ def committee_dimensions(committee_id: int):
     committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
     form = DimensionForm()
     if form.validate_on_submit():
-        try:
-            quarters = [
-                int(q)
-                for q in (form.quarters.data or "").replace("，", ",").split(",")
-                if q.strip()
-            ]
-        except ValueError:
-            quarters = [0]
+        quarters = _quarters(form.quarters.data)
         try:
             custom.add_dimension(
                 db.session,
@@ -109,6 +114,91 @@ def _dimension(dimension_id: int) -> tuple[CustomDimension, OrgUnit]:
         dimension.committee_id, access.require_manage_scores, UnitKind.COMMITTEE
     )
     return dimension, committee
+
+
+@bp.route("/dimensions/<int:dimension_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_dimension(dimension_id: int):
+    """Change a dimension's name, weight, points and quarters; remove it (below)."""
+    dimension, committee = _dimension(dimension_id)
+    form = _edit_form(dimension) if request.method == "GET" else DimensionEditForm()
+    back = url_for("reports.committee_dimensions", committee_id=committee.id)
+    if form.validate_on_submit():
+        try:
+            custom.edit_dimension(
+                db.session,
+                committee,
+                dimension,
+                name=form.name.data,
+                weight=form.weight.data,
+                mapping=_mapping(form),
+                quarters=_quarters(form.quarters.data),
+                actor_id=current_user.id,
+                now=clock.now_utc(),
+            )
+        except DomainError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return committed(_("Dimension saved."), back)
+    status = 400 if form.errors or form.form_errors else 200
+    return _edit_page(committee, dimension, form, ConfirmForm(), status=status)
+
+
+def _edit_form(dimension: CustomDimension) -> DimensionEditForm:
+    """The form filled with the dimension as it is (never with the request's fields)."""
+    mapping = dimension.mapping or {}
+    return DimensionEditForm(
+        formdata=None,
+        data={
+            "name": dimension.name,
+            "weight": dimension.weight,
+            "mapping": mapping.get("kind", "scale"),
+            "out_of": Decimal(str(mapping.get("out_of", 100))),
+            "bands": ", ".join(f"{low}:{points}" for low, points in mapping.get("bands", [])),
+            "quarters": ",".join(map(str, dimension.quarters or [])),
+        },
+    )
+
+
+def _edit_page(
+    committee: OrgUnit,
+    dimension: CustomDimension,
+    form: DimensionEditForm,
+    remove_form: ConfirmForm,
+    *,
+    status: int,
+    error: str | None = None,
+):
+    return render_template(
+        "reports/dimensions/edit.html",
+        committee=committee,
+        dimension=dimension,
+        form=form,
+        remove_form=remove_form,
+        built_upon=custom.is_built_upon(db.session, committee, dimension),
+        error=error,
+    ), status
+
+
+@bp.post("/dimensions/<int:dimension_id>/remove")
+@login_required
+def remove_dimension(dimension_id: int):
+    """Delete the dimension, or archive it once a closed quarter or a competition counts it."""
+    dimension, committee = _dimension(dimension_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = url_for("reports.committee_dimensions", committee_id=committee.id)
+    try:
+        outcome = custom.remove_dimension(
+            db.session, committee, dimension, actor_id=current_user.id, now=clock.now_utc()
+        )
+    except DomainError as exc:
+        return _edit_page(
+            committee, dimension, _edit_form(dimension), form, status=400, error=str(exc)
+        )
+    message = _("Dimension archived.") if outcome == "archived" else _("Dimension removed.")
+    return committed(message, back)
 
 
 @bp.route("/dimensions/<int:dimension_id>/values", methods=["GET", "POST"])
