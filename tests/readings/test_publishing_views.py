@@ -185,3 +185,16 @@ def test_the_member_on_duty_prepares_the_days_reading(client, login, world, sess
     session.refresh(reading)
     assert reading.daily_on == tomorrow
     assert as_utc(reading.published_at) == start_of_day(tomorrow, committee.timezone)
+
+
+def test_staff_appoint_a_branch_editor_on_the_branch_page(client, login, world, session):
+    login(world["staff"])
+    page = client.get(f"/org/units/{world['tech'].id}")
+    assert 'value="branch_editor"' in page.text
+    member = session.scalar(select(Member).where(Member.user_id == world["tech_member"].id))
+    response = client.post(
+        f"/org/units/{world['tech'].id}/roles",
+        data={"member_id": member.id, "role": "branch_editor"},
+    )
+    assert response.status_code == 302
+    assert publishing.can_edit_for(grants_for(session, world["tech_member"]), world["tech"])
