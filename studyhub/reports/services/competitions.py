@@ -87,7 +87,11 @@ def create_competition(
     )
     if len(branches) < 2 or found != branches:
         raise InvalidInput(_l("Choose at least two branches of the committee."))
-    own = {dimensions.code_of(d) for d in dimensions.scheme_dimensions(session, committee.id)}
+    own = {
+        dimensions.code_of(d)
+        for d in dimensions.scheme_dimensions(session, committee.id)
+        if d.is_active  # an archived dimension ranks no new competition
+    }
     chosen = [(code, Decimal(weight)) for code, weight in measures if Decimal(weight) > 0]
     if not chosen or any(code not in MEASURES and code not in own for code, _w in chosen):
         raise InvalidInput(_l("Choose the measures the competition ranks by."))

@@ -86,7 +86,7 @@ def committee_competitions(committee_id: int):
     form.branches.choices = [SelectChoice(b.id, b.name) for b in branches]
     own = scheme_dimensions(db.session, committee.id)
     form.dimension.choices = [SelectChoice("", "—")] + [
-        SelectChoice(code_of(d), d.name) for d in own
+        SelectChoice(code_of(d), d.name) for d in own if d.is_active
     ]
     if form.validate_on_submit():
         measures = [
