@@ -22,10 +22,6 @@ from studyhub.live.services.comments import MAX_CHARS
 from studyhub.meetings.forms import DATETIME_FORMAT
 
 
-def _ids(text: str) -> list[int]:
-    return [int(part) for part in text.replace("，", ",").split(",") if part.strip().isdigit()]
-
-
 class LessonForm(FlaskForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter the title.")), Length(max=200)]
@@ -43,10 +39,19 @@ class LessonForm(FlaskForm):
         validators=[DataRequired(_l("Choose when the lesson ends."))],
     )
     branches = SelectMultipleField(_l("Invited branches"), coerce=int, choices=[])
-    guest_branch_ids = StringField(
-        _l("Guest branches of other committees"),
-        description=_l("Their numbers, separated by commas."),
-        validators=[Optional(), Length(max=500)],
+    moderators = SelectMultipleField(
+        _l("Moderators"),
+        coerce=int,
+        choices=[],
+        description=_l("Members of the invited branches who may hide and pin comments."),
+    )
+    guests = SelectMultipleField(
+        _l("Guest branches of other committees"), coerce=int, choices=[], validate_choice=False
+    )
+    guest_query = StringField(
+        _l("Find a branch of another committee"),
+        description=_l("Part of its name; then tick it in the list."),
+        validators=[Optional(), Length(max=100)],
     )
     stream_url = StringField(
         _l("Stream address"),
@@ -66,9 +71,6 @@ class LessonForm(FlaskForm):
     makeup_until = DateTimeLocalField(
         _l("补学 by replay until"), format=DATETIME_FORMAT, validators=[Optional()]
     )
-
-    def guest_ids(self) -> list[int]:
-        return _ids(self.guest_branch_ids.data or "")
 
 
 class ReplayForm(FlaskForm):

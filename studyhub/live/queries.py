@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from studyhub.accounts.models import User
 from studyhub.live.models import LiveComment, LiveInvitation, LiveLesson, LiveWatch
 from studyhub.meetings.models import Meeting, MeetingKind, MeetingState
-from studyhub.org.models import OrgUnit
+from studyhub.org.models import Member, OrgUnit, UnitKind
 
 # A comment list is never longer than this (the newest win).
 FEED_LIMIT = 200
@@ -129,3 +130,50 @@ def branches_by_id(ids: list[int]) -> Select[tuple[OrgUnit]]:
 def lesson_state(lesson_id: int) -> Select[Any]:
     """The lesson's change number and end (the feed's cached state): one primary-key read."""
     return select(LiveLesson.seq, LiveLesson.ended_at).where(LiveLesson.id == lesson_id)
+
+
+def members_of_branches(branch_ids: list[int]) -> Select[Any]:
+    """(member id, user id, name, branch name) of the active members of ``branch_ids``:
+    the people a lesson's moderators are chosen from."""
+    return (
+        select(Member.id, User.id, User.name, OrgUnit.name)
+        .join(User, User.id == Member.user_id)
+        .join(OrgUnit, OrgUnit.id == Member.branch_id)
+        .where(Member.branch_id.in_(branch_ids), Member.is_active.is_(True))
+        .order_by(OrgUnit.path, User.name, Member.id)
+    )
+
+
+def guest_branch_search(committee_id: int, text: str, limit: int = 20) -> Select[Any]:
+    """Active branches of other committees whose name contains ``text``, with their
+    committee's name: the guests a committee's staff may invite."""
+    committee = aliased(OrgUnit)
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return (
+        select(OrgUnit.id, OrgUnit.name, committee.name)
+        .join(committee, committee.id == OrgUnit.committee_id)
+        .where(
+            OrgUnit.kind == UnitKind.BRANCH,
+            OrgUnit.is_active.is_(True),
+            OrgUnit.committee_id != committee_id,
+            OrgUnit.name.ilike(pattern, escape="\\"),
+        )
+        .order_by(committee.name, OrgUnit.name)
+        .limit(limit)
+    )
+
+
+def guest_branches(committee_id: int, ids: list[int]) -> Select[Any]:
+    """The branches of ``ids`` that may be guests of ``committee_id`` (id, name, committee)."""
+    committee = aliased(OrgUnit)
+    return (
+        select(OrgUnit.id, OrgUnit.name, committee.name)
+        .join(committee, committee.id == OrgUnit.committee_id)
+        .where(
+            OrgUnit.id.in_(ids),
+            OrgUnit.kind == UnitKind.BRANCH,
+            OrgUnit.is_active.is_(True),
+            OrgUnit.committee_id != committee_id,
+        )
+        .order_by(committee.name, OrgUnit.name)
+    )

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from studyhub.accounts.models import User
 from studyhub.core import clock
 from studyhub.core.clock import as_utc
 from studyhub.core.errors import InvalidInput
@@ -93,24 +94,54 @@ def index():
     )
 
 
+def _guest_choices(form: LessonForm, committee: OrgUnit) -> list[tuple[int, str]]:
+    """The guest list: the branches already ticked, then those the search found."""
+    label = "{} · {}"
+    ticked = [int(v) for v in request.form.getlist(form.guests.name) if v.isdigit()]
+    rows = list(db.session.execute(queries.guest_branches(committee.id, ticked)).all())
+    text = (form.guest_query.data or "").strip()
+    if text:
+        found = db.session.execute(queries.guest_branch_search(committee.id, text)).all()
+        rows += [row for row in found if row[0] not in ticked]
+    return [(row[0], label.format(row[2], row[1])) for row in rows]
+
+
+def _moderator_choices(branches: list[OrgUnit]) -> dict[str, list[tuple[int, str]]]:
+    """The members of the branches the user may invite, grouped by branch."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    rows = db.session.execute(queries.members_of_branches([b.id for b in branches])).all()
+    for _member_id, user_id, name, branch_name in rows:
+        groups.setdefault(branch_name, []).append((user_id, name))
+    return groups
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
+    """Schedule a lesson. Staff may also invite branches of other committees: the
+    form's "find" button searches them by name and shows the form again."""
     g = grants()
     branches, committee, host_branch = _schedulable(g)
     if committee is None:
         abort(403)
     form = LessonForm()
     form.branches.choices = [(b.id, b.name) for b in branches]
+    form.moderators.choices = _moderator_choices(branches)
+    is_staff = host_branch is None
+    if is_staff:
+        form.guests.choices = _guest_choices(form, committee)
     if request.method == "GET" and host_branch is not None:
         form.branches.data = [host_branch.id]
-    if form.validate_on_submit():
+    searching = request.method == "POST" and "find_guests" in request.form
+    if not searching and form.validate_on_submit():  # a search shows the form again as typed
         tz = committee.timezone
         with errors_on(form):
-            chosen = [b for b in branches if b.id in (form.branches.data or [])]
-            guests = db.session.scalars(queries.branches_by_id(form.guest_ids())).all()
-            if host_branch is not None and guests:
-                raise InvalidInput(_("A branch's lesson is for that branch only."))
+            chosen_ids = set(form.branches.data or [])
+            chosen = [b for b in branches if b.id in chosen_ids]
+            guest_ids = {choice[0] for choice in form.guests.choices}
+            picked = [i for i in (form.guests.data or []) if i in guest_ids] if is_staff else []
+            guests = db.session.scalars(queries.branches_by_id(picked)).all() if picked else []
+            moderators = _moderators(form.moderators.data or [], chosen_ids)
             fields = lessons.LessonFields(
                 title=form.title.data,
                 lecturer_name=form.lecturer_name.data or "",
@@ -122,6 +153,7 @@ def new():
                 threshold_percent=form.threshold_percent.data,
                 replay_url=form.replay_url.data,
                 makeup_until=to_utc(form.makeup_until.data, tz) if form.makeup_until.data else None,
+                moderators=moderators,
             )
             now = clock.now_utc()
             lesson = lessons.schedule_lesson(
@@ -136,7 +168,20 @@ def new():
             return committed(
                 _("The live lesson is scheduled."), url_for("live.lesson", lesson_id=lesson.id)
             )
-    return render_template("live/form.html", form=form, committee=committee)
+    return render_template(
+        "live/form.html", form=form, committee=committee, is_staff=is_staff, searching=searching
+    )
+
+
+def _moderators(user_ids: list[int], branch_ids: set[int]) -> list[User]:
+    """The chosen moderators' accounts; each must be a member of an invited branch."""
+    if not user_ids:
+        return []
+    rows = db.session.execute(queries.members_of_branches(sorted(branch_ids))).all()
+    allowed = {row[1] for row in rows}
+    if any(user_id not in allowed for user_id in user_ids):
+        raise InvalidInput(_("A moderator must be a member of an invited branch."))
+    return list(db.session.scalars(select(User).where(User.id.in_(user_ids))).all())
 
 
 def _channel_base() -> str | None:
