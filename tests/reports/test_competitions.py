@@ -309,3 +309,15 @@ def test_quarters_a_period_touches():
         Q4,
         Q4.next(),
     ]
+
+
+def test_members_reach_competitions_from_the_account_page(session, client, login, world):
+    q4 = world
+    competition = _create(session, q4)
+    competitions.snapshot(session, q4.committee, competition, DAY, IN_Q4)
+    account = login(q4.a2.user).get("/account")
+    assert account.status_code == 200
+    text = account.get_data(as_text=True)
+    assert 'id="competitions-menu-link"' in text and 'href="/reports/competitions"' in text
+    mine = client.get("/reports/competitions").get_data(as_text=True)
+    assert f'href="/reports/competitions/{competition.id}"' in mine
