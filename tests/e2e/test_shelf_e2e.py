@@ -3,7 +3,8 @@
 A member searches the library in Chinese, opens a result, stars it (a toggle button of at
 least 44 px whose state is aria-pressed), finds it among their favourites from the account
 page and downloads its PDF attachment; a secretary downloads a meeting's work record as
-Word. Every page on the way fits the phone (the overflow check of test_overflow_e2e.py).
+Word; staff see the PDF and its size on the edit page. Every page on the way fits the phone
+(the overflow check of test_overflow_e2e.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ pytestmark = pytest.mark.e2e
 
 MEMBER_PHONE = "13800000003"  # 张伟, a member of 机关第一党支部
 SECRETARY_PHONE = "13800000001"  # 王建国, secretary of 机关第一党支部
+STAFF_PHONE = "13800000002"  # 李秀英, committee staff
 BRANCH = "机关第一党支部"
 TAP = 44
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -199,3 +201,20 @@ def test_secretary_downloads_a_meeting_record_as_word(
         page.goto(compliance_url)
         fits(page)
         expect(page.locator("#year-downloads a")).to_have_count(3)
+
+
+def test_staff_see_the_pdf_and_its_size_on_the_edit_page(browser: Browser, live_server: LiveServer):
+    with live_server.app.app_context():
+        item = db.session.scalars(select(ReadingAttachment).order_by(ReadingAttachment.id)).first()
+        assert item is not None
+        reading_id, filename = item.reading_id, item.filename
+        with live_server.app.test_request_context():
+            edit_url = url_for("readings.edit_reading", reading_id=reading_id)
+    with large_text_phone(browser, live_server) as page:
+        log_in(page, STAFF_PHONE, DEMO_PASSWORD)
+        page.goto(edit_url)
+        fits(page)
+        row = page.locator("#attachments .attachment-list li").first
+        expect(row).to_contain_text(filename)
+        expect(row.locator(".muted")).to_have_text(re.compile(r"^\d+(\.\d)? (Bytes|kB|MB)$"))
+        tappable(page, "#attachments .attachment-list li button")
