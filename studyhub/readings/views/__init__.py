@@ -1,6 +1,7 @@
 """The readings blueprint; each submodule adds the pages of one concern.
 
-``library``, ``images``, ``history`` (staff: write, schedule, publish, columns, images, 党史今天),
+``library``, ``columns``, ``images``, ``history`` (staff: write, schedule, publish, columns,
+images, 党史今天),
 ``member`` (the reading page, receipts and beacons, the archive, history),
 ``rota`` (lead readers and reflections), ``comments`` (comments and moderation).
 """
@@ -10,6 +11,7 @@ from flask import Blueprint
 bp = Blueprint("readings", __name__)
 
 from studyhub.readings.views import (  # noqa: E402, F401
+    columns,
     comments,
     history,
     images,
