@@ -8,9 +8,11 @@ always nothing did. This process answers them from memory:
   and moved on at once when this process changes the lesson (a comment posted,
   hidden or pinned here);
 - for each (login, lesson) that the full checks let in, until when it may skip
-  them (``TRUST_SECONDS``): a logout or a withdrawn invitation reaches the feed
-  within that time. The feed only says "nothing new" to such a login; anything
-  new goes through the full checks again.
+  them (``TRUST_SECONDS``) and whether it moderates: a logout or a withdrawn
+  invitation reaches the feed within that time;
+- the members' answer to "what changed after n" at the current change number
+  (after a comment every page asks the same question; one range read answers
+  them all). Moderators, who also see hidden comments, always read their own.
 
 The dictionaries are shared by the process's threads; every update is a single
 assignment (atomic under the GIL), and a stale read only costs a full answer.
@@ -44,7 +46,10 @@ class LessonState:
 
 
 _lessons: dict[int, LessonState] = {}
-_trusted: dict[tuple[int, str, int], float] = {}
+_trusted: dict[tuple[int, str, int], tuple[float, bool]] = {}
+# The members' answer to "what changed after since" at a lesson's change number:
+# lesson → (seq, {since: (answer's seq, comments as JSON)}).
+_answers: dict[int, tuple[int, dict[int, tuple[int, str]]]] = {}
 
 
 def poll_every_ms(viewers: int) -> int:
@@ -99,22 +104,59 @@ def changed(lesson_id: int, seq: int, *, ended: bool = False) -> None:
         found.ended = found.ended or ended
 
 
-def trust(user_id: int, token: str, lesson_id: int, *, tick: float | None = None) -> None:
-    """The full checks let this login read this lesson's feed."""
+def trust(
+    user_id: int,
+    token: str,
+    lesson_id: int,
+    *,
+    moderator: bool = False,
+    tick: float | None = None,
+) -> None:
+    """The full checks let this login read this lesson's feed (as a moderator or not)."""
     tick = time.monotonic() if tick is None else tick
     if len(_trusted) > MAX_TRUSTED:
-        for key, until in list(_trusted.items()):
+        for key, (until, _moderator) in list(_trusted.items()):
             if until <= tick:
                 _trusted.pop(key, None)
-    _trusted[(user_id, token, lesson_id)] = tick + TRUST_SECONDS
+    _trusted[(user_id, token, lesson_id)] = (tick + TRUST_SECONDS, moderator)
+
+
+def trusted(
+    user_id: int, token: str, lesson_id: int, *, tick: float | None = None
+) -> bool | None:
+    """None unless the login is trusted; else whether it moderates the lesson."""
+    tick = time.monotonic() if tick is None else tick
+    found = _trusted.get((user_id, token, lesson_id))
+    if found is None or found[0] <= tick:
+        return None
+    return found[1]
 
 
 def is_trusted(user_id: int, token: str, lesson_id: int, *, tick: float | None = None) -> bool:
-    tick = time.monotonic() if tick is None else tick
-    return _trusted.get((user_id, token, lesson_id), float("-inf")) > tick
+    return trusted(user_id, token, lesson_id, tick=tick) is not None
+
+
+def answer(lesson_id: int, seq: int, since: int) -> tuple[int, str] | None:
+    """The members' cached answer for ``since`` at change number ``seq``, if any."""
+    found = _answers.get(lesson_id)
+    if found is None or found[0] != seq:
+        return None
+    return found[1].get(since)
+
+
+def keep_answer(lesson_id: int, seq: int, since: int, body: tuple[int, str]) -> None:
+    """Keep an answer read at ``seq`` (only a complete one: its own seq is ``seq``)."""
+    if body[0] != seq:
+        return
+    found = _answers.get(lesson_id)
+    if found is None or found[0] != seq:
+        found = _answers[lesson_id] = (seq, {})
+    if len(found[1]) < 64:
+        found[1][since] = body
 
 
 def forget() -> None:
     """Drop everything (tests)."""
     _lessons.clear()
     _trusted.clear()
+    _answers.clear()

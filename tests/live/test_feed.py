@@ -119,3 +119,55 @@ def test_the_poll_interval_grows_with_the_audience_and_keeps_comments_within_3_s
     assert at_2000 == 2700 < 3000  # a change waits at most one interval in one process
     assert 2000 / (at_2000 / 1000) < 750  # answers per second at 2,000 viewers
     assert feedstate.poll_every_ms(100_000) == feedstate.POLL_MAX_MS
+
+
+def test_after_a_change_every_member_shares_one_read_and_hidden_stays_hidden(
+    client, login, world, lesson, ticks, session, app
+):
+    login(world.member_a1.user)
+    other = app.test_client()
+    login(world.member_a2.user, other)
+    limit = comments.RateLimit(min_gap_seconds=0, per_minute=100)
+    comments.post_comment(
+        session,
+        lesson,
+        member=world.member_b,
+        text="开始",
+        now=TEST_START,
+        limit=limit,
+        blocked_words=[],
+    )
+    session.flush()
+    seen = client.get(f"/live/{lesson.id}/feed?since=0", headers=JSON).get_json()["seq"]
+    assert seen > 0
+    other.get(f"/live/{lesson.id}/feed?since=0", headers=JSON)
+    kept = comments.post_comment(
+        session,
+        lesson,
+        member=world.member_b,
+        text="留下",
+        now=TEST_START,
+        limit=limit,
+        blocked_words=[],
+    )
+    gone = comments.post_comment(
+        session,
+        lesson,
+        member=world.member_b,
+        text="不当言论",
+        now=TEST_START,
+        limit=limit,
+        blocked_words=[],
+    )
+    comments.hide_comment(session, lesson, gone.id, by=world.staff.user, now=TEST_START)
+    session.flush()
+    ids = (kept.id, gone.id)
+    ticks.value += 1.0
+    url = f"/live/{lesson.id}/feed?since={seen}"
+    first, statements = statements_during(lambda: client.get(url, headers=JSON))
+    assert len(statements) == 2  # the change number, the range read: no user, no grants
+    body = first.get_json()
+    assert [c.get("body") for c in body["comments"]] == ["留下", None]
+    assert body["comments"][1] == {"id": ids[1], "hidden": True}
+    second, statements = statements_during(lambda: other.get(url, headers=JSON))
+    assert statements == [] and second.get_json() == body

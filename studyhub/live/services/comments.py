@@ -205,3 +205,16 @@ def feed(
     if since_seq == 0 and not moderator:
         items = [item for item in items if not item["hidden"]]
     return {"seq": lesson.seq, "comments": items}
+
+
+def changes(
+    session: Session, lesson_id: int, *, since_seq: int, moderator: bool
+) -> dict[str, Any]:
+    """:func:`feed` without the lesson row: ``seq`` is the newest change read (every
+    change stamps a comment), so an answer never claims a change it does not carry."""
+    rows = session.execute(queries.changed_comments(lesson_id, since_seq)).all()
+    items = [_item(comment, name, moderator=moderator) for comment, name in reversed(rows)]
+    if since_seq == 0 and not moderator:
+        items = [item for item in items if not item["hidden"]]
+    newest = max((comment.seq for comment, _name in rows), default=since_seq)
+    return {"seq": max(newest, since_seq), "comments": items}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import (
@@ -86,7 +87,9 @@ def feed(lesson_id: int):
     login the full checks let in recently, the answer is 204 from this process's
     cached state (``live.feedstate``): no user loaded, no query, no session write;
     its headers carry the change number, the viewer count and when to ask next
-    (``X-Live-Next``, ms: longer with more viewers). Otherwise the full answer.
+    (``X-Live-Next``, ms: longer with more viewers). When something changed, such a
+    member gets the answer every page asks for at once, read once and kept for the
+    change number. Otherwise (a new login, a moderator, the end) the full answer.
     The page's requests say ``Content-Type: application/json`` so the request start
     leaves the login to this view (``checks_own_login``).
     """
@@ -97,16 +100,16 @@ def feed(lesson_id: int):
     state = _lesson_state(lesson_id)
     if state is None:
         abort(404)
-    if (
-        not state.ended
-        and since >= state.seq
-        and feedstate.is_trusted(login[0], login[1], lesson_id)
-    ):
-        response = current_app.response_class(status=204)
-        response.headers["X-Live-Seq"] = str(state.seq)
-        response.headers["X-Live-Viewers"] = str(state.viewers)
-        response.headers["X-Live-Next"] = str(feedstate.poll_every_ms(state.viewers))
-        return _no_store(response)
+    moderator = feedstate.trusted(login[0], login[1], lesson_id)
+    if moderator is not None and not state.ended:
+        if since >= state.seq:
+            response = current_app.response_class(status=204)
+            response.headers["X-Live-Seq"] = str(state.seq)
+            response.headers["X-Live-Viewers"] = str(state.viewers)
+            response.headers["X-Live-Next"] = str(feedstate.poll_every_ms(state.viewers))
+            return _no_store(response)
+        if not moderator:
+            return _members_answer(lesson_id, state, since)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.must_change_password:
@@ -114,14 +117,30 @@ def feed(lesson_id: int):
     lesson = _load(lesson_id)
     g = grants()
     _require_watch(g, lesson)
-    body = comments.feed(
-        db.session, lesson, since_seq=since, moderator=access.can_moderate(g, lesson)
-    )
+    moderates = access.can_moderate(g, lesson)
+    body = comments.feed(db.session, lesson, since_seq=since, moderator=moderates)
     body["viewers"] = state.viewers
     body["ended"] = lesson.ended_at is not None
     body["next"] = feedstate.poll_every_ms(state.viewers)
-    feedstate.trust(login[0], login[1], lesson_id)
+    feedstate.trust(login[0], login[1], lesson_id, moderator=moderates)
     return _no_store(jsonify(body))
+
+
+def _members_answer(lesson_id: int, state: feedstate.LessonState, since: int):
+    """What changed after ``since``, for a trusted member: one range read shared by every
+    page asking the same (kept for the change number), no user loaded."""
+    found = feedstate.answer(lesson_id, state.seq, since)
+    if found is None:
+        body = comments.changes(db.session, lesson_id, since_seq=since, moderator=False)
+        found = (body["seq"], json.dumps(body["comments"], ensure_ascii=False))
+        feedstate.keep_answer(lesson_id, state.seq, since, found)
+    every = feedstate.poll_every_ms(state.viewers)
+    text = (
+        f'{{"seq": {found[0]}, "comments": {found[1]}, "viewers": {state.viewers}, '
+        f'"ended": false, "next": {every}}}'
+    )
+    response = current_app.response_class(text, mimetype="application/json")
+    return _no_store(response)
 
 
 checks_own_login(bp, "feed")
