@@ -10,6 +10,7 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     Select,
+    Subquery,
     and_,
     bindparam,
     func,
@@ -55,6 +56,23 @@ def _members(where: ColumnElement[bool], *, active_only: bool) -> Select[tuple[M
     if active_only:
         stmt = stmt.where(Member.is_active.is_(True))
     return stmt.order_by(User.name, Member.id)
+
+
+def named_members_under(path: str) -> Subquery:
+    """The active members at or below ``path`` with their names, as a subquery with the
+    columns ``member_id``, ``user_id`` and ``name``: other domains' per-member tables join
+    it on ``user_id`` (and order by ``name``) without joining accounts' ``User`` themselves.
+    """
+    return (
+        select(
+            Member.id.label("member_id"),
+            Member.user_id.label("user_id"),
+            User.name.label("name"),
+        )
+        .join(User, User.id == Member.user_id)
+        .where(under(Member.org_path, path), Member.is_active.is_(True))
+        .subquery("named_members")
+    )
 
 
 def count_members_under(path: str) -> Select[tuple[int]]:

@@ -17,9 +17,8 @@ from sqlalchemy import (
     select,
 )
 
-from studyhub.accounts.models import User
 from studyhub.org.models import Member, OrgUnit
-from studyhub.org.queries import under
+from studyhub.org.queries import named_members_under, under
 from studyhub.quizzes.models import (
     Attempt,
     AttemptState,
@@ -207,11 +206,12 @@ def member_statuses(
     grades_stmt = final_grades(quiz_id, method)
     grades = grades_stmt.where(grades_stmt.selected_columns[0].in_(members)).subquery("grades")
     grade_user, grade = list(grades.c)[0], list(grades.c)[1]
+    named = named_members_under(path)  # the members' names are org's to give
     return (
-        select(Member.id, User.name, counts.c.done, counts.c.open, grade, counts.c.marking)
-        .join(User, User.id == Member.user_id)
-        .outerjoin(counts, counts.c.user_id == Member.user_id)
-        .outerjoin(grades, grade_user == Member.user_id)
-        .where(under(Member.org_path, path), Member.is_active.is_(True))
-        .order_by(User.name, Member.id)
+        select(
+            named.c.member_id, named.c.name, counts.c.done, counts.c.open, grade, counts.c.marking
+        )
+        .outerjoin(counts, counts.c.user_id == named.c.user_id)
+        .outerjoin(grades, grade_user == named.c.user_id)
+        .order_by(named.c.name, named.c.member_id)
     )
