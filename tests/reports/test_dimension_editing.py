@@ -211,3 +211,82 @@ def test_edit_and_remove_pages(session, client, login, q4, monkeypatch):
     session.expire_all()
     assert session.get(CustomDimension, dim.id) is None
     assert client.get(edit).status_code == 404
+
+
+def test_closing_a_quarter_freezes_a_scheme_of_the_committees_own(session, q4):
+    scheme = "优秀合格党员评选"
+    core = custom.add_dimension(
+        session,
+        q4.committee,
+        name="岗位核心度",
+        weight=Decimal(60),
+        source="entered",
+        mapping=SCALE5,
+        scheme=scheme,
+        now=AFTER_Q4,
+    )
+    custom.add_dimension(
+        session,
+        q4.committee,
+        name="党龄",
+        weight=Decimal(40),
+        source="computed",
+        computed_from="membership_years",
+        mapping={"kind": "bands", "bands": [[0, 50]]},
+        scheme=scheme,
+        now=AFTER_Q4,
+    )
+    custom.enter_values(
+        session,
+        q4.committee,
+        core,
+        Q4,
+        {q4.a1.user_id: "5", q4.b1.user_id: "1"},
+        actor_id=None,
+        now=AFTER_Q4,
+    )
+    live = {
+        s.user_id: (s.score.total, s.rank, s.name)
+        for s in custom.scheme_scores(session, q4.committee, scheme, Q4, q4.committee)
+    }
+    record = closing.close_quarter(session, q4.committee, Q4, by=q4.staff.user, now=AFTER_Q4)
+    assert [c[1] for c in record.history[-1]["schemes"][scheme]] == ["岗位核心度", "党龄"]
+    later = AFTER_Q4 + timedelta(days=2)
+    # After the close: the weight changes, a dimension is archived, another is added.
+    custom.edit_dimension(
+        session, q4.committee, core, name="核心度", weight=Decimal(10), mapping=SCALE5, now=later
+    )
+    assert custom.remove_dimension(session, q4.committee, core, actor_id=None, now=later) == (
+        "archived"
+    )
+    custom.add_dimension(
+        session,
+        q4.committee,
+        name="意识综合度",
+        weight=Decimal(30),
+        source="entered",
+        mapping=SCALE5,
+        scheme=scheme,
+        now=later,
+    )
+    frozen = custom.scheme_scores(session, q4.committee, scheme, Q4, q4.committee)
+    assert {s.user_id: (s.score.total, s.rank, s.name) for s in frozen} == live
+    assert live[q4.a1.user_id][0] > live[q4.b1.user_id][0]
+    assert [line.name for line in frozen[0].score.lines] == ["岗位核心度", "党龄"]
+    columns = custom.scheme_columns(session, q4.committee, scheme, Q4)
+    assert [(d.name, d.weight) for d in columns] == [
+        ("岗位核心度", Decimal(60)),
+        ("党龄", Decimal(40)),
+    ]
+    # The next quarter, still open, has the scheme as it is now.
+    assert [d.name for d in custom.scheme_columns(session, q4.committee, scheme, Q4.next())] == [
+        "党龄",
+        "意识综合度",
+    ]
+    # Reopened and closed again: frozen anew, with the scheme as it is then.
+    closing.reopen_quarter(session, record, by=q4.staff.user, reason="更正", now=later)
+    closing.close_quarter(session, q4.committee, Q4, by=q4.staff.user, now=later)
+    assert [d.name for d in custom.scheme_columns(session, q4.committee, scheme, Q4)] == [
+        "党龄",
+        "意识综合度",
+    ]

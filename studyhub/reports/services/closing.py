@@ -3,7 +3,9 @@
 Closing computes every member's score once and stores it in ``FrozenScore``
 rows (batch inserted) with the whole explanation; from then on pages and
 exports read those rows, so a later edit to a question, a receipt or the
-roster does not change a published ranking. Reopening is explicit, needs a
+roster does not change a published ranking. The committee's schemes of its own (e.g. the
+优秀合格党员 rating) are frozen with it: each member's scheme score in the same row's
+explanation, each scheme's dimensions in the close's history entry. Reopening is explicit, needs a
 reason and is recorded in ``QuarterClose.history``; the frozen rows stay
 until the next close replaces them.
 """
@@ -26,6 +28,7 @@ from studyhub.reports import queries
 from studyhub.reports.models import FrozenScore, QuarterClose
 from studyhub.reports.quarters import Quarter
 from studyhub.reports.services.adjustments import clean_reason
+from studyhub.reports.services.custom_dimensions.schemes import frozen_explanations
 from studyhub.reports.services.scores import LiveScores
 
 INSERT_BATCH = 1000
@@ -55,12 +58,17 @@ def close_quarter(
             FrozenScore.quarter == quarter.number,
         )
     )
+    # The committee's schemes of its own are frozen with it (in each row's explanation).
+    schemes, scheme_columns = frozen_explanations(session, committee, quarter)
     with LiveScores(
         session, committee, quarter, committee, now=now, excused_counts_as=excused_counts_as
     ) as scores:
         scores.compute(progress)
         batch: list[dict[str, Any]] = []
         for member in scores:
+            explanation = member.explanation(committee.name)
+            if member.user_id in schemes:
+                explanation = {**explanation, "schemes": schemes[member.user_id]}
             batch.append(
                 {
                     "committee_id": committee.id,
@@ -72,7 +80,7 @@ def close_quarter(
                     "branch_rank": member.branch_rank,
                     "committee_rank": member.committee_rank,
                     "rating": member.rating.value,
-                    "explanation": member.explanation(committee.name),
+                    "explanation": explanation,
                 }
             )
             if len(batch) >= INSERT_BATCH:
@@ -90,6 +98,7 @@ def close_quarter(
             "not_counted": scores.not_counted,
             "thresholds": scores.settings.thresholds.to_dict(),
             "adjustment_cap": str(scores.settings.adjustment_cap),
+            "schemes": scheme_columns,
         }
     if record is None:
         record = QuarterClose(

@@ -278,8 +278,7 @@ def scheme_scores(committee_id: int, scheme: str):
     """A scheme's scores for the quarter: rank, total and every dimension's points."""
     committee = access.load_unit(committee_id, access.require_manage_scores, UnitKind.COMMITTEE)
     quarter = quarter_arg(committee, clock.now_utc())
-    own = registry.scheme_dimensions(db.session, committee.id, scheme)
-    if not own:
+    if not registry.scheme_dimensions(db.session, committee.id, scheme):
         abort(404)
     scores = custom.scheme_scores(db.session, committee, scheme, quarter, committee)
     return render_template(
@@ -287,6 +286,6 @@ def scheme_scores(committee_id: int, scheme: str):
         committee=committee,
         scheme=scheme,
         quarter=quarter,
-        dimensions=own,
+        dimensions=custom.scheme_columns(db.session, committee, scheme, quarter),
         scores=scores,
     )

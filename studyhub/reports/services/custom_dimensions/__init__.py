@@ -17,7 +17,12 @@ per row), is in the committee's audit log.
 from __future__ import annotations
 
 from studyhub.reports.services.custom_dimensions.schemes import SchemeScore as SchemeScore
+from studyhub.reports.services.custom_dimensions.schemes import (
+    frozen_explanations as frozen_explanations,
+)
+from studyhub.reports.services.custom_dimensions.schemes import scheme_columns as scheme_columns
 from studyhub.reports.services.custom_dimensions.schemes import scheme_scores as scheme_scores
+from studyhub.reports.services.custom_dimensions.schemes import schemes_of as schemes_of
 from studyhub.reports.services.custom_dimensions.setup import MAPPING_KINDS as MAPPING_KINDS
 from studyhub.reports.services.custom_dimensions.setup import add_dimension as add_dimension
 from studyhub.reports.services.custom_dimensions.setup import edit_dimension as edit_dimension
