@@ -23,6 +23,7 @@ from studyhub.meetings.models import (
     MeetingState,
 )
 from studyhub.meetings.services.audit import STATE_LABELS
+from studyhub.meetings.services.makeup import MAKEUP_REASON
 from studyhub.meetings.views import (
     bp,
     grants,
@@ -41,6 +42,9 @@ def labels() -> dict[str, Any]:
         "meeting_kind_labels": KIND_LABELS,
         "meeting_state_labels": STATE_LABELS,
         "attendance_labels": ATTENDANCE_LABELS,
+        # An absent row whose reason is this was made up (a live lesson's replay, a task):
+        # shown as 补学 beside the status, never as attendance.
+        "makeup_reason": MAKEUP_REASON,
     }
 
 
