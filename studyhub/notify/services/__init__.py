@@ -6,6 +6,10 @@ commit). ``notify`` sits below ``accounts`` in the layers, so it never imports
 the ``User`` model: ``send`` takes the address from its caller, and
 ``send_many`` reads only the ``email`` column of the ``user`` table that
 ``Message.user_id`` already points at.
+
+Sending and marking read live here; :mod:`.preferences` (members' reminder choices) and
+:mod:`.branch_channels` (branch group robots) are the other parts, and every public name
+is importable from here.
 """
 
 from __future__ import annotations
@@ -15,55 +19,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    and_,
-    column,
-    delete,
-    exists,
-    func,
-    literal,
-    select,
-    table,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, column, exists, literal, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyhub.notify.models import (
-    BranchChannel,
-    ChannelDelivery,
-    ChannelKind,
     DeliveryStatus,
     EmailDelivery,
     Message,
     NotificationPreference,
     SmsDelivery,
 )
+from studyhub.notify.services.branch_channels import channels_of as channels_of
+from studyhub.notify.services.branch_channels import last_deliveries as last_deliveries
+from studyhub.notify.services.branch_channels import post_to_branch as post_to_branch
+from studyhub.notify.services.branch_channels import remove_channel as remove_channel
+from studyhub.notify.services.branch_channels import save_channel as save_channel
+from studyhub.notify.services.common import dialect_insert as _dialect_insert
+from studyhub.notify.services.preferences import CHANNELS as CHANNELS
+from studyhub.notify.services.preferences import DEFAULT_WANTED as DEFAULT_WANTED
+from studyhub.notify.services.preferences import REMINDER_KINDS as REMINDER_KINDS
+from studyhub.notify.services.preferences import preferences_of as preferences_of
+from studyhub.notify.services.preferences import set_preferences as set_preferences
+from studyhub.notify.services.preferences import wants as wants
 
 # The columns of the accounts' user table that notifications read.
 _user = table("user", column("id"), column("email"), column("phone"))
-
-# The reminders a member may turn off (inbox and e-mail) or ask for by SMS. Others (a
-# secretary's digests, exports ready) always arrive in the inbox.
-REMINDER_KINDS = (
-    "daily_reading",
-    "study_reminder",
-    "plan_published",
-    "plan_reminder",
-    # Meeting notices (meetings.notices).
-    "meeting_invitation",
-    "meeting_changed",
-    "meeting_cancelled",
-    "meeting_reminder",
-    "leave_decided",
-    "record_returned",
-    "records_waiting",
-    "makeup_assigned",
-)
-CHANNELS = ("inbox", "email", "sms")
-DEFAULT_WANTED = {"inbox": True, "email": True, "sms": False}
 
 # Bound parameters per INSERT … SELECT when a list of user ids is given.
 CHUNK = 500
@@ -265,15 +246,6 @@ def _queue_emails(session: Session, message_ids: list[int], now: datetime) -> No
         )
 
 
-def _dialect_insert(session: Session):
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"send_many does not support {name}")
-
-
 def mark_read(message: Message, *, now: datetime) -> bool:
     """Mark ``message`` read; returns whether it was unread."""
     if message.read_at is not None:
@@ -291,177 +263,3 @@ def mark_all_read(session: Session, *, user_id: int, now: datetime) -> int:
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount or 0
-
-
-# Preferences ---------------------------------------------------------------------------------
-
-
-def wants(session: Session, user_id: int, kind: str, channel: str) -> bool:
-    """Whether ``user_id`` wants messages of ``kind`` on ``channel`` (defaults when unset)."""
-    if kind not in REMINDER_KINDS:
-        return channel != "sms"
-    chosen = session.scalar(
-        select(NotificationPreference.is_wanted).where(
-            NotificationPreference.user_id == user_id,
-            NotificationPreference.kind == kind,
-            NotificationPreference.channel == channel,
-        )
-    )
-    return DEFAULT_WANTED[channel] if chosen is None else bool(chosen)
-
-
-def preferences_of(session: Session, user_id: int) -> dict[tuple[str, str], bool]:
-    """Every (kind, channel) of the reminders with ``user_id``'s choice or the default."""
-    chosen = {
-        (kind, channel): bool(wanted)
-        for kind, channel, wanted in session.execute(
-            select(
-                NotificationPreference.kind,
-                NotificationPreference.channel,
-                NotificationPreference.is_wanted,
-            ).where(NotificationPreference.user_id == user_id)
-        )
-    }
-    return {
-        (kind, channel): chosen.get((kind, channel), DEFAULT_WANTED[channel])
-        for kind in REMINDER_KINDS
-        for channel in CHANNELS
-    }
-
-
-def set_preferences(session: Session, user_id: int, choices: dict[tuple[str, str], bool]) -> None:
-    """Store ``user_id``'s choices; a choice equal to the default leaves no row."""
-    for (kind, channel), wanted in choices.items():
-        if kind not in REMINDER_KINDS or channel not in CHANNELS:
-            raise ValueError(f"unknown reminder {kind}/{channel}")
-        session.execute(
-            delete(NotificationPreference).where(
-                and_(
-                    NotificationPreference.user_id == user_id,
-                    NotificationPreference.kind == kind,
-                    NotificationPreference.channel == channel,
-                )
-            )
-        )
-        if wanted != DEFAULT_WANTED[channel]:
-            session.add(
-                NotificationPreference(
-                    user_id=user_id, kind=kind, channel=channel, is_wanted=wanted
-                )
-            )
-    session.flush()
-
-
-# Branch group channels -----------------------------------------------------------------------
-
-
-def channels_of(session: Session, branch_id: int) -> list[BranchChannel]:
-    return list(
-        session.scalars(
-            select(BranchChannel)
-            .where(BranchChannel.branch_id == branch_id)
-            .order_by(BranchChannel.kind)
-        )
-    )
-
-
-def save_channel(
-    session: Session,
-    branch_id: int,
-    kind: ChannelKind,
-    *,
-    webhook_url: str | None,
-    secret: str | None,
-    is_active: bool,
-    by_user_id: int | None,
-    now: datetime,
-) -> BranchChannel:
-    """Set up or change a branch's robot on one platform.
-
-    An empty ``webhook_url`` or ``secret`` keeps the stored one (pages never show them
-    back in full, so a form left empty means "unchanged").
-    """
-    channel = session.scalar(
-        select(BranchChannel).where(
-            BranchChannel.branch_id == branch_id, BranchChannel.kind == kind
-        )
-    )
-    if channel is None:
-        if not webhook_url:
-            raise ValueError("a new channel needs its webhook address")
-        channel = BranchChannel(branch_id=branch_id, kind=kind)
-        session.add(channel)
-    if webhook_url:
-        channel.webhook_url = webhook_url
-    if secret:
-        channel.secret = secret
-    channel.is_active = is_active
-    channel.updated_at = now
-    channel.updated_by_id = by_user_id
-    session.flush()
-    return channel
-
-
-def remove_channel(session: Session, channel: BranchChannel) -> None:
-    session.delete(channel)
-    session.flush()
-
-
-def post_to_branch(
-    session: Session,
-    branch_id: int,
-    *,
-    text: str,
-    link: str | None,
-    dedupe_key: str,
-    now: datetime,
-) -> int:
-    """Queue ``text`` for every active robot of the branch, once per ``dedupe_key``.
-
-    Returns how many posts were queued now (0 when the branch has no robot, or when the
-    same key was queued before). ``jobs.deliver_channels`` sends them after commit.
-    """
-    rows = select(
-        BranchChannel.id,
-        literal(dedupe_key),
-        literal(text),
-        literal(link, type_=ChannelDelivery.link.type),
-        literal(DeliveryStatus.PENDING.value),
-        literal(0),
-        literal(now, type_=ChannelDelivery.created_at.type),
-        literal(now, type_=ChannelDelivery.next_attempt_at.type),
-    ).where(BranchChannel.branch_id == branch_id, BranchChannel.is_active.is_(True))
-    insert = (
-        _dialect_insert(session)(ChannelDelivery)
-        .from_select(
-            [
-                "channel_id",
-                "dedupe_key",
-                "text",
-                "link",
-                "status",
-                "attempts",
-                "created_at",
-                "next_attempt_at",
-            ],
-            rows,
-        )
-        .on_conflict_do_nothing(index_elements=["channel_id", "dedupe_key"])
-        .returning(ChannelDelivery.id)
-    )
-    return len(list(session.scalars(insert)))
-
-
-def last_deliveries(session: Session, channel_ids: list[int]) -> dict[int, ChannelDelivery]:
-    """Each robot's newest post (sent, waiting or failed), to show whether it works."""
-    if not channel_ids:
-        return {}
-    newest = (
-        select(func.max(ChannelDelivery.id))
-        .where(ChannelDelivery.channel_id.in_(channel_ids))
-        .group_by(ChannelDelivery.channel_id)
-    )
-    return {
-        row.channel_id: row
-        for row in session.scalars(select(ChannelDelivery).where(ChannelDelivery.id.in_(newest)))
-    }
