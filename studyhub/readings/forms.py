@@ -174,6 +174,10 @@ class BranchReadingForm(FlaskForm):
         ],
         default="committee",
     )
+    # The member on duty on the rota across branches: the day's 党史今天 entry (optional).
+    history_year = IntegerField(_l("Year of the event"), validators=[Optional()])
+    history_title = StringField(_l("党史今天: title"), validators=[Optional(), Length(max=200)])
+    history_text = TextAreaField(_l("党史今天: text"), validators=[Optional(), Length(max=2000)])
 
 
 class ReturnReadingForm(FlaskForm):

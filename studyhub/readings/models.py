@@ -107,6 +107,11 @@ class Reading(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The 党史今天 entry the member on duty on the rota across branches proposes with the
+    # day's reading (month and day: ``daily_on``'s); approved, it becomes the committee's entry.
+    history_year: Mapped[int | None] = mapped_column(SmallInteger)
+    history_title: Mapped[str | None] = mapped_column(String(200))
+    history_text: Mapped[str | None] = mapped_column(Text)
 
     column: Mapped[ReadingColumn | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=reading_tag, order_by=Tag.name)

@@ -198,3 +198,123 @@ def test_staff_appoint_a_branch_editor_on_the_branch_page(client, login, world, 
     )
     assert response.status_code == 302
     assert publishing.can_edit_for(grants_for(session, world["tech_member"]), world["tech"])
+
+
+def _duty_member(session, world):
+    """The member of 新闻支部 on duty tomorrow on the rota across branches, and the day."""
+    from datetime import timedelta
+
+    from studyhub.core import clock
+    from studyhub.readings import jobs
+    from studyhub.readings.services.rota import cross
+
+    committee = world["committee"]
+    cross.set_rota_branches(
+        session,
+        committee,
+        [world["tech"].id, world["news"].id],
+        by_user_id=None,
+        now=clock.now_utc(),
+    )
+    assert jobs.remind_cross_rota(session, now=clock.now_utc()) == 1
+    tomorrow = clock.local_date(clock.now_utc(), committee.timezone) + timedelta(days=1)
+    [slot] = cross.days_ahead(session, committee, tomorrow, 1)
+    assert slot.branch_name == "新闻支部"
+    return session.get(Member, slot.slot.member_id), tomorrow
+
+
+def test_the_member_on_duty_submits_the_days_history_entry(client, login, world, session):
+    from studyhub.readings.models import HistoryEntry
+
+    member, tomorrow = _duty_member(session, world)
+    login(member.user)
+    page = client.get(f"/branches/{world['news'].id}/publish/new")
+    assert 'id="duty-history"' in page.text and 'name="history_title"' in page.text
+    data = {
+        "title": "今日领读",
+        "body_markdown": "学习" * 40,
+        "source": "",
+        "audience": "committee",
+        "history_year": "1921",
+        "history_title": "中国共产党第一次全国代表大会闭幕",
+        "history_text": "大会在嘉兴南湖的游船上闭幕。",
+    }
+    # A wrong year is refused with a message; nothing is stored.
+    refused = client.post(
+        f"/branches/{world['news'].id}/publish/new", data={**data, "history_year": "1700"}
+    )
+    assert refused.status_code == 200 and "The year must be between" in refused.text
+    assert session.scalar(select(Reading).where(Reading.title == "今日领读")) is None
+    assert client.post(f"/branches/{world['news'].id}/publish/new", data=data).status_code == 302
+    reading = session.scalar(select(Reading).where(Reading.title == "今日领读"))
+    assert (reading.history_year, reading.history_title) == (1921, data["history_title"])
+    assert session.scalar(select(HistoryEntry)) is None  # not before the review
+    # Staff see the proposed entry in the queue and approve both.
+    login(world["staff"])
+    queue = client.get(f"/library/{world['committee'].id}/review").text
+    assert data["history_title"] in queue
+    assert client.post(f"/library/review/{reading.id}/approve").status_code == 302
+    entry = session.scalar(select(HistoryEntry))
+    assert entry is not None
+    assert (entry.committee_id, entry.month, entry.day, entry.year) == (
+        world["committee"].id,
+        tomorrow.month,
+        tomorrow.day,
+        1921,
+    )
+    assert entry.text == data["history_text"]
+    login(world["member"])
+    shown = client.get(f"/readings/this-day?date={tomorrow.isoformat()}").text
+    assert data["history_title"] in shown
+
+
+def test_returned_entry_is_kept_and_changed_on_resubmission(client, login, world, session):
+    from studyhub.readings.models import HistoryEntry
+
+    member, _tomorrow = _duty_member(session, world)
+    login(member.user)
+    data = {
+        "title": "今日领读",
+        "body_markdown": "学习" * 40,
+        "source": "",
+        "audience": "committee",
+        "history_year": "1949",
+        "history_title": "旧标题",
+        "history_text": "",
+    }
+    client.post(f"/branches/{world['news'].id}/publish/new", data=data)
+    reading = session.scalar(select(Reading).where(Reading.title == "今日领读"))
+    login(world["staff"])
+    client.post(f"/library/review/{reading.id}/return", data={"reason": "改标题"})
+    assert session.scalar(select(HistoryEntry)) is None
+    login(member.user)
+    edit = client.get(f"/branches/{world['news'].id}/publish/{reading.id}")
+    assert 'value="旧标题"' in edit.text
+    client.post(
+        f"/branches/{world['news'].id}/publish/{reading.id}",
+        data={**data, "history_title": "中华人民共和国成立"},
+    )
+    session.refresh(reading)
+    assert reading.review_state == publishing.SUBMITTED
+    assert reading.history_title == "中华人民共和国成立"
+    login(world["staff"])
+    client.post(f"/library/review/{reading.id}/approve")
+    assert session.scalar(select(HistoryEntry.title)) == "中华人民共和国成立"
+
+
+def test_only_a_rota_day_carries_a_history_entry(session, world):
+    from studyhub.core import clock
+    from studyhub.core.errors import NotAllowed
+    from studyhub.readings.services.library import ReadingFields, StudyTiming
+
+    with pytest.raises(NotAllowed):
+        publishing.write(
+            session,
+            world["news"],
+            ReadingFields(title="无值班", body_markdown="学习" * 40),
+            audience="committee",
+            by_user_id=world["editor"].id,
+            now=clock.now_utc(),
+            timing=StudyTiming(),
+            history_entry=publishing.DutyHistory(year=1921, title="建党"),
+        )

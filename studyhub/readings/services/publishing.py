@@ -11,6 +11,7 @@ Each step is audited in the branch's log; the author hears of a return or an app
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from studyhub.org.access import Grants, can_manage_unit
 from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit, Role, UnitKind
 from studyhub.readings.models import Reading
-from studyhub.readings.services import library
+from studyhub.readings.services import history, library
 
 EDITOR_ROLES = frozenset({Role.BRANCH_EDITOR, Role.SECRETARY})
 FOR_BRANCH = "branch"
@@ -92,6 +93,37 @@ def require_reviewer(grants: Grants, committee: OrgUnit, reading: Reading) -> No
 # --- writing --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DutyHistory:
+    """The 党史今天 entry the member on duty proposes for their day (month and day are the
+    day's): the year of the event, its title and text. An empty title proposes none."""
+
+    year: int | None
+    title: str
+    text: str = ""
+
+
+def _checked_history(
+    day: date | None, proposal: DutyHistory | None, now: datetime
+) -> history.HistoryFields | None:
+    if proposal is None or not " ".join(proposal.title.split()):
+        return None
+    if day is None:
+        raise NotAllowed(_l("Only the member on duty proposes the day's 党史今天 entry."))
+    if proposal.year is None:
+        raise InvalidInput(_l("Enter the year of the 党史今天 entry."))
+    return history.check_fields(
+        history.HistoryFields(day.month, day.day, proposal.year, proposal.title, proposal.text),
+        this_year=now.year,
+    )
+
+
+def _propose_history(reading: Reading, fields: history.HistoryFields | None) -> None:
+    reading.history_year = fields.year if fields else None
+    reading.history_title = fields.title if fields else None
+    reading.history_text = fields.text if fields else None
+
+
 def _committee(session: Session, branch: OrgUnit) -> OrgUnit:
     return session.get(OrgUnit, branch.committee_id)
 
@@ -118,12 +150,15 @@ def write(
     now: datetime,
     timing: library.StudyTiming,
     daily_on: date | None = None,
+    history_entry: DutyHistory | None = None,
 ) -> Reading:
     """A new reading of ``branch``: published to its members, or submitted for review
     (``daily_on``: the day a member on the rota across branches prepares it for, which
-    it becomes the reading of when approved, unless that day has one already)."""
+    it becomes the reading of when approved, unless that day has one already; with it,
+    ``history_entry``: that day's 党史今天 entry, which becomes the committee's once approved)."""
     if audience not in AUDIENCES:
         raise InvalidInput(_l("Choose who the reading is for."))
+    checked = _checked_history(daily_on, history_entry, now) if audience != FOR_BRANCH else None
     reading = library.create_reading(
         session, _committee(session, branch), fields, by_user_id=by_user_id, now=now, timing=timing
     )
@@ -135,6 +170,7 @@ def write(
         and not _day_taken(session, reading, daily_on)
     ):
         reading.daily_on = daily_on  # the rota's day: the reading of that day once approved
+    _propose_history(reading, checked)
     session.flush()
     record_in(
         session,
@@ -159,15 +195,21 @@ def revise(
     by_user_id: int,
     now: datetime,
     timing: library.StudyTiming,
+    history_entry: DutyHistory | None = None,
 ) -> None:
     """Edit a branch's reading; a returned (or waiting) one goes to the queue again.
 
-    One approved for the committee's channel is the committee's now: staff edit it.
+    One approved for the committee's channel is the committee's now: staff edit it. A
+    reading prepared for a rota day keeps (or changes) its proposed 党史今天 entry.
     """
     if reading.review_state == APPROVED:
         raise Conflict(_l("The committee published this reading; its staff edit it now."))
     if audience not in AUDIENCES:
         raise InvalidInput(_l("Choose who the reading is for."))
+    if audience != FOR_BRANCH and reading.daily_on is not None:
+        _propose_history(reading, _checked_history(reading.daily_on, history_entry, now))
+    else:
+        _propose_history(reading, None)
     library.update_reading(session, reading, fields, now=now, timing=timing)
     was_returned = reading.review_state == RETURNED
     _publish_or_submit(reading, branch, audience, now)
@@ -217,6 +259,7 @@ def approve(session: Session, reading: Reading, *, by_user_id: int, now: datetim
     reading.reviewed_at = now
     reading.reviewed_by_id = by_user_id
     committee = session.get(OrgUnit, reading.committee_id)
+    _adopt_history(session, reading, committee, now)
     if reading.daily_on is not None and reading.daily_on >= local_date(now, committee.timezone):
         library.schedule_daily(
             session, reading, day=reading.daily_on, timezone=committee.timezone, now=now
@@ -236,6 +279,24 @@ def approve(session: Session, reading: Reading, *, by_user_id: int, now: datetim
         summary=reading.title,
     )
     _tell_author(session, reading, APPROVED_KIND, {"title": reading.title}, now)
+
+
+def _adopt_history(session: Session, reading: Reading, committee: OrgUnit, now: datetime) -> None:
+    """The proposed 党史今天 entry becomes the committee's entry of the reading's day (one
+    already there under the same year and title stays as it is)."""
+    if reading.daily_on is None or not reading.history_title or reading.history_year is None:
+        return
+    fields = history.HistoryFields(
+        reading.daily_on.month,
+        reading.daily_on.day,
+        reading.history_year,
+        reading.history_title,
+        reading.history_text or "",
+    )
+    try:
+        history.create_entry(session, committee.id, fields, this_year=now.year)
+    except Conflict:
+        return
 
 
 def return_to_author(

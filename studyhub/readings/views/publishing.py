@@ -74,6 +74,14 @@ def _reading_to_review(reading_id: int) -> tuple[Reading, OrgUnit]:
     return reading, committee
 
 
+def _history(form: BranchReadingForm) -> publishing.DutyHistory:
+    return publishing.DutyHistory(
+        year=form.history_year.data,
+        title=form.history_title.data or "",
+        text=form.history_text.data or "",
+    )
+
+
 def _fields(form: BranchReadingForm) -> ReadingFields:
     return ReadingFields(
         title=form.title.data or "",
@@ -113,6 +121,7 @@ def new_branch_reading(branch_id: int):
                 now=clock.now_utc(),
                 timing=_timing(),
                 daily_on=duty,
+                history_entry=_history(form) if duty else None,
             )
             message = (
                 _("Published to the branch.")
@@ -142,6 +151,7 @@ def edit_branch_reading(branch_id: int, reading_id: int):
                 by_user_id=grants().user_id,
                 now=clock.now_utc(),
                 timing=_timing(),
+                history_entry=_history(form) if reading.daily_on else None,
             )
             return committed(_("Saved."), url_for("readings.branch_drafts", branch_id=branch.id))
     return render_template("readings/publish/form.html", branch=branch, form=form, reading=reading)
