@@ -85,7 +85,7 @@ def the_reading_with_a_pdf(live_server: LiveServer) -> tuple[int, str, str]:
 
 
 def test_member_searches_stars_finds_in_favourites_and_downloads_the_pdf(
-    browser: Browser, live_server: LiveServer, tmp_path: Path
+    browser: Browser, live_server: LiveServer, tmp_path: Path, screenshot_dir: Path
 ):
     reading_id, word, filename = the_reading_with_a_pdf(live_server)
     with large_text_phone(browser, live_server) as page:
@@ -101,6 +101,7 @@ def test_member_searches_stars_finds_in_favourites_and_downloads_the_pdf(
         assert "/readings/search" in page.url
         fits(page)
         expect(page.locator("#search-summary")).to_contain_text(word)
+        page.screenshot(path=str(screenshot_dir / "shelf-search.png"))
         result = page.locator(f'#search-results a[href="/readings/{reading_id}"]')
         expect(result).to_have_count(1)
         with page.expect_navigation():
@@ -117,6 +118,8 @@ def test_member_searches_stars_finds_in_favourites_and_downloads_the_pdf(
         expect(page.locator("#favourite-toggle")).to_have_attribute("aria-pressed", "true")
         expect(page.locator("#favourite-state")).to_have_text("已收藏")
         fits(page)
+        page.locator("#favourite").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot_dir / "shelf-reading-starred.png"))
 
         # The attachment: its name and its size, as a download.
         attachment = page.locator("#reading-attachments a")
@@ -156,7 +159,7 @@ def test_member_searches_stars_finds_in_favourites_and_downloads_the_pdf(
 
 
 def test_secretary_downloads_a_meeting_record_as_word(
-    browser: Browser, live_server: LiveServer, tmp_path: Path
+    browser: Browser, live_server: LiveServer, tmp_path: Path, screenshot_dir: Path
 ):
     app = live_server.app
     with app.app_context():
@@ -177,6 +180,8 @@ def test_secretary_downloads_a_meeting_record_as_word(
         group = page.get_by_role("group", name="支部工作记录")
         expect(group.get_by_role("link")).to_have_count(3)
         tappable(page, "#record-docx")
+        page.locator("#record-downloads").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot_dir / "record-downloads.png"))
         with page.expect_download() as info:
             page.locator("#record-docx").click()
         download = info.value
