@@ -163,3 +163,35 @@ def test_a_reading_scheduled_later_today_appears_when_its_time_comes(
     session.commit()
 
     assert "稍后发布" in client.get("/").text
+
+
+def test_member_home_shows_the_cross_rota_duty_within_budget(
+    client, login, session, make, org, today, count_queries
+):
+    """The duty on the committee's rota across branches is asked in the member's own
+    statement: the lead panel shows it and the home page keeps its budget."""
+    from studyhub.readings.models import AssignmentSource, LeadAssignment
+
+    make_reading(session, org["committee"], daily_on=today)
+    member = org["member"]
+    login(member.user)
+    few = statements_of(client, session, count_queries, "/")
+    assert 'id="cross-duty"' not in client.get("/").text
+    session.add(
+        LeadAssignment(
+            branch_id=org["committee"].id,
+            member_id=member.id,
+            day=today + timedelta(days=1),
+            source=AssignmentSource.ROTA,
+            assigned_at=clock.now_utc(),
+        )
+    )
+    session.commit()
+    page = client.get("/").text
+    assert 'id="cross-duty"' in page and f"/branches/{org['branch'].id}/publish/new" in page
+    assert "You lead today&#39;s reading" not in page  # not on their branch's rota today
+    many = statements_of(client, session, count_queries, "/")
+    assert len(many) == len(few) == MEMBER_HOME, "\n".join(many)
+    # Another member of the branch is not on duty.
+    login(org["secretary"].user)
+    assert 'id="cross-duty"' not in client.get("/").text

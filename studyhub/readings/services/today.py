@@ -29,7 +29,7 @@ from studyhub.core.versioned import MISSING, VersionedCache
 from studyhub.points.models import PointEntry
 from studyhub.readings import queries
 from studyhub.readings.models import LeadAssignment, Reading, ReadingColumn, ReadReceipt
-from studyhub.readings.services.rota.home import Duty
+from studyhub.readings.services.rota.home import Duty, cross_duty_day, make_duty
 from studyhub.readings.services.tracking import STREAK_WINDOW_DAYS, Reader
 
 KEEP_AT_MOST = timedelta(minutes=10)
@@ -146,6 +146,13 @@ _MINE = select(
     select(func.aggregate_strings(cast(_days.c.studied_on, String), ",")).scalar_subquery(),
     exists().where(*_ON_DUTY),
     select(LeadAssignment.reflection).where(*_ON_DUTY).scalar_subquery(),
+    # The day (today or tomorrow) the member leads on the committee's rota across branches.
+    cross_duty_day(
+        bindparam("member_id"),
+        bindparam("committee_id"),
+        bindparam("day"),
+        bindparam("tomorrow", type_=LeadAssignment.day.type),
+    ),
 )
 
 _DAY_READING = (
@@ -199,6 +206,13 @@ def _history_soon(session: Session, committee_id: int, day: date, now: datetime)
     return _history.put((committee_id, day), None, found, until=now + KEEP_AT_MOST)
 
 
+def _as_date(value) -> date | None:
+    """A day from a scalar subquery (SQLite's min() may hand back its text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
     """Today's reading and whether it is studied, 党史今天, the streak and the points.
 
@@ -208,7 +222,16 @@ def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
     an entry (up to :data:`queries.HISTORY_LOOKAHEAD_DAYS` ahead).
     """
     day = reader.today(now)
-    points, reading_id, version, studied_at, days, on_duty, reflection = session.execute(
+    (
+        points,
+        reading_id,
+        version,
+        studied_at,
+        days,
+        on_duty,
+        reflection,
+        cross_day,
+    ) = session.execute(
         _MINE,
         {
             "user_id": reader.user_id,
@@ -216,6 +239,7 @@ def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
             "branch_id": reader.branch_id,
             "member_id": reader.member_id,
             "day": day,
+            "tomorrow": day + timedelta(days=1),
             "since": day - timedelta(days=STREAK_WINDOW_DAYS),
         },
     ).one()
@@ -235,11 +259,12 @@ def today_for(session: Session, reader: Reader, *, now: datetime) -> Today:
         streak=_streak(studied_days, day),
         total_points=int(points or 0),
         history_day=history_day if history else None,
-        duty=Duty(
-            day=day,
+        duty=make_duty(
+            day,
+            leads_branch=bool(on_duty),
             reading_id=reading.brief.id if visible and reading is not None else None,
             has_reflection=bool(reflection),
-        )
-        if on_duty
-        else None,
+            cross_day=_as_date(cross_day),
+            branch_id=reader.branch_id,
+        ),
     )

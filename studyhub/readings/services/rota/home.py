@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from studyhub.accounts.models import User
@@ -25,11 +25,19 @@ from studyhub.readings.services.rota.members import branch_today
 
 @dataclass(frozen=True)
 class Duty:
-    """The member leads today's reading; ``reading_id`` when it is published."""
+    """The member leads today's reading; ``reading_id`` when it is published.
+
+    ``cross_day``: the day (today or tomorrow) the member leads on the committee's rota
+    across branches, whose reading they prepare on their branch's (``cross_branch_id``)
+    write page; ``leads_branch`` is False when that is their only duty.
+    """
 
     day: date
     reading_id: int | None
     has_reflection: bool
+    leads_branch: bool = True
+    cross_day: date | None = None
+    cross_branch_id: int | None = None
 
 
 # Asked on every member's home page: built once, given values per call.
@@ -51,6 +59,31 @@ _DUTY_TODAY = (
 )
 
 
+def cross_duty_day(member_id_param, committee_id_param, today_param, tomorrow_param):
+    """The day (today, else tomorrow) the member leads on the committee's rota across
+    branches (its rows' unit is the committee), as a scalar subquery of the given params."""
+    return (
+        select(func.min(LeadAssignment.day))
+        .where(
+            LeadAssignment.branch_id == committee_id_param,
+            LeadAssignment.member_id == member_id_param,
+            LeadAssignment.day >= today_param,
+            LeadAssignment.day <= tomorrow_param,
+        )
+        .scalar_subquery()
+    )
+
+
+_CROSS_DAY = select(
+    cross_duty_day(
+        bindparam("member_id"),
+        bindparam("committee_id"),
+        bindparam("today", type_=LeadAssignment.day.type),
+        bindparam("tomorrow", type_=LeadAssignment.day.type),
+    )
+)
+
+
 def duty_today(
     session: Session,
     *,
@@ -60,7 +93,9 @@ def duty_today(
     timezone: str,
     now: datetime,
 ) -> Duty | None:
-    """Whether the member leads their branch's reading today (one query)."""
+    """Whether the member leads their branch's reading today, or the committee's on its
+    rota across branches today or tomorrow (two queries; the home page asks both in the
+    member's own statement instead, see ``today.today_for``)."""
     today = local_date(now, timezone)
     row = session.execute(
         _DUTY_TODAY,
@@ -72,9 +107,45 @@ def duty_today(
             "now": now,
         },
     ).first()
-    if row is None:
+    cross_day = session.scalar(
+        _CROSS_DAY,
+        {
+            "member_id": member_id,
+            "committee_id": committee_id,
+            "today": today,
+            "tomorrow": today + timedelta(days=1),
+        },
+    )
+    return make_duty(
+        today,
+        leads_branch=row is not None,
+        reading_id=row.id if row is not None else None,
+        has_reflection=bool(row.reflection) if row is not None else False,
+        cross_day=cross_day,
+        branch_id=branch_id,
+    )
+
+
+def make_duty(
+    day: date,
+    *,
+    leads_branch: bool,
+    reading_id: int | None,
+    has_reflection: bool,
+    cross_day: date | None,
+    branch_id: int,
+) -> Duty | None:
+    """The member's duty (None when they lead nothing today or tomorrow)."""
+    if not leads_branch and cross_day is None:
         return None
-    return Duty(day=today, reading_id=row.id, has_reflection=bool(row.reflection))
+    return Duty(
+        day=day,
+        reading_id=reading_id if leads_branch else None,
+        has_reflection=has_reflection,
+        leads_branch=leads_branch,
+        cross_day=cross_day,
+        cross_branch_id=branch_id if cross_day is not None else None,
+    )
 
 
 def lead_today(session: Session, branch: OrgUnit, now: datetime) -> str | None:
