@@ -8,8 +8,9 @@ always nothing did. This process answers them from memory:
   and moved on at once when this process changes the lesson (a comment posted,
   hidden or pinned here);
 - for each (login, lesson) that the full checks let in, until when it may skip
-  them (``TRUST_SECONDS``) and whether it moderates: a logout or a withdrawn
-  invitation reaches the feed within that time;
+  them (``TRUST_SECONDS``) and whether it moderates, renewed by each watch report
+  (which passes the full checks every minute): a logout or a withdrawn invitation
+  reaches the feed within that time;
 - the members' answer to "what changed after n" at the current change number
   (after a comment every page asks the same question; one range read answers
   them all). Moderators, who also see hidden comments, always read their own.
@@ -27,7 +28,7 @@ from datetime import datetime
 
 STATE_SECONDS = 1.0  # the change number is read at most this often per lesson
 VIEWERS_SECONDS = 5.0  # the viewer count (a count over the lesson's watch rows)
-TRUST_SECONDS = 60.0  # a login let in by the full checks skips them this long
+TRUST_SECONDS = 90.0  # a login let in by the full checks skips them this long
 MAX_TRUSTED = 100_000  # past this, expired entries are dropped
 
 # The poll interval the feed asks for: comments must reach every page within 3 s.
@@ -121,15 +122,22 @@ def trust(
     _trusted[(user_id, token, lesson_id)] = (tick + TRUST_SECONDS, moderator)
 
 
-def trusted(
-    user_id: int, token: str, lesson_id: int, *, tick: float | None = None
-) -> bool | None:
+def trusted(user_id: int, token: str, lesson_id: int, *, tick: float | None = None) -> bool | None:
     """None unless the login is trusted; else whether it moderates the lesson."""
     tick = time.monotonic() if tick is None else tick
     found = _trusted.get((user_id, token, lesson_id))
     if found is None or found[0] <= tick:
         return None
     return found[1]
+
+
+def renew(user_id: int, token: str, lesson_id: int, *, tick: float | None = None) -> None:
+    """The full checks let this login in again (a watch report, every minute): a trusted
+    login stays trusted while it watches, and its feed never needs the full checks."""
+    tick = time.monotonic() if tick is None else tick
+    found = _trusted.get((user_id, token, lesson_id))
+    if found is not None and found[0] > tick:
+        _trusted[(user_id, token, lesson_id)] = (tick + TRUST_SECONDS, found[1])
 
 
 def is_trusted(user_id: int, token: str, lesson_id: int, *, tick: float | None = None) -> bool:

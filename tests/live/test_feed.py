@@ -171,3 +171,22 @@ def test_after_a_change_every_member_shares_one_read_and_hidden_stays_hidden(
     assert body["comments"][1] == {"id": ids[1], "hidden": True}
     second, statements = statements_during(lambda: other.get(url, headers=JSON))
     assert statements == [] and second.get_json() == body
+
+
+def test_a_watch_report_keeps_a_trusted_viewer_trusted(client, login, world, lesson, ticks):
+    login(world.member_a1.user)
+    url = f"/live/{lesson.id}/feed?since=0"
+    seq = client.get(url, headers=JSON).get_json()["seq"]
+    ticks.value += feedstate.TRUST_SECONDS - 5
+    reported = client.post(
+        f"/live/{lesson.id}/watch",
+        data={"seconds": "0", "playing": "1", "visible": "1"},
+        headers={"Accept": "application/json"},
+    )
+    assert reported.status_code == 200
+    ticks.value += 10  # past the first trust, within the renewed one
+    up_to_date = f"/live/{lesson.id}/feed?since={seq}"
+    assert client.get(up_to_date, headers=JSON).status_code == 204
+    ticks.value += feedstate.TRUST_SECONDS
+    _, statements = statements_during(lambda: client.get(up_to_date, headers=JSON))
+    assert len(statements) > 1  # the full checks again

@@ -235,6 +235,9 @@ def watch(lesson_id: int):
         )
     except DomainError as exc:
         return _json_error(exc)
+    login = session_login()
+    if login is not None:  # this request passed the full checks: the feed may go on trusting
+        feedstate.renew(login[0], login[1], lesson.id)
     return jsonify(
         live=row.live_seconds,
         replay=row.replay_seconds,
