@@ -35,6 +35,7 @@ class Scope:
     unit_id: int
     unit_name: str
     path: str
+    kind: UnitKind | None = None  # the unit's kind (a 总支 is not a 支部)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,13 @@ def grants_for(session: Session, user: User) -> Grants:
         user_id=user.id,
         is_admin=user.is_admin,
         scopes=tuple(
-            Scope(role=row.role, unit_id=row.unit_id, unit_name=row.name, path=row.path)
+            Scope(
+                role=row.role,
+                unit_id=row.unit_id,
+                unit_name=row.name,
+                path=row.path,
+                kind=row.kind,
+            )
             for row in rows
             if row.role is not None
         ),

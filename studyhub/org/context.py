@@ -66,6 +66,7 @@ def _extend(statement: Select) -> Select:
             _role_unit.id.label("grant_unit_id"),
             _role_unit.name.label("grant_unit_name"),
             _role_unit.path.label("grant_unit_path"),
+            _role_unit.kind.label("grant_unit_kind"),
         )
         .outerjoin(Member, and_(Member.user_id == User.id, Member.is_active.is_(True)))
         .outerjoin(_committee, _committee.id == Member.committee_id)
@@ -104,6 +105,7 @@ def _receive(user: User, rows: Sequence[Row]) -> None:
                 unit_id=row.grant_unit_id,
                 unit_name=row.grant_unit_name,
                 path=row.grant_unit_path,
+                kind=row.grant_unit_kind,
             )
             for row in rows
             if row.grant_unit_id is not None

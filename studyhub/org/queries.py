@@ -172,8 +172,8 @@ def grant_rows() -> CompoundSelect:
     """The user's active membership and roles on active units, in one statement.
 
     First, if the user is an active member, one row (None, None, None, the member's
-    org path, 0); then one row per role: (role, unit_id, name, path, position), in the
-    order given.
+    org path, None, 0); then one row per role: (role, unit_id, name, path, kind, position),
+    in the order given.
     """
     user_id = bindparam("user_id")
     roles = (
@@ -182,12 +182,13 @@ def grant_rows() -> CompoundSelect:
             OrgUnit.id.label("unit_id"),
             OrgUnit.name,
             OrgUnit.path,
+            OrgUnit.kind,
             RoleAssignment.id.label("position"),
         )
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
         .where(RoleAssignment.user_id == user_id, OrgUnit.is_active.is_(True))
     )
-    membership = select(null(), null(), null(), Member.org_path, literal(0, Integer)).where(
+    membership = select(null(), null(), null(), Member.org_path, null(), literal(0, Integer)).where(
         Member.user_id == user_id, Member.is_active.is_(True)
     )
     # The first select names the columns and gives their types (the role's enum).

@@ -318,3 +318,22 @@ def test_only_a_rota_day_carries_a_history_entry(session, world):
             timing=StudyTiming(),
             history_entry=publishing.DutyHistory(year=1921, title="建党"),
         )
+
+
+def test_a_general_branch_secretary_sees_no_dead_publish_link(client, login, world, make):
+    """A 总支's secretary has no branch write page by that role: the home panel offers only
+    the branches they edit (a branch's link works; the 总支's would be a 404)."""
+    from studyhub.org.models import UnitKind
+
+    general = make.unit(world["committee"], UnitKind.GENERAL_BRANCH, "机关总支")
+    sub = make.unit(general, UnitKind.BRANCH, "机关一支部")
+    secretary = make.member(sub, name="总支书记", role=Role.SECRETARY, role_unit=general).user
+    login(secretary)
+    home = client.get("/").text
+    assert f"/branches/{general.id}/publish" not in home
+    assert client.get(f"/branches/{general.id}/publish").status_code == 404
+    # A branch's secretary in the 总支: the branch's link shows and opens.
+    branch_secretary = make.member(sub, name="支部书记", role=Role.SECRETARY).user
+    login(branch_secretary)
+    assert f"/branches/{sub.id}/publish" in client.get("/").text
+    assert client.get(f"/branches/{sub.id}/publish").status_code == 200

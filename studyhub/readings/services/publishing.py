@@ -24,7 +24,7 @@ from studyhub.core.clock import local_date
 from studyhub.core.errors import Conflict, InvalidInput, NotAllowed
 from studyhub.notify import services as notify
 from studyhub.notify import texts
-from studyhub.org.access import Grants, can_manage_unit
+from studyhub.org.access import Grants, Scope, can_manage_unit
 from studyhub.org.auditing import record_in
 from studyhub.org.models import OrgUnit, Role, UnitKind
 from studyhub.readings.models import Reading
@@ -66,6 +66,12 @@ texts.register(RETURNED_KIND, _returned)
 def edited_branch_ids(grants: Grants) -> list[int]:
     """The units the user writes readings for (as their editor or secretary)."""
     return [s.unit_id for s in grants.scopes if s.role in EDITOR_ROLES]
+
+
+def edited_scopes(grants: Grants) -> list[Scope]:
+    """The user's editor or secretary scopes on branches (the home panel's links): a general
+    branch's (总支) secretary has no branch page to write on by that role."""
+    return [s for s in grants.scopes if s.role in EDITOR_ROLES and s.kind == UnitKind.BRANCH]
 
 
 def can_edit_for(grants: Grants, branch: OrgUnit) -> bool:

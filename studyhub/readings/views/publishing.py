@@ -356,8 +356,8 @@ def publish_panel(user: Any, now) -> HomePanel | None:
     (from the request's grants: no statement)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    me = grants()
-    scopes = [s for s in me.scopes if s.role in publishing.EDITOR_ROLES]
+    # Branches only: a general branch (总支) has no write page of its own.
+    scopes = publishing.edited_scopes(grants())
     if not scopes:
         return None
     return HomePanel(template="readings/panels/publish.html", context={"branches": scopes})
