@@ -16,6 +16,7 @@ from studyhub.meetings import queries
 from studyhub.meetings.models import AttendanceStatus, MeetingKind
 from studyhub.meetings.services import attendance, records
 from studyhub.meetings.services import joint as joint_service
+from studyhub.org.models import OrgUnit
 from studyhub.web.filters import format_local
 from tests.audit_helpers import entries
 from tests.conftest import NOW
@@ -220,3 +221,39 @@ def test_pdf_without_a_chinese_font_says_so(session, world, client, login, monke
     assert response.status_code == 503
     assert "No Chinese font is installed" in response.text
     assert client.get(f"/meetings/{meeting.id}/record.docx").status_code == 200
+
+
+def test_a_joint_meetings_record_lists_the_branches_taking_part(session, world, client, login):
+    """The printed record, the .docx and the PDF name the other branches of a joint meeting;
+    a branch's own meeting shows no such line."""
+    meeting = plan_lesson(
+        session, world, at=PAST, title="联合党课", kind=MeetingKind.LESSON,
+        now=PAST - timedelta(days=7),
+    )  # fmt: skip
+    office = session.get(OrgUnit, world.staff.branch_id)  # 党委办公室
+    joint_service.set_participants(
+        session, meeting, [world.branch_b, office], by=world.staff.user, now=PAST
+    )
+    records.record_meeting(
+        session, meeting, minutes(at=PAST, text="联合学习。"), by=world.secretary_a.user,
+        now=PAST + timedelta(hours=2),
+    )  # fmt: skip
+    login(world.secretary_a.user)
+    page = client.get(f"/meetings/{meeting.id}/print")
+    assert page.status_code == 200
+    assert 'id="rec-joint"' in page.text and "乙支部、党委办公室" in page.text
+    word = docx_text(client.get(f"/meetings/{meeting.id}/record.docx").data)
+    assert "Branches taking part" in word and "乙支部、党委办公室" in word
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    (pdf,) = pdf_pages(client.get(f"/meetings/{meeting.id}/record.pdf").data)
+    assert "乙支部、党委办公室" in squeeze(pdf)
+    # A participating branch's secretary sees the same line.
+    login(world.secretary_b.user)
+    assert "乙支部、党委办公室" in client.get(f"/meetings/{meeting.id}/print").text
+    # A branch's own meeting has no such line.
+    own = held(session, world, at=PAST - timedelta(days=1), title="本支部党课")
+    login(world.secretary_a.user)
+    assert 'id="rec-joint"' not in client.get(f"/meetings/{own.id}/print").text
+    assert "Branches taking part" not in docx_text(
+        client.get(f"/meetings/{own.id}/record.docx").data
+    )

@@ -43,7 +43,7 @@ from studyhub.meetings.models import (
     MeetingState,
     StudyEvidence,
 )
-from studyhub.meetings.services import attendance, records
+from studyhub.meetings.services import attendance, documents, records
 from studyhub.meetings.views import (
     act,
     bp,
@@ -321,6 +321,7 @@ def print_record(meeting_id: int):
         "meetings/print.html",
         meeting=meeting,
         branch=meeting.branch,
+        joint_branches=documents.joint_branch_names(db.session, meeting.id),
         people=_people(meeting),
         **_record_parts(meeting),
     )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhub.meetings import queries
-from studyhub.meetings.models import AttendanceStatus, Meeting, MeetingKind
+from studyhub.meetings.models import AttendanceStatus, Meeting, MeetingKind, MeetingParticipant
 from studyhub.meetings.queries.record import of_branch
 from studyhub.meetings.services.register import year_bounds
 from studyhub.org.models import OrgUnit
@@ -32,6 +32,7 @@ YEAR_STATES = queries.HELD_STATES
 TITLE = _l("Branch work record")
 LABELS = {
     "branch": _l("Branch"),
+    "joint": _l("Branches taking part"),
     "kind": _l("Kind"),
     "time": _l("Time"),
     "place": _l("Place"),
@@ -72,6 +73,8 @@ class RecordSheet:
     guests: str = ""
     minutes: list[str] = field(default_factory=list)  # paragraphs
     decisions: list[str] = field(default_factory=list)
+    # A joint (or committee-wide) meeting: the other branches taking part, besides the host.
+    joint: list[str] = field(default_factory=list)
 
     def heading(self) -> str:
         """The line a table of contents lists: date, kind and topic."""
@@ -99,6 +102,19 @@ def _time(meeting: Meeting, timezone: str) -> str:
     if meeting.ended_at is not None:
         text += "–" + format_local(meeting.ended_at, timezone, "HH:mm")
     return text
+
+
+def joint_branch_names(session: Session, meeting_id: int) -> list[str]:
+    """The other branches taking part in a joint meeting, in the order they were added
+    (empty for a branch's own meeting); one statement."""
+    return list(
+        session.scalars(
+            select(OrgUnit.name)
+            .join(MeetingParticipant, MeetingParticipant.branch_id == OrgUnit.id)
+            .where(MeetingParticipant.meeting_id == meeting_id)
+            .order_by(MeetingParticipant.id)
+        )
+    )
 
 
 def record_sheet(
@@ -136,6 +152,7 @@ def record_sheet(
         guests=meeting.invitees,
         minutes=paragraphs(meeting.minutes_markdown),
         decisions=[line.strip() for line in meeting.decisions.splitlines() if line.strip()],
+        joint=joint_branch_names(session, meeting.id),
     )
 
 

@@ -74,6 +74,7 @@ def _sheet(pdf: FPDF, sheet: RecordSheet, title: str) -> None:
     _heading(pdf, title, 16)
     rows = [
         (label("branch"), sheet.branch, None, None),
+        *([(label("joint"), "、".join(sheet.joint), None, None)] if sheet.joint else []),
         (label("kind"), sheet.kind, label("time"), sheet.time),
         (label("place"), sheet.place, label("host"), sheet.host),
         (label("recorder"), sheet.recorder, label("lecturer"), sheet.lecturer),

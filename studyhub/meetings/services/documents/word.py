@@ -60,6 +60,7 @@ def _sheet(document, sheet: RecordSheet, title: str) -> None:
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     rows = [
         (label("branch"), sheet.branch, None, None),
+        *([(label("joint"), "、".join(sheet.joint), None, None)] if sheet.joint else []),
         (label("kind"), sheet.kind, label("time"), sheet.time),
         (label("place"), sheet.place, label("host"), sheet.host),
         (label("recorder"), sheet.recorder, label("lecturer"), sheet.lecturer),
