@@ -1,25 +1,12 @@
-"""SQL for every member's raw figures of a quarter.
-
-Every member's raw figures for a whole committee or branch come from one
-grouped statement (:func:`member_figures`), whatever the number of members:
-the readings and tests required of a member depend only on the unit they sit
-in, so they are worked out per unit (a few thousand rows at most) and joined
-to members by path; receipts, attempts, daily-quiz attempts, adjustments and
-attendance are grouped per member over their indexed columns.
-"""
+"""Every member's raw figures in one grouped statement, and the members counted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
-    ColumnElement,
     Integer,
     Select,
-    String,
     and_,
     case,
     func,
@@ -32,181 +19,19 @@ from studyhub.accounts.models import User
 from studyhub.meetings import queries as meetings
 from studyhub.org.models import Member, OrgUnit
 from studyhub.org.queries import under
-from studyhub.plans.models import PlanMaterial, PlanTarget, StudyPlan
-from studyhub.quizzes.models import Attempt, AttemptState, Quiz, QuizMode
-from studyhub.readings.models import Reading, ReadReceipt
-from studyhub.readings.queries import is_visible
+from studyhub.quizzes.models import Attempt, AttemptState
+from studyhub.readings.models import ReadReceipt
 from studyhub.reports.models import (
     ScoreAdjustment,
 )
-from studyhub.reports.quarters import Quarter, midnight
+from studyhub.reports.queries.figures.required import (
+    _per_unit,
+    _upper,
+    plan_materials,
+    required_tests,
+)
+from studyhub.reports.queries.figures.window import Window
 from studyhub.reports.queries.scores import _adjustments_of
-
-
-@dataclass(frozen=True)
-class Window:
-    """What a quarter's figures count, for one committee, as seen at ``now``.
-
-    Readings of the day count up to ``last_day`` (today while the quarter
-    runs); receipts and attempts count until ``until`` (the quarter's end, or
-    now while it runs).
-    """
-
-    committee_id: int
-    committee_path: str
-    timezone: str
-    quarter: Quarter
-    starts_at: datetime
-    ends_at: datetime
-    last_day: date
-    now: datetime
-    # The span counted: the quarter's days, or a competition's own period (:meth:`period`).
-    first_day: date | None = None
-    end_day: date | None = None  # the span's last day (plans due up to it count)
-
-    @classmethod
-    def of(cls, committee: OrgUnit, quarter: Quarter, now: datetime, today: date) -> Window:
-        return cls(
-            committee_id=committee.id,
-            committee_path=committee.path,
-            timezone=committee.timezone,
-            quarter=quarter,
-            starts_at=quarter.starts_at(committee.timezone),
-            ends_at=quarter.ends_at(committee.timezone),
-            last_day=min(quarter.last_day, today),
-            now=now,
-        )
-
-    @classmethod
-    def period(
-        cls, committee: OrgUnit, first_day: date, end_day: date, now: datetime, today: date
-    ) -> Window:
-        """Any span of local days (a competition's period), not a quarter: readings of the day
-        from ``first_day`` up to today, plans due in the span, receipts and attempts from local
-        midnight of ``first_day`` up to the end of ``end_day`` (or now). Adjustments and
-        attendance stay a quarter's business (that of ``first_day``); a span's figures are
-        read without them."""
-        return cls(
-            committee_id=committee.id,
-            committee_path=committee.path,
-            timezone=committee.timezone,
-            quarter=Quarter.of(first_day),
-            starts_at=midnight(first_day, committee.timezone),
-            ends_at=midnight(end_day + timedelta(days=1), committee.timezone),
-            last_day=min(end_day, today),
-            now=now,
-            first_day=first_day,
-            end_day=end_day,
-        )
-
-    @property
-    def since(self) -> date:
-        """The first day counted."""
-        return self.first_day or self.quarter.first_day
-
-    @property
-    def through(self) -> date:
-        """The last day whose plans count (the quarter's, or the period's end)."""
-        return self.end_day or self.quarter.last_day
-
-    @property
-    def until(self) -> datetime:
-        return min(self.ends_at, self.now)
-
-    @property
-    def days(self) -> int:
-        """Days of the quarter (or period) up to ``last_day`` (the daily quiz's denominator)."""
-        if self.first_day is None:
-            return self.quarter.days_until(self.last_day)
-        return max((self.last_day - self.first_day).days + 1, 0)
-
-
-def _upper(path: ColumnElement[str]) -> ColumnElement[str]:
-    """SQL for ``path[:-1] + "0"``: the end of ``path``'s range (see ``org.queries.under``)."""
-    return func.substr(path, 1, func.length(path) - 1, type_=String) + "0"
-
-
-def _quarter_plans(w: Window) -> list[ColumnElement[bool]]:
-    return [
-        StudyPlan.committee_id == w.committee_id,
-        StudyPlan.published_at.is_not(None),
-        StudyPlan.published_at <= w.now,
-        StudyPlan.due_on >= w.since,
-        StudyPlan.due_on <= w.through,
-    ]
-
-
-def daily_reading_ids(w: Window) -> Select[tuple[int]]:
-    """The quarter's readings of the day up to ``last_day``: required of the whole committee."""
-    return select(Reading.id).where(
-        Reading.committee_id == w.committee_id,
-        Reading.daily_on >= w.since,
-        Reading.daily_on <= w.last_day,
-        is_visible(w.now),
-    )
-
-
-def plan_materials(w: Window, daily_ids: list[int]) -> Select[tuple[int, str]]:
-    """(reading id, target unit path) of the materials of the plans due in the quarter,
-    leaving out readings of the day (already required of everyone)."""
-    target = aliased(OrgUnit, name="target_unit")
-    return (
-        select(PlanMaterial.reading_id, target.path)
-        .join(StudyPlan, StudyPlan.id == PlanMaterial.plan_id)
-        .join(PlanTarget, PlanTarget.plan_id == StudyPlan.id)
-        .join(target, target.id == PlanTarget.unit_id)
-        .join(Reading, Reading.id == PlanMaterial.reading_id)
-        .where(*_quarter_plans(w), is_visible(w.now), PlanMaterial.reading_id.not_in(daily_ids))
-    )
-
-
-def material_ids(materials: Select[tuple[int, str]]) -> Select[tuple[int]]:
-    """The distinct reading ids of :func:`plan_materials` (a few)."""
-    rows = materials.subquery("materials")
-    return select(rows.c.reading_id).distinct()
-
-
-def plan_quiz_ids(w: Window) -> Select[tuple[int]]:
-    """The tests of the plans due in the quarter (a few ids, given to :func:`member_figures`)."""
-    return select(StudyPlan.quiz_id).where(*_quarter_plans(w), StudyPlan.quiz_id.is_not(None))
-
-
-def required_tests(w: Window) -> Select[tuple[int, str]]:
-    """(quiz id, path of the target units) of the tests of the plans due in the quarter."""
-    target = aliased(OrgUnit, name="target_unit")
-    return (
-        select(StudyPlan.quiz_id, target.path)
-        .join(PlanTarget, PlanTarget.plan_id == StudyPlan.id)
-        .join(target, target.id == PlanTarget.unit_id)
-        .where(*_quarter_plans(w), StudyPlan.quiz_id.is_not(None))
-    )
-
-
-def _per_unit(required: Any, key: str, scope_path: str, name: str) -> CTE:
-    """Distinct (unit path, ``key``) for every unit under ``scope_path`` that a required
-    row's path covers: a range join on the unit path index."""
-    rows = required.subquery()
-    return (
-        select(OrgUnit.path.label("path"), rows.c[key].label(key))
-        .join(rows, and_(OrgUnit.path >= rows.c.path, OrgUnit.path < _upper(rows.c.path)))
-        .where(under(OrgUnit.path, scope_path))
-        .distinct()
-        .cte(name)
-    )
-
-
-def daily_quiz_ids(committee_id: int) -> Select[tuple[int]]:
-    return select(Quiz.id).where(Quiz.committee_id == committee_id, Quiz.mode == QuizMode.DAILY)
-
-
-def has_attendance(w: Window) -> Select[tuple[int]] | None:
-    """One row when a meeting of the committee held in the quarter has an attendance list
-    (None while the meetings domain offers no attendance query)."""
-    attendance = getattr(meetings, "attendance_by_member", None)
-    if attendance is None:
-        return None
-    rows = attendance(w.committee_path, w.starts_at, w.ends_at).subquery("attendance")
-    return select(rows.c.user_id).limit(1)
 
 
 def member_figures(
