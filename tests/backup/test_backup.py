@@ -159,11 +159,11 @@ def test_round_trip_into_an_empty_database_keeps_every_row_and_file(source, targ
     assert counts(target) == counts(app)
     assert sum(counts(app).values()) > 1000
     assert contents(target) == contents(app)
-    assert (
-        checksums(target)
-        == checksums(app)
-        == {key: hashlib.sha256(data).hexdigest() for key, data in FILES.items()}
-    )
+    # every file comes back byte for byte: the test's own and the demo's (its PDF, its video)
+    assert checksums(target) == checksums(app)
+    expected = {key: hashlib.sha256(data).hexdigest() for key, data in FILES.items()}
+    assert expected.items() <= checksums(target).items()
+    assert len(checksums(target)) > len(expected)
     with target.app_context():  # new rows get new ids (PostgreSQL's sequences were moved on)
         committee = org.create_committee(db.session, "新党委", now=NOW, timezone="Asia/Shanghai")
         db.session.flush()

@@ -69,6 +69,15 @@ def print_slips(page: Page, live_server: LiveServer, screenshot_dir: Path) -> di
     assert page.locator("#slips .slip .slip-qr svg").count() == waiting
     page.screenshot(path=str(screenshot_dir / "activation-slips-phone.png"), full_page=True)
 
+    by_name = {}
+    for index in range(slips.count()):
+        slip = slips.nth(index)
+        by_name[slip.locator(".slip-name").inner_text().strip()] = {
+            "login": slip.locator(".slip-login").inner_text().strip(),
+            "code": slip.locator(".slip-code").inner_text().strip(),
+            "link": slip.locator(".slip-qr").get_attribute("href"),
+        }
+
     # The sheet prints cleanly: no header or buttons, two slips side by side, one A4 page.
     page.emulate_media(media="print")
     assert page.locator("header.topbar").is_hidden()
@@ -84,15 +93,10 @@ def print_slips(page: Page, live_server: LiveServer, screenshot_dir: Path) -> di
     page.screenshot(path=str(screenshot_dir / "activation-slips-print.png"), full_page=True)
     page.set_viewport_size(PHONE["viewport"])
     page.emulate_media(media="screen")
-
-    by_name = {}
-    for index in range(slips.count()):
-        slip = slips.nth(index)
-        by_name[slip.locator(".slip-name").inner_text().strip()] = {
-            "login": slip.locator(".slip-login").inner_text().strip(),
-            "code": slip.locator(".slip-code").inner_text().strip(),
-            "link": slip.locator(".slip-qr").get_attribute("href"),
-        }
+    # After printing at A4 size Chromium keeps a wider layout viewport (380x782 on a 360x740
+    # phone), which puts the tab bar below the screen: open the slips page afresh, as the
+    # secretary would after printing (the codes were read above).
+    page.goto(f"/org/units/{branch_id}/activation-slips")
     return by_name
 
 
