@@ -62,5 +62,6 @@ def test_staff_see_every_branch_with_the_gaps_first(
         path=screenshot_dir / f"compliance-committee-{live_server.database}.png", full_page=True
     )
     page.click("#frequencies-link")
-    assert page.locator("fieldset.frequency").count() == 7  # five kinds, 组织生活会 and 民主评议党员
+    # the five kinds, 组织生活会 and 民主评议党员
+    assert page.locator("fieldset.frequency").count() == 7
     assert page_width(page) <= PHONE_WIDTH

@@ -207,9 +207,7 @@ def feed(
     return {"seq": lesson.seq, "comments": items}
 
 
-def changes(
-    session: Session, lesson_id: int, *, since_seq: int, moderator: bool
-) -> dict[str, Any]:
+def changes(session: Session, lesson_id: int, *, since_seq: int, moderator: bool) -> dict[str, Any]:
     """:func:`feed` without the lesson row: ``seq`` is the newest change read (every
     change stamps a comment), so an answer never claims a change it does not carry."""
     rows = session.execute(queries.changed_comments(lesson_id, since_seq)).all()

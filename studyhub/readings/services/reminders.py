@@ -104,7 +104,7 @@ def remind_not_studied(
 def _post_to_group(
     session, branch: OrgUnit, reading: Reading, count: int, *, day: date, now, locale: str
 ) -> bool:
-    """"N members have not studied today's reading — link", once per branch and day."""
+    """ "N members have not studied today's reading — link", once per branch and day."""
     with force_locale(locale):
         text = ngettext(
             "%(num)d member has not studied today's reading “%(title)s” yet.",
