@@ -399,11 +399,7 @@ def main() -> None:
         scans=scans,
         pages=pages,
     )
-    print()
-    print(section)
-    if not args.no_write:
-        base.write_section(section, start=START, end=END, intro=INTRO)
-        print(f"written to {base.RESULTS.relative_to(base.PROJECT_ROOT)}")
+    base.publish_section(section, write=not args.no_write, start=START, end=END, intro=INTRO)
 
 
 if __name__ == "__main__":

@@ -333,16 +333,13 @@ def main() -> None:
         checks=checks,
         takers=len(takers),
     )
-    print()
-    print(section)
-    if not args.no_write:
-        base.write_section(
-            section,
-            start=START,
-            end=END,
-            intro="## Exam day (bench/examday.py)\n\nOpen-loop exam-day mix; newest run first.",
-        )
-        print(f"written to {base.RESULTS.relative_to(base.PROJECT_ROOT)}")
+    base.publish_section(
+        section,
+        write=not args.no_write,
+        start=START,
+        end=END,
+        intro="## Exam day (bench/examday.py)\n\nOpen-loop exam-day mix; newest run first.",
+    )
 
 
 if __name__ == "__main__":

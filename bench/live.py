@@ -628,16 +628,13 @@ def main() -> None:
         "    python bench/live.py " + " ".join(sys.argv[1:]),
     ]
     section = "\n".join(lines)
-    print()
-    print(section)
-    if not args.no_write:
-        base.write_section(
-            section,
-            start=START,
-            end=END,
-            intro="## Live lesson (bench/live.py)\n\nViewers of one live 党课; newest run first.",
-        )
-        print(f"written to {base.RESULTS.relative_to(base.PROJECT_ROOT)}")
+    base.publish_section(
+        section,
+        write=not args.no_write,
+        start=START,
+        end=END,
+        intro="## Live lesson (bench/live.py)\n\nViewers of one live 党课; newest run first.",
+    )
 
 
 if __name__ == "__main__":

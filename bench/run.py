@@ -543,6 +543,15 @@ def write_section(section: str, *, start: str, end: str, intro: str) -> None:
     RESULTS.write_text(f"{head}{start}\n{body}\n{end}{tail}".rstrip() + "\n")
 
 
+def publish_section(section: str, *, write: bool, start: str, end: str, intro: str) -> None:
+    """Print a run's section and, when ``write``, put it first in RESULTS.md."""
+    print()
+    print(section)
+    if write:
+        write_section(section, start=start, end=end, intro=intro)
+        print(f"written to {RESULTS.relative_to(PROJECT_ROOT)}")
+
+
 # -- the run ------------------------------------------------------------------------------
 
 
